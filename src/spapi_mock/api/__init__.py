@@ -1,0 +1,1 @@
+"""The HTTP edge: thin Connexion handlers and the wire shapes they return."""

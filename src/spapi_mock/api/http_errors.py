@@ -1,0 +1,77 @@
+"""Every failure becomes an SP-API error envelope: validator, router, handler or bug alike.
+
+Connexion would answer problem+json and Starlette plain text; SDK clients parse
+``{"errors": [...]}`` only, so nothing else may reach them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from ..domain.exceptions import RuleViolation, UnknownOrder
+from ..errors import (
+    InternalFailure,
+    InvalidInput,
+    LwaError,
+    MethodNotAllowed,
+    NotFound,
+    SpApiError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger("spapi_mock")
+
+HANDLED = (Exception, HTTPException, ProblemException)
+
+
+def to_response(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    if isinstance(exc, LwaError):
+        return _json(exc.status, exc.body())
+    error = to_sp_api_error(request, exc)
+    return _json(error.status, error.body())
+
+
+def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
+    if isinstance(exc, SpApiError):
+        return exc
+    if isinstance(exc, RuleViolation):
+        return InvalidInput(str(exc))
+    if isinstance(exc, UnknownOrder):
+        return NotFound(str(exc))
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        detail = getattr(exc, "detail", None) or ""
+        if status == 400:
+            return InvalidInput(_readable(detail))
+        if status in (401, 403):
+            return Unauthorized()
+        if status == 404:
+            return NotFound(f"Resource {request.url.path} is not found.")
+        if status == 405:
+            return MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}.")
+        if status == 415:
+            return UnsupportedMediaType(_readable(detail) or None)
+        if status < 500:
+            return InvalidInput(_readable(detail) or None)
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return InternalFailure()
+
+
+def _readable(detail: str) -> str:
+    # Connexion's messages end with a period or not; keep one form.
+    return str(detail).strip().rstrip(".") + "." if detail else ""
+
+
+def _json(status: int, body: dict) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=status,
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        mimetype="application/json",
+        content_type="application/json",
+    )

@@ -1,0 +1,128 @@
+"""Orders API v0 handlers: read the parameters, ask the domain, shape the response.
+
+Routes, parameter parsing and request validation come from ``openapi/orders-v0.yaml``.
+"""
+
+from __future__ import annotations
+
+from ..domain import order_search
+from ..domain.exceptions import RuleViolation, UnknownOrder
+from ..errors import SpApiError
+from . import v0_views
+from .context import seller_id, services
+
+
+def get_orders(**params) -> dict:
+    svc = services()
+    seller = seller_id()
+    now = svc.clock.now()
+    page_size = params.get("MaxResultsPerPage") or order_search.MAX_PAGE_SIZE
+    next_token = params.get("NextToken")
+    if next_token:
+        state = svc.page_tokens.read(next_token, "orders", seller)
+        query = state["query"]
+        differing = [name for name, value in order_search.explicit_filters(params).items() if query.get(name) != value]
+        if differing:
+            raise RuleViolation(f"Invalid NextToken: it was issued for a query with different {', '.join(differing)}.")
+        search = order_search.parse(query, now, svc.config.get_orders_lag, until=state["until"])
+        after = tuple(state["after"])
+    else:
+        query = order_search.explicit_filters(params)
+        search = order_search.parse(params, now, svc.config.get_orders_lag)
+        after = None
+    docs, last = order_search.run(svc.store, seller, search, page_size, after)
+    payload: dict = {"Orders": [v0_views.order(doc) for doc in docs]}
+    if last is not None:
+        payload["NextToken"] = svc.page_tokens.issue(
+            {"kind": "orders", "seller": seller, "query": query, "until": search.until, "after": list(last)}
+        )
+    payload[search.before_param] = search.until
+    return {"payload": payload}
+
+
+def get_order(orderId: str) -> dict:
+    return {"payload": v0_views.order(_order(orderId))}
+
+
+def get_order_buyer_info(orderId: str) -> dict:
+    return {"payload": v0_views.order_buyer_info(_order(orderId))}
+
+
+def get_order_address(orderId: str) -> dict:
+    return {"payload": v0_views.order_address(_order(orderId))}
+
+
+def get_order_items(orderId: str, NextToken: str | None = None) -> dict:
+    doc = _order(orderId)
+    page, token = _item_page(doc, v0_views.order_items(doc), NextToken, "items")
+    payload: dict = {"OrderItems": page}
+    if token:
+        payload["NextToken"] = token
+    payload["AmazonOrderId"] = doc["order"]["AmazonOrderId"]
+    return {"payload": payload}
+
+
+def get_order_items_buyer_info(orderId: str, NextToken: str | None = None) -> dict:
+    doc = _order(orderId)
+    page, token = _item_page(doc, v0_views.order_items_buyer_info(doc), NextToken, "items-buyer-info")
+    payload: dict = {"OrderItems": page}
+    if token:
+        payload["NextToken"] = token
+    payload["AmazonOrderId"] = doc["order"]["AmazonOrderId"]
+    return {"payload": payload}
+
+
+def get_order_regulated_info(orderId: str) -> dict:
+    doc = _order(orderId)
+    if not doc.get("regulated"):
+        raise RuleViolation(f"Order {orderId} has no regulated items.")
+    return {"payload": v0_views.order_regulated_info(doc)}
+
+
+def update_shipment_status(orderId: str, body: dict) -> tuple:
+    _order(orderId)
+    raise _not_yet("updateShipmentStatus")
+
+
+def update_verification_status(orderId: str, body: dict) -> tuple:
+    _order(orderId)
+    raise _not_yet("updateVerificationStatus")
+
+
+def confirm_shipment(orderId: str, body: dict) -> tuple:
+    _order(orderId)
+    raise _not_yet("confirmShipment")
+
+
+def _order(order_id: str) -> dict:
+    doc = services().store.get(seller_id(), order_id)
+    if doc is None:
+        raise UnknownOrder(order_id)
+    return doc
+
+
+def _item_page(doc: dict, rows: list[dict], next_token: str | None, kind: str) -> tuple[list[dict], str | None]:
+    svc = services()
+    seller = seller_id()
+    order_id = doc["order"]["AmazonOrderId"]
+    start = 0
+    if next_token:
+        state = svc.page_tokens.read(next_token, kind, seller)
+        if state.get("order") != order_id:
+            raise RuleViolation("Invalid NextToken: it was issued for another order.")
+        start = int(state["offset"])
+    size = svc.config.order_items_page_size
+    end = start + size
+    token = None
+    if end < len(rows):
+        token = svc.page_tokens.issue({"kind": kind, "seller": seller, "order": order_id, "offset": end})
+    return rows[start:end], token
+
+
+class _NotImplementedYet(SpApiError):
+    status = 501
+    code = "NotImplemented"
+
+
+def _not_yet(operation: str) -> SpApiError:
+    return _NotImplementedYet(f"{operation} is answered only for Amazon's sandbox requests in this version of spapi-mock.")

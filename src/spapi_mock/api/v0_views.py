@@ -1,0 +1,91 @@
+"""Orders v0 wire shapes, derived from a stored order document.
+
+What Amazon withholds is withheld here: while payment is pending (Pending,
+PendingAvailability) no order total, prices, taxes, shipping charges, gift status, promotions
+or shipping address are disclosed.
+"""
+
+from __future__ import annotations
+
+from ..domain.orders import buyer_requested_cancel, is_payment_pending
+
+_ORDER_FIELDS_HIDDEN_WHILE_PENDING = ("OrderTotal", "ShippingAddress", "PaymentExecutionDetail")
+_ITEM_FIELDS_HIDDEN_WHILE_PENDING = (
+    "ItemPrice",
+    "ShippingPrice",
+    "ItemTax",
+    "ShippingTax",
+    "ShippingDiscount",
+    "ShippingDiscountTax",
+    "PromotionDiscount",
+    "PromotionDiscountTax",
+    "PromotionIds",
+    "CODFee",
+    "CODFeeDiscount",
+    "IsGift",
+    "TaxCollection",
+    "PointsGranted",
+)
+_ITEM_BUYER_INFO_HIDDEN_WHILE_PENDING = ("GiftWrapPrice", "GiftWrapTax", "GiftMessageText", "GiftWrapLevel")
+
+
+def order(doc: dict) -> dict:
+    body = dict(doc["order"])
+    if is_payment_pending(body):
+        for name in _ORDER_FIELDS_HIDDEN_WHILE_PENDING:
+            body.pop(name, None)
+    return body
+
+
+def order_items(doc: dict) -> list[dict]:
+    pending = is_payment_pending(doc["order"])
+    return [_item(item, pending) for item in doc["items"]]
+
+
+def _item(stored: dict, pending: bool) -> dict:
+    body = dict(stored)
+    body["BuyerRequestedCancel"] = buyer_requested_cancel(stored)
+    if pending:
+        for name in _ITEM_FIELDS_HIDDEN_WHILE_PENDING:
+            body.pop(name, None)
+        if "BuyerInfo" in body:
+            body["BuyerInfo"] = _without(body["BuyerInfo"], _ITEM_BUYER_INFO_HIDDEN_WHILE_PENDING)
+            if not body["BuyerInfo"]:
+                del body["BuyerInfo"]
+    return body
+
+
+def order_buyer_info(doc: dict) -> dict:
+    return {"AmazonOrderId": doc["order"]["AmazonOrderId"], **(doc["order"].get("BuyerInfo") or {})}
+
+
+def order_address(doc: dict) -> dict:
+    stored = doc["order"]
+    body = {"AmazonOrderId": stored["AmazonOrderId"]}
+    extras = doc.get("address") or {}
+    if extras.get("BuyerCompanyName"):
+        body["BuyerCompanyName"] = extras["BuyerCompanyName"]
+    if not is_payment_pending(stored) and stored.get("ShippingAddress"):
+        body["ShippingAddress"] = stored["ShippingAddress"]
+    if extras.get("DeliveryPreferences"):
+        body["DeliveryPreferences"] = extras["DeliveryPreferences"]
+    return body
+
+
+def order_items_buyer_info(doc: dict) -> list[dict]:
+    pending = is_payment_pending(doc["order"])
+    out = []
+    for item in doc["items"]:
+        info = dict(item.get("BuyerInfo") or {})
+        if pending:
+            info = _without(info, _ITEM_BUYER_INFO_HIDDEN_WHILE_PENDING)
+        out.append({"OrderItemId": item["OrderItemId"], **info})
+    return out
+
+
+def order_regulated_info(doc: dict) -> dict:
+    return {"AmazonOrderId": doc["order"]["AmazonOrderId"], **doc["regulated"]}
+
+
+def _without(values: dict, names: tuple[str, ...]) -> dict:
+    return {k: v for k, v in values.items() if k not in names}

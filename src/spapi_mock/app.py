@@ -1,0 +1,128 @@
+"""The application factory: one configured mock server, no import-time side effects."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from importlib import import_module
+from typing import Callable
+
+import connexion
+import yaml
+from connexion.jsonifier import Jsonifier
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import Resolution, Resolver
+from connexion.options import SwaggerUIOptions
+
+from . import resources
+from .access_tokens import AccessTokens
+from .api import http_errors
+from .api.validation import VALIDATORS
+from .api.context import EXTENSION_KEY, services as current_services
+from .clock import Clock
+from .config import Config
+from .fixtures import load_fixture_dir
+from .middleware import SpApiHeaders
+from .paging import PageTokens
+from .sandbox import SandboxCases
+from .services import Services
+from .store import OrderStore
+
+ORDERS_V0_SPEC = "orders-v0.yaml"
+LWA_SPEC = "lwa.yaml"
+
+# Connexion's default jsonifier indents; Amazon answers compact JSON.
+COMPACT_JSON = Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
+
+
+def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.FlaskApp:
+    config = config or Config()
+    # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+    services = build_services(config, clock or Clock())
+    app = connexion.FlaskApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
+    app.add_api(
+        ORDERS_V0_SPEC,
+        resolver=_resolver("spapi_mock.api.orders_v0", sandbox=True),
+        validate_responses=config.validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
+        jsonifier=COMPACT_JSON,
+        validator_map=VALIDATORS,
+    )
+    app.add_api(
+        LWA_SPEC,
+        resolver=_resolver("spapi_mock.api.auth"),
+        validate_responses=config.validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+        jsonifier=COMPACT_JSON,
+    )
+    for handled in http_errors.HANDLED:
+        app.add_error_handler(handled, http_errors.to_response)
+    app.add_middleware(
+        SpApiHeaders,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        services=services,
+        rate_limits=usage_plan_rates(),
+    )
+    app.app.extensions[EXTENSION_KEY] = services
+    app.app.json.compact = True
+    return app
+
+
+def build_services(config: Config, clock: Clock) -> Services:
+    store = OrderStore(str(config.db_path) if config.db_path else None)
+    if store.is_empty():
+        store.replace_all(load_fixture_dir(config.fixtures(), clock.now()))
+    return Services(
+        config=config,
+        clock=clock,
+        store=store,
+        page_tokens=PageTokens(config.page_token_secret),
+        sandbox=SandboxCases.from_file(resources.sandbox_cases_file()),
+        access_tokens=AccessTokens(clock, config.access_token_ttl, config.default_seller_id),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def usage_plan_rates() -> dict[str, str]:
+    """operationId → the rate Amazon's usage plan gives it, read from our spec."""
+    spec = yaml.safe_load((resources.openapi_dir() / ORDERS_V0_SPEC).read_text(encoding="utf-8"))
+    rates = {}
+    for path_item in spec["paths"].values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "x-spapi-mock-usage-plan" in operation:
+                rates[operation["operationId"]] = str(operation["x-spapi-mock-usage-plan"]["rate"])
+    return rates
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _resolver(module_name: str, sandbox: bool = False) -> Resolver:
+    """operationId ``getOrderItems`` → ``module.get_order_items``, behind the sandbox check."""
+
+    class SnakeCaseResolver(Resolver):
+        def resolve(self, operation) -> Resolution:
+            operation_id = self.resolve_operation_id(operation)
+            function = getattr(import_module(module_name), _snake(operation_id))
+            if sandbox:
+                function = _answer_sandbox_cases(operation_id, function)
+            return Resolution(function, operation_id)
+
+    return SnakeCaseResolver()
+
+
+def _answer_sandbox_cases(operation_id: str, handler: Callable) -> Callable:
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        canned = current_services().sandbox.answer(operation_id, kwargs)
+        if canned is None:
+            return handler(*args, **kwargs)
+        if canned.body is None:
+            return None, canned.status
+        return canned.body, canned.status
+
+    return wrapper

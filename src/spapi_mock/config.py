@@ -1,0 +1,35 @@
+"""Configuration of one mock server, passed to the application factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from . import resources
+from .fixtures import DEFAULT_SELLER_ID
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Directory of fixture files the store starts from; None means the built-in set.
+    fixtures_dir: Path | None = None
+    # TinyDB JSON file that keeps state across restarts; None keeps everything in memory.
+    db_path: Path | None = None
+    default_seller_id: str = DEFAULT_SELLER_ID
+    # Amazon pages getOrderItems; a long business order needs NextToken.
+    order_items_page_size: int = 100
+    # How far behind the clock getOrders' index runs (Amazon: two minutes).
+    get_orders_lag: timedelta = timedelta(minutes=2)
+    access_token_ttl: timedelta = timedelta(hours=1)
+    # Validating every response against the spec costs about a third of throughput: on in
+    # tests, off when serving.
+    validate_responses: bool = False
+    swagger_ui: bool = True
+    # Signs NextTokens; random per server unless given (tokens then survive restarts).
+    page_token_secret: bytes | None = None
+
+    def fixtures(self) -> Path:
+        return Path(self.fixtures_dir) if self.fixtures_dir else resources.default_fixtures_dir()

@@ -1,0 +1,53 @@
+"""ISO 8601 parsing and the one wire format for timestamps.
+
+Amazon writes timestamps as ``2024-01-15T08:23:11Z``. The store keeps that exact form, so
+stored dates compare correctly as plain strings (the indexes rely on it).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_RELATIVE = re.compile(r"^now\s*(?:([+-])\s*((?:\d+\s*[dhms]\s*)+))?$", re.IGNORECASE)
+_PART = re.compile(r"(\d+)\s*([dhms])", re.IGNORECASE)
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def to_wire(at: datetime) -> str:
+    """Amazon's timestamp form: UTC, whole seconds, ``Z``."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO 8601 date or date-time; a value without an offset is taken as UTC.
+
+    Raises ValueError with a readable message.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("an empty value is not an ISO 8601 date")
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(f"'{text}' is not an ISO 8601 date, e.g. 2024-01-15T08:23:11Z") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_fixture_date(text: str, now: datetime) -> datetime:
+    """A fixture date: absolute ISO 8601, or relative to the clock: ``now``, ``now-3d4h``."""
+    match = _RELATIVE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        return parse_iso(text)
+    sign, parts = match.groups()
+    delta = timedelta()
+    for amount, unit in _PART.findall(parts or ""):
+        delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
+    return now - delta if sign == "-" else now + delta
+
+
+def normalize(text: str) -> str:
+    """Any ISO 8601 value in Amazon's wire form."""
+    return to_wire(parse_iso(text))

@@ -1,0 +1,1 @@
+"""Domain rules of Amazon orders: plain Python, no HTTP, no TinyDB, the clock passed in."""

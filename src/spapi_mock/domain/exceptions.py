@@ -1,0 +1,16 @@
+"""What the domain says when a request or an action breaks one of Amazon's rules.
+
+The domain knows nothing of HTTP; ``errors.py`` turns these into SP-API envelopes.
+"""
+
+
+class RuleViolation(ValueError):
+    """The request breaks a rule of the API or of the order's lifecycle (HTTP 400)."""
+
+
+class UnknownOrder(LookupError):
+    """No order with that id belongs to this seller (HTTP 404)."""
+
+    def __init__(self, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"Order {order_id} not found.")

@@ -1,0 +1,45 @@
+"""Rules about one order document that every view of it shares."""
+
+from __future__ import annotations
+
+# Statuses in which Amazon has not yet authorized payment: no prices, taxes, promotions or
+# shipping address are disclosed.
+PAYMENT_PENDING_STATUSES = frozenset({"Pending", "PendingAvailability"})
+
+ORDER_STATUSES = (
+    "PendingAvailability",
+    "Pending",
+    "Unshipped",
+    "PartiallyShipped",
+    "Shipped",
+    "InvoiceUnconfirmed",
+    "Canceled",
+    "Unfulfillable",
+)
+
+
+def is_payment_pending(order: dict) -> bool:
+    return order.get("OrderStatus") in PAYMENT_PENDING_STATUSES
+
+
+def item_counts(items: list[dict], status: str) -> tuple[int, int]:
+    """(NumberOfItemsShipped, NumberOfItemsUnshipped) as Amazon counts them.
+
+    A cancelled order has nothing left to ship.
+    """
+    shipped = sum(int(item.get("QuantityShipped") or 0) for item in items)
+    if status in ("Canceled", "Unfulfillable"):
+        return shipped, 0
+    ordered = sum(int(item.get("QuantityOrdered") or 0) for item in items)
+    return shipped, max(ordered - shipped, 0)
+
+
+def buyer_requested_cancel(item: dict) -> dict:
+    """The item's BuyerRequestedCancel, with Amazon's explicit "false" when there is none."""
+    flag = item.get("BuyerRequestedCancel") or {}
+    if flag.get("IsBuyerRequestedCancel") == "true":
+        result = {"IsBuyerRequestedCancel": "true"}
+        if flag.get("BuyerCancelReason"):
+            result["BuyerCancelReason"] = flag["BuyerCancelReason"]
+        return result
+    return {"IsBuyerRequestedCancel": "false"}

@@ -1,0 +1,202 @@
+"""Loading fixture files into order documents, refusing any that break a rule.
+
+A fixture file (YAML or JSON) holds ``{seller: ID, orders: [{order, items, address,
+regulated}]}`` in Amazon's v0 field names. Dates may be absolute or relative to the clock at
+load (``now-3d4h``), so that example queries find data on whatever day they run. Every record
+is checked against the schemas of our own spec, with unknown fields refused so that a typo does
+not silently drop data; the error names the file, the record and the field.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft4Validator
+
+from . import resources
+from .dates import parse_fixture_date, to_wire
+from .domain.orders import buyer_requested_cancel, item_counts
+from .marketplaces import BY_ID as MARKETPLACES
+
+DEFAULT_SELLER_ID = "A1MOCKSELLER00"
+
+DATE_FIELDS = frozenset(
+    {
+        "PurchaseDate",
+        "LastUpdateDate",
+        "EarliestShipDate",
+        "LatestShipDate",
+        "EarliestDeliveryDate",
+        "LatestDeliveryDate",
+        "PromiseResponseDueDate",
+        "ScheduledDeliveryStartDate",
+        "ScheduledDeliveryEndDate",
+        "ReviewDate",
+    }
+)
+# Counts the loader derives from the items, so they can never disagree with them.
+DERIVED_ORDER_FIELDS = ("NumberOfItemsShipped", "NumberOfItemsUnshipped")
+RECORD_KEYS = {"order", "items", "address", "regulated"}
+REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "MarketplaceId", "FulfillmentChannel")
+
+
+class FixtureError(ValueError):
+    """A fixture file that cannot be loaded; the message says where and why."""
+
+
+def load_fixture_dir(directory: str | Path, now: datetime) -> list[dict]:
+    """Every ``*.yaml``, ``*.yml`` and ``*.json`` file directly in ``directory``."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FixtureError(f"{directory}: fixture directory not found")
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+    docs: list[dict] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        for doc in load_fixture_file(path, now):
+            order_id = doc["order"]["AmazonOrderId"]
+            if order_id in seen:
+                raise FixtureError(f"{path}: order {order_id}: AmazonOrderId is already used in {seen[order_id]}")
+            seen[order_id] = str(path)
+            docs.append(doc)
+    return docs
+
+
+def load_fixture_file(path: str | Path, now: datetime) -> list[dict]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise FixtureError(f"{path}: cannot be parsed: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("orders"), list):
+        raise FixtureError(f"{path}: expected a mapping with an 'orders' list")
+    unknown = set(data) - {"seller", "orders"}
+    if unknown:
+        raise FixtureError(f"{path}: unknown top-level field(s): {', '.join(sorted(unknown))}")
+    seller_id = data.get("seller") or DEFAULT_SELLER_ID
+    if not isinstance(seller_id, str):
+        raise FixtureError(f"{path}: field 'seller' must be a string")
+    return [build_document(record, seller_id, now, f"{path}: order #{n + 1}") for n, record in enumerate(data["orders"])]
+
+
+def build_document(record: Any, seller_id: str, now: datetime, where: str) -> dict:
+    """Check one fixture record and turn it into a store document."""
+    if not isinstance(record, dict):
+        raise FixtureError(f"{where}: expected a mapping with 'order' and 'items'")
+    if isinstance(record.get("order"), dict) and record["order"].get("AmazonOrderId"):
+        where = f"{where} ({record['order']['AmazonOrderId']})"
+    unknown = set(record) - RECORD_KEYS
+    if unknown:
+        raise FixtureError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
+    record = copy.deepcopy(record)
+    order = record.get("order")
+    items = record.get("items")
+    if not isinstance(order, dict):
+        raise FixtureError(f"{where}: field 'order' is missing or not a mapping")
+    if not isinstance(items, list) or not items:
+        raise FixtureError(f"{where}: field 'items' must be a non-empty list")
+    for name in REQUIRED_ORDER_FIELDS:
+        if order.get(name) in (None, ""):
+            raise FixtureError(f"{where}: field order.{name} is required")
+    _resolve_dates(record, now, where, "")
+    order.setdefault("LastUpdateDate", order["PurchaseDate"])
+    for name in DERIVED_ORDER_FIELDS:
+        order.pop(name, None)
+
+    _validate(order, "Order", where, "order")
+    for n, item in enumerate(items):
+        _validate(item, "OrderItem", where, f"items[{n}]")
+    if record.get("address") is not None:
+        _validate({"AmazonOrderId": order["AmazonOrderId"], **record["address"]}, "OrderAddress", where, "address")
+    if record.get("regulated") is not None:
+        _validate({"AmazonOrderId": order["AmazonOrderId"], **record["regulated"]}, "OrderRegulatedInfo", where, "regulated")
+    _check_rules(order, items, where)
+
+    marketplace = MARKETPLACES[order["MarketplaceId"]]
+    order.setdefault("SalesChannel", marketplace.sales_channel)
+    for item in items:
+        item["BuyerRequestedCancel"] = buyer_requested_cancel(item)
+    shipped, unshipped = item_counts(items, order["OrderStatus"])
+    order["NumberOfItemsShipped"] = shipped
+    order["NumberOfItemsUnshipped"] = unshipped
+    return {
+        "seller_id": seller_id,
+        "order": order,
+        "items": items,
+        "address": record.get("address") or {},
+        "regulated": record.get("regulated"),
+        "history": [{"at": order["PurchaseDate"], "event": "Placed", "status": order["OrderStatus"]}],
+    }
+
+
+def _resolve_dates(value: Any, now: datetime, where: str, path: str) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            field = f"{path}.{key}" if path else key
+            if key in DATE_FIELDS and isinstance(inner, str):
+                try:
+                    value[key] = to_wire(parse_fixture_date(inner, now))
+                except ValueError as exc:
+                    raise FixtureError(f"{where}: field {field}: {exc} (or relative: now-3d4h)") from None
+            else:
+                _resolve_dates(inner, now, where, field)
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            _resolve_dates(inner, now, where, f"{path}[{n}]")
+
+
+def _check_rules(order: dict, items: list[dict], where: str) -> None:
+    order_id = order["AmazonOrderId"]
+    if order["MarketplaceId"] not in MARKETPLACES:
+        raise FixtureError(f"{where}: field order.MarketplaceId: unknown marketplace id '{order['MarketplaceId']}'")
+    if order["LastUpdateDate"] < order["PurchaseDate"]:
+        raise FixtureError(f"{where}: field order.LastUpdateDate is before order.PurchaseDate")
+    parts = order_id.split("-")
+    if len(parts) != 3 or [len(p) for p in parts] != [3, 7, 7] or not all(p.isdigit() for p in parts):
+        raise FixtureError(f"{where}: field order.AmazonOrderId: '{order_id}' is not in 3-7-7 format")
+    seen = set()
+    for n, item in enumerate(items):
+        if item["OrderItemId"] in seen:
+            raise FixtureError(f"{where}: field items[{n}].OrderItemId: '{item['OrderItemId']}' appears twice")
+        seen.add(item["OrderItemId"])
+        if int(item.get("QuantityShipped") or 0) > int(item["QuantityOrdered"]):
+            raise FixtureError(f"{where}: field items[{n}].QuantityShipped is larger than QuantityOrdered")
+        flag = item.get("BuyerRequestedCancel") or {}
+        if flag.get("IsBuyerRequestedCancel") not in (None, "true", "false"):
+            raise FixtureError(f"{where}: field items[{n}].BuyerRequestedCancel.IsBuyerRequestedCancel must be the string \"true\" or \"false\"")
+        if flag.get("IsBuyerRequestedCancel") == "true" and not flag.get("BuyerCancelReason"):
+            raise FixtureError(f"{where}: field items[{n}].BuyerRequestedCancel.BuyerCancelReason is required when IsBuyerRequestedCancel is \"true\"")
+
+
+def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
+    error = next(iter(sorted(_validator(schema_name).iter_errors(value), key=lambda e: list(e.absolute_path))), None)
+    if error is None:
+        return
+    field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    raise FixtureError(f"{where}: field {field}: {error.message}")
+
+
+@lru_cache(maxsize=None)
+def _validator(schema_name: str) -> Draft4Validator:
+    spec = yaml.safe_load((resources.openapi_dir() / "orders-v0.yaml").read_text(encoding="utf-8"))
+    schemas = _strict(spec["components"]["schemas"])
+    return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": schemas}})
+
+
+def _strict(schema: Any) -> Any:
+    """Refuse unknown fields in objects that declare their fields."""
+    if isinstance(schema, dict):
+        out = {key: _strict(value) for key, value in schema.items()}
+        if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(value) for value in schema]
+    return schema

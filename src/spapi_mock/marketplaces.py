@@ -1,0 +1,41 @@
+"""Amazon marketplaces the mock knows: id, country, currency and sales channel."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Marketplace(NamedTuple):
+    id: str
+    country: str
+    currency: str
+    sales_channel: str
+    region: str
+
+
+_ALL = [
+    Marketplace("ATVPDKIKX0DER", "US", "USD", "Amazon.com", "na"),
+    Marketplace("A2EUQ1WTGCTBG2", "CA", "CAD", "Amazon.ca", "na"),
+    Marketplace("A1AM78C64UM0Y8", "MX", "MXN", "Amazon.com.mx", "na"),
+    Marketplace("A2Q3Y263D00KWC", "BR", "BRL", "Amazon.com.br", "na"),
+    Marketplace("A1F83G8C2ARO7P", "GB", "GBP", "Amazon.co.uk", "eu"),
+    Marketplace("A1PA6795UKMFR9", "DE", "EUR", "Amazon.de", "eu"),
+    Marketplace("A13V1IB3VIYZZH", "FR", "EUR", "Amazon.fr", "eu"),
+    Marketplace("APJ6JRA9NG5V4", "IT", "EUR", "Amazon.it", "eu"),
+    Marketplace("A1RKKUPIHCS9HX", "ES", "EUR", "Amazon.es", "eu"),
+    Marketplace("A1805IZSGTT6HS", "NL", "EUR", "Amazon.nl", "eu"),
+    Marketplace("A2NODRKZP88ZB9", "SE", "SEK", "Amazon.se", "eu"),
+    Marketplace("A1C3SOZRARQ6R3", "PL", "PLN", "Amazon.pl", "eu"),
+    Marketplace("AMEN7PMS3EDWL", "BE", "EUR", "Amazon.com.be", "eu"),
+    Marketplace("A33AVAJ2PDY3EV", "TR", "TRY", "Amazon.com.tr", "eu"),
+    Marketplace("A2VIGQ35RCS4UG", "AE", "AED", "Amazon.ae", "eu"),
+    Marketplace("A17E79C6D8DWNP", "SA", "SAR", "Amazon.sa", "eu"),
+    Marketplace("ARBP9OOSHTCHU", "EG", "EGP", "Amazon.eg", "eu"),
+    Marketplace("A21TJRUUN4KGV", "IN", "INR", "Amazon.in", "eu"),
+    Marketplace("AE08WJ6YKNBMC", "ZA", "ZAR", "Amazon.co.za", "eu"),
+    Marketplace("A1VC38T7YXB528", "JP", "JPY", "Amazon.co.jp", "fe"),
+    Marketplace("A39IBJ37TRP1C6", "AU", "AUD", "Amazon.com.au", "fe"),
+    Marketplace("A19VAU5U5O7RUS", "SG", "SGD", "Amazon.sg", "fe"),
+]
+
+BY_ID: dict[str, Marketplace] = {m.id: m for m in _ALL}

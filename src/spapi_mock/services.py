@@ -1,0 +1,22 @@
+"""Everything one running mock holds, created once by the application factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .access_tokens import AccessTokens
+from .clock import Clock
+from .config import Config
+from .paging import PageTokens
+from .sandbox import SandboxCases
+from .store import OrderStore
+
+
+@dataclass
+class Services:
+    config: Config
+    clock: Clock
+    store: OrderStore
+    page_tokens: PageTokens
+    sandbox: SandboxCases
+    access_tokens: AccessTokens

@@ -1,0 +1,268 @@
+"""The fixture store: the only module that touches TinyDB.
+
+Each order is one TinyDB document, version-neutral so that every API version can be derived
+from it without reshaping::
+
+    {"seller_id": "A1...", "order": {v0 Order fields}, "items": [{v0 OrderItem fields}],
+     "address": {BuyerCompanyName, DeliveryPreferences}, "regulated": {...} | None,
+     "history": [{"at", "event", ...}]}
+
+TinyDB answers queries by scanning every document, so lookups never use its queries: indexes
+kept beside it (order id → document id, and per seller the orders sorted by purchase date and
+by last update) give getOrders a page at a cost that does not grow with the store.
+
+Writers replace whole documents (never mutate one a reader may hold), and every write goes
+through one lock, so Connexion's request threads see whole orders only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from itertools import islice
+from typing import Iterable, Iterator
+
+from sortedcontainers import SortedList
+from tinydb import TinyDB
+from tinydb.storages import MemoryStorage, Storage
+from tinydb.table import Document
+
+ORDERS_TABLE = "orders"
+# The two date orders getOrders can select on.
+PURCHASE_DATE = "PurchaseDate"
+LAST_UPDATE_DATE = "LastUpdateDate"
+_HIGHEST = "\uffff"
+_SCAN_CHUNK = 128
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage on a JSON file that is read once and replaced whole on every write.
+
+    TinyDB's JSONStorage parses the file on every read, which would make each request cost the
+    size of the store; and it rewrites the file in place, so a crash mid-write corrupts it.
+    This one keeps the data in memory and writes a temporary file that is renamed over the old
+    one, so the file always holds the last complete state.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = os.path.abspath(path)
+        self._data: dict | None = None
+        if os.path.exists(self._path) and os.path.getsize(self._path) > 0:
+            with open(self._path, encoding="utf-8") as handle:
+                self._data = json.load(handle)
+
+    def read(self) -> dict | None:
+        return self._data
+
+    def write(self, data: dict) -> None:
+        self._data = data
+        directory = os.path.dirname(self._path) or "."
+        fd, tmp = tempfile.mkstemp(prefix=".spapi-mock-", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self._path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def close(self) -> None:
+        pass
+
+
+def _date_keys(doc: dict) -> tuple[tuple[str, str], tuple[str, str]]:
+    order = doc["order"]
+    order_id = order["AmazonOrderId"]
+    return (order[PURCHASE_DATE], order_id), (order[LAST_UPDATE_DATE], order_id)
+
+
+class OrderStore:
+    """Orders of every seller, with the indexes getOrders and the lookups need."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        if path:
+            self._db = TinyDB(path, storage=AtomicJSONStorage)
+        else:
+            self._db = TinyDB(storage=MemoryStorage)
+        self._table = self._db.table(ORDERS_TABLE, cache_size=0)
+        self._lock = threading.RLock()
+        self._rebuild_indexes()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return not self._doc_ids
+
+    def count(self, seller_id: str | None = None) -> int:
+        with self._lock:
+            if seller_id is None:
+                return len(self._doc_ids)
+            return len(self._by_date[PURCHASE_DATE].get(seller_id, ()))
+
+    def sellers(self) -> list[str]:
+        with self._lock:
+            return sorted(s for s, keys in self._by_date[PURCHASE_DATE].items() if keys)
+
+    def get(self, seller_id: str, order_id: str) -> dict | None:
+        """The order document, or None if the seller has no such order."""
+        with self._lock:
+            doc_id = self._doc_ids.get(order_id)
+            if doc_id is None:
+                return None
+            doc = self._table.get(doc_id=doc_id)
+        if doc is None or doc["seller_id"] != seller_id:
+            return None
+        return doc
+
+    def scan(
+        self,
+        seller_id: str,
+        by: str,
+        since: str,
+        until: str,
+        after: tuple[str, str] | None = None,
+    ) -> Iterator[dict]:
+        """Orders whose ``by`` date lies in [since, until], ascending by (date, order id).
+
+        ``after`` is the (date, order id) key of the last order already returned: paging
+        resumes strictly after it, so no order is repeated or skipped. Keys are read in small
+        chunks under the lock, so a page costs what it reads, not the size of the range.
+        """
+        cursor = after if after is not None and after >= (since, "") else None
+        while True:
+            with self._lock:
+                index = self._by_date[by].get(seller_id)
+                if not index:
+                    return
+                if cursor is None:
+                    keys = index.irange(minimum=(since, ""), maximum=(until, _HIGHEST))
+                else:
+                    keys = index.irange(minimum=cursor, maximum=(until, _HIGHEST), inclusive=(False, True))
+                chunk = list(islice(keys, _SCAN_CHUNK))
+            for key in chunk:
+                doc = self.get(seller_id, key[1])
+                if doc is not None:
+                    yield doc
+            if len(chunk) < _SCAN_CHUNK:
+                return
+            cursor = chunk[-1]
+
+    def order_ids_for_seller_order_id(self, seller_id: str, seller_order_id: str) -> set[str]:
+        with self._lock:
+            return set(self._by_seller_order_id.get((seller_id, seller_order_id), ()))
+
+    def order_ids_for_buyer_email(self, seller_id: str, email: str) -> set[str]:
+        with self._lock:
+            return set(self._by_buyer_email.get((seller_id, email.lower()), ()))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def replace_all(self, docs: list[dict]) -> None:
+        """Drop every order and store ``docs`` instead, in one write."""
+        with self._lock:
+            self._table.truncate()
+            self._table.insert_multiple(docs)
+            self._rebuild_indexes()
+
+    def put(self, doc: dict) -> None:
+        """Insert an order, or replace the stored one with the same AmazonOrderId whole."""
+        self.put_many([doc])
+
+    def put_many(self, docs: list[dict]) -> None:
+        """Insert or replace several orders in one write: all of them land, or none."""
+        with self._lock:
+            by_id = {doc["order"]["AmazonOrderId"]: doc for doc in docs}
+            existing = {oid: self._doc_ids[oid] for oid in by_id if oid in self._doc_ids}
+            old_docs = {oid: self._table.get(doc_id=doc_id) for oid, doc_id in existing.items()}
+            new_docs = [doc for oid, doc in by_id.items() if oid not in existing]
+            replacements = {existing[oid]: by_id[oid] for oid in existing}
+
+            def write(table: dict) -> None:
+                for doc_id, doc in replacements.items():
+                    table[doc_id] = dict(doc)
+                next_id = max(table, default=0) + 1
+                for offset, doc in enumerate(new_docs):
+                    table[next_id + offset] = dict(doc)
+
+            self._table._update_table(write)  # one storage write for the whole batch
+            self._table._next_id = None
+            for oid, old in old_docs.items():
+                self._unindex(old)
+            for oid, doc_id in existing.items():
+                self._index(doc_id, by_id[oid])
+            if new_docs:
+                self._reindex_new(new_docs)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock across a read-modify-write made of several calls."""
+        with self._lock:
+            yield
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- indexes -----------------------------------------------------------------------------
+
+    def _rebuild_indexes(self) -> None:
+        self._doc_ids: dict[str, int] = {}
+        self._by_date: dict[str, dict[str, SortedList]] = {
+            PURCHASE_DATE: defaultdict(SortedList),
+            LAST_UPDATE_DATE: defaultdict(SortedList),
+        }
+        self._by_seller_order_id: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._by_buyer_email: dict[tuple[str, str], set[str]] = defaultdict(set)
+        purchase: dict[str, list] = defaultdict(list)
+        updated: dict[str, list] = defaultdict(list)
+        for doc in self._table.all():
+            self._doc_ids[doc["order"]["AmazonOrderId"]] = doc.doc_id
+            p_key, u_key = _date_keys(doc)
+            purchase[doc["seller_id"]].append(p_key)
+            updated[doc["seller_id"]].append(u_key)
+            self._index_lookups(doc)
+        for seller_id, keys in purchase.items():
+            self._by_date[PURCHASE_DATE][seller_id] = SortedList(keys)
+        for seller_id, keys in updated.items():
+            self._by_date[LAST_UPDATE_DATE][seller_id] = SortedList(keys)
+
+    def _reindex_new(self, docs: list[dict]) -> None:
+        ids = {doc["order"]["AmazonOrderId"] for doc in docs}
+        for doc_id, raw in self._table._read_table().items():
+            order_id = raw["order"]["AmazonOrderId"]
+            if order_id in ids:
+                self._index(int(doc_id), raw)
+
+    def _index(self, doc_id: int, doc: dict) -> None:
+        self._doc_ids[doc["order"]["AmazonOrderId"]] = doc_id
+        p_key, u_key = _date_keys(doc)
+        self._by_date[PURCHASE_DATE][doc["seller_id"]].add(p_key)
+        self._by_date[LAST_UPDATE_DATE][doc["seller_id"]].add(u_key)
+        self._index_lookups(doc)
+
+    def _unindex(self, doc: dict) -> None:
+        order = doc["order"]
+        p_key, u_key = _date_keys(doc)
+        self._by_date[PURCHASE_DATE][doc["seller_id"]].discard(p_key)
+        self._by_date[LAST_UPDATE_DATE][doc["seller_id"]].discard(u_key)
+        if order.get("SellerOrderId"):
+            self._by_seller_order_id[(doc["seller_id"], order["SellerOrderId"])].discard(order["AmazonOrderId"])
+        email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
+        if email:
+            self._by_buyer_email[(doc["seller_id"], email.lower())].discard(order["AmazonOrderId"])
+
+    def _index_lookups(self, doc: dict) -> None:
+        order = doc["order"]
+        if order.get("SellerOrderId"):
+            self._by_seller_order_id[(doc["seller_id"], order["SellerOrderId"])].add(order["AmazonOrderId"])
+        email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
+        if email:
+            self._by_buyer_email[(doc["seller_id"], email.lower())].add(order["AmazonOrderId"])
