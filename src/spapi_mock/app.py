@@ -7,7 +7,6 @@ import json
 import logging
 import re
 from importlib import import_module
-from typing import Callable
 
 import connexion
 import yaml
@@ -20,21 +19,27 @@ from . import resources
 from .access_tokens import AccessTokens
 from .api import http_errors
 from .api.validation import VALIDATORS
-from .api.context import EXTENSION_KEY, services as current_services
+from .api.context import EXTENSION_KEY
 from .clock import Clock
 from .config import Config
 from .fixtures import load_fixture_dir
 from .middleware import SpApiHeaders
 from .paging import PageTokens
-from .sandbox import SandboxCases
+from .sandbox import SandboxCases, SandboxMiddleware
 from .services import Services
 from .store import OrderStore
 
 ORDERS_V0_SPEC = "orders-v0.yaml"
 LWA_SPEC = "lwa.yaml"
 
-# Connexion's default jsonifier indents; Amazon answers compact JSON.
-COMPACT_JSON = Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
+class CompactJsonifier(Jsonifier):
+    """Amazon answers compact JSON; Connexion's default indents and appends a newline."""
+
+    def dumps(self, data, **kwargs):
+        return super().dumps(data, **kwargs)[:-1]
+
+
+COMPACT_JSON = CompactJsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 
 def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.FlaskApp:
@@ -45,7 +50,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     app = connexion.FlaskApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
     app.add_api(
         ORDERS_V0_SPEC,
-        resolver=_resolver("spapi_mock.api.orders_v0", sandbox=True),
+        resolver=_resolver("spapi_mock.api.orders_v0"),
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
         jsonifier=COMPACT_JSON,
@@ -66,6 +71,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
         services=services,
         rate_limits=usage_plan_rates(),
     )
+    app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, cases=services.sandbox)
     app.app.extensions[EXTENSION_KEY] = services
     app.app.json.compact = True
     return app
@@ -101,28 +107,12 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _resolver(module_name: str, sandbox: bool = False) -> Resolver:
-    """operationId ``getOrderItems`` → ``module.get_order_items``, behind the sandbox check."""
+def _resolver(module_name: str) -> Resolver:
+    """operationId ``getOrderItems`` → ``module.get_order_items``."""
 
     class SnakeCaseResolver(Resolver):
         def resolve(self, operation) -> Resolution:
             operation_id = self.resolve_operation_id(operation)
-            function = getattr(import_module(module_name), _snake(operation_id))
-            if sandbox:
-                function = _answer_sandbox_cases(operation_id, function)
-            return Resolution(function, operation_id)
+            return Resolution(getattr(import_module(module_name), _snake(operation_id)), operation_id)
 
     return SnakeCaseResolver()
-
-
-def _answer_sandbox_cases(operation_id: str, handler: Callable) -> Callable:
-    @functools.wraps(handler)
-    def wrapper(*args, **kwargs):
-        canned = current_services().sandbox.answer(operation_id, kwargs)
-        if canned is None:
-            return handler(*args, **kwargs)
-        if canned.body is None:
-            return None, canned.status
-        return canned.body, canned.status
-
-    return wrapper

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from spapi_mock.app import create_app
+from spapi_mock.clock import Clock
+from spapi_mock.config import Config
+
+from reference import assert_valid_response
+
+DATA = Path(__file__).parent / "data"
+TEST_FIXTURES = DATA / "orders"
+FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=timezone.utc)
+TOKEN = {"x-amz-access-token": "Atza|test-token"}
+US = "ATVPDKIKX0DER"
+
+
+class CheckedClient:
+    """An HTTP client for the app under test that holds every 200 body to Amazon's model."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def request(self, method: str, url: str, *, token: bool = True, envelope: bool = True, **kwargs):
+        headers = {**(TOKEN if token else {}), **kwargs.pop("headers", {})}
+        response = self._client.request(method, url, headers=headers, **kwargs)
+        path = urlsplit(str(response.request.url)).path
+        if response.status_code == 200 and path.startswith("/orders/v0/"):
+            assert_valid_response(method, path, 200, response.json())
+        if envelope and response.status_code >= 400 and path.startswith("/orders/v0/"):
+            body = response.json()
+            assert set(body) == {"errors"}, body
+            for error in body["errors"]:
+                # Amazon's sandbox answers omit "details"; the mock's own errors always carry it.
+                assert {"code", "message"} <= set(error) <= {"code", "message", "details"} and error["message"], body
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+
+def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):
+    clock = Clock()
+    clock.freeze(FROZEN_AT)
+    settings = {"fixtures_dir": fixtures_dir, "validate_responses": True, **config}
+    return create_app(Config(**settings), clock=clock)
+
+
+@pytest.fixture(scope="session")
+def app():
+    return make_app(order_items_page_size=2)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    with app.test_client() as raw:
+        yield CheckedClient(raw)
+
+
+@pytest.fixture(scope="session")
+def default_app():
+    """The built-in fixtures, on the real clock, as `spapi-mock serve` starts."""
+    return create_app(Config(validate_responses=True))
+
+
+@pytest.fixture(scope="session")
+def default_client(default_app):
+    with default_app.test_client() as raw:
+        yield CheckedClient(raw)

@@ -1,0 +1,75 @@
+"""Amazon's own published models as a test oracle.
+
+Every 200 body the tests receive is validated against the response schema Amazon's
+``ordersV0.json`` gives the operation, so a field our spec gets wrong cannot hide behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft4Validator
+
+REFERENCE_DIR = Path(os.environ.get("SPAPI_MOCK_REFERENCE_DIR", Path(__file__).resolve().parents[2] / "shared" / "reference"))
+
+
+def reference_model(name: str = "ordersV0.json") -> dict:
+    path = REFERENCE_DIR / name
+    if not path.exists():
+        if os.environ.get("SPAPI_MOCK_REQUIRE_REFERENCE"):
+            raise FileNotFoundError(f"Amazon's reference model {path} is required (SPAPI_MOCK_REQUIRE_REFERENCE is set)")
+        pytest.skip(f"Amazon's reference model not found at {path} (set SPAPI_MOCK_REFERENCE_DIR)")
+    return _load(str(path))
+
+
+@lru_cache(maxsize=None)
+def _load(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _routes() -> list[tuple[str, re.Pattern, dict]]:
+    model = reference_model()
+    routes = []
+    for template, item in model["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            routes.append((method.upper(), pattern, operation))
+    # Literal segments beat placeholders: /orderItems/buyerInfo before /orderItems.
+    routes.sort(key=lambda r: -len(r[1].pattern))
+    return routes
+
+
+def operation_for(method: str, path: str) -> dict | None:
+    for route_method, pattern, operation in _routes():
+        if route_method == method.upper() and pattern.match(path):
+            return operation
+    return None
+
+
+def validator_for(definition: str) -> Draft4Validator:
+    model = reference_model()
+    return Draft4Validator({"$ref": f"#/definitions/{definition}", "definitions": model["definitions"]})
+
+
+def assert_valid_response(method: str, path: str, status: int, body) -> None:
+    """Fail unless ``body`` is what Amazon's model says this operation answers with ``status``."""
+    operation = operation_for(method, path)
+    assert operation is not None, f"{method} {path} is not an operation of Amazon's model"
+    response = operation["responses"].get(str(status))
+    assert response is not None, f"Amazon's model has no {status} response for {operation['operationId']}"
+    schema = response.get("schema")
+    if schema is None:
+        return
+    definition = schema["$ref"].rsplit("/", 1)[-1]
+    errors = sorted(validator_for(definition).iter_errors(body), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{operation['operationId']} {status} body breaks Amazon's {definition}: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
+    )
