@@ -180,7 +180,12 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
     if error is None:
         return
     field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    raise FixtureError(f"{where}: field {field}: {error.message}")
+    message = error.message
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        field = f"{field}.{unknown[0]}"
+        message = "unknown field (not a field of Amazon's model here; check the spelling)"
+    raise FixtureError(f"{where}: field {field}: {message}")
 
 
 @lru_cache(maxsize=None)

@@ -25,6 +25,9 @@ class SpApiHeaders:
             await self.app(scope, receive, send)
             return
         scope["spapi_mock.services"] = self.services
+        # Connexion's router records the operation in a shallow copy of the scope; an
+        # extensions dict that exists before the copy is shared, so we can read it back.
+        scope.setdefault("extensions", {})
         request_id = str(uuid.uuid4())
 
         async def send_with_headers(message: Message) -> None:

@@ -1,0 +1,118 @@
+"""Fixture files: relative dates, derived fields, and refusal of anything malformed with a
+message that names the file, the record and the field."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spapi_mock.fixtures import FixtureError, load_fixture_dir
+
+NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def order(**overrides) -> dict:
+    record = {
+        "order": {
+            "AmazonOrderId": "111-0000000-0000001",
+            "PurchaseDate": "now-2d3h",
+            "OrderStatus": "Unshipped",
+            "FulfillmentChannel": "MFN",
+            "MarketplaceId": "ATVPDKIKX0DER",
+        },
+        "items": [{"ASIN": "B000000001", "OrderItemId": "1", "QuantityOrdered": 2, "QuantityShipped": 0}],
+    }
+    for key, value in overrides.items():
+        section, _, field = key.partition("__")
+        if field:
+            record[section][field] = value
+        else:
+            record[section] = value
+    return record
+
+
+def write(tmp_path: Path, *records, name: str = "orders.yaml", seller: str | None = None) -> Path:
+    data = {"orders": list(records)}
+    if seller:
+        data["seller"] = seller
+    (tmp_path / name).write_text(yaml.safe_dump(data))
+    return tmp_path
+
+
+def test_relative_dates_resolve_against_the_clock_and_counts_are_derived(tmp_path):
+    (doc,) = load_fixture_dir(write(tmp_path, order()), NOW)
+    assert doc["order"]["PurchaseDate"] == "2025-06-13T09:00:00Z"
+    assert doc["order"]["LastUpdateDate"] == "2025-06-13T09:00:00Z"
+    assert (doc["order"]["NumberOfItemsShipped"], doc["order"]["NumberOfItemsUnshipped"]) == (0, 2)
+    assert doc["order"]["SalesChannel"] == "Amazon.com"
+    assert doc["items"][0]["BuyerRequestedCancel"] == {"IsBuyerRequestedCancel": "false"}
+    assert doc["seller_id"] == "A1MOCKSELLER00"
+
+
+def test_absolute_dates_are_normalised(tmp_path):
+    (doc,) = load_fixture_dir(write(tmp_path, order(order__PurchaseDate="2025-06-01T10:00:00+02:00")), NOW)
+    assert doc["order"]["PurchaseDate"] == "2025-06-01T08:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "record, field",
+    [
+        (order(order__OrderStatus="Cancelled"), "order.OrderStatus"),
+        (order(order__IsPrime="yes"), "order.IsPrime"),
+        (order(order__OrderTotl={"CurrencyCode": "USD", "Amount": "1.00"}), "order.OrderTotl"),
+        (order(order__OrderTotal={"CurrencyCode": "USD", "Amount": 1.0}), "order.OrderTotal.Amount"),
+        (order(order__PurchaseDate="last tuesday"), "order.PurchaseDate"),
+        (order(order__MarketplaceId="XX"), "order.MarketplaceId"),
+        (order(order__AmazonOrderId="123"), "order.AmazonOrderId"),
+        (order(order__LastUpdateDate="now-5d"), "order.LastUpdateDate"),
+        (order(items=[{"ASIN": "B1", "OrderItemId": "1"}]), "items[0]"),
+        (order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "IsGift": True}]), "items[0].IsGift"),
+        (
+            order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "BuyerRequestedCancel": {"IsBuyerRequestedCancel": True}}]),
+            "items[0].BuyerRequestedCancel.IsBuyerRequestedCancel",
+        ),
+        (
+            order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "BuyerRequestedCancel": {"IsBuyerRequestedCancel": "true"}}]),
+            "items[0].BuyerRequestedCancel.BuyerCancelReason",
+        ),
+        (order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "QuantityShipped": 2}]), "items[0].QuantityShipped"),
+        (order(items=[]), "items"),
+        (order(address={"BuyerCompanyName": 7}), "address.BuyerCompanyName"),
+        ({"order": {"AmazonOrderId": "111-0000000-0000001"}, "items": [], "extra": 1}, "extra"),
+    ],
+)
+def test_a_broken_record_is_refused_naming_file_record_and_field(tmp_path, record, field):
+    write(tmp_path, order(order__AmazonOrderId="111-0000000-0000009"), record)
+    with pytest.raises(FixtureError) as refused:
+        load_fixture_dir(tmp_path, NOW)
+    message = str(refused.value)
+    assert "orders.yaml" in message and "order #2" in message and field in message, message
+
+
+def test_a_file_that_is_not_yaml_is_refused(tmp_path):
+    (tmp_path / "broken.yaml").write_text("orders: [\n  - {order: ")
+    with pytest.raises(FixtureError, match="broken.yaml: cannot be parsed"):
+        load_fixture_dir(tmp_path, NOW)
+
+
+def test_an_order_id_used_twice_is_refused(tmp_path):
+    write(tmp_path, order(), name="a.yaml")
+    write(tmp_path, order(), name="b.yaml")
+    with pytest.raises(FixtureError, match="111-0000000-0000001.*already used in .*a.yaml"):
+        load_fixture_dir(tmp_path, NOW)
+
+
+def test_json_fixture_files_load_too(tmp_path):
+    import json
+
+    (tmp_path / "orders.json").write_text(json.dumps({"seller": "A2OTHERSELLER9", "orders": [order()]}))
+    (doc,) = load_fixture_dir(tmp_path, NOW)
+    assert doc["seller_id"] == "A2OTHERSELLER9"
+
+
+def test_missing_directory_is_refused(tmp_path):
+    with pytest.raises(FixtureError, match="not found"):
+        load_fixture_dir(tmp_path / "nope", NOW)

@@ -1,0 +1,74 @@
+"""The store: indexed lookups, whole-document replacement, and a file that survives restarts."""
+
+from __future__ import annotations
+
+import json
+
+from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
+
+
+def doc(order_id: str, purchased: str, updated: str | None = None, seller: str = "S1", **order) -> dict:
+    return {
+        "seller_id": seller,
+        "order": {"AmazonOrderId": order_id, "PurchaseDate": purchased, "LastUpdateDate": updated or purchased, **order},
+        "items": [],
+        "address": {},
+        "regulated": None,
+        "history": [],
+    }
+
+
+def ids(docs) -> list[str]:
+    return [d["order"]["AmazonOrderId"] for d in docs]
+
+
+def test_scan_returns_a_window_in_date_then_id_order_and_resumes_after_a_key():
+    store = OrderStore()
+    store.replace_all(
+        [doc("3", "2025-01-03T00:00:00Z"), doc("1", "2025-01-01T00:00:00Z"), doc("2b", "2025-01-02T00:00:00Z"), doc("2a", "2025-01-02T00:00:00Z")]
+    )
+    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")) == ["1", "2a", "2b"]
+    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", after=("2025-01-02T00:00:00Z", "2a"))) == ["2b", "3"]
+    assert ids(store.scan("S2", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z")) == []
+
+
+def test_scan_reads_more_than_one_chunk_in_order():
+    store = OrderStore()
+    store.replace_all([doc(f"{n:04d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z") for n in range(700)])
+    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")) == [f"{n:04d}" for n in range(700)]
+
+
+def test_get_is_per_seller():
+    store = OrderStore()
+    store.replace_all([doc("1", "2025-01-01T00:00:00Z", seller="S1")])
+    assert store.get("S1", "1")["order"]["AmazonOrderId"] == "1"
+    assert store.get("S2", "1") is None
+    assert store.get("S1", "2") is None
+
+
+def test_put_replaces_a_document_whole_and_moves_it_in_the_indexes():
+    store = OrderStore()
+    store.replace_all([doc("1", "2025-01-01T00:00:00Z", SellerOrderId="A", BuyerInfo={"BuyerEmail": "x@y"}), doc("2", "2025-01-02T00:00:00Z")])
+    store.put(doc("1", "2025-01-01T00:00:00Z", updated="2025-02-01T00:00:00Z", SellerOrderId="B"))
+    assert "BuyerInfo" not in store.get("S1", "1")["order"]
+    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-15T00:00:00Z", "2025-03-01T00:00:00Z")) == ["1"]
+    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-01T00:00:00Z", "2025-01-10T00:00:00Z")) == ["2"]
+    assert store.order_ids_for_seller_order_id("S1", "A") == set()
+    assert store.order_ids_for_seller_order_id("S1", "B") == {"1"}
+    assert store.order_ids_for_buyer_email("S1", "x@y") == set()
+    store.put(doc("3", "2025-01-03T00:00:00Z"))
+    assert store.count("S1") == 3 and store.count() == 3
+
+
+def test_file_store_keeps_state_across_restarts_and_is_plain_tinydb_json(tmp_path):
+    path = tmp_path / "state.json"
+    store = OrderStore(str(path))
+    store.replace_all([doc("1", "2025-01-01T00:00:00Z")])
+    store.put(doc("2", "2025-01-02T00:00:00Z", seller="S2"))
+    store.close()
+    on_disk = json.loads(path.read_text())
+    assert len(on_disk["orders"]) == 2
+    again = OrderStore(str(path))
+    assert again.get("S2", "2") is not None and again.sellers() == ["S1", "S2"]
+    assert ids(again.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z")) == ["1"]
+    assert not list(tmp_path.glob(".spapi-mock-*.tmp"))  # no temporary file left behind
