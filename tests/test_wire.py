@@ -119,3 +119,21 @@ def test_swagger_ui_serves_our_spec(client):
     spec = client.get("/openapi.json", token=False)
     assert spec.status_code == 200
     assert "/orders/v0/orders/{orderId}/orderItems" in spec.json()["paths"]
+
+
+def test_an_unexpected_failure_is_a_500_envelope_without_a_stack_trace(monkeypatch):
+    from conftest import make_app
+
+    app = make_app()
+    store = app.app.extensions["spapi_mock"].store
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "get", broken)
+    with app.test_client() as raw:
+        response = raw.get(f"/orders/v0/orders/{ORDER}", headers={"x-amz-access-token": "t"})
+    assert response.status_code == 500
+    assert response.json()["errors"][0]["code"] == "InternalFailure"
+    assert "disk on fire" not in response.text and "Traceback" not in response.text
+    assert "x-amzn-RequestId" in response.headers
