@@ -140,6 +140,14 @@ def test_next_token_pages_never_repeat_or_skip(client, page_size):
     assert pages == -(-len(US_IN_ORDER) // page_size)
 
 
+def test_a_next_token_alone_keeps_the_page_size_of_the_first_page(client):
+    first = orders(client, **SINCE_MAY, MaxResultsPerPage=2).json()["payload"]
+    second = orders(client, MarketplaceIds=US, NextToken=first["NextToken"])
+    assert ids(second) == US_IN_ORDER[2:4]
+    wider = orders(client, MarketplaceIds=US, NextToken=first["NextToken"], MaxResultsPerPage=10)
+    assert ids(wider) == US_IN_ORDER[2:]
+
+
 def test_next_token_may_be_sent_with_the_original_filters(client):
     first = orders(client, **SINCE_MAY, MaxResultsPerPage=4).json()["payload"]
     second = orders(client, **SINCE_MAY, MaxResultsPerPage=4, NextToken=first["NextToken"])

@@ -16,10 +16,12 @@ def get_orders(**params) -> dict:
     svc = services()
     seller = seller_id()
     now = svc.clock.now()
-    page_size = params.get("MaxResultsPerPage") or order_search.MAX_PAGE_SIZE
+    page_size = params.get("MaxResultsPerPage")
     next_token = params.get("NextToken")
     if next_token:
         state = svc.page_tokens.read(next_token, "orders", seller)
+        # A client that sends only the token keeps the page size it asked for first.
+        page_size = page_size or state["size"]
         query = state["query"]
         differing = [name for name, value in order_search.explicit_filters(params).items() if query.get(name) != value]
         if differing:
@@ -30,11 +32,12 @@ def get_orders(**params) -> dict:
         query = order_search.explicit_filters(params)
         search = order_search.parse(params, now, svc.config.get_orders_lag)
         after = None
+        page_size = page_size or order_search.MAX_PAGE_SIZE
     docs, last = order_search.run(svc.store, seller, search, page_size, after)
     payload: dict = {"Orders": [v0_views.order(doc) for doc in docs]}
     if last is not None:
         payload["NextToken"] = svc.page_tokens.issue(
-            {"kind": "orders", "seller": seller, "query": query, "until": search.until, "after": list(last)}
+            {"kind": "orders", "seller": seller, "query": query, "until": search.until, "after": list(last), "size": page_size}
         )
     payload[search.before_param] = search.until
     return {"payload": payload}
