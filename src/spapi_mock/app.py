@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -9,7 +10,6 @@ import re
 from importlib import import_module
 
 import connexion
-import yaml
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolution, Resolver
@@ -48,8 +48,9 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
     app = connexion.FlaskApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
+    # Specs are passed parsed: Connexion would parse them again with PyYAML's slow parser.
     app.add_api(
-        ORDERS_V0_SPEC,
+        copy.deepcopy(resources.openapi_spec(ORDERS_V0_SPEC)),
         resolver=_resolver("spapi_mock.api.orders_v0"),
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
@@ -57,7 +58,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
         validator_map=VALIDATORS,
     )
     app.add_api(
-        LWA_SPEC,
+        copy.deepcopy(resources.openapi_spec(LWA_SPEC)),
         resolver=_resolver("spapi_mock.api.auth"),
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
@@ -94,7 +95,7 @@ def build_services(config: Config, clock: Clock) -> Services:
 @functools.lru_cache(maxsize=None)
 def usage_plan_rates() -> dict[str, str]:
     """operationId → the rate Amazon's usage plan gives it, read from our spec."""
-    spec = yaml.safe_load((resources.openapi_dir() / ORDERS_V0_SPEC).read_text(encoding="utf-8"))
+    spec = resources.openapi_spec(ORDERS_V0_SPEC)
     rates = {}
     for path_item in spec["paths"].values():
         for operation in path_item.values():

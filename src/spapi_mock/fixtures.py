@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import yaml
 from jsonschema import Draft4Validator
 
@@ -72,7 +73,7 @@ def load_fixture_file(path: str | Path, now: datetime) -> list[dict]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else resources.load_yaml(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise FixtureError(f"{path}: cannot be parsed: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("orders"), list):
@@ -176,6 +177,13 @@ def _check_rules(order: dict, items: list[dict], where: str) -> None:
 
 
 def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
+    # fastjsonschema compiles the schema to Python and checks a valid record quickly, which
+    # keeps start-up short; jsonschema then explains a failure field by field.
+    try:
+        _compiled(schema_name)(value)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
     error = next(iter(sorted(_validator(schema_name).iter_errors(value), key=lambda e: list(e.absolute_path))), None)
     if error is None:
         return
@@ -189,10 +197,18 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
 
 
 @lru_cache(maxsize=None)
+def _compiled(schema_name: str):
+    return fastjsonschema.compile({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _strict_schemas()}})
+
+
+@lru_cache(maxsize=None)
 def _validator(schema_name: str) -> Draft4Validator:
-    spec = yaml.safe_load((resources.openapi_dir() / "orders-v0.yaml").read_text(encoding="utf-8"))
-    schemas = _strict(spec["components"]["schemas"])
-    return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": schemas}})
+    return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _strict_schemas()}})
+
+
+@lru_cache(maxsize=None)
+def _strict_schemas() -> dict:
+    return _strict(resources.openapi_spec("orders-v0.yaml")["components"]["schemas"])
 
 
 def _strict(schema: Any) -> Any:

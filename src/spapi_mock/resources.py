@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+
+import yaml
+
+# libyaml's parser is ten times faster than PyYAML's pure-Python one; start-up reads a lot of YAML.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent  # src/spapi_mock -> repository root
@@ -31,3 +37,13 @@ def default_fixtures_dir() -> Path:
 
 def sandbox_cases_file() -> Path:
     return fixtures_dir() / "sandbox" / "orders-v0.json"
+
+
+def load_yaml(text: str):
+    return yaml.load(text, Loader=SafeLoader)
+
+
+@lru_cache(maxsize=None)
+def openapi_spec(name: str) -> dict:
+    """One of our OpenAPI documents, parsed once per process."""
+    return load_yaml((openapi_dir() / name).read_text(encoding="utf-8"))
