@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,7 +14,7 @@ from reference import assert_valid_response
 
 DATA = Path(__file__).parent / "data"
 TEST_FIXTURES = DATA / "orders"
-FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=timezone.utc)
+FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 TOKEN = {"x-amz-access-token": "Atza|test-token"}
 US = "ATVPDKIKX0DER"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -28,12 +28,12 @@ def reference_model(name: str = "ordersV0.json") -> dict:
     return _load(str(path))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _routes() -> list[tuple[str, re.Pattern, dict]]:
     model = reference_model()
     routes = []

@@ -9,11 +9,11 @@ import ipaddress
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import yaml
@@ -214,14 +214,18 @@ def read_fixture_orders(directory: Path, now: datetime, seller_id: str = DEFAULT
             for item in record["items"]:
                 flag = item.get("BuyerRequestedCancel") or {}
                 requested = "true" if flag.get("IsBuyerRequestedCancel") == "true" else "false"
-                items.append((str(item["OrderItemId"]), requested, flag.get("BuyerCancelReason") if requested == "true" else None))
+                items.append(
+                    (str(item["OrderItemId"]), requested, flag.get("BuyerCancelReason") if requested == "true" else None)
+                )
             purchase = order["PurchaseDate"]
             purchase = parse_fixture_date(purchase if isinstance(purchase, str) else purchase.isoformat(), now)
             orders.append(FixtureOrder(order["AmazonOrderId"], order["MarketplaceId"], purchase, tuple(items)))
     return orders
 
 
-def listable(orders: list[FixtureOrder], now: datetime, lag: timedelta = timedelta(minutes=2), slack: timedelta = timedelta(minutes=1)):
+def listable(
+    orders: list[FixtureOrder], now: datetime, lag: timedelta = timedelta(minutes=2), slack: timedelta = timedelta(minutes=1)
+):
     """(ids getOrders must list, ids it may or may not list) for a window ending at the lag.
 
     getOrders hides the last two minutes; orders placed within ``slack`` of that edge may fall

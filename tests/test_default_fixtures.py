@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from spapi_mock.domain.orders import ORDER_STATUSES
 from spapi_mock.marketplaces import BY_ID
 
-MARKETPLACES = ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8", "A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "APJ6JRA9NG5V4", "A1RKKUPIHCS9HX", "A1VC38T7YXB528"]
+MARKETPLACES = [
+    "ATVPDKIKX0DER",
+    "A2EUQ1WTGCTBG2",
+    "A1AM78C64UM0Y8",
+    "A1F83G8C2ARO7P",
+    "A1PA6795UKMFR9",
+    "A13V1IB3VIYZZH",
+    "APJ6JRA9NG5V4",
+    "A1RKKUPIHCS9HX",
+    "A1VC38T7YXB528",
+]
 
 
 @pytest.fixture(scope="module")
 def all_orders(default_client) -> list[dict]:
-    since = (datetime.now(timezone.utc) - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = (datetime.now(UTC) - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
     orders, token = [], None
     while True:
         params = {"MarketplaceIds": ",".join(MARKETPLACES)}

@@ -3,7 +3,7 @@ message that names the file, the record and the field."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import yaml
 
 from spapi_mock.fixtures import FixtureError, load_fixture_dir
 
-NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 
 
 def order(**overrides) -> dict:
@@ -71,14 +71,35 @@ def test_absolute_dates_are_normalised(tmp_path):
         (order(items=[{"ASIN": "B1", "OrderItemId": "1"}]), "items[0]"),
         (order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "IsGift": True}]), "items[0].IsGift"),
         (
-            order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "BuyerRequestedCancel": {"IsBuyerRequestedCancel": True}}]),
+            order(
+                items=[
+                    {
+                        "ASIN": "B1",
+                        "OrderItemId": "1",
+                        "QuantityOrdered": 1,
+                        "BuyerRequestedCancel": {"IsBuyerRequestedCancel": True},
+                    }
+                ]
+            ),
             "items[0].BuyerRequestedCancel.IsBuyerRequestedCancel",
         ),
         (
-            order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "BuyerRequestedCancel": {"IsBuyerRequestedCancel": "true"}}]),
+            order(
+                items=[
+                    {
+                        "ASIN": "B1",
+                        "OrderItemId": "1",
+                        "QuantityOrdered": 1,
+                        "BuyerRequestedCancel": {"IsBuyerRequestedCancel": "true"},
+                    }
+                ]
+            ),
             "items[0].BuyerRequestedCancel.BuyerCancelReason",
         ),
-        (order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "QuantityShipped": 2}]), "items[0].QuantityShipped"),
+        (
+            order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "QuantityShipped": 2}]),
+            "items[0].QuantityShipped",
+        ),
         (order(items=[]), "items"),
         (order(address={"BuyerCompanyName": 7}), "address.BuyerCompanyName"),
         ({"order": {"AmazonOrderId": "111-0000000-0000001"}, "items": [], "extra": 1}, "extra"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.domain.order_search import parse
 from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE
 
-NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 US = ["ATVPDKIKX0DER"]
 
 
@@ -21,7 +21,9 @@ def test_window_defaults_to_two_minutes_before_now():
 
 
 def test_last_updated_search_and_its_before_bound():
-    search = parse({"LastUpdatedAfter": "2025-06-01T00:00:00Z", "LastUpdatedBefore": "2025-06-15T11:58:00Z", "MarketplaceIds": US}, NOW)
+    search = parse(
+        {"LastUpdatedAfter": "2025-06-01T00:00:00Z", "LastUpdatedBefore": "2025-06-15T11:58:00Z", "MarketplaceIds": US}, NOW
+    )
     assert (search.by, search.until, search.before_param) == (LAST_UPDATE_DATE, "2025-06-15T11:58:00Z", "LastUpdatedBefore")
 
 
@@ -31,7 +33,16 @@ def test_a_next_token_keeps_the_window_of_its_first_page():
 
 
 def test_filters_are_normalised():
-    search = parse({"CreatedAfter": "2025-06-01", "MarketplaceIds": US, "BuyerEmail": " A@B.com ", "OrderStatuses": ["Shipped", "Shipped"], "IsISPU": "false"}, NOW)
+    search = parse(
+        {
+            "CreatedAfter": "2025-06-01",
+            "MarketplaceIds": US,
+            "BuyerEmail": " A@B.com ",
+            "OrderStatuses": ["Shipped", "Shipped"],
+            "IsISPU": "false",
+        },
+        NOW,
+    )
     assert search.filters["BuyerEmail"] == "a@b.com"
     assert search.filters["OrderStatuses"] == frozenset({"Shipped"})
     assert search.filters["IsISPU"] is False
@@ -53,12 +64,21 @@ def test_rule_violations(params):
 
 
 def test_before_exactly_two_minutes_ago_is_allowed():
-    assert parse({"CreatedAfter": "2025-06-01", "CreatedBefore": "2025-06-15T11:58:00Z", "MarketplaceIds": US}, NOW).until == "2025-06-15T11:58:00Z"
+    assert (
+        parse({"CreatedAfter": "2025-06-01", "CreatedBefore": "2025-06-15T11:58:00Z", "MarketplaceIds": US}, NOW).until
+        == "2025-06-15T11:58:00Z"
+    )
 
 
 def test_matching():
-    search = parse({"CreatedAfter": "2025-06-01", "MarketplaceIds": US, "StoreChainStoreId": "S9", "LatestDeliveryDateBefore": "2025-06-20"}, NOW)
-    base = {"order": {"AmazonOrderId": "1", "MarketplaceId": US[0], "LatestDeliveryDate": "2025-06-19T00:00:00Z"}, "items": [{"StoreChainStoreId": "S9"}]}
+    search = parse(
+        {"CreatedAfter": "2025-06-01", "MarketplaceIds": US, "StoreChainStoreId": "S9", "LatestDeliveryDateBefore": "2025-06-20"},
+        NOW,
+    )
+    base = {
+        "order": {"AmazonOrderId": "1", "MarketplaceId": US[0], "LatestDeliveryDate": "2025-06-19T00:00:00Z"},
+        "items": [{"StoreChainStoreId": "S9"}],
+    }
     assert search.matches(base)
     assert not search.matches({**base, "items": [{}]})
     assert not search.matches({**base, "order": {**base["order"], "LatestDeliveryDate": "2025-06-21T00:00:00Z"}})

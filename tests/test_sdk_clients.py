@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from spapi_mock import resources
 
 from live_server import live_server
 from sdk_helpers import (
@@ -31,7 +33,6 @@ from sdk_helpers import (
     python_sp_api_orders,
     read_fixture_orders,
 )
-from spapi_mock import resources
 
 FIXTURES = resources.default_fixtures_dir()
 US = "ATVPDKIKX0DER"
@@ -42,7 +43,7 @@ PER_ORDER_RATE = "0.5"
 
 
 def wire(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def refresh_token() -> str:
@@ -69,7 +70,7 @@ def server(network, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fixture_orders(server):
-    orders = read_fixture_orders(FIXTURES, datetime.now(timezone.utc))
+    orders = read_fixture_orders(FIXTURES, datetime.now(UTC))
     assert len(orders) >= 20, "the built-in fixtures should hold a realistic number of orders"
     return orders
 
@@ -81,7 +82,7 @@ def created_after(fixture_orders) -> str:
 
 @pytest.fixture(scope="module")
 def us_expected(fixture_orders):
-    return listable([o for o in fixture_orders if o.marketplace_id == US], datetime.now(timezone.utc))
+    return listable([o for o in fixture_orders if o.marketplace_id == US], datetime.now(UTC))
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +241,7 @@ def test_amzn_sp_api_sees_the_rate_limit_headers(amzn, created_after, cancel_ord
 def test_amzn_sp_api_deserialises_every_fixture_order_and_item(amzn, fixture_orders, created_after):
     """The SDK's models check enums and types: every order and item of the set must pass."""
     marketplaces = sorted({o.marketplace_id for o in fixture_orders})
-    surely, maybe = listable(fixture_orders, datetime.now(timezone.utc))
+    surely, maybe = listable(fixture_orders, datetime.now(UTC))
     listed = []
     page = amzn.get_orders(marketplaces, created_after=created_after)
     listed += page.payload.orders

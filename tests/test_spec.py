@@ -60,8 +60,18 @@ def _shape(schema: dict) -> dict:
     """Property names, types, enums and requirements of a schema, $refs named not followed."""
     out = {}
     for name, prop in (schema.get("properties") or {}).items():
-        out[name] = (prop.get("type"), prop.get("$ref", "").rsplit("/", 1)[-1], tuple(prop.get("enum", ())), tuple(sorted((prop.get("items") or {}).items(), key=str)))
-    return {"required": tuple(sorted(schema.get("required", ()))), "type": schema.get("type"), "enum": tuple(schema.get("enum", ())), "properties": out}
+        out[name] = (
+            prop.get("type"),
+            prop.get("$ref", "").rsplit("/", 1)[-1],
+            tuple(prop.get("enum", ())),
+            tuple(sorted((prop.get("items") or {}).items(), key=str)),
+        )
+    return {
+        "required": tuple(sorted(schema.get("required", ()))),
+        "type": schema.get("type"),
+        "enum": tuple(schema.get("enum", ())),
+        "properties": out,
+    }
 
 
 def test_every_schema_has_amazons_fields_types_and_enums():
@@ -71,7 +81,10 @@ def test_every_schema_has_amazons_fields_types_and_enums():
     for name, schema in amazon.items():
         mine = _shape(ours[name])
         theirs = _shape(schema)
-        mine_props = {k: (t, r, e, tuple((a, str(b).replace("#/components/schemas/", "#/definitions/")) for a, b in i)) for k, (t, r, e, i) in mine["properties"].items()}
+        mine_props = {
+            k: (t, r, e, tuple((a, str(b).replace("#/components/schemas/", "#/definitions/")) for a, b in i))
+            for k, (t, r, e, i) in mine["properties"].items()
+        }
         theirs_props = {k: (t, r, e, tuple((a, str(b)) for a, b in i)) for k, (t, r, e, i) in theirs["properties"].items()}
         assert mine_props == theirs_props, name
         assert (mine["required"], mine["type"], mine["enum"]) == (theirs["required"], theirs["type"], theirs["enum"]), name

@@ -25,17 +25,26 @@ def ids(docs) -> list[str]:
 def test_scan_returns_a_window_in_date_then_id_order_and_resumes_after_a_key():
     store = OrderStore()
     store.replace_all(
-        [doc("3", "2025-01-03T00:00:00Z"), doc("1", "2025-01-01T00:00:00Z"), doc("2b", "2025-01-02T00:00:00Z"), doc("2a", "2025-01-02T00:00:00Z")]
+        [
+            doc("3", "2025-01-03T00:00:00Z"),
+            doc("1", "2025-01-01T00:00:00Z"),
+            doc("2b", "2025-01-02T00:00:00Z"),
+            doc("2a", "2025-01-02T00:00:00Z"),
+        ]
     )
     assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")) == ["1", "2a", "2b"]
-    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", after=("2025-01-02T00:00:00Z", "2a"))) == ["2b", "3"]
+    assert ids(
+        store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", after=("2025-01-02T00:00:00Z", "2a"))
+    ) == ["2b", "3"]
     assert ids(store.scan("S2", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z")) == []
 
 
 def test_scan_reads_more_than_one_chunk_in_order():
     store = OrderStore()
     store.replace_all([doc(f"{n:04d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z") for n in range(700)])
-    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")) == [f"{n:04d}" for n in range(700)]
+    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")) == [
+        f"{n:04d}" for n in range(700)
+    ]
 
 
 def test_get_is_per_seller():
@@ -48,7 +57,9 @@ def test_get_is_per_seller():
 
 def test_put_replaces_a_document_whole_and_moves_it_in_the_indexes():
     store = OrderStore()
-    store.replace_all([doc("1", "2025-01-01T00:00:00Z", SellerOrderId="A", BuyerInfo={"BuyerEmail": "x@y"}), doc("2", "2025-01-02T00:00:00Z")])
+    store.replace_all(
+        [doc("1", "2025-01-01T00:00:00Z", SellerOrderId="A", BuyerInfo={"BuyerEmail": "x@y"}), doc("2", "2025-01-02T00:00:00Z")]
+    )
     store.put(doc("1", "2025-01-01T00:00:00Z", updated="2025-02-01T00:00:00Z", SellerOrderId="B"))
     assert "BuyerInfo" not in store.get("S1", "1")["order"]
     assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-15T00:00:00Z", "2025-03-01T00:00:00Z")) == ["1"]

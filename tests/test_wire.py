@@ -75,7 +75,12 @@ def test_blank_access_token_is_refused_too(client):
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_token_endpoint_exchanges_a_refresh_token(client, as_json):
-    fields = {"grant_type": "refresh_token", "refresh_token": "Atzr|abc", "client_id": "amzn1.application-oa2-client.x", "client_secret": "s"}
+    fields = {
+        "grant_type": "refresh_token",
+        "refresh_token": "Atzr|abc",
+        "client_id": "amzn1.application-oa2-client.x",
+        "client_secret": "s",
+    }
     response = client.post("/auth/o2/token", json=fields) if as_json else client.post("/auth/o2/token", data=fields)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -87,7 +92,12 @@ def test_token_endpoint_exchanges_a_refresh_token(client, as_json):
 
 
 def test_token_endpoint_client_credentials_grant(client):
-    fields = {"grant_type": "client_credentials", "scope": "sellingpartnerapi::notifications", "client_id": "a", "client_secret": "b"}
+    fields = {
+        "grant_type": "client_credentials",
+        "scope": "sellingpartnerapi::notifications",
+        "client_id": "a",
+        "client_secret": "b",
+    }
     body = client.post("/auth/o2/token", data=fields).json()
     assert body["access_token"].startswith("Atza|") and "refresh_token" not in body
 

@@ -12,14 +12,14 @@ from importlib import import_module
 import connexion
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
-from connexion.resolver import Resolution, Resolver
 from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolution, Resolver
 
 from . import resources
 from .access_tokens import AccessTokens
 from .api import http_errors
-from .api.validation import VALIDATORS
 from .api.context import EXTENSION_KEY
+from .api.validation import VALIDATORS
 from .clock import Clock
 from .config import Config
 from .fixtures import load_fixture_dir
@@ -31,6 +31,7 @@ from .store import OrderStore
 
 ORDERS_V0_SPEC = "orders-v0.yaml"
 LWA_SPEC = "lwa.yaml"
+
 
 class CompactJsonifier(Jsonifier):
     """Amazon answers compact JSON; Connexion's default indents and appends a newline."""
@@ -92,7 +93,7 @@ def build_services(config: Config, clock: Clock) -> Services:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def usage_plan_rates() -> dict[str, str]:
     """operationId → the rate Amazon's usage plan gives it, read from our spec."""
     spec = resources.openapi_spec(ORDERS_V0_SPEC)

@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
     serve.add_argument("--fixtures", type=Path, metavar="DIR", help="directory of fixture files (default: the built-in set)")
-    serve.add_argument("--db", type=Path, metavar="FILE", help="TinyDB JSON file that keeps state across restarts (default: in memory)")
+    serve.add_argument(
+        "--db", type=Path, metavar="FILE", help="TinyDB JSON file that keeps state across restarts (default: in memory)"
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ stored dates compare correctly as plain strings (the indexes rely on it).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _RELATIVE = re.compile(r"^now\s*(?:([+-])\s*((?:\d+\s*[dhms]\s*)+))?$", re.IGNORECASE)
 _PART = re.compile(r"(\d+)\s*([dhms])", re.IGNORECASE)
@@ -16,7 +16,7 @@ _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 def to_wire(at: datetime) -> str:
     """Amazon's timestamp form: UTC, whole seconds, ``Z``."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> datetime:
@@ -32,8 +32,8 @@ def parse_iso(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"'{text}' is not an ISO 8601 date, e.g. 2024-01-15T08:23:11Z") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def parse_fixture_date(text: str, now: datetime) -> datetime:

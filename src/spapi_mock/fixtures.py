@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +171,12 @@ def _check_rules(order: dict, items: list[dict], where: str) -> None:
             raise FixtureError(f"{where}: field items[{n}].QuantityShipped is larger than QuantityOrdered")
         flag = item.get("BuyerRequestedCancel") or {}
         if flag.get("IsBuyerRequestedCancel") not in (None, "true", "false"):
-            raise FixtureError(f"{where}: field items[{n}].BuyerRequestedCancel.IsBuyerRequestedCancel must be the string \"true\" or \"false\"")
+            raise FixtureError(
+                f'{where}: field items[{n}].BuyerRequestedCancel.IsBuyerRequestedCancel must be the string "true" or "false"'
+            )
         if flag.get("IsBuyerRequestedCancel") == "true" and not flag.get("BuyerCancelReason"):
-            raise FixtureError(f"{where}: field items[{n}].BuyerRequestedCancel.BuyerCancelReason is required when IsBuyerRequestedCancel is \"true\"")
+            field = f"items[{n}].BuyerRequestedCancel.BuyerCancelReason"
+            raise FixtureError(f'{where}: field {field} is required when IsBuyerRequestedCancel is "true"')
 
 
 def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
@@ -196,17 +199,17 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
     raise FixtureError(f"{where}: field {field}: {message}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(schema_name: str):
     return fastjsonschema.compile({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _strict_schemas()}})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(schema_name: str) -> Draft4Validator:
     return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _strict_schemas()}})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _strict_schemas() -> dict:
     return _strict(resources.openapi_spec("orders-v0.yaml")["components"]["schemas"])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -43,7 +43,7 @@ def load_yaml(text: str):
     return yaml.load(text, Loader=SafeLoader)
 
 
-@lru_cache(maxsize=None)
+@cache
 def openapi_spec(name: str) -> dict:
     """One of our OpenAPI documents, parsed once per process."""
     return load_yaml((openapi_dir() / name).read_text(encoding="utf-8"))

@@ -35,7 +35,7 @@ class SandboxCases:
             cases_of_op.sort(key=lambda c: -len(c["parameters"]))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "SandboxCases":
+    def from_file(cls, path: str | Path) -> SandboxCases:
         return cls(json.loads(Path(path).read_text(encoding="utf-8"))["cases"])
 
     def has_cases(self, operation_id: str | None) -> bool:

@@ -22,14 +22,13 @@ import os
 import tempfile
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
-from typing import Iterable, Iterator
 
 from sortedcontainers import SortedList
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
-from tinydb.table import Document
 
 ORDERS_TABLE = "orders"
 # The two date orders getOrders can select on.
@@ -195,7 +194,7 @@ class OrderStore:
 
             self._table._update_table(write)  # one storage write for the whole batch
             self._table._next_id = None
-            for oid, old in old_docs.items():
+            for old in old_docs.values():
                 self._unindex(old)
             for oid, doc_id in existing.items():
                 self._index(doc_id, by_id[oid])

@@ -6,11 +6,12 @@ broken; ``run`` reads one page from the store's date index, so a page costs what
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from ..dates import normalize, parse_iso, to_wire
+from ..dates import normalize, to_wire
 from ..marketplaces import BY_ID as MARKETPLACES
 from ..store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
 from .exceptions import RuleViolation
@@ -44,7 +45,15 @@ FILTER_PARAMS = (
     "LatestDeliveryDateAfter",
 )
 _LIST_PARAMS = frozenset(
-    {"OrderStatuses", "MarketplaceIds", "FulfillmentChannels", "PaymentMethods", "EasyShipShipmentStatuses", "ElectronicInvoiceStatuses", "AmazonOrderIds"}
+    {
+        "OrderStatuses",
+        "MarketplaceIds",
+        "FulfillmentChannels",
+        "PaymentMethods",
+        "EasyShipShipmentStatuses",
+        "ElectronicInvoiceStatuses",
+        "AmazonOrderIds",
+    }
 )
 _DATE_PARAMS = frozenset(
     {
@@ -59,7 +68,14 @@ _DATE_PARAMS = frozenset(
     }
 )
 # SellerOrderId names one order; Amazon refuses it together with these.
-_EXCLUDED_BY_SELLER_ORDER_ID = ("FulfillmentChannels", "OrderStatuses", "PaymentMethods", "LastUpdatedAfter", "LastUpdatedBefore", "BuyerEmail")
+_EXCLUDED_BY_SELLER_ORDER_ID = (
+    "FulfillmentChannels",
+    "OrderStatuses",
+    "PaymentMethods",
+    "LastUpdatedAfter",
+    "LastUpdatedBefore",
+    "BuyerEmail",
+)
 
 
 @dataclass(frozen=True)
@@ -98,9 +114,11 @@ class OrderSearch:
             return False
         if "IsISPU" in f and bool(order.get("IsISPU", False)) != f["IsISPU"]:
             return False
-        if "ActualFulfillmentSupplySourceId" in f and (order.get("FulfillmentInstruction") or {}).get(
-            "FulfillmentSupplySourceId"
-        ) != f["ActualFulfillmentSupplySourceId"]:
+        if (
+            "ActualFulfillmentSupplySourceId" in f
+            and (order.get("FulfillmentInstruction") or {}).get("FulfillmentSupplySourceId")
+            != f["ActualFulfillmentSupplySourceId"]
+        ):
             return False
         if "StoreChainStoreId" in f and not any(i.get("StoreChainStoreId") == f["StoreChainStoreId"] for i in doc["items"]):
             return False
@@ -161,7 +179,9 @@ def parse(params: dict[str, Any], now: datetime, lag: timedelta = DEFAULT_LAG, u
 
     dates = {name: _date(name, given[name]) for name in _DATE_PARAMS if name in given}
     by, after_name, before_name = (
-        (PURCHASE_DATE, "CreatedAfter", "CreatedBefore") if created_after is not None else (LAST_UPDATE_DATE, "LastUpdatedAfter", "LastUpdatedBefore")
+        (PURCHASE_DATE, "CreatedAfter", "CreatedBefore")
+        if created_after is not None
+        else (LAST_UPDATE_DATE, "LastUpdatedAfter", "LastUpdatedBefore")
     )
     latest_allowed = to_wire(now - lag)
     since = dates[after_name]
@@ -200,7 +220,9 @@ def parse(params: dict[str, Any], now: datetime, lag: timedelta = DEFAULT_LAG, u
     return OrderSearch(by=by, since=since, until=until, filters=filters)
 
 
-def run(store: OrderStore, seller_id: str, search: OrderSearch, page_size: int, after: tuple[str, str] | None = None) -> tuple[list[dict], tuple[str, str] | None]:
+def run(
+    store: OrderStore, seller_id: str, search: OrderSearch, page_size: int, after: tuple[str, str] | None = None
+) -> tuple[list[dict], tuple[str, str] | None]:
     """One page of matching orders, and the key to resume after if there are more."""
     page: list[dict] = []
     for doc in _candidates(store, seller_id, search, after):
