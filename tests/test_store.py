@@ -83,3 +83,45 @@ def test_file_store_keeps_state_across_restarts_and_is_plain_tinydb_json(tmp_pat
     assert again.get("S2", "2") is not None and again.sellers() == ["S1", "S2"]
     assert ids(again.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z")) == ["1"]
     assert not list(tmp_path.glob(".spapi-mock-*.tmp"))  # no temporary file left behind
+
+
+def test_readers_see_whole_documents_while_a_writer_replaces_them():
+    import threading
+
+    store = OrderStore()
+    store.replace_all([doc(f"{n:03d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z", version=0) for n in range(200)])
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        for version in range(1, 60):
+            batch = [
+                doc(
+                    f"{n:03d}",
+                    f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z",
+                    f"2025-02-{version % 28 + 1:02d}T00:00:00Z",
+                    version=version,
+                )
+                for n in range(0, 200, 7)
+            ]
+            for d in batch:
+                d["items"] = [{"version": version}]
+            store.put_many(batch)
+        stop.set()
+
+    def reader() -> None:
+        while not stop.is_set():
+            seen = list(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z"))
+            if len(seen) != 200:
+                failures.append(f"scan saw {len(seen)} orders")
+            for d in seen:
+                if d["items"] and d["items"][0]["version"] != d["order"]["version"]:
+                    failures.append("an order and its items from different writes")
+
+    threads = [threading.Thread(target=reader) for _ in range(4)] + [threading.Thread(target=writer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not failures, failures[:3]
+    assert store.get("S1", "007")["order"]["version"] == 59
