@@ -7,9 +7,10 @@ from it without reshaping::
      "address": {BuyerCompanyName, DeliveryPreferences}, "regulated": {...} | None,
      "history": [{"at", "event", ...}]}
 
-TinyDB answers queries by scanning every document, so lookups never use its queries: indexes
-kept beside it (order id → document id, and per seller the orders sorted by purchase date and
-by last update) give getOrders a page at a cost that does not grow with the store.
+TinyDB answers queries by scanning every document, and copies each document it returns, so
+reads never go through it: indexes kept beside it (order id → stored document, and per seller
+the orders sorted by purchase date and by last update) give getOrders a page at a cost that
+does not grow with the store. TinyDB holds the state and writes it.
 
 Writers replace whole documents (never mutate one a reader may hold), and every write goes
 through one lock, so Connexion's request threads see whole orders only.
@@ -35,7 +36,7 @@ ORDERS_TABLE = "orders"
 PURCHASE_DATE = "PurchaseDate"
 LAST_UPDATE_DATE = "LastUpdateDate"
 _HIGHEST = "\uffff"
-_SCAN_CHUNK = 128
+_SCAN_CHUNK = 64
 
 
 class AtomicJSONStorage(Storage):
@@ -112,12 +113,12 @@ class OrderStore:
             return sorted(s for s, keys in self._by_date[PURCHASE_DATE].items() if keys)
 
     def get(self, seller_id: str, order_id: str) -> dict | None:
-        """The order document, or None if the seller has no such order."""
-        with self._lock:
-            doc_id = self._doc_ids.get(order_id)
-            if doc_id is None:
-                return None
-            doc = self._table.get(doc_id=doc_id)
+        """The order document, or None if the seller has no such order.
+
+        The document is the stored one, not a copy: callers read it and never change it
+        (writers replace documents whole, so a reader's document stays consistent).
+        """
+        doc = self._docs.get(order_id)
         if doc is None or doc["seller_id"] != seller_id:
             return None
         return doc
@@ -147,10 +148,8 @@ class OrderStore:
                 else:
                     keys = index.irange(minimum=cursor, maximum=(until, _HIGHEST), inclusive=(False, True))
                 chunk = list(islice(keys, _SCAN_CHUNK))
-            for key in chunk:
-                doc = self.get(seller_id, key[1])
-                if doc is not None:
-                    yield doc
+                docs = [self._docs[order_id] for _, order_id in chunk]
+            yield from docs
             if len(chunk) < _SCAN_CHUNK:
                 return
             cursor = chunk[-1]
@@ -180,26 +179,26 @@ class OrderStore:
         """Insert or replace several orders in one write: all of them land, or none."""
         with self._lock:
             by_id = {doc["order"]["AmazonOrderId"]: doc for doc in docs}
-            existing = {oid: self._doc_ids[oid] for oid in by_id if oid in self._doc_ids}
-            old_docs = {oid: self._table.get(doc_id=doc_id) for oid, doc_id in existing.items()}
-            new_docs = [doc for oid, doc in by_id.items() if oid not in existing]
-            replacements = {existing[oid]: by_id[oid] for oid in existing}
+            placed: dict[str, tuple[int, dict]] = {}
 
             def write(table: dict) -> None:
-                for doc_id, doc in replacements.items():
-                    table[doc_id] = dict(doc)
                 next_id = max(table, default=0) + 1
-                for offset, doc in enumerate(new_docs):
-                    table[next_id + offset] = dict(doc)
+                for order_id, doc in by_id.items():
+                    doc_id = self._doc_ids.get(order_id)
+                    if doc_id is None:
+                        doc_id, next_id = next_id, next_id + 1
+                    placed[order_id] = (doc_id, dict(doc))
+                for doc_id, stored in placed.values():
+                    table[doc_id] = stored
 
-            self._table._update_table(write)  # one storage write for the whole batch
+            # TinyDB's public API would write the file once per document; this writes once.
+            self._table._update_table(write)
             self._table._next_id = None
-            for old in old_docs.values():
-                self._unindex(old)
-            for oid, doc_id in existing.items():
-                self._index(doc_id, by_id[oid])
-            if new_docs:
-                self._reindex_new(new_docs)
+            for order_id, (doc_id, stored) in placed.items():
+                old = self._docs.get(order_id)
+                if old is not None:
+                    self._unindex(old)
+                self._index(doc_id, stored)
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -214,6 +213,7 @@ class OrderStore:
 
     def _rebuild_indexes(self) -> None:
         self._doc_ids: dict[str, int] = {}
+        self._docs: dict[str, dict] = {}
         self._by_date: dict[str, dict[str, SortedList]] = {
             PURCHASE_DATE: defaultdict(SortedList),
             LAST_UPDATE_DATE: defaultdict(SortedList),
@@ -222,8 +222,11 @@ class OrderStore:
         self._by_buyer_email: dict[tuple[str, str], set[str]] = defaultdict(set)
         purchase: dict[str, list] = defaultdict(list)
         updated: dict[str, list] = defaultdict(list)
-        for doc in self._table.all():
-            self._doc_ids[doc["order"]["AmazonOrderId"]] = doc.doc_id
+        # The raw stored dicts, not TinyDB's copies: the id index serves reads from them.
+        for doc_id, doc in self._table._read_table().items():
+            order_id = doc["order"]["AmazonOrderId"]
+            self._doc_ids[order_id] = int(doc_id)
+            self._docs[order_id] = doc
             p_key, u_key = _date_keys(doc)
             purchase[doc["seller_id"]].append(p_key)
             updated[doc["seller_id"]].append(u_key)
@@ -233,15 +236,10 @@ class OrderStore:
         for seller_id, keys in updated.items():
             self._by_date[LAST_UPDATE_DATE][seller_id] = SortedList(keys)
 
-    def _reindex_new(self, docs: list[dict]) -> None:
-        ids = {doc["order"]["AmazonOrderId"] for doc in docs}
-        for doc_id, raw in self._table._read_table().items():
-            order_id = raw["order"]["AmazonOrderId"]
-            if order_id in ids:
-                self._index(int(doc_id), raw)
-
     def _index(self, doc_id: int, doc: dict) -> None:
-        self._doc_ids[doc["order"]["AmazonOrderId"]] = doc_id
+        order_id = doc["order"]["AmazonOrderId"]
+        self._doc_ids[order_id] = doc_id
+        self._docs[order_id] = doc
         p_key, u_key = _date_keys(doc)
         self._by_date[PURCHASE_DATE][doc["seller_id"]].add(p_key)
         self._by_date[LAST_UPDATE_DATE][doc["seller_id"]].add(u_key)
