@@ -6,11 +6,19 @@ import json
 
 from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
 
+US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
 
-def doc(order_id: str, purchased: str, updated: str | None = None, seller: str = "S1", **order) -> dict:
+
+def doc(order_id: str, purchased: str, updated: str | None = None, seller: str = "S1", marketplace: str = US, **order) -> dict:
     return {
         "seller_id": seller,
-        "order": {"AmazonOrderId": order_id, "PurchaseDate": purchased, "LastUpdateDate": updated or purchased, **order},
+        "order": {
+            "AmazonOrderId": order_id,
+            "PurchaseDate": purchased,
+            "LastUpdateDate": updated or purchased,
+            "MarketplaceId": marketplace,
+            **order,
+        },
         "items": [],
         "address": {},
         "regulated": None,
@@ -32,19 +40,25 @@ def test_scan_returns_a_window_in_date_then_id_order_and_resumes_after_a_key():
             doc("2a", "2025-01-02T00:00:00Z"),
         ]
     )
-    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")) == ["1", "2a", "2b"]
+    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US])) == ["1", "2a", "2b"]
     assert ids(
-        store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", after=("2025-01-02T00:00:00Z", "2a"))
+        store.scan(
+            "S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", [US], after=("2025-01-02T00:00:00Z", "2a")
+        )
     ) == ["2b", "3"]
-    assert ids(store.scan("S2", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z")) == []
+    assert ids(store.scan("S2", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", [US])) == []
 
 
-def test_scan_reads_more_than_one_chunk_in_order():
+def test_scan_merges_marketplaces_over_many_chunks_in_order():
     store = OrderStore()
-    store.replace_all([doc(f"{n:04d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z") for n in range(700)])
-    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")) == [
-        f"{n:04d}" for n in range(700)
-    ]
+    store.replace_all(
+        [doc(f"{n:04d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z", marketplace=US if n % 3 else CA) for n in range(700)]
+    )
+    window = ("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")
+    assert ids(store.scan(*window, [US, CA])) == [f"{n:04d}" for n in range(700)]
+    assert ids(store.scan(*window, [CA])) == [f"{n:04d}" for n in range(0, 700, 3)]
+    after = ("2025-01-01T00:05:00Z", "0300")
+    assert ids(store.scan(*window, [US, CA], after=after)) == [f"{n:04d}" for n in range(301, 700)]
 
 
 def test_get_is_per_seller():
@@ -62,8 +76,8 @@ def test_put_replaces_a_document_whole_and_moves_it_in_the_indexes():
     )
     store.put(doc("1", "2025-01-01T00:00:00Z", updated="2025-02-01T00:00:00Z", SellerOrderId="B"))
     assert "BuyerInfo" not in store.get("S1", "1")["order"]
-    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-15T00:00:00Z", "2025-03-01T00:00:00Z")) == ["1"]
-    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-01T00:00:00Z", "2025-01-10T00:00:00Z")) == ["2"]
+    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-15T00:00:00Z", "2025-03-01T00:00:00Z", [US])) == ["1"]
+    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-01T00:00:00Z", "2025-01-10T00:00:00Z", [US])) == ["2"]
     assert store.order_ids_for_seller_order_id("S1", "A") == set()
     assert store.order_ids_for_seller_order_id("S1", "B") == {"1"}
     assert store.order_ids_for_buyer_email("S1", "x@y") == set()
@@ -81,7 +95,7 @@ def test_file_store_keeps_state_across_restarts_and_is_plain_tinydb_json(tmp_pat
     assert len(on_disk["orders"]) == 2
     again = OrderStore(str(path))
     assert again.get("S2", "2") is not None and again.sellers() == ["S1", "S2"]
-    assert ids(again.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z")) == ["1"]
+    assert ids(again.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z", [US])) == ["1"]
     assert not list(tmp_path.glob(".spapi-mock-*.tmp"))  # no temporary file left behind
 
 
@@ -111,7 +125,7 @@ def test_readers_see_whole_documents_while_a_writer_replaces_them():
 
     def reader() -> None:
         while not stop.is_set():
-            seen = list(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z"))
+            seen = list(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US]))
             if len(seen) != 200:
                 failures.append(f"scan saw {len(seen)} orders")
             for d in seen:

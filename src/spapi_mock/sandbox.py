@@ -74,8 +74,8 @@ class SandboxMiddleware:
         params: dict[str, Any] = dict(scope.get("path_params") or {})
         for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             params[name] = value
-        raw_body, receive = await _buffer_body(receive)
-        if raw_body:
+        if scope["method"] not in ("GET", "HEAD"):
+            raw_body, receive = await _buffer_body(receive)
             try:
                 params["body"] = json.loads(raw_body)
             except ValueError:

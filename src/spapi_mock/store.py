@@ -23,7 +23,7 @@ import os
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 
@@ -83,6 +83,10 @@ def _date_keys(doc: dict) -> tuple[tuple[str, str], tuple[str, str]]:
     return (order[PURCHASE_DATE], order_id), (order[LAST_UPDATE_DATE], order_id)
 
 
+def _partition(doc: dict) -> tuple[str, str]:
+    return doc["seller_id"], doc["order"]["MarketplaceId"]
+
+
 class OrderStore:
     """Orders of every seller, with the indexes getOrders and the lookups need."""
 
@@ -106,11 +110,11 @@ class OrderStore:
         with self._lock:
             if seller_id is None:
                 return len(self._doc_ids)
-            return len(self._by_date[PURCHASE_DATE].get(seller_id, ()))
+            return sum(len(keys) for (seller, _), keys in self._by_date[PURCHASE_DATE].items() if seller == seller_id)
 
     def sellers(self) -> list[str]:
         with self._lock:
-            return sorted(s for s, keys in self._by_date[PURCHASE_DATE].items() if keys)
+            return sorted({seller for (seller, _), keys in self._by_date[PURCHASE_DATE].items() if keys})
 
     def get(self, seller_id: str, order_id: str) -> dict | None:
         """The order document, or None if the seller has no such order.
@@ -129,25 +133,34 @@ class OrderStore:
         by: str,
         since: str,
         until: str,
+        marketplace_ids: Iterable[str],
         after: tuple[str, str] | None = None,
     ) -> Iterator[dict]:
-        """Orders whose ``by`` date lies in [since, until], ascending by (date, order id).
+        """A seller's orders in the marketplaces whose ``by`` date lies in [since, until],
+        ascending by (date, order id).
 
         ``after`` is the (date, order id) key of the last order already returned: paging
         resumes strictly after it, so no order is repeated or skipped. Keys are read in small
-        chunks under the lock, so a page costs what it reads, not the size of the range.
+        chunks under the lock, so a page costs what it reads, not the size of the store; the
+        index is kept per marketplace (getOrders always names them), so other marketplaces'
+        orders are never read.
         """
         cursor = after if after is not None and after >= (since, "") else None
         while True:
             with self._lock:
-                index = self._by_date[by].get(seller_id)
-                if not index:
-                    return
-                if cursor is None:
-                    keys = index.irange(minimum=(since, ""), maximum=(until, _HIGHEST))
-                else:
-                    keys = index.irange(minimum=cursor, maximum=(until, _HIGHEST), inclusive=(False, True))
-                chunk = list(islice(keys, _SCAN_CHUNK))
+                chunk: list[tuple[str, str]] = []
+                for marketplace_id in marketplace_ids:
+                    index = self._by_date[by].get((seller_id, marketplace_id))
+                    if not index:
+                        continue
+                    if cursor is None:
+                        keys = index.irange(minimum=(since, ""), maximum=(until, _HIGHEST))
+                    else:
+                        keys = index.irange(minimum=cursor, maximum=(until, _HIGHEST), inclusive=(False, True))
+                    chunk.extend(islice(keys, _SCAN_CHUNK))
+                # The first CHUNK keys of the union are among each index's first CHUNK.
+                chunk.sort()
+                del chunk[_SCAN_CHUNK:]
                 docs = [self._docs[order_id] for _, order_id in chunk]
             yield from docs
             if len(chunk) < _SCAN_CHUNK:
@@ -214,42 +227,43 @@ class OrderStore:
     def _rebuild_indexes(self) -> None:
         self._doc_ids: dict[str, int] = {}
         self._docs: dict[str, dict] = {}
-        self._by_date: dict[str, dict[str, SortedList]] = {
+        # (seller id, marketplace id) → (date, order id) keys, in order.
+        self._by_date: dict[str, dict[tuple[str, str], SortedList]] = {
             PURCHASE_DATE: defaultdict(SortedList),
             LAST_UPDATE_DATE: defaultdict(SortedList),
         }
         self._by_seller_order_id: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._by_buyer_email: dict[tuple[str, str], set[str]] = defaultdict(set)
-        purchase: dict[str, list] = defaultdict(list)
-        updated: dict[str, list] = defaultdict(list)
+        purchase: dict[tuple[str, str], list] = defaultdict(list)
+        updated: dict[tuple[str, str], list] = defaultdict(list)
         # The raw stored dicts, not TinyDB's copies: the id index serves reads from them.
         for doc_id, doc in self._table._read_table().items():
             order_id = doc["order"]["AmazonOrderId"]
             self._doc_ids[order_id] = int(doc_id)
             self._docs[order_id] = doc
             p_key, u_key = _date_keys(doc)
-            purchase[doc["seller_id"]].append(p_key)
-            updated[doc["seller_id"]].append(u_key)
+            purchase[_partition(doc)].append(p_key)
+            updated[_partition(doc)].append(u_key)
             self._index_lookups(doc)
-        for seller_id, keys in purchase.items():
-            self._by_date[PURCHASE_DATE][seller_id] = SortedList(keys)
-        for seller_id, keys in updated.items():
-            self._by_date[LAST_UPDATE_DATE][seller_id] = SortedList(keys)
+        for partition, keys in purchase.items():
+            self._by_date[PURCHASE_DATE][partition] = SortedList(keys)
+        for partition, keys in updated.items():
+            self._by_date[LAST_UPDATE_DATE][partition] = SortedList(keys)
 
     def _index(self, doc_id: int, doc: dict) -> None:
         order_id = doc["order"]["AmazonOrderId"]
         self._doc_ids[order_id] = doc_id
         self._docs[order_id] = doc
         p_key, u_key = _date_keys(doc)
-        self._by_date[PURCHASE_DATE][doc["seller_id"]].add(p_key)
-        self._by_date[LAST_UPDATE_DATE][doc["seller_id"]].add(u_key)
+        self._by_date[PURCHASE_DATE][_partition(doc)].add(p_key)
+        self._by_date[LAST_UPDATE_DATE][_partition(doc)].add(u_key)
         self._index_lookups(doc)
 
     def _unindex(self, doc: dict) -> None:
         order = doc["order"]
         p_key, u_key = _date_keys(doc)
-        self._by_date[PURCHASE_DATE][doc["seller_id"]].discard(p_key)
-        self._by_date[LAST_UPDATE_DATE][doc["seller_id"]].discard(u_key)
+        self._by_date[PURCHASE_DATE][_partition(doc)].discard(p_key)
+        self._by_date[LAST_UPDATE_DATE][_partition(doc)].discard(u_key)
         if order.get("SellerOrderId"):
             self._by_seller_order_id[(doc["seller_id"], order["SellerOrderId"])].discard(order["AmazonOrderId"])
         email = (order.get("BuyerInfo") or {}).get("BuyerEmail")

@@ -248,7 +248,7 @@ def _candidates(store: OrderStore, seller_id: str, search: OrderSearch, after: t
         found = store.order_ids_for_buyer_email(seller_id, f["BuyerEmail"])
         ids = found if ids is None else ids & found
     if ids is None:
-        return store.scan(seller_id, search.by, search.since, search.until, after)
+        return store.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
     return _in_window(_fetch(store, seller_id, ids), search, after)
 
 
