@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_get_orders import FILTER_NAMES
+from spapi_mock.domain.order_search import FILTER_PARAMS
 
 HOSTILE = [
     "",
@@ -36,7 +36,7 @@ values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(params=st.dictionaries(st.sampled_from(FILTER_NAMES + ["NextToken", "MaxResultsPerPage"]), values, max_size=6))
+@given(params=st.dictionaries(st.sampled_from([*FILTER_PARAMS, "NextToken", "MaxResultsPerPage"]), values, max_size=6))
 def test_get_orders_never_fails_with_5xx(client, params):
     response = client.get("/orders/v0/orders", params=params)
     assert response.status_code in (200, 400), response.text

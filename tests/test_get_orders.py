@@ -15,28 +15,6 @@ from conftest import US
 CA = "A2EUQ1WTGCTBG2"
 JP = "A1VC38T7YXB528"
 SINCE_MAY = {"CreatedAfter": "2025-05-01T00:00:00Z", "MarketplaceIds": US}
-FILTER_NAMES = [
-    "CreatedAfter",
-    "CreatedBefore",
-    "LastUpdatedAfter",
-    "LastUpdatedBefore",
-    "OrderStatuses",
-    "MarketplaceIds",
-    "FulfillmentChannels",
-    "PaymentMethods",
-    "BuyerEmail",
-    "SellerOrderId",
-    "EasyShipShipmentStatuses",
-    "ElectronicInvoiceStatuses",
-    "AmazonOrderIds",
-    "ActualFulfillmentSupplySourceId",
-    "IsISPU",
-    "StoreChainStoreId",
-    "EarliestDeliveryDateBefore",
-    "EarliestDeliveryDateAfter",
-    "LatestDeliveryDateBefore",
-    "LatestDeliveryDateAfter",
-]
 US_IN_ORDER = [
     "111-0000000-0000007",
     "111-0000000-0000001",

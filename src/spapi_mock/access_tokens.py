@@ -7,31 +7,17 @@ seller, as an SDK pointed at the mock needs no real credentials.
 from __future__ import annotations
 
 import secrets
-import threading
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from .clock import Clock
 from .errors import LwaError
 
 GRANT_TYPES = ("refresh_token", "client_credentials")
 
 
-@dataclass(frozen=True)
-class IssuedToken:
-    access_token: str
-    refresh_token: str | None
-    seller_id: str
-    expires_at: datetime
-
-
 class AccessTokens:
-    def __init__(self, clock: Clock, ttl: timedelta, default_seller_id: str) -> None:
-        self._clock = clock
+    def __init__(self, ttl: timedelta, default_seller_id: str) -> None:
         self._ttl = ttl
         self._default_seller_id = default_seller_id
-        self._issued: dict[str, IssuedToken] = {}
-        self._lock = threading.Lock()
 
     def exchange(self, form: dict[str, str]) -> dict:
         """Answer a token request as LWA does, or raise LwaError."""
@@ -51,15 +37,11 @@ class AccessTokens:
                 raise LwaError("invalid_request", "The request is missing a required parameter : refresh_token")
         elif not form.get("scope"):
             raise LwaError("invalid_scope", "The request has an invalid scope parameter")
-        issued = IssuedToken(
-            access_token="Atza|" + secrets.token_urlsafe(48),
-            refresh_token=refresh_token,
-            seller_id=self._default_seller_id,
-            expires_at=self._clock.now() + self._ttl,
-        )
-        with self._lock:
-            self._issued[issued.access_token] = issued
-        reply = {"access_token": issued.access_token, "token_type": "bearer", "expires_in": int(self._ttl.total_seconds())}
+        reply = {
+            "access_token": "Atza|" + secrets.token_urlsafe(48),
+            "token_type": "bearer",
+            "expires_in": int(self._ttl.total_seconds()),
+        }
         if refresh_token:
             reply["refresh_token"] = refresh_token
         return reply

@@ -89,7 +89,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         store=store,
         page_tokens=PageTokens(config.page_token_secret),
         sandbox=SandboxCases.from_file(resources.sandbox_cases_file()),
-        access_tokens=AccessTokens(clock, config.access_token_ttl, config.default_seller_id),
+        access_tokens=AccessTokens(config.access_token_ttl, config.default_seller_id),
     )
 
 

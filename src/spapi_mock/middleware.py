@@ -14,6 +14,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ROUTING_CONTEXT = "connexion_routing"
 
 
+def routed_operation_id(scope: Scope) -> str | None:
+    """The operationId Connexion's router matched, once routing has run."""
+    return scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
+
+
 class SpApiHeaders:
     def __init__(self, app: ASGIApp, services, rate_limits: Mapping[str, str]) -> None:
         self.app = app
@@ -35,8 +40,7 @@ class SpApiHeaders:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-amzn-RequestId", request_id.encode()))
                 if 200 <= message["status"] < 300:
-                    operation = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
-                    rate = self.rate_limits.get(operation or "")
+                    rate = self.rate_limits.get(routed_operation_id(scope) or "")
                     if rate:
                         headers.append((b"x-amzn-RateLimit-Limit", rate.encode()))
                 message["headers"] = headers

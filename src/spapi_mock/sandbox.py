@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-ROUTING_CONTEXT = "connexion_routing"
+from .middleware import routed_operation_id
 
 
 class CannedAnswer(NamedTuple):
@@ -67,7 +67,7 @@ class SandboxMiddleware:
         self.cases = cases
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation_id = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
+        operation_id = routed_operation_id(scope)
         if scope["type"] != "http" or not self.cases.has_cases(operation_id):
             await self.app(scope, receive, send)
             return

@@ -9,7 +9,7 @@ from it without reshaping::
 
 TinyDB answers queries by scanning every document, and copies each document it returns, so
 reads never go through it: indexes kept beside it (order id → stored document, and per seller
-the orders sorted by purchase date and by last update) give getOrders a page at a cost that
+and marketplace the orders sorted by purchase date and by last update) give getOrders a page at a cost that
 does not grow with the store. TinyDB holds the state and writes it.
 
 Writers replace whole documents (never mutate one a reader may hold), and every write goes
@@ -24,7 +24,6 @@ import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from itertools import islice
 
 from sortedcontainers import SortedList
@@ -212,12 +211,6 @@ class OrderStore:
                 if old is not None:
                     self._unindex(old)
                 self._index(doc_id, stored)
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the store's lock across a read-modify-write made of several calls."""
-        with self._lock:
-            yield
 
     def close(self) -> None:
         self._db.close()

@@ -57,22 +57,12 @@ def get_order_address(orderId: str) -> dict:
 
 def get_order_items(orderId: str, NextToken: str | None = None) -> dict:
     doc = _order(orderId)
-    page, token = _item_page(doc, v0_views.order_items(doc), NextToken, "items")
-    payload: dict = {"OrderItems": page}
-    if token:
-        payload["NextToken"] = token
-    payload["AmazonOrderId"] = doc["order"]["AmazonOrderId"]
-    return {"payload": payload}
+    return {"payload": _item_page(doc, v0_views.order_items(doc), NextToken, "items")}
 
 
 def get_order_items_buyer_info(orderId: str, NextToken: str | None = None) -> dict:
     doc = _order(orderId)
-    page, token = _item_page(doc, v0_views.order_items_buyer_info(doc), NextToken, "items-buyer-info")
-    payload: dict = {"OrderItems": page}
-    if token:
-        payload["NextToken"] = token
-    payload["AmazonOrderId"] = doc["order"]["AmazonOrderId"]
-    return {"payload": payload}
+    return {"payload": _item_page(doc, v0_views.order_items_buyer_info(doc), NextToken, "items-buyer-info")}
 
 
 def get_order_regulated_info(orderId: str) -> dict:
@@ -104,7 +94,8 @@ def _order(order_id: str) -> dict:
     return doc
 
 
-def _item_page(doc: dict, rows: list[dict], next_token: str | None, kind: str) -> tuple[list[dict], str | None]:
+def _item_page(doc: dict, rows: list[dict], next_token: str | None, kind: str) -> dict:
+    """One page of an order's item rows, as the OrderItems payloads of Amazon's model."""
     svc = services()
     seller = seller_id()
     order_id = doc["order"]["AmazonOrderId"]
@@ -116,10 +107,11 @@ def _item_page(doc: dict, rows: list[dict], next_token: str | None, kind: str) -
         start = int(state["offset"])
     size = svc.config.order_items_page_size
     end = start + size
-    token = None
+    payload: dict = {"OrderItems": rows[start:end]}
     if end < len(rows):
-        token = svc.page_tokens.issue({"kind": kind, "seller": seller, "order": order_id, "offset": end})
-    return rows[start:end], token
+        payload["NextToken"] = svc.page_tokens.issue({"kind": kind, "seller": seller, "order": order_id, "offset": end})
+    payload["AmazonOrderId"] = order_id
+    return payload
 
 
 class _NotImplementedYet(SpApiError):
