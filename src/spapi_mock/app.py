@@ -20,6 +20,7 @@ from .access_tokens import AccessTokens
 from .api import http_errors
 from .api.context import EXTENSION_KEY
 from .api.validation import VALIDATORS
+from .backend import Backend
 from .clock import Clock
 from .config import Config
 from .fixtures import load_fixture_dir
@@ -31,6 +32,7 @@ from .store import OrderStore
 
 ORDERS_V0_SPEC = "orders-v0.yaml"
 LWA_SPEC = "lwa.yaml"
+CONTROL_SPEC = "control.yaml"
 
 
 class CompactJsonifier(Jsonifier):
@@ -49,15 +51,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
     app = connexion.FlaskApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
-    # Specs are passed parsed: Connexion would parse them again with PyYAML's slow parser.
-    app.add_api(
-        copy.deepcopy(resources.openapi_spec(ORDERS_V0_SPEC)),
-        resolver=_resolver("spapi_mock.api.orders_v0"),
-        validate_responses=config.validate_responses,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
-        jsonifier=COMPACT_JSON,
-        validator_map=VALIDATORS,
-    )
+    _add_api(app, ORDERS_V0_SPEC, "spapi_mock.api.orders_v0", config)
     app.add_api(
         copy.deepcopy(resources.openapi_spec(LWA_SPEC)),
         resolver=_resolver("spapi_mock.api.auth"),
@@ -65,6 +59,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
         jsonifier=COMPACT_JSON,
     )
+    _add_api(app, CONTROL_SPEC, "spapi_mock.api.control", config)
     for handled in http_errors.HANDLED:
         app.add_error_handler(handled, http_errors.to_response)
     app.add_middleware(
@@ -79,10 +74,23 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     return app
 
 
+def _add_api(app: connexion.FlaskApp, spec_name: str, module_name: str, config: Config) -> None:
+    # Specs are passed parsed: Connexion would parse them again with PyYAML's slow parser.
+    app.add_api(
+        copy.deepcopy(resources.openapi_spec(spec_name)),
+        resolver=_resolver(module_name),
+        validate_responses=config.validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
+        jsonifier=COMPACT_JSON,
+        validator_map=VALIDATORS,
+    )
+
+
 def build_services(config: Config, clock: Clock) -> Services:
     store = OrderStore(str(config.db_path) if config.db_path else None)
     if store.is_empty():
         store.replace_all(load_fixture_dir(config.fixtures(), clock.now()))
+    backend = Backend(store, clock, config.policy, config.fixtures(), config.default_seller_id)
     return Services(
         config=config,
         clock=clock,
@@ -90,6 +98,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         page_tokens=PageTokens(config.page_token_secret),
         sandbox=SandboxCases.from_file(resources.sandbox_cases_file()),
         access_tokens=AccessTokens(config.access_token_ttl, config.default_seller_id),
+        backend=backend,
     )
 
 

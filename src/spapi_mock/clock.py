@@ -54,6 +54,20 @@ class Clock:
             else:
                 self._offset = at - self._source()
 
+    def state(self) -> dict:
+        """What a restarted server needs to carry on the same simulated time."""
+        with self._lock:
+            return {
+                "frozen_at": self._frozen_at.isoformat() if self._frozen_at is not None else None,
+                "offset_seconds": self._offset.total_seconds(),
+            }
+
+    def restore(self, state: dict) -> None:
+        with self._lock:
+            frozen = state.get("frozen_at")
+            self._frozen_at = datetime.fromisoformat(frozen) if frozen else None
+            self._offset = timedelta(seconds=float(state.get("offset_seconds") or 0))
+
     def advance(self, delta: timedelta) -> None:
         if delta < timedelta(0):
             raise ValueError("the clock only moves forward")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import resources
+from .domain.policy import Policy
 from .fixtures import DEFAULT_SELLER_ID
 
 
@@ -28,6 +29,10 @@ class Config:
     # tests, off when serving.
     validate_responses: bool = False
     swagger_ui: bool = True
+    # Amazon's policy numbers (self-cancel window, auto-cancel delay, cancellation rate).
+    policy: Policy = Policy()
+    # A directory of the user's own scenario files, found before the built-in ones.
+    scenarios_dir: Path | None = None
     # Signs NextTokens; random per server unless given (tokens then survive restarts).
     page_token_secret: bytes | None = None
 

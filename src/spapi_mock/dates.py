@@ -51,3 +51,25 @@ def parse_fixture_date(text: str, now: datetime) -> datetime:
 def normalize(text: str) -> str:
     """Any ISO 8601 value in Amazon's wire form."""
     return to_wire(parse_iso(text))
+
+
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    """A duration: ``31m``, ``7d``, ``1d2h30m``, or ISO 8601 ``PT31M`` / ``P7D``.
+
+    Raises ValueError with a readable message.
+    """
+    value = text.strip() if isinstance(text, str) else ""
+    compact = value.replace(" ", "")
+    if compact and re.fullmatch(r"(?:\d+[dhms])+", compact, re.IGNORECASE):
+        delta = timedelta()
+        for amount, unit in _PART.findall(compact):
+            delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
+        return delta
+    match = _ISO_DURATION.match(compact)
+    if compact and compact.upper() not in ("P", "PT") and match:
+        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    raise ValueError(f"'{text}' is not a duration, e.g. 31m, 7d, 1d2h or PT31M")

@@ -43,7 +43,8 @@ DATE_FIELDS = frozenset(
 )
 # Counts the loader derives from the items, so they can never disagree with them.
 DERIVED_ORDER_FIELDS = ("NumberOfItemsShipped", "NumberOfItemsUnshipped")
-RECORD_KEYS = {"order", "items", "address", "regulated"}
+RECORD_KEYS = {"order", "items", "address", "regulated", "cancellations"}
+CANCELLED_BY = ("BUYER", "MERCHANT", "AMAZON")
 REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "MarketplaceId", "FulfillmentChannel")
 
 
@@ -76,15 +77,27 @@ def load_fixture_file(path: str | Path, now: datetime) -> list[dict]:
         data = json.loads(text) if path.suffix == ".json" else resources.load_yaml(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise FixtureError(f"{path}: cannot be parsed: {exc}") from None
+    return load_fixture_data(data, now, str(path))
+
+
+def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: str = DEFAULT_SELLER_ID) -> list[dict]:
+    """The documents of one parsed fixture file (``{seller, orders}``); ``where`` names it in errors."""
     if not isinstance(data, dict) or not isinstance(data.get("orders"), list):
-        raise FixtureError(f"{path}: expected a mapping with an 'orders' list")
+        raise FixtureError(f"{where}: expected a mapping with an 'orders' list")
     unknown = set(data) - {"seller", "orders"}
     if unknown:
-        raise FixtureError(f"{path}: unknown top-level field(s): {', '.join(sorted(unknown))}")
-    seller_id = data.get("seller") or DEFAULT_SELLER_ID
+        raise FixtureError(f"{where}: unknown top-level field(s): {', '.join(sorted(unknown))}")
+    seller_id = data.get("seller") or default_seller_id
     if not isinstance(seller_id, str):
-        raise FixtureError(f"{path}: field 'seller' must be a string")
-    return [build_document(record, seller_id, now, f"{path}: order #{n + 1}") for n, record in enumerate(data["orders"])]
+        raise FixtureError(f"{where}: field 'seller' must be a string")
+    docs = [build_document(record, seller_id, now, f"{where}: order #{n + 1}") for n, record in enumerate(data["orders"])]
+    seen: set[str] = set()
+    for doc in docs:
+        order_id = doc["order"]["AmazonOrderId"]
+        if order_id in seen:
+            raise FixtureError(f"{where}: order {order_id}: AmazonOrderId appears twice")
+        seen.add(order_id)
+    return docs
 
 
 def build_document(record: Any, seller_id: str, now: datetime, where: str) -> dict:
@@ -119,6 +132,7 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str) -> di
     if record.get("regulated") is not None:
         _validate({"AmazonOrderId": order["AmazonOrderId"], **record["regulated"]}, "OrderRegulatedInfo", where, "regulated")
     _check_rules(order, items, where)
+    cancellations = _cancellations(record.get("cancellations"), order, now, where)
 
     marketplace = MARKETPLACES[order["MarketplaceId"]]
     order.setdefault("SalesChannel", marketplace.sales_channel)
@@ -133,8 +147,45 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str) -> di
         "items": items,
         "address": record.get("address") or {},
         "regulated": record.get("regulated"),
+        "cancellations": cancellations,
         "history": [{"at": order["PurchaseDate"], "event": "Placed", "status": order["OrderStatus"]}],
     }
+
+
+def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[dict]:
+    """Who cancelled a fixture order and whether it counts against the seller (the cancellation
+    rate reads this). By default a seller's cancellation counts unless it answered the buyer
+    (BuyerCanceled); the buyer's and Amazon's do not."""
+    if given is None:
+        return []
+    if not isinstance(given, list):
+        raise FixtureError(f"{where}: field cancellations must be a list of {{by, reason, at}}")
+    records = []
+    for n, entry in enumerate(given):
+        field = f"cancellations[{n}]"
+        if not isinstance(entry, dict) or set(entry) - {"by", "reason", "at", "counts_against_seller"}:
+            raise FixtureError(f"{where}: field {field}: expected {{by, reason, at, counts_against_seller}}")
+        if entry.get("by") not in CANCELLED_BY:
+            raise FixtureError(f"{where}: field {field}.by must be one of {', '.join(CANCELLED_BY)}")
+        reason = entry.get("reason") or "BuyerCanceled"
+        counts = entry.get("counts_against_seller", entry["by"] == "MERCHANT" and reason != "BuyerCanceled")
+        if not isinstance(counts, bool):
+            raise FixtureError(f"{where}: field {field}.counts_against_seller must be true or false")
+        try:
+            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order["LastUpdateDate"]
+        except ValueError as exc:
+            raise FixtureError(f"{where}: field {field}.at: {exc}") from None
+        records.append(
+            {
+                "at": at,
+                "by": entry["by"],
+                "reason": reason,
+                "items": {},
+                "answers_buyer_request": entry["by"] == "MERCHANT" and reason == "BuyerCanceled",
+                "counts_against_seller": counts,
+            }
+        )
+    return records
 
 
 def _resolve_dates(value: Any, now: datetime, where: str, path: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .access_tokens import AccessTokens
+from .backend import Backend
 from .clock import Clock
 from .config import Config
 from .paging import PageTokens
@@ -20,3 +21,4 @@ class Services:
     page_tokens: PageTokens
     sandbox: SandboxCases
     access_tokens: AccessTokens
+    backend: Backend

@@ -31,6 +31,7 @@ from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
 
 ORDERS_TABLE = "orders"
+META_TABLE = "meta"
 # The two date orders getOrders can select on.
 PURCHASE_DATE = "PurchaseDate"
 LAST_UPDATE_DATE = "LastUpdateDate"
@@ -96,6 +97,7 @@ class OrderStore:
         else:
             self._db = TinyDB(storage=MemoryStorage)
         self._table = self._db.table(ORDERS_TABLE, cache_size=0)
+        self._meta = self._db.table(META_TABLE, cache_size=0)
         self._lock = threading.RLock()
         self._rebuild_indexes()
 
@@ -114,6 +116,11 @@ class OrderStore:
     def sellers(self) -> list[str]:
         with self._lock:
             return sorted({seller for (seller, _), keys in self._by_date[PURCHASE_DATE].items() if keys})
+
+    def marketplaces(self, seller_id: str) -> list[str]:
+        """The marketplaces in which the seller has orders."""
+        with self._lock:
+            return sorted({mp for (seller, mp), keys in self._by_date[PURCHASE_DATE].items() if seller == seller_id and keys})
 
     def get(self, seller_id: str, order_id: str) -> dict | None:
         """The order document, or None if the seller has no such order.
@@ -166,6 +173,20 @@ class OrderStore:
                 return
             cursor = chunk[-1]
 
+    def get_any(self, order_id: str) -> dict | None:
+        """The order document whoever's it is (for Amazon's own actions, such as auto-cancel)."""
+        return self._docs.get(order_id)
+
+    def docs(self) -> list[dict]:
+        """Every stored document (a snapshot of the list; the documents are the stored ones)."""
+        with self._lock:
+            return list(self._docs.values())
+
+    def due_until(self, until: str) -> list[tuple[str, str]]:
+        """(due_at, order id) of every order whose ``due_at`` is at or before ``until``, earliest first."""
+        with self._lock:
+            return list(self._by_due.irange(maximum=(until, _HIGHEST)))
+
     def order_ids_for_seller_order_id(self, seller_id: str, seller_order_id: str) -> set[str]:
         with self._lock:
             return set(self._by_seller_order_id.get((seller_id, seller_order_id), ()))
@@ -212,6 +233,19 @@ class OrderStore:
                     self._unindex(old)
                 self._index(doc_id, stored)
 
+    def get_meta(self, key: str) -> dict | None:
+        """A small named record kept beside the orders (e.g. the clock), or None."""
+        with self._lock:
+            for record in self._meta.all():
+                if record.get("key") == key:
+                    return dict(record["value"])
+            return None
+
+    def set_meta(self, key: str, value: dict) -> None:
+        with self._lock:
+            self._meta.remove(lambda record: record.get("key") == key)
+            self._meta.insert({"key": key, "value": value})
+
     def close(self) -> None:
         self._db.close()
 
@@ -227,6 +261,8 @@ class OrderStore:
         }
         self._by_seller_order_id: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._by_buyer_email: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # (due_at, order id) of orders something will happen to when the clock reaches due_at.
+        self._by_due = SortedList()
         purchase: dict[tuple[str, str], list] = defaultdict(list)
         updated: dict[tuple[str, str], list] = defaultdict(list)
         # The raw stored dicts, not TinyDB's copies: the id index serves reads from them.
@@ -257,6 +293,8 @@ class OrderStore:
         p_key, u_key = _date_keys(doc)
         self._by_date[PURCHASE_DATE][_partition(doc)].discard(p_key)
         self._by_date[LAST_UPDATE_DATE][_partition(doc)].discard(u_key)
+        if doc.get("due_at"):
+            self._by_due.discard((doc["due_at"], order["AmazonOrderId"]))
         if order.get("SellerOrderId"):
             self._by_seller_order_id[(doc["seller_id"], order["SellerOrderId"])].discard(order["AmazonOrderId"])
         email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
@@ -264,6 +302,8 @@ class OrderStore:
             self._by_buyer_email[(doc["seller_id"], email.lower())].discard(order["AmazonOrderId"])
 
     def _index_lookups(self, doc: dict) -> None:
+        if doc.get("due_at"):
+            self._by_due.add((doc["due_at"], doc["order"]["AmazonOrderId"]))
         order = doc["order"]
         if order.get("SellerOrderId"):
             self._by_seller_order_id[(doc["seller_id"], order["SellerOrderId"])].add(order["AmazonOrderId"])

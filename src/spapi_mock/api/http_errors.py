@@ -24,6 +24,8 @@ from ..errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from ..fixtures import FixtureError
+from ..scenarios import UnknownScenario
 
 log = logging.getLogger("spapi_mock")
 
@@ -42,7 +44,9 @@ def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
         return exc
     if isinstance(exc, RuleViolation):
         return InvalidInput(str(exc))
-    if isinstance(exc, UnknownOrder):
+    if isinstance(exc, FixtureError):
+        return InvalidInput(f"Fixtures refused: {exc}.")
+    if isinstance(exc, UnknownOrder | UnknownScenario):
         return NotFound(str(exc))
     if isinstance(exc, HTTPException):
         status = exc.status_code

@@ -5,9 +5,10 @@ Routes, parameter parsing and request validation come from ``openapi/orders-v0.y
 
 from __future__ import annotations
 
-from ..domain import order_search
-from ..domain.exceptions import RuleViolation, UnknownOrder
-from ..errors import SpApiError
+from connexion import NoContent
+
+from ..domain import lifecycle, order_search
+from ..domain.exceptions import RuleViolation
 from . import v0_views
 from .context import seller_id, services
 
@@ -33,6 +34,7 @@ def get_orders(**params) -> dict:
         search = order_search.parse(params, now, svc.config.get_orders_lag)
         after = None
         page_size = page_size or order_search.MAX_PAGE_SIZE
+    svc.backend.settle()
     docs, last = order_search.run(svc.store, seller, search, page_size, after)
     payload: dict = {"Orders": [v0_views.order(doc) for doc in docs]}
     if last is not None:
@@ -73,25 +75,26 @@ def get_order_regulated_info(orderId: str) -> dict:
 
 
 def update_shipment_status(orderId: str, body: dict) -> tuple:
-    _order(orderId)
-    raise _not_yet("updateShipmentStatus")
+    return _write(orderId, lifecycle.update_shipment_status, body)
 
 
 def update_verification_status(orderId: str, body: dict) -> tuple:
-    _order(orderId)
-    raise _not_yet("updateVerificationStatus")
+    return _write(orderId, lifecycle.update_verification_status, body)
 
 
 def confirm_shipment(orderId: str, body: dict) -> tuple:
-    _order(orderId)
-    raise _not_yet("confirmShipment")
+    return _write(orderId, lifecycle.confirm_shipment, body)
+
+
+def _write(order_id: str, rule, body: dict) -> tuple:
+    """Apply one lifecycle rule to the order with Amazon's request body; 204 as Amazon answers."""
+    with services().backend.transaction(seller_id()) as tx:
+        tx.put(rule(tx.order(order_id), tx.now, tx.backend.policy, body))
+    return NoContent, 204
 
 
 def _order(order_id: str) -> dict:
-    doc = services().store.get(seller_id(), order_id)
-    if doc is None:
-        raise UnknownOrder(order_id)
-    return doc
+    return services().backend.order(seller_id(), order_id)
 
 
 def _item_page(doc: dict, rows: list[dict], next_token: str | None, kind: str) -> dict:
@@ -112,12 +115,3 @@ def _item_page(doc: dict, rows: list[dict], next_token: str | None, kind: str) -
         payload["NextToken"] = svc.page_tokens.issue({"kind": kind, "seller": seller, "order": order_id, "offset": end})
     payload["AmazonOrderId"] = order_id
     return payload
-
-
-class _NotImplementedYet(SpApiError):
-    status = 501
-    code = "NotImplemented"
-
-
-def _not_yet(operation: str) -> SpApiError:
-    return _NotImplementedYet(f"{operation} is answered only for Amazon's sandbox requests in this version of spapi-mock.")

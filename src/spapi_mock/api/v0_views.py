@@ -7,18 +7,11 @@ or shipping address are disclosed.
 
 from __future__ import annotations
 
-from ..domain.orders import buyer_requested_cancel, is_payment_pending
+from ..domain.orders import ITEM_MONEY_FIELDS, buyer_requested_cancel, is_payment_pending
 
 _ORDER_FIELDS_HIDDEN_WHILE_PENDING = ("OrderTotal", "ShippingAddress", "PaymentExecutionDetail")
 _ITEM_FIELDS_HIDDEN_WHILE_PENDING = (
-    "ItemPrice",
-    "ShippingPrice",
-    "ItemTax",
-    "ShippingTax",
-    "ShippingDiscount",
-    "ShippingDiscountTax",
-    "PromotionDiscount",
-    "PromotionDiscountTax",
+    *ITEM_MONEY_FIELDS,
     "PromotionIds",
     "CODFee",
     "CODFeeDiscount",

@@ -1,12 +1,17 @@
-"""Request validation messages that name the parameter, as SP-API's do.
+"""Request validation messages that name the parameter or body field, as SP-API's do.
 
 Connexion reports a bad query parameter with jsonschema's bare message ("0 is less than the
-minimum of 1", followed by a dump of the schema); a client needs to know which parameter.
+minimum of 1", followed by a dump of the schema) and a bad body field as "'carrierCode' is a
+required property - 'packageDetail'"; a client needs to know which parameter or field.
 """
 
 from __future__ import annotations
 
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP, ParameterValidator
+from connexion.validators.json import JSONRequestBodyValidator
+from jsonschema import ValidationError
 
 
 class NamedParameterValidator(ParameterValidator):
@@ -18,4 +23,39 @@ class NamedParameterValidator(ParameterValidator):
         return error
 
 
-VALIDATORS = {**VALIDATOR_MAP, "parameter": NamedParameterValidator}
+class NamedFieldBodyValidator(JSONRequestBodyValidator):
+    async def _parse(self, stream, scope):
+        try:
+            return await super()._parse(stream, scope)
+        except BadRequestProblem:
+            raise BadRequestProblem(detail="The request body is not valid JSON") from None
+
+    def _validate(self, body):
+        if not self._nullable and body is None:
+            raise BadRequestProblem(detail="The request body is missing; this operation needs a JSON body")
+        try:
+            return self._validator.validate(body)
+        except ValidationError as error:
+            raise BadRequestProblem(detail=describe_body_error(error)) from None
+
+
+def describe_body_error(error: ValidationError) -> str:
+    """'Invalid packageDetail.carrierCode: it is required', from a jsonschema error."""
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if error.message.startswith("'") else error.message
+        field = f"{path}.{missing}" if path else missing
+        return f"Invalid request body: {field} is required"
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        field = f"{path}.{unknown[0]}" if path and unknown else (unknown[0] if unknown else path)
+        return f"Invalid request body: {field} is not a known field"
+    return f"Invalid request body: {path or 'body'}: {error.message}"
+
+
+VALIDATORS = {
+    **VALIDATOR_MAP,
+    "parameter": NamedParameterValidator,
+    # Connexion matches content types against media ranges only in a MediaTypeDict.
+    "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": NamedFieldBodyValidator}),
+}

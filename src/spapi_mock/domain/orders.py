@@ -6,6 +6,18 @@ from __future__ import annotations
 # shipping address are disclosed.
 PAYMENT_PENDING_STATUSES = frozenset({"Pending", "PendingAvailability"})
 
+# An item's charges; what a cancelled quantity no longer costs and what Pending orders hide.
+ITEM_MONEY_FIELDS = (
+    "ItemPrice",
+    "ShippingPrice",
+    "ItemTax",
+    "ShippingTax",
+    "ShippingDiscount",
+    "ShippingDiscountTax",
+    "PromotionDiscount",
+    "PromotionDiscountTax",
+)
+
 ORDER_STATUSES = (
     "PendingAvailability",
     "Pending",

@@ -1,0 +1,296 @@
+"""The live marketplace: the store, the clock and the policy, with the lifecycle rules applied.
+
+Handlers, the control plane, scenarios and the command line all change state through here, so
+an action means the same thing wherever it comes from. Every change runs in a transaction:
+it reads through to the store, keeps its changed orders to itself and writes them in one
+``put_many`` at the end, so a failure anywhere leaves the store as it was.
+
+Time: whatever became due when the clock moved (Amazon's automatic cancellations) is applied
+in due order, each at its own due time, before anything reads or changes the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import actions
+from .clock import Clock
+from .dates import parse_iso, to_wire
+from .domain import cancellation_rate, lifecycle, order_factory
+from .domain.cancellation_rate import CancellationRate
+from .domain.exceptions import RuleViolation, UnknownOrder
+from .domain.policy import Policy
+from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
+from .store import PURCHASE_DATE, OrderStore
+
+CLOCK_META = "clock"
+
+
+class Backend:
+    def __init__(self, store: OrderStore, clock: Clock, policy: Policy, fixtures_dir: Path, default_seller_id: str) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.fixtures_dir = fixtures_dir
+        self.default_seller_id = default_seller_id
+        self._lock = threading.RLock()
+        saved = store.get_meta(CLOCK_META)
+        if saved:
+            clock.restore(saved)
+        self._refresh_due_dates(store.docs())
+        self.settle()
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def clock_state(self) -> dict:
+        return {"now": to_wire(self.clock.now()), "frozen": self.clock.frozen}
+
+    def freeze_clock(self, at: datetime | None = None) -> dict:
+        with self._lock:
+            self._check_not_before_now(at)
+            self.clock.freeze(at)
+            return self._clock_moved()
+
+    def unfreeze_clock(self) -> dict:
+        with self._lock:
+            self.clock.unfreeze()
+            return self._clock_moved()
+
+    def set_clock(self, at: datetime) -> dict:
+        with self._lock:
+            self._check_not_before_now(at)
+            self.clock.set(at)
+            return self._clock_moved()
+
+    def advance_clock(self, delta: timedelta) -> dict:
+        if delta < timedelta(0):
+            raise RuleViolation("The clock only moves forward: give a positive duration.")
+        with self._lock:
+            self.clock.advance(delta)
+            return self._clock_moved()
+
+    def settle(self) -> list[str]:
+        """Apply what became due up to now; the ids of the orders it changed."""
+        if not self.store.due_until(to_wire(self.clock.now())):
+            return []
+        with self._lock:
+            tx = Transaction(self, None)
+            changed = tx.settle()
+            tx.commit()
+            return changed
+
+    # -- orders --------------------------------------------------------------------------------
+
+    def order(self, seller_id: str, order_id: str) -> dict:
+        self.settle()
+        doc = self.store.get(seller_id, order_id)
+        if doc is None:
+            raise UnknownOrder(order_id)
+        return doc
+
+    def apply(self, seller_id: str, order_id: str, action: str, args: dict | None = None) -> dict:
+        with self.transaction(seller_id) as tx:
+            return tx.apply(order_id, action, args or {})
+
+    def place_order(self, seller_id: str, spec: dict) -> dict:
+        with self.transaction(seller_id) as tx:
+            return tx.place_order(spec)
+
+    def cancellation_rates(self, seller_id: str, marketplace_ids: list[str] | None = None) -> list[CancellationRate]:
+        self.settle()
+        now = self.clock.now()
+        start, end = cancellation_rate.window(now, self.policy)
+        rates = []
+        for marketplace_id in marketplace_ids or self.store.marketplaces(seller_id):
+            docs = self.store.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
+            rates.append(cancellation_rate.compute(docs, seller_id, marketplace_id, now, self.policy))
+        return rates
+
+    # -- whole store ---------------------------------------------------------------------------
+
+    def reset(self) -> int:
+        """Every order back to the fixtures the server started from (dates relative to now)."""
+        with self._lock:
+            docs = load_fixture_dir(self.fixtures_dir, self.clock.now())
+            self.store.replace_all([lifecycle.refresh_due(doc, self.policy) for doc in docs])
+            self.settle()
+            return len(docs)
+
+    def load_fixtures(self, data: Any, *, replace: bool = False, where: str = "fixtures") -> int:
+        """Add the orders of a parsed fixture file (replacing those with the same id), or with
+        ``replace`` make them the whole store. Nothing is stored unless all of them load."""
+        with self._lock:
+            docs = load_fixture_data(data, self.clock.now(), where, self.default_seller_id)
+            docs = [lifecycle.refresh_due(doc, self.policy) for doc in docs]
+            if replace:
+                self.store.replace_all(docs)
+            else:
+                for doc in docs:
+                    existing = self.store.get_any(doc["order"]["AmazonOrderId"])
+                    if existing is not None and existing["seller_id"] != doc["seller_id"]:
+                        raise FixtureError(
+                            f"{where}: order {doc['order']['AmazonOrderId']} already belongs to seller {existing['seller_id']}"
+                        )
+                self.store.put_many(docs)
+            self.settle()
+            return len(docs)
+
+    @contextmanager
+    def transaction(self, seller_id: str | None) -> Iterator[Transaction]:
+        """All changes made through the transaction land together when the block ends, or
+        none do if it raises."""
+        with self._lock:
+            tx = Transaction(self, seller_id)
+            tx.settle()
+            yield tx
+            tx.commit()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _clock_moved(self) -> dict:
+        self.store.set_meta(CLOCK_META, self.clock.state())
+        self.settle()
+        return self.clock_state()
+
+    def _check_not_before_now(self, at: datetime | None) -> None:
+        # Orders already carry the current time as LastUpdateDate: going back would make new
+        # changes older than old ones, and getOrders' LastUpdatedAfter polling would miss them.
+        if at is not None and at < self.clock.now():
+            raise RuleViolation(
+                f"The clock only moves forward: {to_wire(at)} is before the current mock time {to_wire(self.clock.now())}."
+            )
+
+    def _refresh_due_dates(self, docs: list[dict]) -> None:
+        stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]
+        if stale:
+            self.store.put_many([lifecycle.refresh_due(doc, self.policy) for doc in stale])
+
+
+class Transaction:
+    """A unit of work over the store, with its own view of time until it commits."""
+
+    def __init__(self, backend: Backend, seller_id: str | None) -> None:
+        self.backend = backend
+        self.seller_id = seller_id
+        self.now = backend.clock.now()
+        self.frozen = backend.clock.frozen
+        self._clock_moved = False
+        self.changed: dict[str, dict] = {}
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> dict:
+        doc = self.changed.get(order_id) or self.backend.store.get_any(order_id)
+        if doc is None or (self.seller_id is not None and doc["seller_id"] != self.seller_id):
+            raise UnknownOrder(order_id)
+        return doc
+
+    def exists(self, order_id: str) -> bool:
+        try:
+            self.order(order_id)
+        except UnknownOrder:
+            return False
+        return True
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def apply(self, order_id: str, action: str, args: dict) -> dict:
+        doc = actions.apply(action, self.order(order_id), self.now, self.backend.policy, args)
+        return self.put(doc)
+
+    def place_order(self, spec: dict) -> dict:
+        seller_id = self.seller_id or self.backend.default_seller_id
+        given = (spec.get("order") or {}) if isinstance(spec, dict) else {}
+        order_id = given.get("AmazonOrderId") if isinstance(given, dict) else None
+        if order_id is None:
+            order_id = self._new_order_id(
+                seller_id, given.get("MarketplaceId", order_factory.US) if isinstance(given, dict) else ""
+            )
+        elif self.backend.store.get_any(order_id) is not None or order_id in self.changed:
+            raise RuleViolation(f"Order {order_id} already exists: give another AmazonOrderId, or none to have one made up.")
+        record = order_factory.new_order_record(spec, order_id, self.now)
+        try:
+            doc = build_document(record, seller_id, self.now, f"new order {order_id}")
+        except FixtureError as exc:
+            raise RuleViolation(str(exc)) from None
+        return self.put(lifecycle.refresh_due(doc, self.backend.policy))
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise RuleViolation("The clock only moves forward: give a positive duration.")
+        self._move_to(self.now + delta)
+
+    def set_time(self, at: datetime) -> None:
+        if at < self.now:
+            raise RuleViolation(
+                f"The clock only moves forward: {to_wire(at)} is before the current mock time {to_wire(self.now)}."
+            )
+        self._move_to(at)
+
+    def freeze(self, at: datetime | None = None) -> None:
+        self.frozen = True
+        self._clock_moved = True
+        if at is not None:
+            self.set_time(at)
+
+    def unfreeze(self) -> None:
+        self.frozen = False
+        self._clock_moved = True
+
+    def settle(self) -> list[str]:
+        """Apply automatic cancellations due by ``now``, earliest first, each at its due time."""
+        cancelled = []
+        while True:
+            due = self._next_due()
+            if due is None:
+                return cancelled
+            at, order_id = due
+            doc = self.changed.get(order_id) or self.backend.store.get_any(order_id)
+            self.put(lifecycle.auto_cancel(doc, parse_iso(at), self.backend.policy))
+            cancelled.append(order_id)
+
+    def commit(self) -> None:
+        backend = self.backend
+        if self.changed:
+            backend.store.put_many(list(self.changed.values()))
+        if self._clock_moved:
+            if self.frozen:
+                backend.clock.freeze(self.now)
+            else:
+                backend.clock.unfreeze()
+                backend.clock.set(self.now)
+            backend.store.set_meta(CLOCK_META, backend.clock.state())
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def put(self, doc: dict) -> dict:
+        """Keep a changed order, to be written at commit."""
+        self.changed[doc["order"]["AmazonOrderId"]] = doc
+        return doc
+
+    def _move_to(self, at: datetime) -> None:
+        self.now = at
+        self._clock_moved = True
+        self.settle()
+
+    def _next_due(self) -> tuple[str, str] | None:
+        until = to_wire(self.now)
+        candidates = [key for key in self.backend.store.due_until(until) if key[1] not in self.changed]
+        candidates += [(doc["due_at"], oid) for oid, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until]
+        return min(candidates, default=None)
+
+    def _new_order_id(self, seller_id: str, marketplace_id: str) -> str:
+        sequence = self.backend.store.count() + len(self.changed)
+        while True:
+            candidate = order_factory.order_id(seller_id, marketplace_id, to_wire(self.now), sequence)
+            if candidate not in self.changed and self.backend.store.get_any(candidate) is None:
+                return candidate
+            sequence += 1

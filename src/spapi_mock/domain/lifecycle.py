@@ -1,0 +1,502 @@
+"""How an order moves through its life, as Amazon's seller documentation describes it.
+
+Every action takes a stored order document, the time it happens and the policy, and returns a
+new document: the one given is never changed, because readers may hold it. An action that the
+rules forbid raises RuleViolation with a sentence a person can act on. Every change moves
+``LastUpdateDate`` (clients that poll getOrders with ``LastUpdatedAfter`` depend on it) and
+is recorded in the document's history.
+
+Besides Amazon's v0 fields, a document records what the v0 wire format cannot say but later
+rules need: ``cancel_requests`` (formal or by message), ``cancellations`` (who cancelled which
+quantities, why, and whether it counts against the seller), ``packages`` (confirmed
+shipments), ``shipping_label`` and ``due_at`` (when Amazon will cancel it automatically).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from ..dates import parse_iso, to_wire
+from .exceptions import RuleViolation
+from .orders import ITEM_MONEY_FIELDS, item_counts
+from .policy import Policy
+
+BUYER = "BUYER"
+MERCHANT = "MERCHANT"
+AMAZON = "AMAZON"
+
+# The reasons a seller can give (order acknowledgement feed and Orders 2026-01-01 cancelOrder).
+SELLER_CANCEL_REASONS = (
+    "NoInventory",
+    "ShippingAddressUndeliverable",
+    "CustomerExchange",
+    "BuyerCanceled",
+    "GeneralAdjustment",
+    "CarrierCreditDecision",
+    "RiskAssessmentInformationNotValid",
+    "CarrierCoverageFailure",
+    "CustomerReturn",
+    "MerchandiseNotReceived",
+    "PricingError",
+)
+AUTO_CANCEL_REASON = "ShipmentNotConfirmedInTime"
+PAYMENT_DECLINED_REASON = "PaymentNotAuthorized"
+
+SHIPPABLE_STATUSES = ("Unshipped", "PartiallyShipped")
+# Discounts lower what the buyer pays; everything else adds to it.
+_DISCOUNT_FIELDS = frozenset({"ShippingDiscount", "ShippingDiscountTax", "PromotionDiscount", "PromotionDiscountTax"})
+# Easy Ship statuses updateShipmentStatus moves an order to.
+EASY_SHIP_STATUS_AFTER = {"ReadyForPickup": "PendingPickUp", "PickedUp": "PickedUp", "RefusedPickup": "PendingSchedule"}
+
+
+# -- payment ---------------------------------------------------------------------------------
+
+
+def release_preorder(doc: dict, now: datetime, policy: Policy) -> dict:
+    """A pre-order's release date came: PendingAvailability → Pending (payment is next)."""
+    _require_status(doc, ("PendingAvailability",), "only a PendingAvailability (pre-order) order can be released")
+    new = _copy(doc)
+    new["order"]["OrderStatus"] = "Pending"
+    return _changed(new, now, policy, "PreorderReleased")
+
+
+def authorize_payment(doc: dict, now: datetime, policy: Policy) -> dict:
+    """Amazon authorized the buyer's payment: Pending → Unshipped, and the order can ship."""
+    status = doc["order"]["OrderStatus"]
+    if status == "PendingAvailability":
+        raise _refused(doc, "a pre-order is charged only after its release (release_preorder first)")
+    _require_status(doc, ("Pending",), "only a Pending order waits for payment authorization")
+    new = _copy(doc)
+    new["order"]["OrderStatus"] = "Unshipped"
+    return _changed(new, now, policy, "PaymentAuthorized")
+
+
+def decline_payment(doc: dict, now: datetime, policy: Policy) -> dict:
+    """Payment could not be authorized: Amazon cancels the order, at no cost to the seller."""
+    _require_status(doc, ("Pending", "PendingAvailability"), "only an order waiting for payment can have it declined")
+    return _cancel(doc, now, policy, AMAZON, PAYMENT_DECLINED_REASON, _all_open(doc), counts=False)
+
+
+# -- buyer -----------------------------------------------------------------------------------
+
+
+def buyer_cancel(doc: dict, now: datetime, policy: Policy, reason: str | None = None) -> dict:
+    """The buyer cancels directly: within the self-cancel window after purchase (at any time
+    before release for a pre-order). Never the seller's fault."""
+    order = doc["order"]
+    status = order["OrderStatus"]
+    if status in ("Shipped", "PartiallyShipped"):
+        raise _refused(doc, "a shipped order cannot be cancelled; the buyer must return it for a refund")
+    _require_status(doc, ("Pending", "PendingAvailability", "Unshipped"), "only an order not yet shipped can be cancelled")
+    closes = parse_iso(order["PurchaseDate"]) + policy.buyer_self_cancel_window
+    if status != "PendingAvailability" and now >= closes:
+        raise _refused(
+            doc,
+            f"the buyer's self-cancel window closed at {to_wire(closes)} ({_minutes(policy)} after purchase); "
+            "the buyer can now only request cancellation (request_cancellation)",
+        )
+    return _cancel(doc, now, policy, BUYER, reason or "BuyerCanceled", _all_open(doc), counts=False)
+
+
+def request_cancellation(doc: dict, now: datetime, policy: Policy, reason: str, items: Iterable | None = None) -> dict:
+    """The buyer's formal "Request cancellation": flags each requested item with
+    ``IsBuyerRequestedCancel`` "true" and the reason. Only the seller can then cancel."""
+    order = doc["order"]
+    if order["OrderStatus"] == "Shipped":
+        raise _refused(doc, "a shipped order cannot be cancelled; the buyer must return it for a refund")
+    _require_status(
+        doc, ("Pending", "Unshipped", "PartiallyShipped"), "only an order not yet shipped can have cancellation requested"
+    )
+    closes = parse_iso(order["PurchaseDate"]) + policy.buyer_self_cancel_window
+    if now < closes:
+        raise _refused(
+            doc,
+            f"until {to_wire(closes)} ({_minutes(policy)} after purchase) the buyer cancels directly (buyer_cancel), "
+            "without a request",
+        )
+    if not isinstance(reason, str) or not reason.strip():
+        raise RuleViolation("A buyer cancellation request needs a reason (BuyerCancelReason), e.g. 'Order Created By Mistake'.")
+    selected = select_items(doc, items, "request cancellation of")
+    new = _copy(doc)
+    for item in new["items"]:
+        if item["OrderItemId"] in selected:
+            item["BuyerRequestedCancel"] = {"IsBuyerRequestedCancel": "true", "BuyerCancelReason": reason}
+    new.setdefault("cancel_requests", []).append(
+        {"at": to_wire(now), "formal": True, "reason": reason, "items": sorted(selected)}
+    )
+    return _changed(new, now, policy, "BuyerRequestedCancel", reason=reason, items=sorted(selected))
+
+
+def message_cancellation(doc: dict, now: datetime, policy: Policy, text: str | None = None) -> dict:
+    """The buyer asks to cancel in a buyer-seller message. Informal: no item is flagged and the
+    order itself does not change (so ``LastUpdateDate`` stays), but the message is recorded."""
+    _require_status(doc, ("Pending", "PendingAvailability", "Unshipped", "PartiallyShipped"), "there is nothing left to cancel")
+    new = _copy(doc)
+    message = text or "Please cancel my order."
+    new.setdefault("cancel_requests", []).append({"at": to_wire(now), "formal": False, "reason": message, "items": []})
+    new.setdefault("history", []).append({"at": to_wire(now), "event": "BuyerMessage", "text": message})
+    return new
+
+
+# -- seller ----------------------------------------------------------------------------------
+
+
+def seller_cancel(doc: dict, now: datetime, policy: Policy, reason: str, items: Iterable | None = None) -> dict:
+    """The seller cancels some or all items of an Unshipped order, giving a reason.
+
+    Only BuyerCanceled in answer to a formal buyer request leaves the cancellation rate alone;
+    every other seller cancellation counts against it (out of stock must be NoInventory).
+    """
+    status = doc["order"]["OrderStatus"]
+    if status in ("Pending", "PendingAvailability"):
+        raise _refused(doc, "only Unshipped orders can be cancelled by the seller; payment is not yet authorized")
+    if status in ("Shipped", "PartiallyShipped"):
+        raise _refused(
+            doc, "only Unshipped orders can be cancelled by the seller; once shipped, the buyer must return it for a refund"
+        )
+    _require_status(doc, ("Unshipped",), "only Unshipped orders can be cancelled by the seller")
+    if reason not in SELLER_CANCEL_REASONS:
+        raise RuleViolation(f"Invalid cancel reason '{reason}': use one of {', '.join(SELLER_CANCEL_REASONS)}.")
+    if doc.get("shipping_label"):
+        raise _refused(
+            doc, "a shipping label has been bought for it, so the seller can no longer cancel; void the label or ship it"
+        )
+    selected = select_items(doc, items, "cancel")
+    flagged = {item["OrderItemId"] for item in doc["items"] if _is_flagged(item)}
+    answers_request = reason == "BuyerCanceled" and set(selected) <= flagged
+    return _cancel(doc, now, policy, MERCHANT, reason, selected, counts=not answers_request, answers_request=answers_request)
+
+
+def buy_shipping_label(doc: dict, now: datetime, policy: Policy) -> dict:
+    """The seller bought a shipping label (Merchant Fulfillment or Buy Shipping): from now on
+    the seller cannot cancel the order."""
+    _require_status(doc, SHIPPABLE_STATUSES, "a label can be bought only for an order that can ship")
+    if doc.get("shipping_label"):
+        raise _refused(doc, "a shipping label already exists for it")
+    new = _copy(doc)
+    new["shipping_label"] = True
+    return _changed(new, now, policy, "ShippingLabelPurchased")
+
+
+def confirm_shipment(doc: dict, now: datetime, policy: Policy, request: dict) -> dict:
+    """confirmShipment: the package's items are shipped → PartiallyShipped or Shipped."""
+    order = doc["order"]
+    _check_marketplace(doc, request.get("marketplaceId"))
+    status = order["OrderStatus"]
+    if status in ("Pending", "PendingAvailability"):
+        raise _refused(doc, "payment is not yet authorized, so it cannot be confirmed as shipped")
+    if status == "Canceled":
+        raise _refused(doc, "a cancelled order cannot be shipped")
+    if status == "Shipped":
+        raise _refused(doc, "every item has already been confirmed as shipped")
+    _require_status(doc, SHIPPABLE_STATUSES, "only Unshipped or PartiallyShipped orders can be confirmed as shipped")
+    if order.get("FulfillmentChannel") != "MFN":
+        raise _refused(doc, "it is fulfilled by Amazon (AFN); only the seller's own (MFN) shipments are confirmed")
+    package = request["packageDetail"]
+    if request.get("codCollectionMethod") and order.get("PaymentMethod") != "COD":
+        raise RuleViolation(f"Invalid codCollectionMethod: order {order['AmazonOrderId']} is not paid cash on delivery (COD).")
+    reference = str(package["packageReferenceId"])
+    if any(p.get("packageReferenceId") == reference for p in doc.get("packages") or []):
+        raise RuleViolation(
+            f"Invalid packageReferenceId: package {reference} was already confirmed for order {order['AmazonOrderId']}."
+        )
+    try:
+        ship_date = parse_iso(package["shipDate"])
+    except ValueError as exc:
+        raise RuleViolation(f"Invalid shipDate: {exc}.") from None
+    if ship_date < parse_iso(order["PurchaseDate"]):
+        raise RuleViolation(f"Invalid shipDate: {to_wire(ship_date)} is before the order's PurchaseDate {order['PurchaseDate']}.")
+    lines = package.get("orderItems") or []
+    if not lines:
+        raise RuleViolation("Invalid packageDetail.orderItems: a package must contain at least one item.")
+    wanted = _quantities(
+        doc, ({"orderItemId": line.get("orderItemId"), "quantity": line.get("quantity")} for line in lines), "ship"
+    )
+    new = _copy(doc)
+    for item in new["items"]:
+        if item["OrderItemId"] in wanted:
+            item["QuantityShipped"] = int(item.get("QuantityShipped") or 0) + wanted[item["OrderItemId"]]
+    new.setdefault("packages", []).append(
+        {
+            "packageReferenceId": reference,
+            "carrierCode": package["carrierCode"],
+            "carrierName": package.get("carrierName"),
+            "shippingMethod": package.get("shippingMethod"),
+            "trackingNumber": package["trackingNumber"],
+            "shipDate": to_wire(ship_date),
+            "items": wanted,
+        }
+    )
+    new["shipping_label"] = False
+    _settle_status(new)
+    return _changed(new, now, policy, "ShipmentConfirmed", package=reference, items=wanted)
+
+
+def update_shipment_status(doc: dict, now: datetime, policy: Policy, request: dict) -> dict:
+    """updateShipmentStatus for an Easy Ship order: ready for pickup (a label now exists),
+    picked up (the items ship) or pickup refused (the pickup must be scheduled again)."""
+    order = doc["order"]
+    _check_marketplace(doc, request.get("marketplaceId"))
+    if not order.get("EasyShipShipmentStatus"):
+        raise _refused(doc, "it is not an Easy Ship order, so Amazon schedules no pickup for it")
+    _require_status(doc, SHIPPABLE_STATUSES, "only an order waiting to ship can have its pickup status updated")
+    shipment_status = request["shipmentStatus"]
+    new = _copy(doc)
+    new["order"]["EasyShipShipmentStatus"] = EASY_SHIP_STATUS_AFTER[shipment_status]
+    lines = request.get("orderItems")
+    if shipment_status == "PickedUp":
+        wanted = _quantities(doc, lines, "ship") if lines else _all_open(doc)
+        for item in new["items"]:
+            if item["OrderItemId"] in wanted:
+                item["QuantityShipped"] = int(item.get("QuantityShipped") or 0) + wanted[item["OrderItemId"]]
+        new["shipping_label"] = False
+        _settle_status(new)
+    else:
+        new["shipping_label"] = shipment_status == "ReadyForPickup"
+    return _changed(new, now, policy, "ShipmentStatusUpdated", shipmentStatus=shipment_status)
+
+
+def update_verification_status(doc: dict, now: datetime, policy: Policy, request: dict) -> dict:
+    """updateVerificationStatus: the seller approves or rejects a regulated order."""
+    order_id = doc["order"]["AmazonOrderId"]
+    regulated = doc.get("regulated")
+    if not regulated:
+        raise RuleViolation(f"Order {order_id} has no regulated items, so it has no verification status to update.")
+    update = request["regulatedOrderVerificationStatus"]
+    current = regulated["RegulatedOrderVerificationStatus"]
+    wanted = update.get("status")
+    reason_id = update.get("rejectionReasonId")
+    if wanted is None and update.get("verificationDetails") is None:
+        raise RuleViolation("Invalid regulatedOrderVerificationStatus: give a status, verificationDetails, or both.")
+    if wanted is not None and wanted not in ("Approved", "Rejected"):
+        raise RuleViolation(f"Invalid status '{wanted}': a seller can only set Approved or Rejected.")
+    if wanted is not None and current["Status"] != "Pending":
+        raise RuleViolation(
+            f"Order {order_id}: verification is already {current['Status']}; only a Pending verification can change."
+        )
+    valid_reasons = {r["RejectionReasonId"]: r for r in current.get("ValidRejectionReasons") or []}
+    if wanted == "Rejected":
+        if not reason_id:
+            raise RuleViolation("Invalid rejectionReasonId: a rejection needs one of the order's ValidRejectionReasons.")
+        if reason_id not in valid_reasons:
+            known = ", ".join(valid_reasons) or "none"
+            raise RuleViolation(f"Invalid rejectionReasonId '{reason_id}': this order's valid reasons are {known}.")
+    elif reason_id:
+        raise RuleViolation("Invalid rejectionReasonId: it is given only when the status is Rejected.")
+    new = _copy(doc)
+    status = new["regulated"]["RegulatedOrderVerificationStatus"]
+    status["ExternalReviewerId"] = update["externalReviewerId"]
+    status["ReviewDate"] = to_wire(now)
+    if wanted is not None:
+        status["Status"] = wanted
+        status["RequiresMerchantAction"] = False
+    if wanted == "Rejected":
+        status["RejectionReason"] = valid_reasons[reason_id]
+    if update.get("verificationDetails") is not None:
+        new["verification_details"] = update["verificationDetails"]
+    return _changed(new, now, policy, "VerificationStatusUpdated", status=wanted or current["Status"])
+
+
+# -- Amazon ----------------------------------------------------------------------------------
+
+
+def auto_cancel(doc: dict, at: datetime, policy: Policy) -> dict:
+    """Amazon cancels what an MFN order has not shipped by its deadline. It counts against the
+    seller."""
+    return _cancel(doc, at, policy, AMAZON, AUTO_CANCEL_REASON, _all_open(doc), counts=True)
+
+
+def due_at(doc: dict, policy: Policy) -> str | None:
+    """When Amazon will cancel the order automatically, or None if it never will."""
+    order = doc["order"]
+    if order.get("FulfillmentChannel") != "MFN" or order["OrderStatus"] not in SHIPPABLE_STATUSES:
+        return None
+    if not order.get("LatestShipDate"):
+        return None
+    return to_wire(parse_iso(order["LatestShipDate"]) + policy.auto_cancel_after)
+
+
+def refresh_due(doc: dict, policy: Policy) -> dict:
+    """The document with ``due_at`` computed under this policy (fixtures arrive without it)."""
+    due = due_at(doc, policy)
+    if doc.get("due_at") == due:
+        return doc
+    new = dict(doc)
+    new["due_at"] = due
+    return new
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _cancel(
+    doc: dict,
+    now: datetime,
+    policy: Policy,
+    by: str,
+    reason: str,
+    quantities: dict[str, int],
+    *,
+    counts: bool,
+    answers_request: bool = False,
+) -> dict:
+    new = _copy(doc)
+    for item in new["items"]:
+        cancelled = quantities.get(item["OrderItemId"], 0)
+        if cancelled:
+            _reduce_quantity(new["order"], item, cancelled)
+    new.setdefault("cancellations", []).append(
+        {
+            "at": to_wire(now),
+            "by": by,
+            "reason": reason,
+            "items": quantities,
+            "answers_buyer_request": answers_request,
+            "counts_against_seller": counts,
+        }
+    )
+    _settle_status(new)
+    if new["order"]["OrderStatus"] == "Canceled":
+        new["order"].pop("OrderTotal", None)
+        new["shipping_label"] = False
+    return _changed(
+        new, now, policy, "Canceled" if new["order"]["OrderStatus"] == "Canceled" else "ItemsCanceled", by=by, reason=reason
+    )
+
+
+def _reduce_quantity(order: dict, item: dict, cancelled: int) -> None:
+    """Amazon reports a cancelled quantity as no longer ordered, and charges nothing for it."""
+    before = int(item["QuantityOrdered"])
+    after = before - cancelled
+    ratio = Decimal(after) / Decimal(before)
+    removed = Decimal(0)
+    for name in ITEM_MONEY_FIELDS:
+        money = item.get(name)
+        if not money or "Amount" not in money:
+            continue
+        old = Decimal(money["Amount"])
+        new = (old * ratio).quantize(_exponent(money["Amount"]))
+        item[name] = {**money, "Amount": str(new)}
+        removed += -(old - new) if name in _DISCOUNT_FIELDS else old - new
+    item["QuantityOrdered"] = after
+    total = order.get("OrderTotal")
+    if total and "Amount" in total and removed:
+        order["OrderTotal"] = {**total, "Amount": str((Decimal(total["Amount"]) - removed).quantize(_exponent(total["Amount"])))}
+
+
+def _exponent(amount: str) -> Decimal:
+    decimals = len(amount.split(".", 1)[1]) if "." in amount else 0
+    return Decimal(1).scaleb(-decimals)
+
+
+def _settle_status(doc: dict) -> None:
+    """The status the items' quantities imply once something shipped or was cancelled."""
+    order = doc["order"]
+    items = doc["items"]
+    ordered = sum(int(i["QuantityOrdered"]) for i in items)
+    shipped = sum(int(i.get("QuantityShipped") or 0) for i in items)
+    if ordered == 0:
+        order["OrderStatus"] = "Canceled"
+    elif shipped >= ordered:
+        order["OrderStatus"] = "Shipped"
+    elif shipped > 0:
+        order["OrderStatus"] = "PartiallyShipped"
+
+
+def _changed(doc: dict, now: datetime, policy: Policy, event: str, **details) -> dict:
+    order = doc["order"]
+    stamp = to_wire(now)
+    # A clock set back must not make an order look older than its last change.
+    order["LastUpdateDate"] = max(stamp, order.get("LastUpdateDate") or stamp)
+    shipped, unshipped = item_counts(doc["items"], order["OrderStatus"])
+    order["NumberOfItemsShipped"] = shipped
+    order["NumberOfItemsUnshipped"] = unshipped
+    doc["due_at"] = due_at(doc, policy)
+    doc.setdefault("history", []).append(
+        {"at": stamp, "event": event, "status": order["OrderStatus"], **{k: v for k, v in details.items() if v is not None}}
+    )
+    return doc
+
+
+def _copy(doc: dict) -> dict:
+    return copy.deepcopy(doc)
+
+
+def _refused(doc: dict, why: str) -> RuleViolation:
+    order = doc["order"]
+    return RuleViolation(f"Order {order['AmazonOrderId']} is {order['OrderStatus']}: {why}.")
+
+
+def _require_status(doc: dict, allowed: tuple[str, ...], why: str) -> None:
+    if doc["order"]["OrderStatus"] not in allowed:
+        raise _refused(doc, why)
+
+
+def _check_marketplace(doc: dict, marketplace_id: str | None) -> None:
+    order = doc["order"]
+    if marketplace_id != order["MarketplaceId"]:
+        raise RuleViolation(
+            f"Invalid marketplaceId: order {order['AmazonOrderId']} belongs to marketplace {order['MarketplaceId']}, "
+            f"not {marketplace_id}."
+        )
+
+
+def _is_flagged(item: dict) -> bool:
+    return (item.get("BuyerRequestedCancel") or {}).get("IsBuyerRequestedCancel") == "true"
+
+
+def _open_quantity(item: dict) -> int:
+    return int(item["QuantityOrdered"]) - int(item.get("QuantityShipped") or 0)
+
+
+def _all_open(doc: dict) -> dict[str, int]:
+    return {item["OrderItemId"]: _open_quantity(item) for item in doc["items"] if _open_quantity(item) > 0}
+
+
+def select_items(doc: dict, items: Iterable | None, verb: str) -> dict[str, int]:
+    """Item ids, or {orderItemId, quantity} lines, as quantities; None means every open item."""
+    if items is None:
+        selected = _all_open(doc)
+        if not selected:
+            raise _refused(doc, f"no item is left to {verb}")
+        return selected
+    lines = []
+    for entry in items:
+        lines.append({"orderItemId": entry, "quantity": None} if isinstance(entry, str) else entry)
+    return _quantities(doc, lines, verb)
+
+
+def _quantities(doc: dict, lines: Iterable, verb: str) -> dict[str, int]:
+    order_id = doc["order"]["AmazonOrderId"]
+    by_id = {item["OrderItemId"]: item for item in doc["items"]}
+    wanted: dict[str, int] = {}
+    for line in lines:
+        if not isinstance(line, dict):
+            raise RuleViolation(f"Invalid order item {line!r}: give an OrderItemId or {{orderItemId, quantity}}.")
+        item_id = line.get("orderItemId")
+        if item_id not in by_id:
+            raise RuleViolation(f"Invalid orderItemId: order {order_id} has no item {item_id}.")
+        quantity = line.get("quantity")
+        if quantity is None:
+            quantity = _open_quantity(by_id[item_id]) - wanted.get(item_id, 0)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise RuleViolation(f"Invalid quantity for item {item_id}: {quantity!r} is not a positive whole number.")
+        wanted[item_id] = wanted.get(item_id, 0) + quantity
+    if not wanted:
+        raise RuleViolation(f"No items given to {verb}.")
+    for item_id, quantity in wanted.items():
+        open_quantity = _open_quantity(by_id[item_id])
+        if quantity > open_quantity:
+            raise RuleViolation(
+                f"Invalid quantity for item {item_id}: cannot {verb} {quantity}; "
+                f"only {open_quantity} of it {'is' if open_quantity == 1 else 'are'} neither shipped nor cancelled."
+            )
+    return wanted
+
+
+def _minutes(policy: Policy) -> str:
+    minutes = int(policy.buyer_self_cancel_window.total_seconds() // 60)
+    return f"{minutes} minutes"
