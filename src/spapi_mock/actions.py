@@ -183,6 +183,11 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def catalogue() -> dict:
+    """Every action with its summary and argument schema, as GET /_mock/actions lists them."""
+    return {"actions": [{"name": a.name, "summary": a.summary, "arguments": a.schema} for a in ACTIONS.values()]}
+
+
 def check_args(name: str, args: dict) -> Action:
     """The action, once its arguments are known to be well-formed; RuleViolation otherwise."""
     action = ACTIONS.get(name)

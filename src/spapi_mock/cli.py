@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -28,22 +30,171 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
+    serve.add_argument("--scenarios", type=Path, metavar="DIR", help="directory of your own scenario files")
+    _add_control_commands(commands)
+
     args = parser.parse_args(argv)
+    # Connexion imports Starlette's test client at import time, which warns about httpx;
+    # nothing a user of the command can act on.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     if args.command == "serve":
         return serve_command(args)
-    return 2
+    return control_command(args)
+
+
+def _add_control_commands(commands) -> None:
+    """Sub-commands that drive the control plane of a running server (--url) or a store file (--db)."""
+    target = argparse.ArgumentParser(add_help=False)
+    where = target.add_mutually_exclusive_group()
+    where.add_argument(
+        "--url",
+        default=os.environ.get("SPAPI_MOCK_URL", "http://127.0.0.1:8080"),
+        help="a running server (default: $SPAPI_MOCK_URL or http://127.0.0.1:8080)",
+    )
+    where.add_argument("--db", type=Path, metavar="FILE", help="act on this store file instead of a server")
+    target.add_argument("--fixtures", type=Path, metavar="DIR", help="with --db: fixtures a new store file starts from")
+    target.add_argument("--scenarios", type=Path, metavar="DIR", help="with --db: directory of your own scenario files")
+    target.add_argument("--seller", metavar="ID", help="the selling partner to act for (default: the mock's default seller)")
+    target.add_argument("--json", action="store_true", help="print the JSON answer instead of a summary")
+
+    scenario = commands.add_parser("scenario", help="list or run scenarios").add_subparsers(dest="verb", required=True)
+    scenario.add_parser("list", parents=[target], help="list the scenarios that can be run by name")
+    run = scenario.add_parser("run", parents=[target], help="run a scenario by name or file; nothing changes if a step fails")
+    run.add_argument("name", help="a scenario name (see 'scenario list') or a .yaml/.json file")
+
+    clock = commands.add_parser("clock", parents=[target], help="show or move the mock's clock")
+    clock.add_argument("verb", nargs="?", default="show", choices=["show", "freeze", "unfreeze", "set", "advance"])
+    clock.add_argument("value", nargs="?", help="freeze/set: a date (ISO 8601 or now+1d); advance: a duration (31m, 7d)")
+
+    commands.add_parser("reset", parents=[target], help="put every order back to the fixtures")
+    load = commands.add_parser("load", parents=[target], help="load a fixture file (YAML or JSON) into the store")
+    load.add_argument("file", type=Path)
+    load.add_argument("--replace", action="store_true", help="make the file's orders the whole store")
+
+    order = commands.add_parser("order", help="place an order or apply an action to one").add_subparsers(
+        dest="verb", required=True
+    )
+    create = order.add_parser("create", parents=[target], help="place a new order (Pending unless the spec says otherwise)")
+    create.add_argument("spec", nargs="?", help="JSON, or a YAML/JSON file: {order: {...}, items: [...]}")
+    apply = order.add_parser("apply", parents=[target], help="apply one action to an order (see 'spapi-mock actions')")
+    apply.add_argument("order_id")
+    apply.add_argument("action")
+    apply.add_argument("arguments", nargs="*", metavar="KEY=VALUE", help="e.g. reason=NoInventory items=SKU-1,SKU-2")
+
+    commands.add_parser("actions", parents=[target], help="list the actions and their arguments")
+    rate = commands.add_parser("rate", parents=[target], help="show the cancellation rate per marketplace")
+    rate.add_argument("--marketplace", action="append", metavar="ID", help="only this marketplace (repeatable)")
+
+
+def control_command(args: argparse.Namespace) -> int:
+    from .control import ControlError, HttpControl, LocalControl
+
+    try:
+        if args.db:
+            control = LocalControl.open(args.db, args.fixtures, args.scenarios)
+        else:
+            control = HttpControl(args.url)
+        answer = _dispatch(control, args)
+    except ControlError as exc:
+        print(f"spapi-mock: {exc.message}", file=sys.stderr)
+        return 1
+    except (FixtureError, ValueError) as exc:
+        print(f"spapi-mock: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else _summary(args, answer))
+    return 0
+
+
+def _dispatch(control, args: argparse.Namespace) -> dict:
+    command, verb = args.command, getattr(args, "verb", None)
+    if command == "scenario":
+        return control.list_scenarios() if verb == "list" else control.run_scenario(args.name, args.seller)
+    if command == "clock":
+        if verb in ("set", "advance") and not args.value:
+            raise ValueError(f"clock {verb} needs a value, e.g. 'clock {verb} {'now+1d' if verb == 'set' else '31m'}'")
+        calls = {
+            "show": control.clock,
+            "freeze": lambda: control.freeze_clock(args.value),
+            "unfreeze": control.unfreeze_clock,
+            "set": lambda: control.set_clock(args.value),
+            "advance": lambda: control.advance_clock(args.value),
+        }
+        return calls[verb]()
+    if command == "reset":
+        return control.reset()
+    if command == "load":
+        return control.load_fixtures(_read_document(str(args.file)), replace=args.replace)
+    if command == "order" and verb == "create":
+        return control.create_order(_read_document(args.spec) if args.spec else {}, args.seller)
+    if command == "order":
+        return control.apply(args.order_id, args.action, args.seller, **_key_values(args.arguments))
+    if command == "actions":
+        return control.list_actions()
+    return control.cancellation_rate(args.seller, args.marketplace)
+
+
+def _read_document(text: str):
+    """A JSON text, or the path of a YAML/JSON file."""
+    from . import resources
+
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
+        return resources.load_yaml(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a JSON document nor a .yaml/.json file") from None
+
+
+def _key_values(pairs: list[str]) -> dict:
+    """reason=NoInventory items=A,B → {"reason": "NoInventory", "items": ["A", "B"]}; values may be JSON."""
+    args: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"expected KEY=VALUE, not {pair!r}")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value.split(",") if key == "items" else value
+        args[key] = [parsed] if key == "items" and not isinstance(parsed, list) else parsed
+    return args
+
+
+def _summary(args: argparse.Namespace, answer: dict) -> str:
+    if "log" in answer:
+        lines = [f"scenario {answer['scenario']} (seller {answer['sellerId']}):", *(f"  {line}" for line in answer["log"])]
+        lines += [f"  {name} = {order_id}" for name, order_id in answer["orders"].items()]
+        lines.append(f"  clock: {answer['clock']['now']}{' (frozen)' if answer['clock']['frozen'] else ''}")
+        return "\n".join(lines)
+    if "scenarios" in answer:
+        return "\n".join(f"{s['name']:<40} {s['description']}" for s in answer["scenarios"])
+    if "actions" in answer:
+        return "\n".join(f"{a['name']:<28} {a['summary']}" for a in answer["actions"])
+    if "rates" in answer:
+        return (
+            "\n".join(
+                f"{r['marketplaceId']:<16} {r['sellerCancelledOrders']}/{r['orders']} = {r['rate']:.2%}"
+                f"{'  BREACHED (>= ' + format(r['threshold'], '.1%') + ')' if r['breached'] else ''}"
+                for r in answer["rates"]
+            )
+            or "no orders"
+        )
+    if "now" in answer:
+        return f"{answer['now']}{' (frozen)' if answer['frozen'] else ''}"
+    if "order" in answer:
+        order = answer["order"]
+        return f"{order['AmazonOrderId']} {order['OrderStatus']} (last update {order['LastUpdateDate']})"
+    return json.dumps(answer)
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    # Connexion imports Starlette's test client at import time, which warns about httpx;
-    # nothing a user of the server can act on.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     import uvicorn
 
     from .app import create_app
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = Config(host=args.host, port=args.port, fixtures_dir=args.fixtures, db_path=args.db)
+    config = Config(host=args.host, port=args.port, fixtures_dir=args.fixtures, db_path=args.db, scenarios_dir=args.scenarios)
     try:
         app = create_app(config)
     except FixtureError as exc:
@@ -59,6 +210,7 @@ def serve_command(args: argparse.Namespace) -> int:
         f"spapi-mock {__version__}: {services.store.count()} orders for seller(s) {', '.join(services.store.sellers())}\n"
         f"  Orders API v0   {base}/orders/v0/orders\n"
         f"  token endpoint  {base}/auth/o2/token\n"
+        f"  control plane   {base}/_mock/  (docs {base}/_mock/ui/)\n"
         f"  API docs        {base}/ui/\n"
         f"  store           {config.db_path or 'in memory (fixtures: ' + str(config.fixtures()) + ')'}",
         flush=True,

@@ -45,16 +45,16 @@ def load_fixtures(body: dict, replace: bool = False) -> dict:
 
 def create_order(body: dict | None = None, sellerId: str | None = None) -> tuple:
     doc = services().backend.place_order(_seller(sellerId), body or {})
-    return _order_view(doc), 201
+    return v0_views.order_with_items(doc), 201
 
 
 def apply_action(orderId: str, body: dict, sellerId: str | None = None) -> dict:
     args = {k: v for k, v in body.items() if k != "action"}
-    return _order_view(services().backend.apply(_seller(sellerId), orderId, body["action"], args))
+    return v0_views.order_with_items(services().backend.apply(_seller(sellerId), orderId, body["action"], args))
 
 
 def list_actions() -> dict:
-    return {"actions": [{"name": a.name, "summary": a.summary, "arguments": a.schema} for a in actions.ACTIONS.values()]}
+    return actions.catalogue()
 
 
 def list_scenarios() -> dict:
@@ -85,7 +85,3 @@ def _instant(value: str):
         return parse_fixture_date(value, services().backend.now())
     except ValueError as exc:
         raise RuleViolation(f"Invalid at: {exc}.") from None
-
-
-def _order_view(doc: dict) -> dict:
-    return {"order": v0_views.order(doc), "items": v0_views.order_items(doc)}

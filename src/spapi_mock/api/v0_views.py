@@ -30,6 +30,11 @@ def order(doc: dict) -> dict:
     return body
 
 
+def order_with_items(doc: dict) -> dict:
+    """What the control plane answers about an order: getOrder's and getOrderItems' views."""
+    return {"order": order(doc), "items": order_items(doc)}
+
+
 def order_items(doc: dict) -> list[dict]:
     pending = is_payment_pending(doc["order"])
     return [_item(item, pending) for item in doc["items"]]

@@ -1,0 +1,200 @@
+"""The control plane from Python: the same operations over HTTP or on a store in this process.
+
+``HttpControl("http://127.0.0.1:8080")`` drives a running server; ``LocalControl`` drives a
+backend directly, either one an app already holds (tests) or one opened on a store file
+(``LocalControl.open("state.json")``, what ``spapi-mock scenario run --db`` uses). Both return
+the JSON documents the HTTP API returns, and both raise ControlError with the SP-API error's
+code and message, so code written against one works against the other.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import actions, scenarios
+from .api import v0_views
+from .backend import Backend
+from .dates import parse_duration, parse_fixture_date
+from .domain.exceptions import RuleViolation, UnknownOrder
+from .fixtures import FixtureError
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(f"{status} {code}: {message}")
+
+
+class HttpControl:
+    """The control plane of a running spapi-mock server."""
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8080", timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def clock(self) -> dict:
+        return self._call("GET", "/clock")
+
+    def freeze_clock(self, at: str | None = None) -> dict:
+        return self._call("POST", "/clock/freeze", {"at": at} if at else {})
+
+    def unfreeze_clock(self) -> dict:
+        return self._call("POST", "/clock/unfreeze")
+
+    def set_clock(self, at: str) -> dict:
+        return self._call("POST", "/clock/set", {"at": at})
+
+    def advance_clock(self, by: str) -> dict:
+        return self._call("POST", "/clock/advance", {"by": by})
+
+    def reset(self) -> dict:
+        return self._call("POST", "/reset")
+
+    def load_fixtures(self, data: dict, replace: bool = False) -> dict:
+        return self._call("POST", "/fixtures", data, {"replace": str(replace).lower()})
+
+    def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
+        return self._call("POST", "/orders", spec or {}, {"sellerId": seller_id})
+
+    def apply(self, order_id: str, action: str, seller_id: str | None = None, **args: Any) -> dict:
+        path = f"/orders/{urllib.parse.quote(order_id, safe='')}/actions"
+        return self._call("POST", path, {"action": action, **args}, {"sellerId": seller_id})
+
+    def list_actions(self) -> dict:
+        return self._call("GET", "/actions")
+
+    def list_scenarios(self) -> dict:
+        return self._call("GET", "/scenarios")
+
+    def run_scenario(self, name: str, seller_id: str | None = None) -> dict:
+        return self._call("POST", f"/scenarios/{urllib.parse.quote(name, safe='')}/run", None, {"sellerId": seller_id})
+
+    def run_inline_scenario(self, scenario: dict | list, seller_id: str | None = None) -> dict:
+        body = {"steps": scenario} if isinstance(scenario, list) else scenario
+        return self._call("POST", "/scenarios/run", body, {"sellerId": seller_id})
+
+    def cancellation_rate(self, seller_id: str | None = None, marketplace_ids: list[str] | None = None) -> dict:
+        query = {"sellerId": seller_id, "marketplaceId": ",".join(marketplace_ids) if marketplace_ids else None}
+        return self._call("GET", "/cancellation-rate", None, query)
+
+    def _call(self, method: str, path: str, body: Any = None, query: dict | None = None) -> dict:
+        params = {k: v for k, v in (query or {}).items() if v is not None}
+        url = f"{self.base_url}/_mock{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise _error_from(exc.code, exc.read()) from None
+        except urllib.error.URLError as exc:
+            raise ControlError(0, "ConnectionFailed", f"cannot reach spapi-mock at {self.base_url}: {exc.reason}") from None
+
+
+class LocalControl:
+    """The control plane of a backend in this process."""
+
+    def __init__(self, backend: Backend, scenarios_dir: Path | None = None) -> None:
+        self.backend = backend
+        self.scenarios_dir = scenarios_dir
+
+    @classmethod
+    def open(cls, db_path: str | Path, fixtures_dir: str | Path | None = None, scenarios_dir: Path | None = None) -> LocalControl:
+        """A backend on a store file (created from the fixtures if it is new or empty)."""
+        from .app import build_services
+        from .clock import Clock
+        from .config import Config
+
+        config = Config(
+            db_path=Path(db_path), fixtures_dir=Path(fixtures_dir) if fixtures_dir else None, scenarios_dir=scenarios_dir
+        )
+        return cls(build_services(config, Clock()).backend, scenarios_dir)
+
+    def clock(self) -> dict:
+        return self.backend.clock_state()
+
+    def freeze_clock(self, at: str | None = None) -> dict:
+        return self._guard(lambda: self.backend.freeze_clock(self._instant(at) if at else None))
+
+    def unfreeze_clock(self) -> dict:
+        return self.backend.unfreeze_clock()
+
+    def set_clock(self, at: str) -> dict:
+        return self._guard(lambda: self.backend.set_clock(self._instant(at)))
+
+    def advance_clock(self, by: str) -> dict:
+        return self._guard(lambda: self.backend.advance_clock(_duration(by)))
+
+    def reset(self) -> dict:
+        return {"orders": self.backend.reset()}
+
+    def load_fixtures(self, data: dict, replace: bool = False) -> dict:
+        return self._guard(lambda: {"orders": self.backend.load_fixtures(data, replace=replace, where="fixtures")})
+
+    def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
+        return self._guard(lambda: v0_views.order_with_items(self.backend.place_order(self._seller(seller_id), spec or {})))
+
+    def apply(self, order_id: str, action: str, seller_id: str | None = None, **args: Any) -> dict:
+        return self._guard(lambda: v0_views.order_with_items(self.backend.apply(self._seller(seller_id), order_id, action, args)))
+
+    def list_actions(self) -> dict:
+        return actions.catalogue()
+
+    def list_scenarios(self) -> dict:
+        return {"scenarios": [s.summary() for s in scenarios.list_scenarios(self.scenarios_dir)]}
+
+    def run_scenario(self, name: str, seller_id: str | None = None) -> dict:
+        return self._guard(lambda: scenarios.run(self.backend, scenarios.find(name, self.scenarios_dir), seller_id).as_dict())
+
+    def run_inline_scenario(self, scenario: dict | list, seller_id: str | None = None) -> dict:
+        return self._guard(lambda: scenarios.run(self.backend, scenarios.parse(scenario), seller_id).as_dict())
+
+    def cancellation_rate(self, seller_id: str | None = None, marketplace_ids: list[str] | None = None) -> dict:
+        rates = self.backend.cancellation_rates(self._seller(seller_id), marketplace_ids)
+        return {"rates": [rate.as_dict() for rate in rates]}
+
+    def close(self) -> None:
+        self.backend.store.close()
+
+    def _seller(self, seller_id: str | None) -> str:
+        return seller_id or self.backend.default_seller_id
+
+    def _instant(self, value: str) -> datetime:
+        try:
+            return parse_fixture_date(value, self.backend.now())
+        except ValueError as exc:
+            raise RuleViolation(f"Invalid at: {exc}.") from None
+
+    @staticmethod
+    def _guard(call):
+        try:
+            return call()
+        except (RuleViolation, FixtureError) as exc:
+            raise ControlError(400, "InvalidInput", str(exc)) from None
+        except (UnknownOrder, scenarios.UnknownScenario) as exc:
+            raise ControlError(404, "NotFound", str(exc)) from None
+
+
+def _duration(text: str):
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise RuleViolation(f"Invalid by: {exc}.") from None
+
+
+def _error_from(status: int, raw: bytes) -> ControlError:
+    try:
+        error = json.loads(raw)["errors"][0]
+        return ControlError(status, error["code"], error["message"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ControlError(status, "Unknown", raw.decode(errors="replace")[:500])
