@@ -23,7 +23,6 @@ from .api.validation import VALIDATORS
 from .backend import Backend
 from .clock import Clock
 from .config import Config
-from .fixtures import load_fixture_dir
 from .middleware import SpApiHeaders
 from .paging import PageTokens
 from .sandbox import SandboxCases, SandboxMiddleware
@@ -88,8 +87,6 @@ def _add_api(app: connexion.FlaskApp, spec_name: str, module_name: str, config: 
 
 def build_services(config: Config, clock: Clock) -> Services:
     store = OrderStore(str(config.db_path) if config.db_path else None)
-    if store.is_empty():
-        store.replace_all(load_fixture_dir(config.fixtures(), clock.now()))
     backend = Backend(store, clock, config.policy, config.fixtures(), config.default_seller_id)
     return Services(
         config=config,

@@ -42,8 +42,12 @@ class Backend:
         saved = store.get_meta(CLOCK_META)
         if saved:
             clock.restore(saved)
-        self._refresh_due_dates(store.docs())
-        self.settle()
+        if store.is_empty():
+            self.reset()
+        else:
+            # A store file written under other policy numbers (or by an older version).
+            self._refresh_due_dates(store.docs())
+            self.settle()
 
     # -- time ----------------------------------------------------------------------------------
 

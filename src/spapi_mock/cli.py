@@ -9,10 +9,14 @@ import logging
 import os
 import sys
 import warnings
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from . import __version__
 from .config import Config
+from .dates import parse_duration
+from .domain.policy import Policy
 from .fixtures import FixtureError
 
 
@@ -31,6 +35,35 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     serve.add_argument("--scenarios", type=Path, metavar="DIR", help="directory of your own scenario files")
+    policy = serve.add_argument_group("Amazon's policy numbers (defaults are Amazon's)")
+    policy.add_argument(
+        "--self-cancel-window",
+        type=_duration,
+        default="30m",
+        metavar="DURATION",
+        help="how long after purchase the buyer can cancel directly (default: 30m)",
+    )
+    policy.add_argument(
+        "--auto-cancel-after",
+        type=_duration,
+        default="7d",
+        metavar="DURATION",
+        help="Amazon cancels an unshipped MFN order this long after LatestShipDate (default: 7d)",
+    )
+    policy.add_argument(
+        "--rate-threshold",
+        type=_percent,
+        default="2.5",
+        metavar="PERCENT",
+        help="cancellation rate at or above which the account is at risk (default: 2.5)",
+    )
+    policy.add_argument(
+        "--rate-window",
+        type=_duration,
+        default="7d",
+        metavar="DURATION",
+        help="rolling window of the cancellation rate (default: 7d)",
+    )
     _add_control_commands(commands)
 
     args = parser.parse_args(argv)
@@ -40,6 +73,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve_command(args)
     return control_command(args)
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _percent(text: str) -> Decimal:
+    try:
+        value = Decimal(text.rstrip("%"))
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a percentage such as 2.5") from None
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a percentage between 0 and 100")
+    return value / 100
 
 
 def _add_control_commands(commands) -> None:
@@ -194,7 +244,15 @@ def serve_command(args: argparse.Namespace) -> int:
     from .app import create_app
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = Config(host=args.host, port=args.port, fixtures_dir=args.fixtures, db_path=args.db, scenarios_dir=args.scenarios)
+    policy = Policy(
+        buyer_self_cancel_window=args.self_cancel_window,
+        auto_cancel_after=args.auto_cancel_after,
+        cancellation_rate_threshold=args.rate_threshold,
+        cancellation_rate_window=args.rate_window,
+    )
+    config = Config(
+        host=args.host, port=args.port, fixtures_dir=args.fixtures, db_path=args.db, scenarios_dir=args.scenarios, policy=policy
+    )
     try:
         app = create_app(config)
     except FixtureError as exc:
