@@ -87,7 +87,7 @@ def _add_api(app: connexion.FlaskApp, spec_name: str, module_name: str, config: 
 
 def build_services(config: Config, clock: Clock) -> Services:
     store = OrderStore(str(config.db_path) if config.db_path else None)
-    backend = Backend(store, clock, config.policy, config.fixtures(), config.default_seller_id)
+    backend = Backend(store, clock, config.policy, config.fixtures_dir, config.default_seller_id)
     return Services(
         config=config,
         clock=clock,

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import actions
+from . import actions, resources
 from .clock import Clock
 from .dates import parse_iso, to_wire
 from .domain import cancellation_rate, lifecycle, order_factory
@@ -29,15 +29,21 @@ from .fixtures import FixtureError, build_document, load_fixture_data, load_fixt
 from .store import PURCHASE_DATE, OrderStore
 
 CLOCK_META = "clock"
+FIXTURES_META = "fixtures"
 
 
 class Backend:
-    def __init__(self, store: OrderStore, clock: Clock, policy: Policy, fixtures_dir: Path, default_seller_id: str) -> None:
+    def __init__(
+        self, store: OrderStore, clock: Clock, policy: Policy, fixtures_dir: Path | None, default_seller_id: str
+    ) -> None:
         self.store = store
         self.clock = clock
         self.policy = policy
-        self.fixtures_dir = fixtures_dir
         self.default_seller_id = default_seller_id
+        # A store file remembers the fixtures it was seeded from, so that a reset without
+        # --fixtures goes back to them rather than to the built-in set.
+        remembered = (store.get_meta(FIXTURES_META) or {}).get("dir")
+        self.fixtures_dir = Path(fixtures_dir or remembered or resources.default_fixtures_dir())
         self._lock = threading.RLock()
         saved = store.get_meta(CLOCK_META)
         if saved:
@@ -125,6 +131,8 @@ class Backend:
         with self._lock:
             docs = load_fixture_dir(self.fixtures_dir, self.clock.now())
             self.store.replace_all([lifecycle.refresh_due(doc, self.policy) for doc in docs])
+            if self.store.path:
+                self.store.set_meta(FIXTURES_META, {"dir": str(self.fixtures_dir.resolve())})
             self.settle()
             return len(docs)
 

@@ -1,0 +1,201 @@
+"""Fast unit tests of the seller's cancellation rate (DESIGN.md section 1, rule 9), with no HTTP.
+
+Orders are cancelled through the lifecycle actions rather than by writing cancellation records
+by hand, so these tests also hold the actions to what the rate expects of their records.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from spapi_mock.dates import to_wire
+from spapi_mock.domain import cancellation_rate, lifecycle, order_factory
+from spapi_mock.domain.policy import Policy
+from spapi_mock.fixtures import build_document
+
+NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
+SELLER = "A1MOCKSELLER00"
+US = "ATVPDKIKX0DER"
+POLICY = Policy()
+_sequence = iter(range(1_000_000))
+
+
+def placed(
+    ago: timedelta = timedelta(days=1), status: str = "Unshipped", items: list[dict] | None = None, **order_fields
+) -> dict:
+    """An order placed ``ago`` before NOW."""
+    at = NOW - ago
+    order_id = order_factory.order_id(SELLER, US, to_wire(at), next(_sequence))
+    spec = {"order": {"OrderStatus": status, **order_fields}, "items": items}
+    return build_document(order_factory.new_order_record(spec, order_id, at), SELLER, at, "test")
+
+
+def purchased_at(doc: dict) -> datetime:
+    return datetime.fromisoformat(doc["order"]["PurchaseDate"])
+
+
+def seller_cancelled(ago: timedelta = timedelta(days=1), reason: str = "NoInventory", **order_fields) -> dict:
+    doc = placed(ago, **order_fields)
+    return lifecycle.seller_cancel(doc, purchased_at(doc) + timedelta(hours=1), POLICY, reason)
+
+
+def buyer_requested_then_cancelled(ago: timedelta = timedelta(days=1)) -> dict:
+    doc = placed(ago)
+    asked = lifecycle.request_cancellation(doc, purchased_at(doc) + timedelta(hours=1), POLICY, "Order Created By Mistake")
+    return lifecycle.seller_cancel(asked, purchased_at(doc) + timedelta(hours=2), POLICY, "BuyerCanceled")
+
+
+def compute(docs, policy: Policy = POLICY, now: datetime = NOW) -> cancellation_rate.CancellationRate:
+    return cancellation_rate.compute(docs, SELLER, US, now, policy)
+
+
+# -- the threshold -----------------------------------------------------------------------------
+
+
+def test_one_seller_cancellation_in_forty_orders_is_exactly_the_threshold():
+    result = compute([seller_cancelled()] + [placed() for _ in range(39)])
+    assert (result.seller_cancelled, result.orders) == (1, 40)
+    assert result.rate == Decimal("0.025")
+    # Amazon's target is "below 2.5%": reaching it is already a breach.
+    assert result.breached is True
+
+
+def test_one_in_forty_one_is_just_below_the_threshold():
+    result = compute([seller_cancelled()] + [placed() for _ in range(40)])
+    assert (result.seller_cancelled, result.orders) == (1, 41)
+    assert result.rate < Decimal("0.025")
+    assert result.breached is False
+
+
+def test_no_orders_is_no_rate_and_no_breach():
+    result = compute([])
+    assert (result.orders, result.seller_cancelled, result.rate, result.breached) == (0, 0, Decimal(0), False)
+    assert result.as_dict()["rate"] == 0.0
+
+
+def test_the_threshold_is_policy():
+    docs = [seller_cancelled()] + [placed() for _ in range(49)]
+    assert compute(docs).breached is False
+    assert compute(docs, Policy(cancellation_rate_threshold=Decimal("0.02"))).breached is True
+
+
+def test_as_dict_reports_every_figure():
+    docs = [seller_cancelled(), seller_cancelled()] + [placed() for _ in range(4)]
+    assert compute(docs).as_dict() == {
+        "sellerId": SELLER,
+        "marketplaceId": US,
+        "windowStart": "2025-06-08T12:00:00Z",
+        "windowEnd": "2025-06-15T12:00:00Z",
+        "sellerCancelledOrders": 2,
+        "orders": 6,
+        "rate": 0.3333,
+        "threshold": 0.025,
+        "breached": True,
+    }
+
+
+# -- which orders are counted ------------------------------------------------------------------
+
+
+def test_only_mfn_orders_count_on_either_side():
+    afn_cancelled = seller_cancelled(FulfillmentChannel="AFN")
+    assert afn_cancelled["cancellations"][-1]["counts_against_seller"] is True
+    result = compute([afn_cancelled, placed(FulfillmentChannel="AFN"), placed()])
+    assert (result.seller_cancelled, result.orders) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("ago", "counted"),
+    [
+        (timedelta(days=7), True),
+        (timedelta(days=7, seconds=1), False),
+        (timedelta(0), True),
+        (-timedelta(seconds=1), False),
+    ],
+    ids=["window start", "just before it", "now", "after now"],
+)
+def test_only_orders_placed_inside_the_window_count(ago, counted):
+    result = compute([seller_cancelled(ago)])
+    assert (result.seller_cancelled, result.orders) == ((1, 1) if counted else (0, 0))
+
+
+def test_the_window_is_policy():
+    docs = [seller_cancelled(timedelta(days=10)), placed(timedelta(days=1))]
+    assert (compute(docs).seller_cancelled, compute(docs).orders) == (0, 1)
+    longer = compute(docs, Policy(cancellation_rate_window=timedelta(days=30)))
+    assert (longer.seller_cancelled, longer.orders, longer.window_start) == (1, 2, "2025-05-16T12:00:00Z")
+
+
+def test_an_order_counts_once_however_many_of_its_items_were_cancelled():
+    doc = placed(items=[{}, {}, {}])
+    first, second, _ = [item["OrderItemId"] for item in doc["items"]]
+    at = purchased_at(doc) + timedelta(hours=1)
+    once = lifecycle.seller_cancel(doc, at, POLICY, "NoInventory", [first])
+    twice = lifecycle.seller_cancel(once, at, POLICY, "PricingError", [second])
+    assert twice["order"]["OrderStatus"] == "Unshipped"
+    assert len(twice["cancellations"]) == 2
+    result = compute([twice, placed()])
+    assert (result.seller_cancelled, result.orders) == (1, 2)
+
+
+def _auto_cancelled() -> dict:
+    # Under the default 7 days Amazon cancels only orders placed more than 7 days ago, which
+    # are outside the window; a shorter grace period brings one inside it.
+    policy = Policy(auto_cancel_after=timedelta(days=1))
+    doc = placed(timedelta(days=4))
+    return lifecycle.auto_cancel(doc, datetime.fromisoformat(lifecycle.due_at(doc, policy)), policy)
+
+
+EXCLUDED = {
+    "buyer self-cancel": lambda: lifecycle.buyer_cancel(placed(), NOW - timedelta(days=1) + timedelta(minutes=5), POLICY),
+    "BuyerCanceled answering a request": buyer_requested_then_cancelled,
+    "payment declined": lambda: lifecycle.decline_payment(placed(status="Pending"), NOW - timedelta(hours=20), POLICY),
+    "pre-order cancelled by the buyer": lambda: lifecycle.buyer_cancel(
+        placed(status="PendingAvailability", OrderType="Preorder"), NOW, POLICY
+    ),
+}
+COUNTED = {
+    "NoInventory": lambda: seller_cancelled(reason="NoInventory"),
+    "BuyerCanceled without a request": lambda: seller_cancelled(reason="BuyerCanceled"),
+    "PricingError": lambda: seller_cancelled(reason="PricingError"),
+    "automatic cancellation": _auto_cancelled,
+}
+
+
+@pytest.mark.parametrize("case", list(EXCLUDED))
+def test_cancellations_that_are_not_the_sellers_fault_are_excluded(case):
+    doc = EXCLUDED[case]()
+    assert doc["order"]["OrderStatus"] == "Canceled"
+    result = compute([doc, placed()])
+    # The order still counts among all orders; only its cancellation is not held against the seller.
+    assert (result.seller_cancelled, result.orders) == (0, 2)
+
+
+@pytest.mark.parametrize("case", list(COUNTED))
+def test_the_sellers_own_cancellations_count(case):
+    doc = COUNTED[case]()
+    assert doc["order"]["OrderStatus"] == "Canceled"
+    result = compute([doc, placed()])
+    assert (result.seller_cancelled, result.orders) == (1, 2)
+
+
+def test_a_fixture_cancellation_counts_as_its_record_says():
+    # Fixtures state who cancelled; the loader works out whether it counts unless told.
+    def fixture(order_id: str, cancellations: list[dict]) -> dict:
+        record = order_factory.new_order_record({"order": {"OrderStatus": "Unshipped"}}, order_id, NOW - timedelta(days=1))
+        record["order"]["OrderStatus"] = "Canceled"
+        record["order"].pop("OrderTotal")
+        record["cancellations"] = cancellations
+        return build_document(record, SELLER, NOW, "test")
+
+    docs = [
+        fixture("111-0000000-0000001", [{"by": "MERCHANT", "reason": "NoInventory"}]),
+        fixture("111-0000000-0000002", [{"by": "MERCHANT", "reason": "BuyerCanceled"}]),
+        fixture("111-0000000-0000003", [{"by": "BUYER"}]),
+        fixture("111-0000000-0000004", [{"by": "AMAZON", "reason": "ShipmentNotConfirmedInTime", "counts_against_seller": True}]),
+    ]
+    assert [cancellation_rate.counts_against_seller(doc) for doc in docs] == [True, False, False, True]
+    assert compute(docs).seller_cancelled == 2
