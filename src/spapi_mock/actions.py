@@ -53,7 +53,10 @@ def _confirm_shipment(doc: dict, now: datetime, policy: Policy, args: dict) -> d
     package = dict(args.get("packageDetail") or {})
     items = args.get("items")
     if "orderItems" not in package:
-        quantities = lifecycle.select_items(doc, _resolve_items(doc, items), "ship")
+        # With no items named, everything still open ships; if nothing is, the rule says why.
+        quantities = (
+            lifecycle.open_quantities(doc) if items is None else lifecycle.select_items(doc, _resolve_items(doc, items), "ship")
+        )
         package["orderItems"] = [{"orderItemId": i, "quantity": q} for i, q in quantities.items()]
     number = len(doc.get("packages") or []) + 1
     package.setdefault("packageReferenceId", str(number))

@@ -77,7 +77,7 @@ def authorize_payment(doc: dict, now: datetime, policy: Policy) -> dict:
 def decline_payment(doc: dict, now: datetime, policy: Policy) -> dict:
     """Payment could not be authorized: Amazon cancels the order, at no cost to the seller."""
     _require_status(doc, ("Pending", "PendingAvailability"), "only an order waiting for payment can have it declined")
-    return _cancel(doc, now, policy, AMAZON, PAYMENT_DECLINED_REASON, _all_open(doc), counts=False)
+    return _cancel(doc, now, policy, AMAZON, PAYMENT_DECLINED_REASON, open_quantities(doc), counts=False)
 
 
 # -- buyer -----------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def buyer_cancel(doc: dict, now: datetime, policy: Policy, reason: str | None = 
             f"the buyer's self-cancel window closed at {to_wire(closes)} ({_minutes(policy)} after purchase); "
             "the buyer can now only request cancellation (request_cancellation)",
         )
-    return _cancel(doc, now, policy, BUYER, reason or "BuyerCanceled", _all_open(doc), counts=False)
+    return _cancel(doc, now, policy, BUYER, reason or "BuyerCanceled", open_quantities(doc), counts=False)
 
 
 def request_cancellation(doc: dict, now: datetime, policy: Policy, reason: str, items: Iterable | None = None) -> dict:
@@ -248,7 +248,7 @@ def update_shipment_status(doc: dict, now: datetime, policy: Policy, request: di
     new["order"]["EasyShipShipmentStatus"] = EASY_SHIP_STATUS_AFTER[shipment_status]
     lines = request.get("orderItems")
     if shipment_status == "PickedUp":
-        wanted = _quantities(doc, lines, "ship") if lines else _all_open(doc)
+        wanted = _quantities(doc, lines, "ship") if lines else open_quantities(doc)
         for item in new["items"]:
             if item["OrderItemId"] in wanted:
                 item["QuantityShipped"] = int(item.get("QuantityShipped") or 0) + wanted[item["OrderItemId"]]
@@ -306,7 +306,7 @@ def update_verification_status(doc: dict, now: datetime, policy: Policy, request
 def auto_cancel(doc: dict, at: datetime, policy: Policy) -> dict:
     """Amazon cancels what an MFN order has not shipped by its deadline. It counts against the
     seller."""
-    return _cancel(doc, at, policy, AMAZON, AUTO_CANCEL_REASON, _all_open(doc), counts=True)
+    return _cancel(doc, at, policy, AMAZON, AUTO_CANCEL_REASON, open_quantities(doc), counts=True)
 
 
 def due_at(doc: dict, policy: Policy) -> str | None:
@@ -452,14 +452,15 @@ def _open_quantity(item: dict) -> int:
     return int(item["QuantityOrdered"]) - int(item.get("QuantityShipped") or 0)
 
 
-def _all_open(doc: dict) -> dict[str, int]:
+def open_quantities(doc: dict) -> dict[str, int]:
+    """Each item's quantity neither shipped nor cancelled, for items that have any."""
     return {item["OrderItemId"]: _open_quantity(item) for item in doc["items"] if _open_quantity(item) > 0}
 
 
 def select_items(doc: dict, items: Iterable | None, verb: str) -> dict[str, int]:
     """Item ids, or {orderItemId, quantity} lines, as quantities; None means every open item."""
     if items is None:
-        selected = _all_open(doc)
+        selected = open_quantities(doc)
         if not selected:
             raise _refused(doc, f"no item is left to {verb}")
         return selected
