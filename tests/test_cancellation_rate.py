@@ -37,9 +37,12 @@ def purchased_at(doc: dict) -> datetime:
     return datetime.fromisoformat(doc["order"]["PurchaseDate"])
 
 
-def seller_cancelled(ago: timedelta = timedelta(days=1), reason: str = "NoInventory", **order_fields) -> dict:
+def seller_cancelled(
+    ago: timedelta = timedelta(days=1), reason: str = "NoInventory", after: timedelta = timedelta(hours=1), **order_fields
+) -> dict:
+    """An order placed ``ago`` before NOW and cancelled by the seller ``after`` that."""
     doc = placed(ago, **order_fields)
-    return lifecycle.seller_cancel(doc, purchased_at(doc) + timedelta(hours=1), POLICY, reason)
+    return lifecycle.seller_cancel(doc, purchased_at(doc) + after, POLICY, reason)
 
 
 def buyer_requested_then_cancelled(ago: timedelta = timedelta(days=1)) -> dict:
@@ -108,18 +111,26 @@ def test_only_mfn_orders_count_on_either_side():
 
 
 @pytest.mark.parametrize(
-    ("ago", "counted"),
+    ("ago", "after", "expected"),
     [
-        (timedelta(days=7), True),
-        (timedelta(days=7, seconds=1), False),
-        (timedelta(0), True),
-        (-timedelta(seconds=1), False),
+        (timedelta(days=7), timedelta(0), (1, 1)),
+        (timedelta(days=7, seconds=1), timedelta(0), (0, 0)),
+        (timedelta(days=10), timedelta(days=4), (1, 1)),
+        (timedelta(hours=1), timedelta(hours=2), (0, 1)),
+        (-timedelta(seconds=1), timedelta(0), (0, 0)),
     ],
-    ids=["window start", "just before it", "now", "after now"],
+    ids=["at the window start", "just before it", "placed before, cancelled inside", "cancelled after now", "after now"],
 )
-def test_only_orders_placed_inside_the_window_count(ago, counted):
-    result = compute([seller_cancelled(ago)])
-    assert (result.seller_cancelled, result.orders) == ((1, 1) if counted else (0, 0))
+def test_a_cancellation_counts_in_the_window_it_happened_in(ago, after, expected):
+    # An order placed before the window but cancelled inside it counts (this is how Amazon's
+    # automatic cancellation, 7+ days after the ship-by date, reaches the rate at all).
+    result = compute([seller_cancelled(ago, after=after)])
+    assert (result.seller_cancelled, result.orders) == expected
+
+
+def test_an_order_listed_twice_counts_once():
+    doc = seller_cancelled()
+    assert (compute([doc, doc]).seller_cancelled, compute([doc, doc]).orders) == (1, 1)
 
 
 def test_the_window_is_policy():
@@ -197,5 +208,6 @@ def test_a_fixture_cancellation_counts_as_its_record_says():
         fixture("111-0000000-0000003", [{"by": "BUYER"}]),
         fixture("111-0000000-0000004", [{"by": "AMAZON", "reason": "ShipmentNotConfirmedInTime", "counts_against_seller": True}]),
     ]
-    assert [cancellation_rate.counts_against_seller(doc) for doc in docs] == [True, False, False, True]
+    start, end = cancellation_rate.window(NOW, POLICY)
+    assert [cancellation_rate.cancelled_against_seller(doc, start, end) for doc in docs] == [True, False, False, True]
     assert compute(docs).seller_cancelled == 2

@@ -11,6 +11,7 @@ in due order, each at its own due time, before anything reads or changes the sto
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from .domain.cancellation_rate import CancellationRate
 from .domain.exceptions import RuleViolation, UnknownOrder
 from .domain.policy import Policy
 from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
-from .store import PURCHASE_DATE, OrderStore
+from .store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
 
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
@@ -120,7 +121,9 @@ class Backend:
         start, end = cancellation_rate.window(now, self.policy)
         rates = []
         for marketplace_id in marketplace_ids or self.store.marketplaces(seller_id):
-            docs = self.store.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
+            placed = self.store.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
+            changed = self.store.scan(seller_id, LAST_UPDATE_DATE, start, end, [marketplace_id])
+            docs = itertools.chain(placed, changed)
             rates.append(cancellation_rate.compute(docs, seller_id, marketplace_id, now, self.policy))
         return rates
 

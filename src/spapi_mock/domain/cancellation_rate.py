@@ -1,9 +1,12 @@
 """The seller's cancellation rate, as Amazon's account health page computes it.
 
-Over a rolling window (7 days by default): MFN orders the seller cancelled, divided by all MFN
-orders placed in the window. Buyer self-cancels, BuyerCanceled answers to formal buyer
-requests, and Amazon's cancellations for failed payment are excluded because their records
-say they do not count; an order counts once however many of its items the seller cancelled.
+Over a rolling window (7 days by default): MFN orders cancelled against the seller within the
+window, divided by the MFN orders of the window (placed in it, or cancelled against the seller
+in it). Dating a cancellation by when it happened, not by when the order was placed, is what
+lets Amazon's automatic cancellation count at all: it comes at least 7 days after the ship-by
+date, when the order itself has left the window. Buyer self-cancels, BuyerCanceled answers to
+formal buyer requests and cancellations for failed payment are excluded because their records
+say they do not count; an order counts once however many of its items were cancelled.
 """
 
 from __future__ import annotations
@@ -53,18 +56,24 @@ def window(now: datetime, policy: Policy) -> tuple[str, str]:
     return to_wire(now - policy.cancellation_rate_window), to_wire(now)
 
 
-def counts_against_seller(doc: dict) -> bool:
-    return any(record.get("counts_against_seller") for record in doc.get("cancellations") or [])
+def cancelled_against_seller(doc: dict, start: str, end: str) -> bool:
+    """Whether the order was cancelled against the seller between start and end."""
+    return any(record.get("counts_against_seller") and start <= record["at"] <= end for record in doc.get("cancellations") or [])
 
 
 def compute(docs: Iterable[dict], seller_id: str, marketplace_id: str, now: datetime, policy: Policy) -> CancellationRate:
-    """``docs``: the seller's orders in the marketplace placed within the window."""
+    """``docs``: at least the seller's orders in the marketplace placed or changed within the
+    window (a cancellation moves LastUpdateDate); others are ignored, duplicates count once."""
     start, end = window(now, policy)
+    seen: set[str] = set()
     orders = cancelled = 0
     for doc in docs:
         order = doc["order"]
-        if order.get("FulfillmentChannel") != "MFN" or not start <= order["PurchaseDate"] <= end:
+        if order.get("FulfillmentChannel") != "MFN" or order["AmazonOrderId"] in seen:
             continue
-        orders += 1
-        cancelled += counts_against_seller(doc)
+        seen.add(order["AmazonOrderId"])
+        against = cancelled_against_seller(doc, start, end)
+        if against or start <= order["PurchaseDate"] <= end:
+            orders += 1
+            cancelled += against
     return CancellationRate(seller_id, marketplace_id, start, end, cancelled, orders, policy.cancellation_rate_threshold)

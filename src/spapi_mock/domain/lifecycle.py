@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from ..dates import parse_iso, to_wire
 from .exceptions import RuleViolation
-from .orders import ITEM_MONEY_FIELDS, item_counts
+from .orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, item_counts
 from .policy import Policy
 
 BUYER = "BUYER"
@@ -46,8 +46,6 @@ AUTO_CANCEL_REASON = "ShipmentNotConfirmedInTime"
 PAYMENT_DECLINED_REASON = "PaymentNotAuthorized"
 
 SHIPPABLE_STATUSES = ("Unshipped", "PartiallyShipped")
-# Discounts lower what the buyer pays; everything else adds to it.
-_DISCOUNT_FIELDS = frozenset({"ShippingDiscount", "ShippingDiscountTax", "PromotionDiscount", "PromotionDiscountTax"})
 # Easy Ship statuses updateShipmentStatus moves an order to.
 EASY_SHIP_STATUS_AFTER = {"ReadyForPickup": "PendingPickUp", "PickedUp": "PickedUp", "RefusedPickup": "PendingSchedule"}
 
@@ -107,6 +105,8 @@ def request_cancellation(doc: dict, now: datetime, policy: Policy, reason: str, 
     order = doc["order"]
     if order["OrderStatus"] == "Shipped":
         raise _refused(doc, "a shipped order cannot be cancelled; the buyer must return it for a refund")
+    if order["OrderStatus"] == "PendingAvailability":
+        raise _refused(doc, "the buyer cancels a pre-order directly until its release (buyer_cancel), without a request")
     _require_status(
         doc, ("Pending", "Unshipped", "PartiallyShipped"), "only an order not yet shipped can have cancellation requested"
     )
@@ -297,7 +297,7 @@ def update_verification_status(doc: dict, now: datetime, policy: Policy, request
         status["RejectionReason"] = valid_reasons[reason_id]
     if update.get("verificationDetails") is not None:
         new["verification_details"] = update["verificationDetails"]
-    return _changed(new, now, policy, "VerificationStatusUpdated", status=wanted or current["Status"])
+    return _changed(new, now, policy, "VerificationStatusUpdated", verification=wanted or current["Status"])
 
 
 # -- Amazon ----------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def _reduce_quantity(order: dict, item: dict, cancelled: int) -> None:
         old = Decimal(money["Amount"])
         new = (old * ratio).quantize(_exponent(money["Amount"]))
         item[name] = {**money, "Amount": str(new)}
-        removed += -(old - new) if name in _DISCOUNT_FIELDS else old - new
+        removed += -(old - new) if name in DISCOUNT_FIELDS else old - new
     item["QuantityOrdered"] = after
     total = order.get("OrderTotal")
     if total and "Amount" in total and removed:
@@ -499,5 +499,11 @@ def _quantities(doc: dict, lines: Iterable, verb: str) -> dict[str, int]:
 
 
 def _minutes(policy: Policy) -> str:
-    minutes = int(policy.buyer_self_cancel_window.total_seconds() // 60)
-    return f"{minutes} minutes"
+    """The self-cancel window in words: '30 minutes', '1 hour 30 minutes', '45 seconds'."""
+    seconds = int(policy.buyer_self_cancel_window.total_seconds())
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 seconds"

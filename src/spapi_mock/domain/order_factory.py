@@ -15,6 +15,7 @@ from decimal import Decimal
 from ..dates import to_wire
 from ..marketplaces import BY_ID as MARKETPLACES
 from .exceptions import RuleViolation
+from .orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS
 
 US = "ATVPDKIKX0DER"
 # A new order is placed; later states are reached through actions (or loaded as fixtures).
@@ -65,7 +66,7 @@ def new_order_record(spec: dict, amazon_order_id: str, now: datetime) -> dict:
         "FulfillmentChannel": "MFN",
         "MarketplaceId": marketplace_id,
         "SalesChannel": marketplace.sales_channel,
-        "OrderType": "PreOrder" if status == "PendingAvailability" else "StandardOrder",
+        "OrderType": "Preorder" if status == "PendingAvailability" else "StandardOrder",
         "ShipServiceLevel": "Std Dom",
         "ShipmentServiceLevelCategory": "Standard",
         "PaymentMethod": "Other",
@@ -139,15 +140,17 @@ def _items(given, amazon_order_id: str, currency: str) -> list[dict]:
 
 
 def _items_total(items: list[dict]) -> Decimal:
+    """What the buyer pays: charges and taxes, less discounts (as cancellation refunds them)."""
     total = Decimal(0)
     for item in items:
-        for name in ("ItemPrice", "ItemTax", "ShippingPrice", "ShippingTax"):
+        for name in ITEM_MONEY_FIELDS:
             money = item.get(name)
             if isinstance(money, dict) and "Amount" in money:
                 try:
-                    total += Decimal(str(money["Amount"]))
+                    amount = Decimal(str(money["Amount"]))
                 except ArithmeticError:
                     raise RuleViolation(f"Invalid {name}.Amount {money['Amount']!r}: not a number.") from None
+                total += -amount if name in DISCOUNT_FIELDS else amount
     return total
 
 

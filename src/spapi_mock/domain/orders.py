@@ -18,6 +18,9 @@ ITEM_MONEY_FIELDS = (
     "PromotionDiscountTax",
 )
 
+# Discounts lower what the buyer pays; every other charge adds to it.
+DISCOUNT_FIELDS = frozenset({"ShippingDiscount", "ShippingDiscountTax", "PromotionDiscount", "PromotionDiscountTax"})
+
 ORDER_STATUSES = (
     "PendingAvailability",
     "Pending",
