@@ -198,7 +198,11 @@ def check_args(name: str, args: dict) -> Action:
         raise RuleViolation(f"Unknown action '{name}': use one of {', '.join(ACTIONS)}.")
     if not isinstance(args, dict):
         raise RuleViolation(f"Action {name}: its arguments must be a mapping.")
-    error = next(iter(sorted(_validator(name).iter_errors(args), key=lambda e: list(e.absolute_path))), None)
+    # A misspelt field is reported as unknown rather than as the field it should have been.
+    errors = sorted(
+        _validator(name).iter_errors(args), key=lambda e: (list(e.absolute_path), e.validator != "additionalProperties")
+    )
+    error = next(iter(errors), None)
     if error is not None:
         raise RuleViolation(describe(error)[0].upper() + describe(error)[1:])
     return action

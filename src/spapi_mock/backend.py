@@ -269,7 +269,10 @@ class Transaction:
                 return cancelled
             at, order_id = due
             doc = self.changed.get(order_id) or self.backend.store.get_any(order_id)
-            self.put(lifecycle.auto_cancel(doc, parse_iso(at), self.backend.policy))
+            # An order changed after its deadline had passed (payment authorized late) is
+            # cancelled then, not before the change.
+            when = max(parse_iso(at), parse_iso(doc["order"]["LastUpdateDate"]))
+            self.put(lifecycle.auto_cancel(doc, when, self.backend.policy))
             cancelled.append(order_id)
 
     def commit(self) -> None:

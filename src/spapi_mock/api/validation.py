@@ -31,8 +31,10 @@ class NamedFieldBodyValidator(JSONRequestBodyValidator):
             raise BadRequestProblem(detail="The request body is not valid JSON") from None
 
     def _validate(self, body):
-        if not self._nullable and body is None:
-            raise BadRequestProblem(detail="The request body is missing; this operation needs a JSON body")
+        if body is None:
+            if self._required and not self._nullable:
+                raise BadRequestProblem(detail="The request body is missing; this operation needs a JSON body")
+            return None
         try:
             return self._validator.validate(body)
         except ValidationError as error:
