@@ -191,8 +191,11 @@ def catalogue() -> dict:
     return {"actions": [{"name": a.name, "summary": a.summary, "arguments": a.schema} for a in ACTIONS.values()]}
 
 
-def check_args(name: str, args: dict) -> Action:
-    """The action, once its arguments are known to be well-formed; RuleViolation otherwise."""
+def check_args(name: str, args: dict, also_known: tuple[str, ...] = ()) -> Action:
+    """The action, once its arguments are known to be well-formed; RuleViolation otherwise.
+
+    ``also_known``: fields the caller took out before (a scenario step's ``order``), so that
+    the list of known fields in a message is the one the user writes."""
     action = ACTIONS.get(name)
     if action is None:
         raise RuleViolation(f"Unknown action '{name}': use one of {', '.join(ACTIONS)}.")
@@ -204,7 +207,8 @@ def check_args(name: str, args: dict) -> Action:
     )
     error = next(iter(errors), None)
     if error is not None:
-        raise RuleViolation(describe(error)[0].upper() + describe(error)[1:])
+        message = describe(error, also_known)
+        raise RuleViolation(message[0].upper() + message[1:])
     return action
 
 
@@ -212,11 +216,11 @@ def apply(name: str, doc: dict, now: datetime, policy: Policy, args: dict) -> di
     return check_args(name, args).run(doc, now, policy, args)
 
 
-def describe(error) -> str:
+def describe(error, also_known: tuple[str, ...] = ()) -> str:
     """A jsonschema error as 'field X: what is wrong'."""
     if error.validator == "additionalProperties":
         unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        known = ", ".join(error.schema.get("properties", {})) or "none"
+        known = ", ".join([*also_known, *error.schema.get("properties", {})]) or "none"
         return f"unknown field '{unknown[0]}' (known: {known})."
     if error.validator == "required":
         return f"{error.message.split(' is a required')[0]} is required."

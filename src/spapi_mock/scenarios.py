@@ -236,7 +236,7 @@ def _check_step(step: Any, tx: Transaction, names: set[str]) -> list[str]:
     if not isinstance(args, dict) or "order" not in args:
         raise RuleViolation("field order is required: a fixture order id or a name given by place_order's 'as'.")
     rest = {k: v for k, v in args.items() if k != "order"}
-    actions.check_args(name, rest)
+    actions.check_args(name, rest, also_known=("order",))
     ref = args["order"]
     if not isinstance(ref, str) or (ref not in names and not tx.exists(ref)):
         raise RuleViolation(f"order {ref!r} is neither a name given earlier (by place_order 'as') nor an order of the seller.")

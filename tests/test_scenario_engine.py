@@ -1,0 +1,263 @@
+"""The scenario runner's promise: a scenario with an error anywhere changes nothing.
+
+Problems that can be found without running (unknown actions, order names never given, bad
+fields) are all reported at once, by step number; a step the rules refuse at run time rolls
+back every step before it. Checked over HTTP as a client sees it, from Python and from the
+command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from spapi_mock import resources
+from spapi_mock.cli import main
+from spapi_mock.control import ControlError, LocalControl
+
+from conftest import FROZEN_AT, US, CheckedClient, make_app
+
+FIXTURE_ORDER = "111-7439572-9813316"  # default data: US MFN, Unshipped
+KETTLE = [{"SellerSKU": "KETTLE-1", "QuantityOrdered": 1}]
+# Steps 1 and 2 would change the store; step 3 is refused (a Pending order cannot be cancelled
+# by the seller), so none of it may land.
+FAILS_AT_STEP_3 = [
+    {"place_order": {"as": "first", "items": KETTLE}},
+    {"seller_cancel": {"order": FIXTURE_ORDER, "reason": "NoInventory"}},
+    {"seller_cancel": {"order": "first", "reason": "NoInventory"}},
+    {"advance_clock": "1h"},
+    {"authorize_payment": {"order": "first"}},
+]
+
+
+@pytest.fixture
+def app():
+    return make_app(fixtures_dir=resources.default_fixtures_dir())
+
+
+@pytest.fixture
+def client(app):
+    with app.test_client() as raw:
+        yield CheckedClient(raw)
+
+
+def backend(app):
+    return app.app.extensions["spapi_mock"].backend
+
+
+def snapshot(app) -> tuple[list[dict], dict]:
+    """Every stored document and the clock: 'exactly as before' means these are equal."""
+    docs = sorted(backend(app).store.docs(), key=lambda d: d["order"]["AmazonOrderId"])
+    return copy.deepcopy(docs), backend(app).clock_state()
+
+
+def refused(client, steps: list) -> str:
+    response = client.post("/_mock/scenarios/run", json={"name": "broken", "steps": steps})
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert error["code"] == "InvalidInput"
+    assert error["message"].startswith("Scenario broken was not run (nothing changed):")
+    return error["message"]
+
+
+def updated_since_load(client) -> list[str]:
+    """getOrders LastUpdatedAfter the load time, once the two-minute index lag has passed."""
+    assert client.post("/_mock/clock/advance", json={"by": "3m"}).status_code == 200
+    response = client.get("/orders/v0/orders", params={"MarketplaceIds": US, "LastUpdatedAfter": "2025-06-15T12:00:00Z"})
+    assert response.status_code == 200, response.text
+    return sorted(order["AmazonOrderId"] for order in response.json()["payload"]["Orders"])
+
+
+# -- a refusal at run time -------------------------------------------------------------------
+
+
+def test_a_step_refused_at_run_time_rolls_back_the_steps_before_it(app, client):
+    before = snapshot(app)
+
+    message = refused(client, FAILS_AT_STEP_3)
+    assert "Step 3 (seller_cancel)" in message and "Pending" in message
+    assert "Step 1" not in message and "Step 4" not in message
+    assert snapshot(app) == before
+
+    # The order step 1 would have placed: a fresh store placing it gets the same id (ids are
+    # repeatable), and here it does not exist.
+    other = make_app(fixtures_dir=resources.default_fixtures_dir())
+    with other.test_client() as raw:
+        other_client = CheckedClient(raw)
+        prefix = other_client.post("/_mock/scenarios/run", json={"steps": FAILS_AT_STEP_3[:2]})
+        assert prefix.status_code == 200, prefix.text
+        first = prefix.json()["orders"]["first"]
+        # What a poller would have seen had the first two steps landed...
+        assert updated_since_load(other_client) == sorted([first, FIXTURE_ORDER])
+    assert client.get(f"/orders/v0/orders/{first}").status_code == 404
+    order = client.get(f"/orders/v0/orders/{FIXTURE_ORDER}").json()["payload"]
+    assert order["OrderStatus"] == "Unshipped"
+    # ...and what it sees: nothing changed.
+    assert updated_since_load(client) == []
+
+
+def test_from_python_the_same_failure_is_a_control_error_and_changes_nothing(app):
+    before = snapshot(app)
+    with pytest.raises(ControlError) as raised:
+        LocalControl(backend(app)).run_inline_scenario(FAILS_AT_STEP_3)
+    assert (raised.value.status, raised.value.code) == (400, "InvalidInput")
+    assert "Step 3 (seller_cancel)" in raised.value.message
+    assert snapshot(app) == before
+
+
+def test_a_step_that_should_be_refused_but_succeeds_fails_the_scenario(app, client):
+    before = snapshot(app)
+    message = refused(
+        client,
+        [
+            {"place_order": {"as": "o", "order": {"OrderStatus": "Unshipped"}, "items": KETTLE}},
+            {"seller_cancel": {"order": "o", "reason": "NoInventory"}, "expect_refused": True},
+        ],
+    )
+    assert "Step 2 (seller_cancel): expected a refusal, but it succeeded" in message
+    assert snapshot(app) == before
+
+
+def test_a_refusal_for_another_reason_than_expected_fails_the_scenario(app, client):
+    before = snapshot(app)
+    message = refused(
+        client,
+        [
+            {"place_order": {"as": "o", "items": KETTLE}},
+            {"confirm_shipment": {"order": "o"}, "expect_refused": "already been confirmed"},
+        ],
+    )
+    assert "Step 2 (confirm_shipment): it was refused, but not as expected ('already been confirmed')" in message
+    assert "payment is not yet authorized" in message
+    assert snapshot(app) == before
+
+
+# -- problems found before anything runs ------------------------------------------------------
+
+
+def test_every_static_problem_is_reported_at_once_by_step_number(app, client):
+    before = snapshot(app)
+    message = refused(
+        client,
+        [
+            {"place_order": {"as": "first", "items": KETTLE}},
+            {"ship_it": {"order": "first"}},
+            {"seller_cancel": {"order": "nobody", "reason": "NoInventory"}},
+            {"seller_cancel": {"order": "first", "reason": "OutOfStock"}},
+            {"advance_clock": "soon"},
+            {"place_order": {"as": "second", "colour": "red"}},
+        ],
+    )
+    assert "Step 1" not in message
+    assert "Step 2 (ship_it): unknown action 'ship_it'" in message
+    assert "Step 3 (seller_cancel): order 'nobody' is neither a name given earlier" in message
+    assert "Step 4 (seller_cancel): Field reason: 'OutOfStock' is not one of" in message
+    assert "Step 5 (advance_clock): 'soon' is not a duration" in message
+    assert "Step 6 (place_order): unknown field 'colour'" in message
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize(
+    "step, fragment",
+    [
+        ({"cancel_everything": {"order": "o"}}, "unknown action 'cancel_everything'"),
+        ({"authorize_payment": {"order": "o2"}}, "order 'o2' is neither a name given earlier"),
+        ({"seller_cancel": {"order": "o", "reason": "NoInventory", "item": ["KETTLE-1"]}}, "Unknown field 'item'"),
+        ({"seller_cancel": {"order": "o", "reasons": "NoInventory"}}, "Unknown field 'reasons'"),
+        ({"seller_cancel": {"order": "o"}}, "'reason' is required"),
+        ({"buyer_request_cancellation": {"reason": "Changed my mind"}}, "field order is required"),
+        ({"seller_cancel": {"order": "o", "reason": "NoInventory", "items": []}}, "Field items: []"),
+        ({"place_order": {"as": "x", "count": 0}}, "field count: 0 is not a whole number from 1 to 10000"),
+        ({"set_clock": "next tuesday"}, "'next tuesday' is not an ISO 8601 date"),
+        ({"authorize_payment": {"order": "o"}, "expect_refused": 3}, "expect_refused is true or the text"),
+        ({"authorize_payment": {"order": "o"}, "advance_clock": "1h"}, "a step names exactly one action, not 2"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_a_static_problem_names_its_step_and_nothing_is_applied(app, client, step, fragment):
+    before = snapshot(app)
+    message = refused(client, [{"place_order": {"as": "o", "items": KETTLE}}, step, {"advance_clock": "1h"}])
+    assert "Step 2 (" in message and fragment in message, message
+    assert "Step 1" not in message and "Step 3" not in message
+    assert snapshot(app) == before
+
+
+def test_a_step_that_is_not_a_mapping_is_refused_before_anything_runs(app, client):
+    before = snapshot(app)
+    steps = [{"place_order": {"as": "o", "items": KETTLE}}, "authorize_payment"]
+    with pytest.raises(ControlError) as raised:
+        LocalControl(backend(app)).run_inline_scenario(steps)
+    assert "Step 2 (?): a step is a mapping of one action to its arguments" in raised.value.message
+    # Over HTTP the runner, not the spec, refuses it, so the step has the same number.
+    response = client.post("/_mock/scenarios/run", json={"steps": steps})
+    assert response.status_code == 400
+    assert "Step 2 (?): a step is a mapping of one action to its arguments" in response.json()["errors"][0]["message"]
+    assert snapshot(app) == before
+
+
+def test_a_name_is_known_only_after_the_step_that_gives_it(client):
+    message = refused(
+        client,
+        [{"authorize_payment": {"order": "later"}}, {"place_order": {"as": "later", "items": KETTLE}}],
+    )
+    assert "Step 1 (authorize_payment): order 'later' is neither a name given earlier" in message
+
+
+def test_an_unknown_scenario_name_is_not_found_and_lists_the_known_ones(client):
+    response = client.post("/_mock/scenarios/no-such-scenario/run")
+    assert response.status_code == 404
+    message = response.json()["errors"][0]["message"]
+    assert "Scenario 'no-such-scenario' not found" in message and "out-of-stock" in message
+
+
+def test_a_scenario_failing_at_run_time_started_at_the_frozen_clock_leaves_the_clock(app, client):
+    refused(client, [{"advance_clock": "2h"}, *FAILS_AT_STEP_3])
+    assert client.get("/_mock/clock").json() == {"now": "2025-06-15T12:00:00Z", "frozen": True}
+    assert backend(app).now() == FROZEN_AT
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_the_command_exits_1_with_the_message_on_stderr_and_the_store_file_unchanged(tmp_path):
+    db = tmp_path / "state.json"
+    LocalControl.open(db).close()  # a store file seeded from the built-in fixtures
+    stored = json.loads(db.read_text())["orders"]
+    scenario = tmp_path / "half-done.yaml"
+    scenario.write_text(json.dumps({"name": "half-done", "steps": FAILS_AT_STEP_3}))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "spapi_mock", "scenario", "run", str(scenario), "--db", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("spapi-mock: Scenario half-done was not run (nothing changed): Step 3 (seller_cancel)")
+    assert json.loads(db.read_text())["orders"] == stored
+
+
+def test_the_command_reports_static_problems_and_unknown_names(tmp_path):
+    db = str(tmp_path / "state.json")
+    scenario = tmp_path / "typo.json"
+    scenario.write_text(json.dumps({"steps": [{"place_order": {"as": "o"}}, {"seler_cancel": {"order": "o"}}]}))
+    for args, fragment in [
+        ((str(scenario),), "Step 2 (seler_cancel): unknown action 'seler_cancel'"),
+        (("no-such-scenario",), "Scenario 'no-such-scenario' not found; known scenarios: "),
+    ]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["scenario", "run", *args, "--db", db])
+        assert code == 1 and fragment in err.getvalue() and out.getvalue() == "", err.getvalue()
+    control = LocalControl.open(db)
+    try:
+        assert control.backend.store.count() == 94  # the built-in fixtures, nothing added
+    finally:
+        control.close()
