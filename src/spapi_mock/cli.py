@@ -214,7 +214,10 @@ def _key_values(pairs: list[str]) -> dict:
 def _summary(args: argparse.Namespace, answer: dict) -> str:
     if "log" in answer:
         lines = [f"scenario {answer['scenario']} (seller {answer['sellerId']}):", *(f"  {line}" for line in answer["log"])]
-        lines += [f"  {name} = {order_id}" for name, order_id in answer["orders"].items()]
+        names = list(answer["orders"].items())
+        # A batch (place_order count: 80) would bury the log; show its ends, --json has all.
+        shown = names if len(names) <= 12 else [*names[:5], ("…", f"{len(names) - 10} more (--json lists all)"), *names[-5:]]
+        lines += [f"  {name} = {order_id}" for name, order_id in shown]
         lines.append(f"  clock: {answer['clock']['now']}{' (frozen)' if answer['clock']['frozen'] else ''}")
         return "\n".join(lines)
     if "scenarios" in answer:

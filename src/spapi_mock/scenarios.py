@@ -273,6 +273,8 @@ def _apply(tx: Transaction, name: str, args: Any, result: ScenarioResult) -> str
             placed.append(f"{order_id} ({doc['order']['OrderStatus']})")
             if alias:
                 result.orders[alias if count == 1 else f"{alias}-{n}"] = order_id
+        if len(placed) > 3:
+            return f"placed {len(placed)} orders: {placed[0]} … {placed[-1]}"
         return "placed " + ", ".join(placed)
     order_id = result.orders.get(args["order"], args["order"])
     rest = {k: v for k, v in args.items() if k != "order"}
