@@ -498,6 +498,7 @@ def test_confirm_shipment_answers_as_amazon_does_and_ships_in_parts(market):
     response = market.confirm(order_id, [(first, 1), (second, 1)])
     assert response.status_code == 204, response.text
     assert response.content == b""
+    assert "content-type" not in response.headers
     assert response.headers.get("x-amzn-RequestId")
     assert response.headers.get("x-amzn-RateLimit-Limit") == "2"
     order = market.order(order_id)

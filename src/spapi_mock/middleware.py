@@ -38,6 +38,9 @@ class SpApiHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if message["status"] == 204:
+                    # No content, so no content type (Connexion labels even an empty body JSON).
+                    headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
                 headers.append((b"x-amzn-RequestId", request_id.encode()))
                 if 200 <= message["status"] < 300:
                     rate = self.rate_limits.get(routed_operation_id(scope) or "")
