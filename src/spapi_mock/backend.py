@@ -65,38 +65,30 @@ class Backend:
         return {"now": to_wire(self.clock.now()), "frozen": self.clock.frozen}
 
     def freeze_clock(self, at: datetime | None = None) -> dict:
-        with self._lock:
-            self._check_not_before_now(at)
-            self.clock.freeze(at)
-            return self._clock_moved()
+        with self.transaction(None) as tx:
+            tx.freeze(at)
+        return self.clock_state()
 
     def unfreeze_clock(self) -> dict:
-        with self._lock:
-            self.clock.unfreeze()
-            return self._clock_moved()
+        with self.transaction(None) as tx:
+            tx.unfreeze()
+        return self.clock_state()
 
     def set_clock(self, at: datetime) -> dict:
-        with self._lock:
-            self._check_not_before_now(at)
-            self.clock.set(at)
-            return self._clock_moved()
+        with self.transaction(None) as tx:
+            tx.set_time(at)
+        return self.clock_state()
 
     def advance_clock(self, delta: timedelta) -> dict:
-        if delta < timedelta(0):
-            raise RuleViolation("The clock only moves forward: give a positive duration.")
-        with self._lock:
-            self.clock.advance(delta)
-            return self._clock_moved()
+        with self.transaction(None) as tx:
+            tx.advance(delta)
+        return self.clock_state()
 
-    def settle(self) -> list[str]:
-        """Apply what became due up to now; the ids of the orders it changed."""
-        if not self.store.due_until(to_wire(self.clock.now())):
-            return []
-        with self._lock:
-            tx = Transaction(self, None)
-            changed = tx.settle()
-            tx.commit()
-            return changed
+    def settle(self) -> None:
+        """Apply what became due up to now."""
+        if self.store.due_until(to_wire(self.clock.now())):
+            with self.transaction(None) as tx:
+                tx.settle()
 
     # -- orders --------------------------------------------------------------------------------
 
@@ -169,19 +161,6 @@ class Backend:
             tx.commit()
 
     # -- internals -----------------------------------------------------------------------------
-
-    def _clock_moved(self) -> dict:
-        self.store.set_meta(CLOCK_META, self.clock.state())
-        self.settle()
-        return self.clock_state()
-
-    def _check_not_before_now(self, at: datetime | None) -> None:
-        # Orders already carry the current time as LastUpdateDate: going back would make new
-        # changes older than old ones, and getOrders' LastUpdatedAfter polling would miss them.
-        if at is not None and at < self.clock.now():
-            raise RuleViolation(
-                f"The clock only moves forward: {to_wire(at)} is before the current mock time {to_wire(self.clock.now())}."
-            )
 
     def _refresh_due_dates(self, docs: list[dict]) -> None:
         stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]
@@ -260,20 +239,18 @@ class Transaction:
         self.frozen = False
         self._clock_moved = True
 
-    def settle(self) -> list[str]:
+    def settle(self) -> None:
         """Apply automatic cancellations due by ``now``, earliest first, each at its due time."""
-        cancelled = []
         while True:
             due = self._next_due()
             if due is None:
-                return cancelled
+                return
             at, order_id = due
             doc = self.changed.get(order_id) or self.backend.store.get_any(order_id)
             # An order changed after its deadline had passed (payment authorized late) is
             # cancelled then, not before the change.
             when = max(parse_iso(at), parse_iso(doc["order"]["LastUpdateDate"]))
             self.put(lifecycle.auto_cancel(doc, when, self.backend.policy))
-            cancelled.append(order_id)
 
     def commit(self) -> None:
         backend = self.backend
