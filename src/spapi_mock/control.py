@@ -21,16 +21,20 @@ from . import actions, scenarios
 from .api import v0_views
 from .backend import Backend
 from .dates import parse_duration, parse_fixture_date
-from .domain.exceptions import RuleViolation, UnknownOrder
-from .fixtures import FixtureError
+from .domain.exceptions import RuleViolation
+from .errors import SpApiError, from_exception
 
 
-class ControlError(Exception):
+class ControlError(SpApiError):
+    """An SP-API error from the control plane, with the status and code it was answered with."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
-        super().__init__(f"{status} {code}: {message}")
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
 
 
 class HttpControl:
@@ -64,7 +68,7 @@ class HttpControl:
     def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
         return self._call("POST", "/orders", spec or {}, {"sellerId": seller_id})
 
-    def apply(self, order_id: str, action: str, seller_id: str | None = None, **args: Any) -> dict:
+    def apply(self, order_id: str, action: str, /, seller_id: str | None = None, **args: Any) -> dict:
         path = f"/orders/{urllib.parse.quote(order_id, safe='')}/actions"
         return self._call("POST", path, {"action": action, **args}, {"sellerId": seller_id})
 
@@ -138,13 +142,18 @@ class LocalControl:
     def reset(self) -> dict:
         return {"orders": self.backend.reset()}
 
-    def load_fixtures(self, data: dict, replace: bool = False) -> dict:
-        return self._guard(lambda: {"orders": self.backend.load_fixtures(data, replace=replace, where="fixtures")})
+    def load_fixtures(self, data: dict, replace: bool = False, *, where: str = "fixtures") -> dict:
+        """``where`` names the data in error messages."""
+        return self._guard(lambda: {"orders": self.backend.load_fixtures(data, replace=replace, where=where)})
 
     def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
         return self._guard(lambda: v0_views.order_with_items(self.backend.place_order(self._seller(seller_id), spec or {})))
 
-    def apply(self, order_id: str, action: str, seller_id: str | None = None, **args: Any) -> dict:
+    def apply(self, order_id: str, action: str, /, seller_id: str | None = None, **args: Any) -> dict:
+        return self.apply_action(order_id, action, args, seller_id)
+
+    def apply_action(self, order_id: str, action: str, args: dict, seller_id: str | None = None) -> dict:
+        """``apply`` with the arguments as a mapping (any names, as a request body has them)."""
         return self._guard(lambda: v0_views.order_with_items(self.backend.apply(self._seller(seller_id), order_id, action, args)))
 
     def list_actions(self) -> dict:
@@ -160,7 +169,7 @@ class LocalControl:
         return self._guard(lambda: scenarios.run(self.backend, scenarios.parse(scenario), seller_id).as_dict())
 
     def cancellation_rate(self, seller_id: str | None = None, marketplace_ids: list[str] | None = None) -> dict:
-        rates = self.backend.cancellation_rates(self._seller(seller_id), marketplace_ids)
+        rates = self.backend.cancellation_rates(self._seller(seller_id), marketplace_ids or None)
         return {"rates": [rate.as_dict() for rate in rates]}
 
     def close(self) -> None:
@@ -177,12 +186,14 @@ class LocalControl:
 
     @staticmethod
     def _guard(call):
+        # The same errors, codes and messages as the HTTP control plane answers.
         try:
             return call()
-        except (RuleViolation, FixtureError) as exc:
-            raise ControlError(400, "InvalidInput", str(exc)) from None
-        except (UnknownOrder, scenarios.UnknownScenario) as exc:
-            raise ControlError(404, "NotFound", str(exc)) from None
+        except Exception as exc:
+            error = from_exception(exc)
+            if error is None:
+                raise
+            raise ControlError(error.status, error.code, error.message) from None
 
 
 def _duration(text: str):

@@ -6,6 +6,9 @@ mock returns, from a handler, a validator or the router, goes through ``error_bo
 
 from __future__ import annotations
 
+from .domain.exceptions import RuleViolation, Unknown
+from .fixtures import FixtureError
+
 
 class SpApiError(Exception):
     """An error that reaches the client as an SP-API error envelope."""
@@ -62,6 +65,19 @@ class QuotaExceeded(SpApiError):
 class InternalFailure(SpApiError):
     status = 500
     code = "InternalFailure"
+
+
+def from_exception(exc: Exception) -> SpApiError | None:
+    """The SP-API error for an exception of the domain or the fixtures; None for any other."""
+    if isinstance(exc, SpApiError):
+        return exc
+    if isinstance(exc, RuleViolation):
+        return InvalidInput(str(exc))
+    if isinstance(exc, FixtureError):
+        return InvalidInput(f"Fixtures refused: {exc}.")
+    if isinstance(exc, Unknown):
+        return NotFound(str(exc))
+    return None
 
 
 def error_body(code: str, message: str, details: str = "") -> dict:

@@ -34,7 +34,7 @@ import yaml
 from . import actions, resources
 from .backend import Backend, Transaction
 from .dates import parse_duration, parse_fixture_date, to_wire
-from .domain.exceptions import RuleViolation, UnknownOrder
+from .domain.exceptions import RuleViolation, Unknown, UnknownOrder
 
 CLOCK_STEPS = ("advance_clock", "set_clock", "freeze_clock", "unfreeze_clock")
 STEP_OPTIONS = ("expect_refused", "note")
@@ -51,7 +51,7 @@ class ScenarioError(RuleViolation):
         super().__init__(f"Scenario {name} was not run (nothing changed): " + " ".join(problems))
 
 
-class UnknownScenario(LookupError):
+class UnknownScenario(Unknown):
     def __init__(self, name: str, known: list[str]) -> None:
         self.name = name
         super().__init__(f"Scenario '{name}' not found; known scenarios: {', '.join(known) or 'none'}.")

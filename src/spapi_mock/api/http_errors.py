@@ -13,7 +13,6 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from ..domain.exceptions import RuleViolation, UnknownOrder
 from ..errors import (
     InternalFailure,
     InvalidInput,
@@ -23,9 +22,8 @@ from ..errors import (
     SpApiError,
     Unauthorized,
     UnsupportedMediaType,
+    from_exception,
 )
-from ..fixtures import FixtureError
-from ..scenarios import UnknownScenario
 
 log = logging.getLogger("spapi_mock")
 
@@ -40,14 +38,9 @@ def to_response(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 
 
 def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
-    if isinstance(exc, SpApiError):
-        return exc
-    if isinstance(exc, RuleViolation):
-        return InvalidInput(str(exc))
-    if isinstance(exc, FixtureError):
-        return InvalidInput(f"Fixtures refused: {exc}.")
-    if isinstance(exc, UnknownOrder | UnknownScenario):
-        return NotFound(str(exc))
+    error = from_exception(exc)
+    if error is not None:
+        return error
     if isinstance(exc, HTTPException):
         status = exc.status_code
         detail = getattr(exc, "detail", None) or ""

@@ -8,7 +8,11 @@ class RuleViolation(ValueError):
     """The request breaks a rule of the API or of the order's lifecycle (HTTP 400)."""
 
 
-class UnknownOrder(LookupError):
+class Unknown(LookupError):
+    """Something the request names does not exist (HTTP 404)."""
+
+
+class UnknownOrder(Unknown):
     """No order with that id belongs to this seller (HTTP 404)."""
 
     def __init__(self, order_id: str) -> None:
