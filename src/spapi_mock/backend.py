@@ -202,12 +202,10 @@ class Transaction:
 
     def place_order(self, spec: dict) -> dict:
         seller_id = self.seller_id or self.backend.default_seller_id
-        given = (spec.get("order") or {}) if isinstance(spec, dict) else {}
-        order_id = given.get("AmazonOrderId") if isinstance(given, dict) else None
+        given = order_factory.given_order(spec)
+        order_id = given.get("AmazonOrderId")
         if order_id is None:
-            order_id = self._new_order_id(
-                seller_id, given.get("MarketplaceId", order_factory.US) if isinstance(given, dict) else ""
-            )
+            order_id = self._new_order_id(seller_id, given.get("MarketplaceId", order_factory.US))
         elif self.backend.store.get_any(order_id) is not None or order_id in self.changed:
             raise RuleViolation(f"Order {order_id} already exists: give another AmazonOrderId, or none to have one made up.")
         record = order_factory.new_order_record(spec, order_id, self.now)

@@ -11,6 +11,7 @@ import copy
 import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from ..dates import to_wire
 from ..marketplaces import BY_ID as MARKETPLACES
@@ -35,16 +36,22 @@ def order_id(seller_id: str, marketplace_id: str, purchase_date: str, sequence: 
     return f"{prefixes[int(digest[:2], 16) % len(prefixes)]}-{number[-14:-7]}-{number[-7:]}"
 
 
-def new_order_record(spec: dict, amazon_order_id: str, now: datetime) -> dict:
-    """A fixture record ({order, items, address}) for a new order, from a partial ``spec``."""
+def given_order(spec: Any) -> dict:
+    """The Order fields a new order's ``spec`` sets, once the spec is known to be well-formed."""
     if not isinstance(spec, dict):
         raise RuleViolation("An order to place is a mapping with 'order' and/or 'items'.")
     unknown = set(spec) - {"order", "items", "address", "regulated"}
     if unknown:
         raise RuleViolation(f"Unknown field(s) for a new order: {', '.join(sorted(unknown))} (expected order, items, address).")
-    given = copy.deepcopy(spec.get("order") or {})
+    given = spec.get("order") or {}
     if not isinstance(given, dict):
         raise RuleViolation("Field 'order' of a new order must be a mapping of Amazon's Order fields.")
+    return given
+
+
+def new_order_record(spec: dict, amazon_order_id: str, now: datetime) -> dict:
+    """A fixture record ({order, items, address}) for a new order, from a partial ``spec``."""
+    given = copy.deepcopy(given_order(spec))
     marketplace_id = given.get("MarketplaceId", US)
     marketplace = MARKETPLACES.get(marketplace_id)
     if marketplace is None:
