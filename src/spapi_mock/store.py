@@ -182,6 +182,11 @@ class OrderStore:
         with self._lock:
             return list(self._docs.values())
 
+    def next_due(self) -> tuple[str, str] | None:
+        """(due_at, order id) of the order due first, or None."""
+        with self._lock:
+            return self._by_due[0] if self._by_due else None
+
     def due_until(self, until: str) -> list[tuple[str, str]]:
         """(due_at, order id) of every order whose ``due_at`` is at or before ``until``, earliest first."""
         with self._lock:
