@@ -139,3 +139,31 @@ def test_readers_see_whole_documents_while_a_writer_replaces_them():
         t.join(timeout=60)
     assert not failures, failures[:3]
     assert store.get("S1", "007")["order"]["version"] == 59
+
+
+def test_two_sellers_hold_the_same_order_id_without_seeing_each_other(tmp_path):
+    store = OrderStore(str(tmp_path / "state.json"))
+    store.put_many([doc("1", "2025-01-01T00:00:00Z", seller="S1"), doc("1", "2025-01-02T00:00:00Z", seller="S2")])
+    store.put(doc("1", "2025-01-01T00:00:00Z", seller="S1", OrderStatus="Shipped"))
+    assert store.get("S1", "1")["order"]["OrderStatus"] == "Shipped"
+    assert "OrderStatus" not in store.get("S2", "1")["order"]
+    store.replace_seller("S1", [doc("9", "2025-01-03T00:00:00Z", seller="S1")])
+    again = OrderStore(str(tmp_path / "state.json"))
+    assert again.get("S1", "1") is None and again.get("S1", "9") is not None
+    assert again.get("S2", "1")["order"]["PurchaseDate"] == "2025-01-02T00:00:00Z"
+
+
+def test_orders_and_the_records_beside_them_land_in_one_write_of_the_file(tmp_path, monkeypatch):
+    from spapi_mock import store as store_module
+
+    store = OrderStore(str(tmp_path / "state.json"))
+    store.set_meta("clock", {"frozen_at": "2025-01-01T00:00:00+00:00"})
+    writes = []
+    original = store_module.AtomicJSONStorage.write
+    monkeypatch.setattr(store_module.AtomicJSONStorage, "write", lambda self, data: (writes.append(1), original(self, data)))
+    store.put_many([doc("1", "2025-01-01T00:00:00Z"), doc("2", "2025-01-02T00:00:00Z")], {"clock": {"frozen_at": "X"}})
+    store.set_meta("clock", {"frozen_at": "Y"})
+    assert len(writes) == 2
+    on_disk = json.loads((tmp_path / "state.json").read_text())
+    assert [record["value"] for record in on_disk["meta"].values()] == [{"frozen_at": "Y"}]
+    assert OrderStore(str(tmp_path / "state.json")).get_meta("clock") == {"frozen_at": "Y"}

@@ -127,9 +127,8 @@ class Backend:
         """Every order back to the fixtures the server started from (dates relative to now)."""
         with self._lock:
             docs = load_fixture_dir(self.fixtures_dir, self.clock.now())
-            self.store.replace_all([lifecycle.refresh_due(doc, self.policy) for doc in docs])
-            if self.store.path:
-                self.store.set_meta(FIXTURES_META, {"dir": str(self.fixtures_dir.resolve())})
+            meta = {FIXTURES_META: {"dir": str(self.fixtures_dir.resolve())}} if self.store.path else None
+            self.store.replace_all([lifecycle.refresh_due(doc, self.policy) for doc in docs], meta)
             self.settle()
             return len(docs)
 
@@ -142,12 +141,6 @@ class Backend:
             if replace:
                 self.store.replace_all(docs)
             else:
-                for doc in docs:
-                    existing = self.store.get_any(doc["order"]["AmazonOrderId"])
-                    if existing is not None and existing["seller_id"] != doc["seller_id"]:
-                        raise FixtureError(
-                            f"{where}: order {doc['order']['AmazonOrderId']} already belongs to seller {existing['seller_id']}"
-                        )
                 self.store.put_many(docs)
             self.settle()
             return len(docs)
@@ -179,13 +172,19 @@ class Transaction:
         self.now = backend.clock.now()
         self.frozen = backend.clock.frozen
         self._clock_moved = False
-        self.changed: dict[str, dict] = {}
+        # (seller id, order id) → the order as this transaction left it.
+        self.changed: dict[tuple[str, str], dict] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
+    @property
+    def seller(self) -> str:
+        """The seller whose orders this transaction reads and places."""
+        return self.seller_id or self.backend.default_seller_id
+
     def order(self, order_id: str) -> dict:
-        doc = self.changed.get(order_id) or self.backend.store.get_any(order_id)
-        if doc is None or (self.seller_id is not None and doc["seller_id"] != self.seller_id):
+        doc = self._current(self.seller, order_id)
+        if doc is None:
             raise UnknownOrder(order_id)
         return doc
 
@@ -203,12 +202,12 @@ class Transaction:
         return self.put(doc)
 
     def place_order(self, spec: dict) -> dict:
-        seller_id = self.seller_id or self.backend.default_seller_id
+        seller_id = self.seller
         given = order_factory.given_order(spec)
         order_id = given.get("AmazonOrderId")
         if order_id is None:
             order_id = self._new_order_id(seller_id, given.get("MarketplaceId", order_factory.US))
-        elif self.backend.store.get_any(order_id) is not None or order_id in self.changed:
+        elif self._current(seller_id, order_id) is not None:
             raise RuleViolation(f"Order {order_id} already exists: give another AmazonOrderId, or none to have one made up.")
         record = order_factory.new_order_record(spec, order_id, self.now)
         try:
@@ -245,31 +244,39 @@ class Transaction:
             due = self._next_due()
             if due is None:
                 return
-            at, order_id = due
-            doc = self.changed.get(order_id) or self.backend.store.get_any(order_id)
+            at, seller_id, order_id = due
+            doc = self._current(seller_id, order_id)
             # An order changed after its deadline had passed (payment authorized late) is
             # cancelled then, not before the change.
             when = max(parse_iso(at), parse_iso(doc["order"]["LastUpdateDate"]))
             self.put(lifecycle.auto_cancel(doc, when, self.backend.policy))
 
     def commit(self) -> None:
+        """One write of the changed orders and the moved clock, then the clock itself."""
         backend = self.backend
-        if self.changed:
-            backend.store.put_many(list(self.changed.values()))
+        meta = {CLOCK_META: self._clock_state()} if self._clock_moved else None
+        if self.changed or meta:
+            backend.store.put_many(list(self.changed.values()), meta)
         if self._clock_moved:
-            if self.frozen:
-                backend.clock.freeze(self.now)
-            else:
-                backend.clock.unfreeze()
-                backend.clock.set(self.now)
-            backend.store.set_meta(CLOCK_META, backend.clock.state())
+            backend.clock.restore(meta[CLOCK_META])
+
+    def _clock_state(self) -> dict:
+        """The clock as this transaction leaves it, in Clock.state() form."""
+        clock = Clock(self.backend.clock.source)
+        clock.set(self.now)
+        if self.frozen:
+            clock.freeze(self.now)
+        return clock.state()
 
     # -- internals -----------------------------------------------------------------------------
 
     def put(self, doc: dict) -> dict:
         """Keep a changed order, to be written at commit."""
-        self.changed[doc["order"]["AmazonOrderId"]] = doc
+        self.changed[(doc["seller_id"], doc["order"]["AmazonOrderId"])] = doc
         return doc
+
+    def _current(self, seller_id: str, order_id: str) -> dict | None:
+        return self.changed.get((seller_id, order_id)) or self.backend.store.get(seller_id, order_id)
 
     def _move_to(self, at: datetime) -> None:
         self.now = at
@@ -278,14 +285,14 @@ class Transaction:
 
     def _next_due(self) -> tuple[str, str] | None:
         until = to_wire(self.now)
-        candidates = [key for key in self.backend.store.due_until(until) if key[1] not in self.changed]
-        candidates += [(doc["due_at"], oid) for oid, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until]
+        candidates = [key for key in self.backend.store.due_until(until) if key[1:] not in self.changed]
+        candidates += [(doc["due_at"], *key) for key, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until]
         return min(candidates, default=None)
 
     def _new_order_id(self, seller_id: str, marketplace_id: str) -> str:
-        sequence = self.backend.store.count() + len(self.changed)
+        sequence = self.backend.store.count(seller_id) + len(self.changed)
         while True:
             candidate = order_factory.order_id(seller_id, marketplace_id, to_wire(self.now), sequence)
-            if candidate not in self.changed and self.backend.store.get_any(candidate) is None:
+            if self._current(seller_id, candidate) is None:
                 return candidate
             sequence += 1

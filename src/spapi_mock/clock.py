@@ -30,6 +30,11 @@ class Clock:
             return self._source() + self._offset
 
     @property
+    def source(self) -> Callable[[], datetime]:
+        """Where real time comes from (tests give a fake one)."""
+        return self._source
+
+    @property
     def frozen(self) -> bool:
         return self._frozen_at is not None
 

@@ -168,7 +168,7 @@ def run(backend: Backend, scenario: Scenario, seller_id: str | None = None) -> S
                 _run_step(tx, step, number, result)
             except (RuleViolation, UnknownOrder) as exc:
                 raise ScenarioError(scenario.name, [f"Step {number} ({_action_name(step)}): {exc}"]) from None
-        result.changed = sorted(tx.changed)
+        result.changed = sorted(order_id for _, order_id in tx.changed)
         result.clock = {"now": to_wire(tx.now), "frozen": tx.frozen}
     return result
 

@@ -8,12 +8,17 @@ from it without reshaping::
      "history": [{"at", "event", ...}]}
 
 TinyDB answers queries by scanning every document, and copies each document it returns, so
-reads never go through it: indexes kept beside it (order id → stored document, and per seller
-and marketplace the orders sorted by purchase date and by last update) give getOrders a page at a cost that
-does not grow with the store. TinyDB holds the state and writes it.
+reads never go through it: indexes kept beside it ((seller, order id) → stored document, and
+per seller and marketplace the orders sorted by purchase date and by last update) give getOrders
+a page at a cost that does not grow with the store. TinyDB holds the state and writes it.
+
+Orders are keyed by seller and order id: each seller is its own marketplace of test data, so
+two sellers seeded from the same fixtures hold the same order ids without seeing each other.
 
 Writers replace whole documents (never mutate one a reader may hold), and every write goes
-through one lock, so Connexion's request threads see whole orders only.
+through one lock, so Connexion's request threads see whole orders only. Each change (orders
+and the small records beside them, such as the clock) is one write of the file, so a crash
+leaves the state before the change or after it, never half of it.
 """
 
 from __future__ import annotations
@@ -59,7 +64,6 @@ class AtomicJSONStorage(Storage):
         return self._data
 
     def write(self, data: dict) -> None:
-        self._data = data
         directory = os.path.dirname(self._path) or "."
         fd, tmp = tempfile.mkstemp(prefix=".spapi-mock-", suffix=".tmp", dir=directory)
         try:
@@ -68,6 +72,8 @@ class AtomicJSONStorage(Storage):
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self._path)
+            # Only a state that reached the disk is the state.
+            self._data = data
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -75,6 +81,10 @@ class AtomicJSONStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+def _key(doc: dict) -> tuple[str, str]:
+    return doc["seller_id"], doc["order"]["AmazonOrderId"]
 
 
 def _date_keys(doc: dict) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -128,10 +138,7 @@ class OrderStore:
         The document is the stored one, not a copy: callers read it and never change it
         (writers replace documents whole, so a reader's document stays consistent).
         """
-        doc = self._docs.get(order_id)
-        if doc is None or doc["seller_id"] != seller_id:
-            return None
-        return doc
+        return self._docs.get((seller_id, order_id))
 
     def scan(
         self,
@@ -167,28 +174,26 @@ class OrderStore:
                 # The first CHUNK keys of the union are among each index's first CHUNK.
                 chunk.sort()
                 del chunk[_SCAN_CHUNK:]
-                docs = [self._docs[order_id] for _, order_id in chunk]
+                docs = [self._docs[(seller_id, order_id)] for _, order_id in chunk]
             yield from docs
             if len(chunk) < _SCAN_CHUNK:
                 return
             cursor = chunk[-1]
 
-    def get_any(self, order_id: str) -> dict | None:
-        """The order document whoever's it is (for Amazon's own actions, such as auto-cancel)."""
-        return self._docs.get(order_id)
-
-    def docs(self) -> list[dict]:
-        """Every stored document (a snapshot of the list; the documents are the stored ones)."""
+    def docs(self, seller_id: str | None = None) -> list[dict]:
+        """Every stored document, or a seller's (a snapshot of the list; the documents are the stored ones)."""
         with self._lock:
-            return list(self._docs.values())
+            if seller_id is None:
+                return list(self._docs.values())
+            return [doc for (seller, _), doc in self._docs.items() if seller == seller_id]
 
-    def next_due(self) -> tuple[str, str] | None:
-        """(due_at, order id) of the order due first, or None."""
+    def next_due(self) -> tuple[str, str, str] | None:
+        """(due_at, seller id, order id) of the order due first, or None."""
         with self._lock:
             return self._by_due[0] if self._by_due else None
 
-    def due_until(self, until: str) -> list[tuple[str, str]]:
-        """(due_at, order id) of every order whose ``due_at`` is at or before ``until``, earliest first."""
+    def due_until(self, until: str) -> list[tuple[str, str, str]]:
+        """(due_at, seller id, order id) of every order whose ``due_at`` is at or before ``until``, earliest first."""
         with self._lock:
             return list(self._by_due.irange(maximum=(until, _HIGHEST)))
 
@@ -202,63 +207,84 @@ class OrderStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def replace_all(self, docs: list[dict]) -> None:
+    def replace_all(self, docs: list[dict], meta: dict[str, dict] | None = None) -> None:
         """Drop every order and store ``docs`` instead, in one write."""
         with self._lock:
-            self._table.truncate()
-            self._table.insert_multiple(docs)
-            self._rebuild_indexes()
+            self._write(put=docs, drop=list(self._docs), meta=meta)
+
+    def replace_seller(self, seller_id: str, docs: list[dict]) -> None:
+        """Drop one seller's orders and store ``docs`` instead, in one write."""
+        with self._lock:
+            self._write(put=docs, drop=[key for key in self._docs if key[0] == seller_id])
 
     def put(self, doc: dict) -> None:
-        """Insert an order, or replace the stored one with the same AmazonOrderId whole."""
+        """Insert an order, or replace the stored one with the same seller and order id whole."""
         self.put_many([doc])
 
-    def put_many(self, docs: list[dict]) -> None:
-        """Insert or replace several orders in one write: all of them land, or none."""
+    def put_many(self, docs: list[dict], meta: dict[str, dict] | None = None) -> None:
+        """Insert or replace several orders (and named records beside them) in one write:
+        all of them land, or none."""
         with self._lock:
-            by_id = {doc["order"]["AmazonOrderId"]: doc for doc in docs}
-            placed: dict[str, tuple[int, dict]] = {}
-
-            def write(table: dict) -> None:
-                next_id = max(table, default=0) + 1
-                for order_id, doc in by_id.items():
-                    doc_id = self._doc_ids.get(order_id)
-                    if doc_id is None:
-                        doc_id, next_id = next_id, next_id + 1
-                    placed[order_id] = (doc_id, dict(doc))
-                for doc_id, stored in placed.values():
-                    table[doc_id] = stored
-
-            # TinyDB's public API would write the file once per document; this writes once.
-            self._table._update_table(write)
-            self._table._next_id = None
-            for order_id, (doc_id, stored) in placed.items():
-                old = self._docs.get(order_id)
-                if old is not None:
-                    self._unindex(old)
-                self._index(doc_id, stored)
+            self._write(put=docs, meta=meta)
 
     def get_meta(self, key: str) -> dict | None:
         """A small named record kept beside the orders (e.g. the clock), or None."""
         with self._lock:
-            for record in self._meta.all():
-                if record.get("key") == key:
-                    return dict(record["value"])
-            return None
+            record = self._meta_records().get(key)
+            return dict(record) if record is not None else None
 
     def set_meta(self, key: str, value: dict) -> None:
         with self._lock:
-            self._meta.remove(lambda record: record.get("key") == key)
-            self._meta.insert({"key": key, "value": value})
+            self._write(meta={key: value})
 
     def close(self) -> None:
         self._db.close()
 
+    def _meta_records(self) -> dict[str, dict]:
+        return {record["key"]: record["value"] for record in (self._raw().get(META_TABLE) or {}).values()}
+
+    def _raw(self) -> dict:
+        return self._db.storage.read() or {}
+
+    def _write(self, put: list[dict] = (), drop: list[tuple[str, str]] = (), meta: dict[str, dict] | None = None) -> None:
+        """One storage write of every change: TinyDB's table API would write once per table
+        and per document, and a crash between two writes would keep half a change."""
+        data = self._raw()
+        orders = dict(data.get(ORDERS_TABLE) or {})
+        put_by_key = {_key(doc): dict(doc) for doc in put}
+        dropped = {key: self._doc_ids[key] for key in drop if key not in put_by_key and key in self._doc_ids}
+        for doc_id in dropped.values():
+            orders.pop(str(doc_id), None)
+        placed: dict[tuple[str, str], int] = {}
+        for key, doc in put_by_key.items():
+            doc_id = self._doc_ids.get(key)
+            if doc_id is None:
+                doc_id = self._next_doc_id
+                self._next_doc_id += 1
+            placed[key] = doc_id
+            orders[str(doc_id)] = doc
+        records = dict(data.get(META_TABLE) or {})
+        for name, value in (meta or {}).items():
+            doc_id = next((doc_id for doc_id, record in records.items() if record.get("key") == name), None)
+            records[doc_id or str(max(map(int, records), default=0) + 1)] = {"key": name, "value": value}
+        self._db.storage.write({**data, ORDERS_TABLE: orders, META_TABLE: records})
+        # TinyDB caches the next id per table; it must read the tables again.
+        self._table._next_id = None
+        self._meta._next_id = None
+        for key in dropped:
+            self._unindex(self._docs.pop(key))
+            del self._doc_ids[key]
+        for key, doc_id in placed.items():
+            old = self._docs.get(key)
+            if old is not None:
+                self._unindex(old)
+            self._index(doc_id, put_by_key[key])
+
     # -- indexes -----------------------------------------------------------------------------
 
     def _rebuild_indexes(self) -> None:
-        self._doc_ids: dict[str, int] = {}
-        self._docs: dict[str, dict] = {}
+        self._doc_ids: dict[tuple[str, str], int] = {}
+        self._docs: dict[tuple[str, str], dict] = {}
         # (seller id, marketplace id) → (date, order id) keys, in order.
         self._by_date: dict[str, dict[tuple[str, str], SortedList]] = {
             PURCHASE_DATE: defaultdict(SortedList),
@@ -272,9 +298,8 @@ class OrderStore:
         updated: dict[tuple[str, str], list] = defaultdict(list)
         # The raw stored dicts, not TinyDB's copies: the id index serves reads from them.
         for doc_id, doc in self._table._read_table().items():
-            order_id = doc["order"]["AmazonOrderId"]
-            self._doc_ids[order_id] = int(doc_id)
-            self._docs[order_id] = doc
+            self._doc_ids[_key(doc)] = int(doc_id)
+            self._docs[_key(doc)] = doc
             p_key, u_key = _date_keys(doc)
             purchase[_partition(doc)].append(p_key)
             updated[_partition(doc)].append(u_key)
@@ -283,11 +308,11 @@ class OrderStore:
             self._by_date[PURCHASE_DATE][partition] = SortedList(keys)
         for partition, keys in updated.items():
             self._by_date[LAST_UPDATE_DATE][partition] = SortedList(keys)
+        self._next_doc_id = max(self._doc_ids.values(), default=0) + 1
 
     def _index(self, doc_id: int, doc: dict) -> None:
-        order_id = doc["order"]["AmazonOrderId"]
-        self._doc_ids[order_id] = doc_id
-        self._docs[order_id] = doc
+        self._doc_ids[_key(doc)] = doc_id
+        self._docs[_key(doc)] = doc
         p_key, u_key = _date_keys(doc)
         self._by_date[PURCHASE_DATE][_partition(doc)].add(p_key)
         self._by_date[LAST_UPDATE_DATE][_partition(doc)].add(u_key)
@@ -299,7 +324,7 @@ class OrderStore:
         self._by_date[PURCHASE_DATE][_partition(doc)].discard(p_key)
         self._by_date[LAST_UPDATE_DATE][_partition(doc)].discard(u_key)
         if doc.get("due_at"):
-            self._by_due.discard((doc["due_at"], order["AmazonOrderId"]))
+            self._by_due.discard((doc["due_at"], doc["seller_id"], order["AmazonOrderId"]))
         if order.get("SellerOrderId"):
             self._by_seller_order_id[(doc["seller_id"], order["SellerOrderId"])].discard(order["AmazonOrderId"])
         email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
@@ -308,7 +333,7 @@ class OrderStore:
 
     def _index_lookups(self, doc: dict) -> None:
         if doc.get("due_at"):
-            self._by_due.add((doc["due_at"], doc["order"]["AmazonOrderId"]))
+            self._by_due.add((doc["due_at"], doc["seller_id"], doc["order"]["AmazonOrderId"]))
         order = doc["order"]
         if order.get("SellerOrderId"):
             self._by_seller_order_id[(doc["seller_id"], order["SellerOrderId"])].add(order["AmazonOrderId"])
