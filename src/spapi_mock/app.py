@@ -23,15 +23,21 @@ from .api.validation import VALIDATORS
 from .backend import Backend
 from .clock import Clock
 from .config import Config
-from .middleware import SpApiHeaders
+from .faults import FaultRules
+from .journal import Journal
+from .middleware import RAW_SEND_KEY, JournalRecorder, SpApiHeaders, TrafficGate
 from .paging import PageTokens
 from .sandbox import SandboxCases, SandboxMiddleware
 from .services import Services
 from .store import OrderStore
+from .throttling import Throttle, UsagePlan
 
 ORDERS_V0_SPEC = "orders-v0.yaml"
+TOKENS_SPEC = "tokens-2021-03-01.yaml"
 LWA_SPEC = "lwa.yaml"
 CONTROL_SPEC = "control.yaml"
+# The SP-API specs: throttled, faultable and journalled alike.
+SP_API_SPECS = (ORDERS_V0_SPEC, TOKENS_SPEC)
 
 
 class CompactJsonifier(Jsonifier):
@@ -44,13 +50,21 @@ class CompactJsonifier(Jsonifier):
 COMPACT_JSON = CompactJsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 
+class MockApp(connexion.FlaskApp):
+    async def __call__(self, scope, receive, send) -> None:
+        # Kept so that an injected fault can drop the connection itself (see middleware).
+        scope[RAW_SEND_KEY] = send
+        await super().__call__(scope, receive, send)
+
+
 def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.FlaskApp:
     config = config or Config()
     # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
-    app = connexion.FlaskApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
+    app = MockApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
     _add_api(app, ORDERS_V0_SPEC, "spapi_mock.api.orders_v0", config)
+    _add_api(app, TOKENS_SPEC, "spapi_mock.api.auth", config)
     app.add_api(
         copy.deepcopy(resources.openapi_spec(LWA_SPEC)),
         resolver=_resolver("spapi_mock.api.auth"),
@@ -61,12 +75,9 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     _add_api(app, CONTROL_SPEC, "spapi_mock.api.control", config)
     for handled in http_errors.HANDLED:
         app.add_error_handler(handled, http_errors.to_response)
-    app.add_middleware(
-        SpApiHeaders,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        services=services,
-        rate_limits=usage_plan_rates(),
-    )
+    app.add_middleware(SpApiHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, cases=services.sandbox)
     app.app.extensions[EXTENSION_KEY] = services
     app.app.json.compact = True
@@ -94,21 +105,26 @@ def build_services(config: Config, clock: Clock) -> Services:
         store=store,
         page_tokens=PageTokens(config.page_token_secret),
         sandbox=SandboxCases.from_file(resources.sandbox_cases_file()),
-        access_tokens=AccessTokens(config.access_token_ttl, config.default_seller_id),
+        access_tokens=AccessTokens(
+            config.access_token_ttl, config.default_seller_id, backend.seller_for_refresh_token, config.strict_auth
+        ),
         backend=backend,
+        throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
+        faults=FaultRules(),
+        journal=Journal(config.journal_size),
     )
 
 
 @functools.cache
-def usage_plan_rates() -> dict[str, str]:
-    """operationId → the rate Amazon's usage plan gives it, read from our spec."""
-    spec = resources.openapi_spec(ORDERS_V0_SPEC)
-    rates = {}
-    for path_item in spec["paths"].values():
-        for operation in path_item.values():
-            if isinstance(operation, dict) and "x-spapi-mock-usage-plan" in operation:
-                rates[operation["operationId"]] = str(operation["x-spapi-mock-usage-plan"]["rate"])
-    return rates
+def usage_plans() -> dict[str, UsagePlan]:
+    """operationId → Amazon's usage plan for it, read from our specs."""
+    plans = {}
+    for spec_name in SP_API_SPECS:
+        for path_item in resources.openapi_spec(spec_name)["paths"].values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and "x-spapi-mock-usage-plan" in operation:
+                    plans[operation["operationId"]] = UsagePlan.from_spec(operation["x-spapi-mock-usage-plan"])
+    return plans
 
 
 def _snake(name: str) -> str:

@@ -12,6 +12,9 @@ in due order, each at its own due time, before anything reads or changes the sto
 from __future__ import annotations
 
 import itertools
+import re
+import secrets
+import string
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,13 +27,24 @@ from .clock import Clock
 from .dates import parse_iso, to_wire
 from .domain import cancellation_rate, lifecycle, order_factory
 from .domain.cancellation_rate import CancellationRate
-from .domain.exceptions import RuleViolation, UnknownOrder
+from .domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
 from .domain.policy import Policy
 from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
 from .store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
 
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
+SELLERS_META = "sellers"
+# A refresh token of this form acts for the seller it names, created or not: CI jobs can make
+# up a seller per run without a call to the control plane first.
+REFRESH_TOKEN_PREFIX = "Atzr|spapi-mock|"
+# What a new seller starts with: a copy of the default seller's fixture orders, or nothing.
+SEEDS = ("default", "empty")
+SELLER_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def refresh_token_for(seller_id: str) -> str:
+    return REFRESH_TOKEN_PREFIX + seller_id
 
 
 class Backend:
@@ -123,14 +137,69 @@ class Backend:
 
     # -- whole store ---------------------------------------------------------------------------
 
-    def reset(self) -> int:
-        """Every order back to the fixtures the server started from (dates relative to now)."""
+    def reset(self, seller_id: str | None = None) -> int:
+        """Every order back to the fixtures the server started from (dates relative to now),
+        and the sellers created since forgotten; or, for one seller, its orders back to its seed."""
         with self._lock:
-            docs = load_fixture_dir(self.fixtures_dir, self.clock.now())
-            meta = {FIXTURES_META: {"dir": str(self.fixtures_dir.resolve())}} if self.store.path else None
-            self.store.replace_all([lifecycle.refresh_due(doc, self.policy) for doc in docs], meta)
+            if seller_id is not None:
+                docs = self._seed_docs(seller_id, self._registry().get(seller_id, {}).get("seed"))
+                self.store.replace_seller(seller_id, docs)
+                self.settle()
+                return len(docs)
+            docs = [lifecycle.refresh_due(doc, self.policy) for doc in load_fixture_dir(self.fixtures_dir, self.clock.now())]
+            meta = {SELLERS_META: {}}
+            if self.store.path:
+                meta[FIXTURES_META] = {"dir": str(self.fixtures_dir.resolve())}
+            self.store.replace_all(docs, meta)
             self.settle()
             return len(docs)
+
+    # -- sellers -------------------------------------------------------------------------------
+
+    def sellers(self) -> list[dict]:
+        """Every seller with orders or created through the control plane."""
+        registry = self._registry()
+        ids = sorted(set(registry) | set(self.store.sellers()) | {self.default_seller_id})
+        return [self._seller_summary(seller_id, registry.get(seller_id, {})) for seller_id in ids]
+
+    def create_seller(self, seller_id: str | None = None, seed: str = "default", refresh_token: str | None = None) -> dict:
+        """A new selling partner: its orders (a copy of the default seller's fixtures, or none)
+        and the refresh token that acts for it."""
+        if seed not in SEEDS:
+            raise RuleViolation(f"Invalid seed: {seed!r}; expected one of {', '.join(SEEDS)}.")
+        with self._lock:
+            registry = self._registry()
+            if seller_id is None:
+                seller_id = "A" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(13))
+            elif not SELLER_ID.fullmatch(seller_id):
+                raise RuleViolation(f"Invalid sellerId {seller_id!r}: use 1 to 64 letters, digits, '.', '_' or '-'.")
+            if seller_id in registry or seller_id == self.default_seller_id or self.store.count(seller_id):
+                raise RuleViolation(f"Seller {seller_id} already exists: delete it first, or reset it.")
+            if refresh_token is not None and refresh_token in self._custom_refresh_tokens(registry):
+                raise RuleViolation("That refresh token already belongs to another seller.")
+            entry = {"seed": seed, **({"refreshToken": refresh_token} if refresh_token else {})}
+            docs = self._seed_docs(seller_id, seed)
+            self.store.replace_seller(seller_id, docs, {SELLERS_META: {**registry, seller_id: entry}})
+            self.settle()
+            return self._seller_summary(seller_id, entry)
+
+    def delete_seller(self, seller_id: str) -> int:
+        """Forget a created seller and its orders; how many orders went with it."""
+        with self._lock:
+            registry = self._registry()
+            if seller_id == self.default_seller_id:
+                raise RuleViolation(f"Seller {seller_id} is the default seller: reset it instead.")
+            count = self.store.count(seller_id)
+            if seller_id not in registry and not count:
+                raise UnknownSeller(seller_id)
+            registry.pop(seller_id, None)
+            self.store.replace_seller(seller_id, [], {SELLERS_META: registry})
+            return count
+
+    def seller_for_refresh_token(self, refresh_token: str) -> str:
+        if refresh_token.startswith(REFRESH_TOKEN_PREFIX) and SELLER_ID.fullmatch(refresh_token[len(REFRESH_TOKEN_PREFIX) :]):
+            return refresh_token[len(REFRESH_TOKEN_PREFIX) :]
+        return self._custom_refresh_tokens(self._registry()).get(refresh_token, self.default_seller_id)
 
     def load_fixtures(self, data: Any, *, replace: bool = False, where: str = "fixtures") -> int:
         """Add the orders of a parsed fixture file (replacing those with the same id), or with
@@ -156,6 +225,31 @@ class Backend:
             tx.commit()
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _registry(self) -> dict[str, dict]:
+        return dict(self.store.get_meta(SELLERS_META) or {})
+
+    @staticmethod
+    def _custom_refresh_tokens(registry: dict[str, dict]) -> dict[str, str]:
+        return {entry["refreshToken"]: seller for seller, entry in registry.items() if entry.get("refreshToken")}
+
+    def _seller_summary(self, seller_id: str, entry: dict) -> dict:
+        return {
+            "sellerId": seller_id,
+            "refreshToken": entry.get("refreshToken") or refresh_token_for(seller_id),
+            "seed": entry.get("seed", "fixtures"),
+            "orders": self.store.count(seller_id),
+            "default": seller_id == self.default_seller_id,
+        }
+
+    def _seed_docs(self, seller_id: str, seed: str | None) -> list[dict]:
+        """A seller's starting orders: its seed's, or (a seller of the fixture files) its own there."""
+        if seed == "empty":
+            return []
+        fixtures = load_fixture_dir(self.fixtures_dir, self.clock.now())
+        source = self.default_seller_id if seed == "default" else seller_id
+        docs = [{**doc, "seller_id": seller_id} for doc in fixtures if doc["seller_id"] == source]
+        return [lifecycle.refresh_due(doc, self.policy) for doc in docs]
 
     def _refresh_due_dates(self, docs: list[dict]) -> None:
         stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]

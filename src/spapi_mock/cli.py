@@ -64,6 +64,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DURATION",
         help="rolling window of the cancellation rate (default: 7d)",
     )
+    realism = serve.add_argument_group("client-testing realism (each can also be switched at run time)")
+    realism.add_argument(
+        "--throttling",
+        choices=["off", "amazon", "scaled"],
+        default="off",
+        help="usage-plan throttling: off (default), Amazon's plans, or plans scaled by --throttle-factor",
+    )
+    realism.add_argument("--throttle-factor", type=_positive, default=1.0, metavar="F", help="with --throttling scaled")
+    realism.add_argument(
+        "--strict-auth",
+        action="store_true",
+        help="accept only tokens from /auth/o2/token, expiring on the mock clock; personal data needs an RDT",
+    )
+    realism.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests the journal keeps")
     _add_control_commands(commands)
 
     args = parser.parse_args(argv)
@@ -80,6 +94,16 @@ def _duration(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number greater than 0")
+    return value
 
 
 def _percent(text: str) -> Decimal:
@@ -116,7 +140,44 @@ def _add_control_commands(commands) -> None:
     clock.add_argument("verb", nargs="?", default="show", choices=["show", "freeze", "unfreeze", "set", "advance"])
     clock.add_argument("value", nargs="?", help="freeze/set: a date (ISO 8601 or now+1d); advance: a duration (31m, 7d)")
 
-    commands.add_parser("reset", parents=[target], help="put every order back to the fixtures")
+    commands.add_parser("reset", parents=[target], help="put every order back to the fixtures (with --seller: that seller's)")
+
+    seller = commands.add_parser("seller", help="sellers of their own, one per test run").add_subparsers(
+        dest="verb", required=True
+    )
+    seller.add_parser("list", parents=[target], help="list the sellers and their refresh tokens")
+    new_seller = seller.add_parser("create", parents=[target], help="create a seller (seeded with the default orders)")
+    new_seller.add_argument("seller_id", nargs="?", help="its id (default: made up)")
+    new_seller.add_argument("--seed", choices=["default", "empty"], default="default")
+    new_seller.add_argument("--refresh-token", help="a refresh token of your own that should act for it")
+    seller.add_parser("delete", parents=[target], help="forget a seller and its orders").add_argument("seller_id")
+
+    throttling = commands.add_parser("throttling", parents=[target], help="show or switch usage-plan throttling")
+    throttling.add_argument("mode", nargs="?", choices=["show", "off", "amazon", "scaled"], default="show")
+    throttling.add_argument("factor", nargs="?", type=_positive, help="with scaled: the factor (0.1 = a tenth of Amazon's)")
+
+    fault = commands.add_parser("fault", help="make requests fail on purpose").add_subparsers(dest="verb", required=True)
+    add = fault.add_parser("add", parents=[target], help="add a fault rule (the first matching rule applies)")
+    add.add_argument("--operation", default="*", help="an operationId (getOrders, createToken...) or * (default)")
+    add.add_argument("--order", metavar="ORDER_ID", help="only requests for this order")
+    add.add_argument("--fault-seller", metavar="ID", help="only requests made with this seller's tokens")
+    add.add_argument("--times", type=int, metavar="N", help="the next N matching requests (default: until cleared)")
+    add.add_argument("--status", type=int, choices=[400, 403, 404, 429, 500, 503], help="answer this error")
+    add.add_argument("--delay", metavar="MS|MIN-MAX", help="wait this long first, e.g. 2000 or 100-500")
+    add.add_argument("--body", choices=["malformed", "empty"], help="answer 200 with a broken body")
+    add.add_argument("--drop", action="store_true", help="close the connection without an answer")
+    fault.add_parser("list", parents=[target], help="list the fault rules")
+    clear = fault.add_parser("clear", parents=[target], help="remove one rule, or all of them")
+    clear.add_argument("fault_id", nargs="?")
+
+    journal = commands.add_parser("journal", parents=[target], help="show (or --clear) the requests the server received")
+    journal.add_argument("--operation", help="only this operationId")
+    journal.add_argument("--order", metavar="ORDER_ID", help="only requests for this order")
+    journal.add_argument("--limit", type=int, metavar="N", help="only the last N")
+    journal.add_argument("--clear", action="store_true", help="forget the matching requests")
+
+    auth = commands.add_parser("auth", parents=[target], help="show or switch strict auth")
+    auth.add_argument("mode", nargs="?", choices=["show", "strict", "lenient"], default="show")
     load = commands.add_parser("load", parents=[target], help="load a fixture file (YAML or JSON) into the store")
     load.add_argument("file", type=Path)
     load.add_argument("--replace", action="store_true", help="make the file's orders the whole store")
@@ -171,7 +232,26 @@ def _dispatch(control, args: argparse.Namespace) -> dict:
         }
         return calls[verb]()
     if command == "reset":
-        return control.reset()
+        return control.reset(args.seller)
+    if command == "seller":
+        if verb == "list":
+            return control.sellers()
+        if verb == "create":
+            return control.create_seller(args.seller_id, args.seed, args.refresh_token)
+        return control.delete_seller(args.seller_id)
+    if command == "throttling":
+        return control.throttling() if args.mode == "show" else control.set_throttling(args.mode, args.factor)
+    if command == "fault":
+        if verb == "list":
+            return control.faults()
+        if verb == "clear":
+            return control.delete_fault(args.fault_id) if args.fault_id else control.clear_faults()
+        return control.add_fault(**_fault_spec(args))
+    if command == "journal":
+        filters = {"operation": args.operation, "order_id": args.order, "seller_id": args.seller}
+        return control.clear_journal(**filters) if args.clear else control.journal(**filters, limit=args.limit)
+    if command == "auth":
+        return control.auth() if args.mode == "show" else control.set_auth(args.mode == "strict")
     if command == "load":
         return control.load_fixtures(_read_document(str(args.file)), replace=args.replace)
     if command == "order" and verb == "create":
@@ -181,6 +261,24 @@ def _dispatch(control, args: argparse.Namespace) -> dict:
     if command == "actions":
         return control.list_actions()
     return control.cancellation_rate(args.seller, args.marketplace)
+
+
+def _fault_spec(args: argparse.Namespace) -> dict:
+    spec = {
+        "operation": args.operation,
+        "orderId": args.order,
+        "sellerId": args.fault_seller,
+        "times": args.times,
+        "status": args.status,
+        "body": args.body,
+        "drop": args.drop or None,
+    }
+    if args.delay:
+        low, _, high = args.delay.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ValueError(f"--delay takes milliseconds, e.g. 2000 or 100-500, not {args.delay!r}")
+        spec["delay"] = {"minMs": int(low), "maxMs": int(high)} if high else {"ms": int(low)}
+    return {k: v for k, v in spec.items() if v is not None}
 
 
 def _read_document(text: str):
@@ -233,6 +331,28 @@ def _summary(args: argparse.Namespace, answer: dict) -> str:
             )
             or "no orders"
         )
+    if "sellers" in answer:
+        return "\n".join(
+            f"{s['sellerId']:<24} {s['orders']:>6} orders  refresh token {s['refreshToken']}" for s in answer["sellers"]
+        )
+    if "sellerId" in answer and "refreshToken" in answer:
+        return f"seller {answer['sellerId']}: {answer['orders']} orders, refresh token {answer['refreshToken']}"
+    if "mode" in answer and "operations" in answer:
+        return f"throttling {answer['mode']}" + (f" (x{answer['factor']:g})" if answer["mode"] == "scaled" else "")
+    if "faults" in answer:
+        return "\n".join(json.dumps(f) for f in answer["faults"]) or "no faults"
+    if "faultId" in answer:
+        return f"{answer['faultId']}: {json.dumps(answer)}"
+    if "requests" in answer:
+        lines = [
+            f"{r['at']}  {r['status'] or 'dropped'}  {r['method']} {r['path']}  ({r['operation'] or '-'})"
+            for r in answer["requests"]
+        ]
+        return "\n".join([*lines, f"{answer['count']} request(s)"])
+    if "cleared" in answer:
+        return f"cleared {answer['cleared']}"
+    if "strict" in answer:
+        return "strict auth" if answer["strict"] else "lenient auth (any token is accepted)"
     if "now" in answer:
         return f"{answer['now']}{' (frozen)' if answer['frozen'] else ''}"
     if "order" in answer:
@@ -254,7 +374,16 @@ def serve_command(args: argparse.Namespace) -> int:
         cancellation_rate_window=args.rate_window,
     )
     config = Config(
-        host=args.host, port=args.port, fixtures_dir=args.fixtures, db_path=args.db, scenarios_dir=args.scenarios, policy=policy
+        host=args.host,
+        port=args.port,
+        fixtures_dir=args.fixtures,
+        db_path=args.db,
+        scenarios_dir=args.scenarios,
+        policy=policy,
+        throttling=args.throttling,
+        throttle_factor=args.throttle_factor,
+        strict_auth=args.strict_auth,
+        journal_size=args.journal_size,
     )
     try:
         app = create_app(config)
@@ -273,11 +402,27 @@ def serve_command(args: argparse.Namespace) -> int:
         f"  token endpoint  {base}/auth/o2/token\n"
         f"  control plane   {base}/_mock/  (docs {base}/_mock/ui/)\n"
         f"  API docs        {base}/ui/\n"
-        f"  store           {config.db_path or 'in memory (fixtures: ' + str(config.fixtures()) + ')'}",
+        f"  store           {config.db_path or 'in memory (fixtures: ' + str(config.fixtures()) + ')'}\n"
+        f"  throttling      {_throttling_line(config)}\n"
+        f"  auth            {_auth_line(config)}",
         flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
     return 0
+
+
+def _auth_line(config: Config) -> str:
+    if config.strict_auth:
+        return "strict: only tokens from /auth/o2/token, expiring on the mock clock; personal data needs an RDT"
+    return "lenient: any x-amz-access-token is accepted (strict: --strict-auth)"
+
+
+def _throttling_line(config: Config) -> str:
+    if config.throttling == "off":
+        return "off: no 429s (switch on: --throttling amazon, or 'spapi-mock throttling amazon')"
+    if config.throttling == "scaled":
+        return f"Amazon's usage plans x{config.throttle_factor:g}"
+    return "Amazon's usage plans (getOrders 0.0167/s, burst 20)"
 
 
 if __name__ == "__main__":

@@ -25,6 +25,13 @@ class Config:
     # How far behind the clock getOrders' index runs (Amazon: two minutes).
     get_orders_lag: timedelta = timedelta(minutes=2)
     access_token_ttl: timedelta = timedelta(hours=1)
+    # Only tokens the mock issued, expiring on the mock clock; personal data needs an RDT.
+    strict_auth: bool = False
+    # Usage-plan throttling: off, amazon, or scaled (Amazon's plans times throttle_factor).
+    throttling: str = "off"
+    throttle_factor: float = 1.0
+    # How many requests the journal keeps (the oldest go first).
+    journal_size: int = 10_000
     # Validating every response against the spec costs about a third of throughput: on in
     # tests, off when serving.
     validate_responses: bool = False

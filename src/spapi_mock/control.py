@@ -23,6 +23,8 @@ from .backend import Backend
 from .dates import parse_duration, parse_fixture_date
 from .domain.exceptions import RuleViolation
 from .errors import SpApiError, from_exception
+from .faults import FaultError
+from .services import Services
 
 
 class ControlError(SpApiError):
@@ -59,8 +61,8 @@ class HttpControl:
     def advance_clock(self, by: str) -> dict:
         return self._call("POST", "/clock/advance", {"by": by})
 
-    def reset(self) -> dict:
-        return self._call("POST", "/reset")
+    def reset(self, seller_id: str | None = None) -> dict:
+        return self._call("POST", "/reset", None, {"sellerId": seller_id})
 
     def load_fixtures(self, data: dict, replace: bool = False) -> dict:
         return self._call("POST", "/fixtures", data, {"replace": str(replace).lower()})
@@ -89,6 +91,55 @@ class HttpControl:
         query = {"sellerId": seller_id, "marketplaceId": ",".join(marketplace_ids) if marketplace_ids else None}
         return self._call("GET", "/cancellation-rate", None, query)
 
+    def sellers(self) -> dict:
+        return self._call("GET", "/sellers")
+
+    def create_seller(self, seller_id: str | None = None, seed: str = "default", refresh_token: str | None = None) -> dict:
+        body = {
+            "seed": seed,
+            **({"sellerId": seller_id} if seller_id else {}),
+            **({"refreshToken": refresh_token} if refresh_token else {}),
+        }
+        return self._call("POST", "/sellers", body)
+
+    def delete_seller(self, seller_id: str) -> dict:
+        return self._call("DELETE", f"/sellers/{urllib.parse.quote(seller_id, safe='')}")
+
+    def throttling(self) -> dict:
+        return self._call("GET", "/throttling")
+
+    def set_throttling(self, mode: str, factor: float | None = None) -> dict:
+        return self._call("PUT", "/throttling", {"mode": mode, **({"factor": factor} if factor is not None else {})})
+
+    def faults(self, seller_id: str | None = None) -> dict:
+        return self._call("GET", "/faults", None, {"sellerId": seller_id})
+
+    def add_fault(self, **spec: Any) -> dict:
+        """add_fault(operation="getOrders", status=503, times=2); see NewFault in the control spec."""
+        return self._call("POST", "/faults", spec)
+
+    def clear_faults(self, seller_id: str | None = None) -> dict:
+        return self._call("DELETE", "/faults", None, {"sellerId": seller_id})
+
+    def delete_fault(self, fault_id: str) -> dict:
+        return self._call("DELETE", f"/faults/{urllib.parse.quote(fault_id, safe='')}")
+
+    def journal(
+        self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None, limit: int | None = None
+    ) -> dict:
+        return self._call(
+            "GET", "/journal", None, {"operation": operation, "orderId": order_id, "sellerId": seller_id, "limit": limit}
+        )
+
+    def clear_journal(self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None) -> dict:
+        return self._call("DELETE", "/journal", None, {"operation": operation, "orderId": order_id, "sellerId": seller_id})
+
+    def auth(self) -> dict:
+        return self._call("GET", "/auth")
+
+    def set_auth(self, strict: bool) -> dict:
+        return self._call("PUT", "/auth", {"strict": strict})
+
     def _call(self, method: str, path: str, body: Any = None, query: dict | None = None) -> dict:
         params = {k: v for k, v in (query or {}).items() if v is not None}
         url = f"{self.base_url}/_mock{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
@@ -108,9 +159,15 @@ class HttpControl:
 class LocalControl:
     """The control plane of a backend in this process."""
 
-    def __init__(self, backend: Backend, scenarios_dir: Path | None = None) -> None:
+    def __init__(self, backend: Backend, scenarios_dir: Path | None = None, services: Services | None = None) -> None:
         self.backend = backend
         self.scenarios_dir = scenarios_dir
+        # Throttling, faults, the journal and auth belong to a server's services.
+        self.services = services
+
+    @classmethod
+    def of(cls, services: Services) -> LocalControl:
+        return cls(services.backend, services.config.scenarios_dir, services)
 
     @classmethod
     def open(cls, db_path: str | Path, fixtures_dir: str | Path | None = None, scenarios_dir: Path | None = None) -> LocalControl:
@@ -122,7 +179,7 @@ class LocalControl:
         config = Config(
             db_path=Path(db_path), fixtures_dir=Path(fixtures_dir) if fixtures_dir else None, scenarios_dir=scenarios_dir
         )
-        return cls(build_services(config, Clock()).backend, scenarios_dir)
+        return cls.of(build_services(config, Clock()))
 
     def clock(self) -> dict:
         return self.backend.clock_state()
@@ -139,8 +196,12 @@ class LocalControl:
     def advance_clock(self, by: str) -> dict:
         return self._guard(lambda: self.backend.advance_clock(_duration(by)))
 
-    def reset(self) -> dict:
-        return {"orders": self.backend.reset()}
+    def reset(self, seller_id: str | None = None) -> dict:
+        """Orders back to the fixtures; the journal, faults and throttling buckets too (all of
+        them, or the seller's)."""
+        orders = self._guard(lambda: self.backend.reset(seller_id))
+        self._forget_traffic(seller_id)
+        return {"orders": orders}
 
     def load_fixtures(self, data: dict, replace: bool = False, *, where: str = "fixtures") -> dict:
         """``where`` names the data in error messages."""
@@ -172,8 +233,81 @@ class LocalControl:
         rates = self.backend.cancellation_rates(self._seller(seller_id), marketplace_ids or None)
         return {"rates": [rate.as_dict() for rate in rates]}
 
+    def sellers(self) -> dict:
+        return {"sellers": self.backend.sellers()}
+
+    def create_seller(self, seller_id: str | None = None, seed: str = "default", refresh_token: str | None = None) -> dict:
+        return self._guard(lambda: self.backend.create_seller(seller_id, seed, refresh_token))
+
+    def delete_seller(self, seller_id: str) -> dict:
+        orders = self._guard(lambda: self.backend.delete_seller(seller_id))
+        self._forget_traffic(seller_id)
+        return {"sellerId": seller_id, "orders": orders}
+
+    def throttling(self) -> dict:
+        return self._server().throttle.state()
+
+    def set_throttling(self, mode: str, factor: float | None = None) -> dict:
+        throttle = self._server().throttle
+        try:
+            throttle.configure(mode, factor)
+        except ValueError as exc:
+            raise ControlError(400, "InvalidInput", f"{exc}.") from None
+        return throttle.state()
+
+    def faults(self, seller_id: str | None = None) -> dict:
+        return {"faults": [fault.as_dict() for fault in self._server().faults.all(seller_id)]}
+
+    def add_fault(self, **spec: Any) -> dict:
+        try:
+            return self._server().faults.add(spec).as_dict()
+        except FaultError as exc:
+            raise ControlError(400, "InvalidInput", f"Invalid fault: {exc}.") from None
+
+    def clear_faults(self, seller_id: str | None = None) -> dict:
+        return {"cleared": self._server().faults.clear(seller_id)}
+
+    def delete_fault(self, fault_id: str) -> dict:
+        if not self._server().faults.remove(fault_id):
+            raise ControlError(404, "NotFound", f"Fault {fault_id} not found.")
+        return {"cleared": 1}
+
+    def journal(
+        self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None, limit: int | None = None
+    ) -> dict:
+        requests = self._server().journal.find(operation, order_id, seller_id, limit)
+        return {"count": len(requests), "requests": requests}
+
+    def clear_journal(self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None) -> dict:
+        return {"cleared": self._server().journal.clear(operation, order_id, seller_id)}
+
+    def auth(self) -> dict:
+        tokens = self._server().access_tokens
+        return {"strict": tokens.strict, "accessTokenTtlSeconds": int(tokens.ttl.total_seconds())}
+
+    def set_auth(self, strict: bool) -> dict:
+        self._server().access_tokens.strict = bool(strict)
+        return self.auth()
+
     def close(self) -> None:
         self.backend.store.close()
+
+    def _server(self) -> Services:
+        if self.services is None:
+            raise ControlError(400, "InvalidInput", "Throttling, faults, the journal and auth belong to a running server.")
+        return self.services
+
+    def _forget_traffic(self, seller_id: str | None) -> None:
+        if self.services is None:
+            return
+        if seller_id is None:
+            self.services.journal.clear()
+            self.services.faults.clear()
+            self.services.throttle.configure(self.services.throttle.mode)
+        else:
+            self.services.journal.clear(seller_id=seller_id)
+            self.services.faults.clear(seller_id)
+            self.services.throttle.forget(seller_id)
 
     def _seller(self, seller_id: str | None) -> str:
         return seller_id or self.backend.default_seller_id

@@ -67,6 +67,33 @@ class InternalFailure(SpApiError):
     code = "InternalFailure"
 
 
+class ServiceUnavailable(SpApiError):
+    status = 503
+    code = "ServiceUnavailable"
+    default_message = "Service temporarily unavailable. Please try again later."
+
+
+# Amazon's details for a refused access token, which clients match to decide to refresh.
+TOKEN_EXPIRED = "The access token you provided has expired."
+TOKEN_INVALID = "The access token you provided is revoked, malformed or invalid."
+
+_BY_STATUS = {e.status: e for e in (InvalidInput, Unauthorized, NotFound, QuotaExceeded, InternalFailure, ServiceUnavailable)}
+
+
+def sp_api_error_for_status(
+    status: int, code: str | None = None, message: str | None = None, details: str | None = None
+) -> SpApiError:
+    """The error Amazon answers with a status (an injected fault's), with any part overridden.
+    A 403 is the expired-token one, the 403 clients are written to handle."""
+    error = _BY_STATUS.get(status, InternalFailure)(message, details if details is not None else "")
+    if status == 403 and details is None:
+        error.details = TOKEN_EXPIRED
+    error.status = status
+    if code:
+        error.code = code
+    return error
+
+
 def from_exception(exc: Exception) -> SpApiError | None:
     """The SP-API error for an exception of the domain or the fixtures; None for any other."""
     if isinstance(exc, SpApiError):
@@ -99,3 +126,20 @@ class LwaError(Exception):
 
     def body(self) -> dict:
         return {"error": self.error, "error_description": self.description}
+
+
+_LWA_BY_STATUS = {
+    400: ("invalid_grant", "The request has an invalid grant parameter : refresh_token"),
+    401: ("invalid_client", "Client authentication failed"),
+    403: ("unauthorized_client", "Not authorized for requested operation"),
+    404: ("invalid_request", "The requested resource was not found"),
+    429: ("slow_down", "Too many requests, please try again later"),
+    500: ("server_error", "The authorization server encountered an unexpected condition"),
+    503: ("temporarily_unavailable", "The authorization server is temporarily unavailable"),
+}
+
+
+def lwa_error_for_status(status: int) -> LwaError:
+    """The OAuth 2 error LWA answers with a status (an injected fault's on the token endpoint)."""
+    error, description = _LWA_BY_STATUS.get(status, _LWA_BY_STATUS[500])
+    return LwaError(error, description, status)

@@ -1,17 +1,35 @@
-"""Headers every SP-API response carries, and the services the security check reads.
+"""ASGI layers around the SP-API operations: the headers every response carries, the request
+journal, and the traffic gate (injected faults, then throttling).
 
-``x-amzn-RequestId`` goes on every response, errors included; ``x-amzn-RateLimit-Limit``
-(the operation's rate from the spec's usage plan) on successful ones, as Amazon sends them.
+Order, outermost first: SpApiHeaders and JournalRecorder see the final answer whoever made it;
+Connexion then routes and checks the access token; TrafficGate runs after that, so it knows
+the operation, the seller and the order id before any handler does.
+
+``x-amzn-RequestId`` goes on every response, errors included; ``x-amzn-RateLimit-Limit`` (the
+rate of the operation's usage plan) on successful ones and on 429s, as Amazon sends them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
-from collections.abc import Mapping
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import journal
+from .errors import lwa_error_for_status, sp_api_error_for_status
+from .faults import TOKEN_OPERATION, Fault
+
 ROUTING_CONTEXT = "connexion_routing"
+SECURITY_CONTEXT = "connexion_context"
+SERVICES_KEY = "spapi_mock.services"
+# The server's own ``send``, before any middleware wraps it: the way to the connection.
+RAW_SEND_KEY = "spapi_mock.raw_send"
+CONTROL_PREFIX = "/_mock"
+# Request bodies larger than this are journalled cut short.
+_JOURNAL_BODY_LIMIT = 64 * 1024
 
 
 def routed_operation_id(scope: Scope) -> str | None:
@@ -19,34 +37,183 @@ def routed_operation_id(scope: Scope) -> str | None:
     return scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
 
 
+def authorised_seller(scope: Scope) -> str | None:
+    """The seller the access-token check accepted the request for, once it has run."""
+    return scope.get("extensions", {}).get(SECURITY_CONTEXT, {}).get("user")
+
+
+def is_sp_api(scope: Scope) -> bool:
+    return scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX)
+
+
+def _share_routing_results(scope: Scope) -> None:
+    # Connexion's router and security check record what they found in a shallow copy of the
+    # scope; dicts that exist before the copy are shared, so outer layers can read them back.
+    scope.setdefault("extensions", {})
+    scope.setdefault("path_params", {})
+
+
 class SpApiHeaders:
-    def __init__(self, app: ASGIApp, services, rate_limits: Mapping[str, str]) -> None:
+    def __init__(self, app: ASGIApp, services) -> None:
         self.app = app
         self.services = services
-        self.rate_limits = rate_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope["spapi_mock.services"] = self.services
-        # Connexion's router records the operation in a shallow copy of the scope; an
-        # extensions dict that exists before the copy is shared, so we can read it back.
-        scope.setdefault("extensions", {})
+        scope[SERVICES_KEY] = self.services
+        _share_routing_results(scope)
         request_id = str(uuid.uuid4())
+        scope["spapi_mock.request_id"] = request_id
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                if message["status"] == 204:
+                status = message["status"]
+                if status == 204:
                     # No content, so no content type (Connexion labels even an empty body JSON).
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
                 headers.append((b"x-amzn-RequestId", request_id.encode()))
-                if 200 <= message["status"] < 300:
-                    rate = self.rate_limits.get(routed_operation_id(scope) or "")
+                if 200 <= status < 300 or status == 429:
+                    rate = self.services.throttle.rate_limit_header(routed_operation_id(scope) or "")
                     if rate:
                         headers.append((b"x-amzn-RateLimit-Limit", rate.encode()))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class JournalRecorder:
+    """Records every SP-API and LWA request with the answer it got (control plane calls are
+    not recorded: reading the journal must not change it)."""
+
+    def __init__(self, app: ASGIApp, services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not is_sp_api(scope):
+            await self.app(scope, receive, send)
+            return
+        _share_routing_results(scope)
+        received_at = self.services.clock.now()
+        chunks: list[bytes] = []
+        answer: dict = {"status": None}
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and sum(map(len, chunks)) < _JOURNAL_BODY_LIMIT:
+                chunks.append(message.get("body", b""))
+            return message
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive_and_keep, send_and_note)
+        finally:
+            self.services.journal.record(self._entry(scope, received_at, b"".join(chunks), answer["status"]))
+
+    def _entry(self, scope: Scope, received_at, body: bytes, status: int | None) -> dict:
+        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers", [])]
+        token = dict(headers).get("x-amz-access-token")
+        seller = authorised_seller(scope) or self.services.access_tokens.seller_hint(token)
+        entry = {
+            "requestId": scope.get("spapi_mock.request_id"),
+            "at": received_at.isoformat().replace("+00:00", "Z"),
+            "operation": routed_operation_id(scope),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": {k: v if len(v) > 1 else v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()},
+            "headers": journal.masked_headers(headers),
+            "body": _journal_body(body, dict(headers).get("content-type", "")),
+            "status": status,
+            "sellerId": seller,
+            "orderId": scope.get("path_params", {}).get("orderId"),
+        }
+        if status is None:
+            entry["dropped"] = True
+        return entry
+
+
+def _journal_body(body: bytes, content_type: str):
+    if not body:
+        return None
+    text = body.decode("utf-8", errors="replace")
+    if "json" in content_type:
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return text
+        return journal.masked_fields(parsed) if isinstance(parsed, dict) else parsed
+    if "x-www-form-urlencoded" in content_type:
+        return journal.masked_fields({k: v[0] for k, v in parse_qs(text).items()})
+    return text
+
+
+class TrafficGate:
+    """Injected faults first (a test asked for them), then the seller's usage-plan bucket."""
+
+    def __init__(self, app: ASGIApp, services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = routed_operation_id(scope) if is_sp_api(scope) else None
+        if operation is None:
+            await self.app(scope, receive, send)
+            return
+        seller = authorised_seller(scope)
+        fault = self.services.faults.take(operation, scope.get("path_params", {}).get("orderId"), seller)
+        if fault is not None:
+            delay = fault.delay_seconds()
+            if delay:
+                await asyncio.sleep(delay)
+            if fault.drop:
+                await _drop_connection(scope)
+                return
+            if fault.status is not None or fault.body is not None:
+                await _fault_answer(fault, operation, send)
+                return
+        if seller is not None and not self.services.throttle.admit(seller, operation, self.services.clock.now()):
+            await _send_json(send, 429, sp_api_error_for_status(429).body())
+            return
+        await self.app(scope, receive, send)
+
+
+async def _fault_answer(fault: Fault, operation: str, send: Send) -> None:
+    if fault.body == "empty":
+        await _send(send, 200, b"")
+    elif fault.body == "malformed":
+        # Cut short mid-document, as a truncated response would be.
+        await _send(send, 200, b'{"payload":{"Orders":[{"AmazonOrderId":"')
+    elif operation == TOKEN_OPERATION:
+        await _send_json(send, fault.status, lwa_error_for_status(fault.status).body())
+    else:
+        error = sp_api_error_for_status(fault.status, fault.code, fault.message, fault.details)
+        await _send_json(send, fault.status, error.body())
+
+
+async def _drop_connection(scope: Scope) -> None:
+    """Close the connection without an answer, as a network failure would."""
+    server_send = scope.get(RAW_SEND_KEY)
+    transport = getattr(getattr(server_send, "__self__", None), "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("spapi-mock dropped the connection (an injected fault)")
+    transport.close()
+    # Let the server see the connection gone before this request ends, so it answers nothing.
+    await asyncio.sleep(0)
+
+
+async def _send_json(send: Send, status: int, body: dict) -> None:
+    await _send(send, status, json.dumps(body, separators=(",", ":")).encode())
+
+
+async def _send(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

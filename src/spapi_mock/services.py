@@ -8,9 +8,12 @@ from .access_tokens import AccessTokens
 from .backend import Backend
 from .clock import Clock
 from .config import Config
+from .faults import FaultRules
+from .journal import Journal
 from .paging import PageTokens
 from .sandbox import SandboxCases
 from .store import OrderStore
+from .throttling import Throttle
 
 
 @dataclass
@@ -22,3 +25,6 @@ class Services:
     sandbox: SandboxCases
     access_tokens: AccessTokens
     backend: Backend
+    throttle: Throttle
+    faults: FaultRules
+    journal: Journal

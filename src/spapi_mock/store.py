@@ -212,10 +212,10 @@ class OrderStore:
         with self._lock:
             self._write(put=docs, drop=list(self._docs), meta=meta)
 
-    def replace_seller(self, seller_id: str, docs: list[dict]) -> None:
+    def replace_seller(self, seller_id: str, docs: list[dict], meta: dict[str, dict] | None = None) -> None:
         """Drop one seller's orders and store ``docs`` instead, in one write."""
         with self._lock:
-            self._write(put=docs, drop=[key for key in self._docs if key[0] == seller_id])
+            self._write(put=docs, drop=[key for key in self._docs if key[0] == seller_id], meta=meta)
 
     def put(self, doc: dict) -> None:
         """Insert an order, or replace the stored one with the same seller and order id whole."""

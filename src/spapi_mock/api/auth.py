@@ -1,11 +1,12 @@
-"""Login with Amazon on localhost, and the access-token check of every SP-API call."""
+"""Login with Amazon on localhost, the access-token check of every SP-API call, and the
+Tokens API's Restricted Data Tokens."""
 
 from __future__ import annotations
 
 from flask import request
 
 from ..errors import Unauthorized
-from .context import services
+from .context import grant, services
 
 
 def create_token(body=None, **_form) -> dict:
@@ -14,13 +15,20 @@ def create_token(body=None, **_form) -> dict:
         fields = body if isinstance(body, dict) else {}
     else:
         fields = request.form.to_dict()
-    return services().access_tokens.exchange({k: str(v) for k, v in fields.items() if v is not None})
+    svc = services()
+    return svc.access_tokens.exchange({k: str(v) for k, v in fields.items() if v is not None}, svc.clock.now())
+
+
+def create_restricted_data_token(body: dict) -> dict:
+    """POST /tokens/2021-03-01/restrictedDataToken, for the seller of the presented token."""
+    svc = services()
+    return svc.access_tokens.restricted_data_token(grant(), body["restrictedResources"], svc.clock.now())
 
 
 def check_access_token(apikey: str, required_scopes=None, request=None) -> dict:
     """Connexion's security hook for the ``x-amz-access-token`` header."""
     svc = request.scope["spapi_mock.services"]
-    seller = svc.access_tokens.seller_for(apikey)
-    if seller is None:
+    found = svc.access_tokens.grant_for(apikey, svc.clock.now())
+    if found is None:
         raise Unauthorized()
-    return {"sub": seller}
+    return {"sub": found.seller_id, "grant": found}

@@ -8,8 +8,7 @@ from .context import services
 
 
 def _control() -> LocalControl:
-    svc = services()
-    return LocalControl(svc.backend, svc.config.scenarios_dir)
+    return LocalControl.of(services())
 
 
 def get_clock() -> dict:
@@ -32,8 +31,8 @@ def advance_clock(body: dict) -> dict:
     return _control().advance_clock(body["by"])
 
 
-def reset_store() -> dict:
-    return _control().reset()
+def reset_store(sellerId: str | None = None) -> dict:
+    return _control().reset(sellerId)
 
 
 def load_fixtures(body: dict, replace: bool = False) -> dict:
@@ -67,3 +66,58 @@ def run_inline_scenario(body: dict, sellerId: str | None = None) -> dict:
 
 def get_cancellation_rate(sellerId: str | None = None, marketplaceId: list[str] | None = None) -> dict:
     return _control().cancellation_rate(sellerId, marketplaceId)
+
+
+def list_sellers() -> dict:
+    return _control().sellers()
+
+
+def create_seller(body: dict | None = None) -> tuple:
+    body = body or {}
+    return _control().create_seller(body.get("sellerId"), body.get("seed", "default"), body.get("refreshToken")), 201
+
+
+def delete_seller(sellerId: str) -> dict:
+    return _control().delete_seller(sellerId)
+
+
+def get_throttling() -> dict:
+    return _control().throttling()
+
+
+def set_throttling(body: dict) -> dict:
+    return _control().set_throttling(body["mode"], body.get("factor"))
+
+
+def list_faults(sellerId: str | None = None) -> dict:
+    return _control().faults(sellerId)
+
+
+def add_fault(body: dict) -> tuple:
+    return _control().add_fault(**body), 201
+
+
+def clear_faults(sellerId: str | None = None) -> dict:
+    return _control().clear_faults(sellerId)
+
+
+def delete_fault(faultId: str) -> dict:
+    return _control().delete_fault(faultId)
+
+
+def get_journal(
+    operation: str | None = None, orderId: str | None = None, sellerId: str | None = None, limit: int | None = None
+) -> dict:
+    return _control().journal(operation, orderId, sellerId, limit)
+
+
+def clear_journal(operation: str | None = None, orderId: str | None = None, sellerId: str | None = None) -> dict:
+    return _control().clear_journal(operation, orderId, sellerId)
+
+
+def get_auth() -> dict:
+    return _control().auth()
+
+
+def set_auth(body: dict) -> dict:
+    return _control().set_auth(body["strict"])

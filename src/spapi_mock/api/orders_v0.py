@@ -10,7 +10,7 @@ from connexion import NoContent
 from ..domain import lifecycle, order_search
 from ..domain.exceptions import RuleViolation
 from . import v0_views
-from .context import seller_id, services
+from .context import personal_data, require_restricted_data_token, seller_id, services
 
 
 def get_orders(**params) -> dict:
@@ -36,7 +36,8 @@ def get_orders(**params) -> dict:
         page_size = page_size or order_search.MAX_PAGE_SIZE
     svc.backend.settle()
     docs, last = order_search.run(svc.store, seller, search, page_size, after)
-    payload: dict = {"Orders": [v0_views.order(doc) for doc in docs]}
+    allowed = personal_data()
+    payload: dict = {"Orders": [v0_views.order(doc, allowed) for doc in docs]}
     if last is not None:
         payload["NextToken"] = svc.page_tokens.issue(
             {"kind": "orders", "seller": seller, "query": query, "until": search.until, "after": list(last), "size": page_size}
@@ -46,14 +47,16 @@ def get_orders(**params) -> dict:
 
 
 def get_order(orderId: str) -> dict:
-    return {"payload": v0_views.order(_order(orderId))}
+    return {"payload": v0_views.order(_order(orderId), personal_data())}
 
 
 def get_order_buyer_info(orderId: str) -> dict:
+    require_restricted_data_token()
     return {"payload": v0_views.order_buyer_info(_order(orderId))}
 
 
 def get_order_address(orderId: str) -> dict:
+    require_restricted_data_token()
     return {"payload": v0_views.order_address(_order(orderId))}
 
 
@@ -63,6 +66,7 @@ def get_order_items(orderId: str, NextToken: str | None = None) -> dict:
 
 
 def get_order_items_buyer_info(orderId: str, NextToken: str | None = None) -> dict:
+    require_restricted_data_token()
     doc = _order(orderId)
     return {"payload": _item_page(doc, v0_views.order_items_buyer_info(doc), NextToken, "items-buyer-info")}
 

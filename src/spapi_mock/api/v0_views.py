@@ -2,7 +2,8 @@
 
 What Amazon withholds is withheld here: while payment is pending (Pending,
 PendingAvailability) no order total, prices, taxes, shipping charges, gift status, promotions
-or shipping address are disclosed.
+or shipping address are disclosed. Under strict auth, restricted data (the buyer's name and tax
+details, the street address) shows only to a Restricted Data Token whose dataElements name it.
 """
 
 from __future__ import annotations
@@ -22,11 +23,29 @@ _ITEM_FIELDS_HIDDEN_WHILE_PENDING = (
 _ITEM_BUYER_INFO_HIDDEN_WHILE_PENDING = ("GiftWrapPrice", "GiftWrapTax", "GiftMessageText", "GiftWrapLevel")
 
 
-def order(doc: dict) -> dict:
+# What getOrders and getOrder still show of an address, and of the buyer, without an RDT.
+_ADDRESS_FIELDS_WITHOUT_RDT = ("City", "County", "District", "Municipality", "StateOrRegion", "PostalCode", "CountryCode")
+_BUYER_INFO_FIELDS_WITHOUT_RDT = ("BuyerEmail", "BuyerCounty")
+
+
+def order(doc: dict, personal_data: frozenset[str] | None = None) -> dict:
+    """``personal_data``: the RDT dataElements the caller holds; None shows everything."""
     body = dict(doc["order"])
     if is_payment_pending(body):
         for name in _ORDER_FIELDS_HIDDEN_WHILE_PENDING:
             body.pop(name, None)
+    if personal_data is not None:
+        body = _restricted(body, personal_data)
+    return body
+
+
+def _restricted(body: dict, personal_data: frozenset[str]) -> dict:
+    if "shippingAddress" not in personal_data and "ShippingAddress" in body:
+        body["ShippingAddress"] = _only(body["ShippingAddress"], _ADDRESS_FIELDS_WITHOUT_RDT)
+    if "buyerInfo" not in personal_data and "BuyerInfo" in body:
+        body["BuyerInfo"] = _only(body["BuyerInfo"], _BUYER_INFO_FIELDS_WITHOUT_RDT)
+    if "buyerTaxInformation" not in personal_data:
+        body.pop("BuyerTaxInformation", None)
     return body
 
 
@@ -83,6 +102,10 @@ def order_items_buyer_info(doc: dict) -> list[dict]:
 
 def order_regulated_info(doc: dict) -> dict:
     return {"AmazonOrderId": doc["order"]["AmazonOrderId"], **doc["regulated"]}
+
+
+def _only(values: dict, names: tuple[str, ...]) -> dict:
+    return {k: v for k, v in values.items() if k in names}
 
 
 def _without(values: dict, names: tuple[str, ...]) -> dict:

@@ -18,3 +18,11 @@ class UnknownOrder(Unknown):
     def __init__(self, order_id: str) -> None:
         self.order_id = order_id
         super().__init__(f"Order {order_id} not found.")
+
+
+class UnknownSeller(Unknown):
+    """No seller with that id was created or holds orders (HTTP 404)."""
+
+    def __init__(self, seller_id: str) -> None:
+        self.seller_id = seller_id
+        super().__init__(f"Seller {seller_id} not found.")

@@ -1,0 +1,70 @@
+"""The request journal: what clients sent and what they were answered, for tests to assert on.
+
+Entries are kept in memory, newest last, up to a capacity (the oldest are dropped first).
+Secrets never enter it: access tokens, signatures and LWA client secrets and refresh tokens are
+masked when the entry is made, so a journal can be printed in CI logs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+MASK = "****"
+# Headers whose value authorises a call.
+SECRET_HEADERS = frozenset({"x-amz-access-token", "authorization", "x-amz-security-token", "cookie"})
+# LWA form or JSON fields that are credentials.
+SECRET_FIELDS = frozenset({"client_secret", "refresh_token", "code", "access_token", "restrictedDataToken"})
+
+
+def mask(value: str) -> str:
+    """Enough of a secret to tell two apart in a log (the first 8 characters), not to use it."""
+    return value[:8] + MASK if len(value) > 12 else MASK
+
+
+def masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name: mask(value) if name in SECRET_HEADERS else value for name, value in headers}
+
+
+def masked_fields(fields: dict) -> dict:
+    return {name: mask(str(value)) if name in SECRET_FIELDS and value else value for name, value in fields.items()}
+
+
+class Journal:
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._entries: deque[dict] = deque(maxlen=capacity)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict) -> None:
+        with self._lock:
+            self._entries.append({"id": next(self._ids), **entry})
+
+    def find(
+        self,
+        operation: str | None = None,
+        order_id: str | None = None,
+        seller_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Matching entries, oldest first (the last ``limit`` of them if given)."""
+        with self._lock:
+            found = [e for e in self._entries if _matches(e, operation, order_id, seller_id)]
+        return found[-limit:] if limit else found
+
+    def clear(self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None) -> int:
+        with self._lock:
+            kept = [e for e in self._entries if not _matches(e, operation, order_id, seller_id)]
+            removed = len(self._entries) - len(kept)
+            self._entries = deque(kept, maxlen=self._entries.maxlen)
+            return removed
+
+
+def _matches(entry: dict, operation: str | None, order_id: str | None, seller_id: str | None) -> bool:
+    return (
+        (operation is None or entry.get("operation") == operation)
+        and (order_id is None or entry.get("orderId") == order_id)
+        and (seller_id is None or entry.get("sellerId") == seller_id)
+    )
