@@ -1,7 +1,8 @@
 """Amazon's own published models as a test oracle.
 
-Every 200 body the tests receive is validated against the response schema Amazon's
-``ordersV0.json`` gives the operation, so a field our spec gets wrong cannot hide behind it.
+Every 200 body the tests receive is validated against the response schema Amazon's model of
+the API version gives the operation (``ordersV0.json``, or ``orders_2026-01-01.json`` for paths
+under /orders/2026-01-01/), so a field our spec gets wrong cannot hide behind it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator
 
+ORDERS_V0 = "ordersV0.json"
+ORDERS_2026 = "orders_2026-01-01.json"
 REFERENCE_DIR = Path(os.environ.get("SPAPI_MOCK_REFERENCE_DIR", Path(__file__).resolve().parents[2] / "shared" / "reference"))
 
 
-def reference_model(name: str = "ordersV0.json") -> dict:
+def reference_model(name: str = ORDERS_V0) -> dict:
     path = REFERENCE_DIR / name
     if not path.exists():
         # CI always has shared/ beside the clone: there a missing oracle is a failure.
@@ -33,9 +36,14 @@ def _load(path: str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def model_for(path: str) -> str:
+    """The reference model of the API version a request path belongs to."""
+    return ORDERS_2026 if path.startswith("/orders/2026-01-01/") else ORDERS_V0
+
+
 @cache
-def _routes() -> list[tuple[str, re.Pattern, dict]]:
-    model = reference_model()
+def _routes(model_name: str = ORDERS_V0) -> list[tuple[str, re.Pattern, dict]]:
+    model = reference_model(model_name)
     routes = []
     for template, item in model["paths"].items():
         pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
@@ -49,14 +57,14 @@ def _routes() -> list[tuple[str, re.Pattern, dict]]:
 
 
 def operation_for(method: str, path: str) -> dict | None:
-    for route_method, pattern, operation in _routes():
+    for route_method, pattern, operation in _routes(model_for(path)):
         if route_method == method.upper() and pattern.match(path):
             return operation
     return None
 
 
-def validator_for(definition: str) -> Draft4Validator:
-    model = reference_model()
+def validator_for(definition: str, model_name: str = ORDERS_V0) -> Draft4Validator:
+    model = reference_model(model_name)
     return Draft4Validator({"$ref": f"#/definitions/{definition}", "definitions": model["definitions"]})
 
 
@@ -70,7 +78,7 @@ def assert_valid_response(method: str, path: str, status: int, body) -> None:
     if schema is None:
         return
     definition = schema["$ref"].rsplit("/", 1)[-1]
-    errors = sorted(validator_for(definition).iter_errors(body), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator_for(definition, model_for(path)).iter_errors(body), key=lambda e: list(e.absolute_path))
     assert not errors, f"{operation['operationId']} {status} body breaks Amazon's {definition}: " + "; ".join(
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
     )

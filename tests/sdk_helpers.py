@@ -47,6 +47,14 @@ def amzn_orders_api(client):
     return OrdersV0Api(client.api_client)
 
 
+def amzn_orders_2026_apis(client):
+    """Orders v2026-01-01 of amzn-sp-api: (SearchOrdersApi, GetOrderApi), one class per operation
+    (``spapi.api.orders_v2026_01_01``), on the same ``api_client`` as the v0 one."""
+    from spapi import GetOrderApi, SearchOrdersApi
+
+    return SearchOrdersApi(client.api_client), GetOrderApi(client.api_client)
+
+
 # --- python-amazon-sp-api (package ``sp_api``) -----------------------------------------------
 
 

@@ -145,3 +145,17 @@ def test_a_write_operation_has_its_own_plan(throttled):
 
 def _token_form(refresh_token: str) -> dict:
     return {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": "id", "client_secret": "secret"}
+
+
+def test_orders_v0_and_v2026_get_order_are_throttled_faulted_and_journalled_apart(throttled):
+    client, svc = throttled
+    v0, v2026 = "/orders/v0/orders/111-0000000-0000001", "/orders/2026-01-01/orders/111-0000000-0000001"
+    for _ in range(30):
+        client.get(v0)
+    assert client.get(v0).status_code == 429
+    assert client.get(v2026).status_code == 200
+    client.post("/_mock/faults", json={"operation": "getOrder@2026-01-01", "status": 500, "times": 1})
+    assert client.get(v2026).status_code == 500
+    journal = client.get("/_mock/journal?operation=getOrder@2026-01-01").json()
+    assert [r["status"] for r in journal["requests"]] == [200, 500]
+    assert client.get("/_mock/throttling").json()["operations"]["searchOrders"] == {"rate": 0.0056, "burst": 20}

@@ -33,11 +33,12 @@ from .store import OrderStore
 from .throttling import Throttle, UsagePlan
 
 ORDERS_V0_SPEC = "orders-v0.yaml"
+ORDERS_2026_SPEC = "orders-2026-01-01.yaml"
 TOKENS_SPEC = "tokens-2021-03-01.yaml"
 LWA_SPEC = "lwa.yaml"
 CONTROL_SPEC = "control.yaml"
 # The SP-API specs: throttled, faultable and journalled alike.
-SP_API_SPECS = (ORDERS_V0_SPEC, TOKENS_SPEC)
+SP_API_SPECS = (ORDERS_V0_SPEC, ORDERS_2026_SPEC, TOKENS_SPEC)
 
 
 class CompactJsonifier(Jsonifier):
@@ -64,6 +65,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     services = build_services(config, clock or Clock())
     app = MockApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
     _add_api(app, ORDERS_V0_SPEC, "spapi_mock.api.orders_v0", config)
+    _add_api(app, ORDERS_2026_SPEC, "spapi_mock.api.orders_2026", config)
     _add_api(app, TOKENS_SPEC, "spapi_mock.api.auth", config)
     app.add_api(
         copy.deepcopy(resources.openapi_spec(LWA_SPEC)),
@@ -71,10 +73,12 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
         jsonifier=COMPACT_JSON,
+        validator_map=VALIDATORS,
     )
     _add_api(app, CONTROL_SPEC, "spapi_mock.api.control", config)
     for handled in http_errors.HANDLED:
         app.add_error_handler(handled, http_errors.to_response)
+    services.operation_names = operation_names()
     app.add_middleware(SpApiHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
@@ -104,7 +108,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         clock=clock,
         store=store,
         page_tokens=PageTokens(config.page_token_secret),
-        sandbox=SandboxCases.from_file(resources.sandbox_cases_file()),
+        sandbox=SandboxCases.from_files(resources.sandbox_case_files()),
         access_tokens=AccessTokens(
             config.access_token_ttl, config.default_seller_id, backend.seller_for_refresh_token, config.strict_auth
         ),
@@ -116,14 +120,37 @@ def build_services(config: Config, clock: Clock) -> Services:
 
 
 @functools.cache
+def operation_names() -> dict[tuple[str, str], str]:
+    """(API base path, operationId) → the name throttling, faults and the journal use.
+
+    It is the operationId, unless an API listed earlier has one of the same name: Orders v0 and
+    v2026-01-01 both have getOrder, so the second is ``getOrder@2026-01-01``.
+    """
+    names: dict[tuple[str, str], str] = {}
+    for spec_name in (*SP_API_SPECS, LWA_SPEC):
+        spec = resources.openapi_spec(spec_name)
+        base = spec["servers"][0]["url"].rstrip("/")
+        for path_item in spec["paths"].values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    operation_id = operation["operationId"]
+                    taken = operation_id in names.values()
+                    names[(base, operation_id)] = f"{operation_id}@{base.rsplit('/', 1)[-1]}" if taken else operation_id
+    return names
+
+
+@functools.cache
 def usage_plans() -> dict[str, UsagePlan]:
-    """operationId → Amazon's usage plan for it, read from our specs."""
+    """Operation name → Amazon's usage plan for it, read from our specs."""
     plans = {}
     for spec_name in SP_API_SPECS:
-        for path_item in resources.openapi_spec(spec_name)["paths"].values():
+        spec = resources.openapi_spec(spec_name)
+        base = spec["servers"][0]["url"].rstrip("/")
+        for path_item in spec["paths"].values():
             for operation in path_item.values():
                 if isinstance(operation, dict) and "x-spapi-mock-usage-plan" in operation:
-                    plans[operation["operationId"]] = UsagePlan.from_spec(operation["x-spapi-mock-usage-plan"])
+                    name = operation_names()[(base, operation["operationId"])]
+                    plans[name] = UsagePlan.from_spec(operation["x-spapi-mock-usage-plan"])
     return plans
 
 

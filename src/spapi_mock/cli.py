@@ -243,9 +243,9 @@ def _dispatch(control, args: argparse.Namespace) -> dict:
         return control.throttling() if args.mode == "show" else control.set_throttling(args.mode, args.factor)
     if command == "fault":
         if verb == "list":
-            return control.faults()
+            return control.faults(args.seller)
         if verb == "clear":
-            return control.delete_fault(args.fault_id) if args.fault_id else control.clear_faults()
+            return control.delete_fault(args.fault_id) if args.fault_id else control.clear_faults(args.seller)
         return control.add_fault(**_fault_spec(args))
     if command == "journal":
         filters = {"operation": args.operation, "order_id": args.order, "seller_id": args.seller}
@@ -398,10 +398,11 @@ def serve_command(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}"
     print(
         f"spapi-mock {__version__}: {services.store.count()} orders for seller(s) {', '.join(services.store.sellers())}\n"
-        f"  Orders API v0   {base}/orders/v0/orders\n"
+        f"  Orders API v0   {base}/orders/v0/orders  (docs {base}/ui/)\n"
+        f"  Orders v2026    {base}/orders/2026-01-01/orders  (docs {base}/orders/2026-01-01/ui/)\n"
+        f"  Tokens API      {base}/tokens/2021-03-01/restrictedDataToken\n"
         f"  token endpoint  {base}/auth/o2/token\n"
         f"  control plane   {base}/_mock/  (docs {base}/_mock/ui/)\n"
-        f"  API docs        {base}/ui/\n"
         f"  store           {config.db_path or 'in memory (fixtures: ' + str(config.fixtures()) + ')'}\n"
         f"  throttling      {_throttling_line(config)}\n"
         f"  auth            {_auth_line(config)}",

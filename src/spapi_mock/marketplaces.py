@@ -11,11 +11,14 @@ class Marketplace(NamedTuple):
     currency: str
     sales_channel: str
     region: str
+    # Whether Amazon's prices there include the tax (VAT, GST, consumption tax) that the item's
+    # *Tax fields state; in the US and Canada tax is added on top of the price.
+    prices_include_tax: bool = True
 
 
 _ALL = [
-    Marketplace("ATVPDKIKX0DER", "US", "USD", "Amazon.com", "na"),
-    Marketplace("A2EUQ1WTGCTBG2", "CA", "CAD", "Amazon.ca", "na"),
+    Marketplace("ATVPDKIKX0DER", "US", "USD", "Amazon.com", "na", prices_include_tax=False),
+    Marketplace("A2EUQ1WTGCTBG2", "CA", "CAD", "Amazon.ca", "na", prices_include_tax=False),
     Marketplace("A1AM78C64UM0Y8", "MX", "MXN", "Amazon.com.mx", "na"),
     Marketplace("A2Q3Y263D00KWC", "BR", "BRL", "Amazon.com.br", "na"),
     Marketplace("A1F83G8C2ARO7P", "GB", "GBP", "Amazon.co.uk", "eu"),

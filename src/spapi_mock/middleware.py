@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import journal
+from .dates import to_wire
 from .errors import lwa_error_for_status, sp_api_error_for_status
 from .faults import TOKEN_OPERATION, Fault
 
@@ -37,6 +38,16 @@ def routed_operation_id(scope: Scope) -> str | None:
     return scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
 
 
+def operation_name(scope: Scope, services) -> str | None:
+    """The routed operation's name (``getOrder``, ``getOrder@2026-01-01``), once routing has run."""
+    routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
+    operation_id = routing.get("operation_id")
+    if operation_id is None:
+        return None
+    base = (routing.get("api_base_path") or "").rstrip("/")
+    return services.operation_names.get((base, operation_id), operation_id)
+
+
 def authorised_seller(scope: Scope) -> str | None:
     """The seller the access-token check accepted the request for, once it has run."""
     return scope.get("extensions", {}).get(SECURITY_CONTEXT, {}).get("user")
@@ -46,11 +57,15 @@ def is_sp_api(scope: Scope) -> bool:
     return scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX)
 
 
-def _share_routing_results(scope: Scope) -> None:
-    # Connexion's router and security check record what they found in a shallow copy of the
-    # scope; dicts that exist before the copy are shared, so outer layers can read them back.
+def _share_routing_results(scope: Scope) -> dict:
+    """The path parameters the router will find, readable after the call.
+
+    Connexion's router and security check record what they found in a shallow copy of the
+    scope; dicts that exist before the copy are shared, so outer layers can read them back. The
+    scope's own ``path_params`` may be replaced on the way (Swagger UI's router updates the
+    scope), so the dict itself is what to keep."""
     scope.setdefault("extensions", {})
-    scope.setdefault("path_params", {})
+    return scope.setdefault("path_params", {})
 
 
 class SpApiHeaders:
@@ -76,7 +91,7 @@ class SpApiHeaders:
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
                 headers.append((b"x-amzn-RequestId", request_id.encode()))
                 if 200 <= status < 300 or status == 429:
-                    rate = self.services.throttle.rate_limit_header(routed_operation_id(scope) or "")
+                    rate = self.services.throttle.rate_limit_header(operation_name(scope, self.services) or "")
                     if rate:
                         headers.append((b"x-amzn-RateLimit-Limit", rate.encode()))
                 message["headers"] = headers
@@ -97,10 +112,16 @@ class JournalRecorder:
         if not is_sp_api(scope):
             await self.app(scope, receive, send)
             return
-        _share_routing_results(scope)
+        path_params = _share_routing_results(scope)
         received_at = self.services.clock.now()
         chunks: list[bytes] = []
-        answer: dict = {"status": None}
+        recorded = False
+
+        def record(status: int | None) -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.services.journal.record(self._entry(scope, path_params, received_at, b"".join(chunks), status))
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -109,49 +130,55 @@ class JournalRecorder:
             return message
 
         async def send_and_note(message: Message) -> None:
+            # Recorded before the answer leaves: a client that reads the journal as soon as it
+            # has its answer finds its request there.
             if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
+                record(message["status"])
             await send(message)
 
         try:
             await self.app(scope, receive_and_keep, send_and_note)
         finally:
-            self.services.journal.record(self._entry(scope, received_at, b"".join(chunks), answer["status"]))
+            record(None)  # no answer was sent: the connection was dropped
 
-    def _entry(self, scope: Scope, received_at, body: bytes, status: int | None) -> dict:
+    def _entry(self, scope: Scope, path_params: dict, received_at, body: bytes, status: int | None) -> dict:
         headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers", [])]
-        token = dict(headers).get("x-amz-access-token")
-        seller = authorised_seller(scope) or self.services.access_tokens.seller_hint(token)
+        fields = _body_fields(body, dict(headers).get("content-type", ""))
+        seller = authorised_seller(scope)
+        if seller is None and isinstance(fields, dict) and fields.get("refresh_token"):
+            seller = self.services.backend.seller_for_refresh_token(str(fields["refresh_token"]))
+        if seller is None:
+            seller = self.services.access_tokens.seller_hint(dict(headers).get("x-amz-access-token"))
         entry = {
             "requestId": scope.get("spapi_mock.request_id"),
-            "at": received_at.isoformat().replace("+00:00", "Z"),
-            "operation": routed_operation_id(scope),
+            "at": to_wire(received_at),
+            "operation": operation_name(scope, self.services),
             "method": scope["method"],
             "path": scope["path"],
             "query": {k: v if len(v) > 1 else v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()},
             "headers": journal.masked_headers(headers),
-            "body": _journal_body(body, dict(headers).get("content-type", "")),
+            "body": journal.masked_fields(fields) if isinstance(fields, dict) else fields,
             "status": status,
             "sellerId": seller,
-            "orderId": scope.get("path_params", {}).get("orderId"),
+            "orderId": path_params.get("orderId"),
         }
         if status is None:
             entry["dropped"] = True
         return entry
 
 
-def _journal_body(body: bytes, content_type: str):
+def _body_fields(body: bytes, content_type: str):
+    """A request body as the journal shows it: JSON parsed, a form as a dict, else text."""
     if not body:
         return None
     text = body.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
-            parsed = json.loads(text)
+            return json.loads(text)
         except ValueError:
             return text
-        return journal.masked_fields(parsed) if isinstance(parsed, dict) else parsed
     if "x-www-form-urlencoded" in content_type:
-        return journal.masked_fields({k: v[0] for k, v in parse_qs(text).items()})
+        return {k: v[0] for k, v in parse_qs(text).items()}
     return text
 
 
@@ -163,7 +190,7 @@ class TrafficGate:
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = routed_operation_id(scope) if is_sp_api(scope) else None
+        operation = operation_name(scope, self.services) if is_sp_api(scope) else None
         if operation is None:
             await self.app(scope, receive, send)
             return

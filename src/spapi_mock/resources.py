@@ -39,6 +39,11 @@ def sandbox_cases_file() -> Path:
     return fixtures_dir() / "sandbox" / "orders-v0.json"
 
 
+def sandbox_case_files() -> list[Path]:
+    """Amazon's static sandbox cases, one file per API version."""
+    return sorted((fixtures_dir() / "sandbox").glob("*.json"))
+
+
 def load_yaml(text: str):
     return yaml.load(text, Loader=SafeLoader)
 

@@ -1,9 +1,11 @@
-"""Amazon's static sandbox for Orders v0, answered as the sandbox does.
+"""Amazon's static sandbox for the Orders API (v0 and v2026-01-01), answered as the sandbox does.
 
 Client test suites written against Amazon's sandbox send fixed values (``TEST_CASE_200``,
-sandbox order ids, exact bodies) and expect fixed answers. The cases are data
-(``fixtures/sandbox/orders-v0.json``); a request matches a case when every parameter the case
-names has exactly the case's value, and the case naming the most parameters wins.
+sandbox order ids, exact bodies) and expect fixed answers. The cases are data, one file per API
+version (``fixtures/sandbox/orders-v0.json``, ``orders-2026-01-01.json``); a request matches a
+case when every parameter the case names has exactly the case's value, and the case naming the
+most parameters wins. Both versions have a ``getOrder``, so a case belongs to the API its file's
+``basePath`` names (the v0 file's is the root), the base path Connexion routed the request under.
 
 The check runs after routing and the access-token check but before request validation,
 because the sandbox's own 400 cases are requests our validation would refuse differently.
@@ -18,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .middleware import routed_operation_id
+from .middleware import ROUTING_CONTEXT, routed_operation_id
 
 
 class CannedAnswer(NamedTuple):
@@ -27,22 +29,33 @@ class CannedAnswer(NamedTuple):
 
 
 class SandboxCases:
-    def __init__(self, cases: list[dict]) -> None:
-        self._by_operation: dict[str, list[dict]] = {}
+    def __init__(self, cases: list[dict], base_path: str = "") -> None:
+        self._by_operation: dict[tuple[str, str], list[dict]] = {}
+        self.add(cases, base_path)
+
+    def add(self, cases: list[dict], base_path: str = "") -> None:
         for case in cases:
-            self._by_operation.setdefault(case["operationId"], []).append(case)
+            self._by_operation.setdefault((base_path, case["operationId"]), []).append(case)
         for cases_of_op in self._by_operation.values():
             cases_of_op.sort(key=lambda c: -len(c["parameters"]))
 
     @classmethod
     def from_file(cls, path: str | Path) -> SandboxCases:
-        return cls(json.loads(Path(path).read_text(encoding="utf-8"))["cases"])
+        return cls.from_files([path])
 
-    def has_cases(self, operation_id: str | None) -> bool:
-        return operation_id in self._by_operation
+    @classmethod
+    def from_files(cls, paths: list[str] | list[Path]) -> SandboxCases:
+        cases = cls([])
+        for path in paths:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            cases.add(data["cases"], data.get("basePath", "").rstrip("/"))
+        return cases
 
-    def answer(self, operation_id: str, params: dict[str, Any]) -> CannedAnswer | None:
-        for case in self._by_operation.get(operation_id, ()):
+    def has_cases(self, operation_id: str | None, base_path: str = "") -> bool:
+        return (base_path, operation_id) in self._by_operation
+
+    def answer(self, operation_id: str, params: dict[str, Any], base_path: str = "") -> CannedAnswer | None:
+        for case in self._by_operation.get((base_path, operation_id), ()):
             if not case["parameters"]:
                 continue  # Amazon's catch-all cases would swallow every real request
             if all(_same(params.get(name), value) for name, value in case["parameters"].items()):
@@ -68,7 +81,8 @@ class SandboxMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation_id = routed_operation_id(scope)
-        if scope["type"] != "http" or not self.cases.has_cases(operation_id):
+        base_path = _routed_base_path(scope)
+        if scope["type"] != "http" or not self.cases.has_cases(operation_id, base_path):
             await self.app(scope, receive, send)
             return
         params: dict[str, Any] = dict(scope.get("path_params") or {})
@@ -80,7 +94,7 @@ class SandboxMiddleware:
                 params["body"] = json.loads(raw_body)
             except ValueError:
                 pass
-        canned = self.cases.answer(operation_id, params)
+        canned = self.cases.answer(operation_id, params, base_path)
         if canned is None:
             await self.app(scope, receive, send)
             return
@@ -90,6 +104,11 @@ class SandboxMiddleware:
             headers.append((b"content-type", b"application/json"))
         await send({"type": "http.response.start", "status": canned.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _routed_base_path(scope: Scope) -> str:
+    """The base path of the API Connexion routed the request to ("" for the root)."""
+    return (scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("api_base_path") or "").rstrip("/")
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:

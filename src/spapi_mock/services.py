@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .access_tokens import AccessTokens
 from .backend import Backend
@@ -28,3 +28,5 @@ class Services:
     throttle: Throttle
     faults: FaultRules
     journal: Journal
+    # (API base path, operationId) → the operation's name in throttling, faults and the journal.
+    operation_names: dict[tuple[str, str], str] = field(default_factory=dict)

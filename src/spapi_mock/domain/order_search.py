@@ -2,11 +2,13 @@
 
 ``parse`` turns the request's parameters into an ``OrderSearch`` or says which rule was
 broken; ``run`` reads one page from the store's date index, so a page costs what it reads.
+Parameters are named as in Orders v0; Orders v2026-01-01's searchOrders has the same date
+rules under camelCase names, so ``parse`` words its refusals in the caller's names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +22,8 @@ from .exceptions import RuleViolation
 # must be at least this far in the past.
 DEFAULT_LAG = timedelta(minutes=2)
 MAX_PAGE_SIZE = 100
+# Orders v2026-01-01: a paginationToken expires 24 hours after it was issued.
+PAGINATION_TOKEN_LIFETIME = timedelta(hours=24)
 
 # Parameters that select orders; a NextToken belongs to one combination of them.
 FILTER_PARAMS = (
@@ -149,35 +153,46 @@ def explicit_filters(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse(params: dict[str, Any], now: datetime, lag: timedelta = DEFAULT_LAG, until: str | None = None) -> OrderSearch:
+def parse(
+    params: dict[str, Any],
+    now: datetime,
+    lag: timedelta = DEFAULT_LAG,
+    until: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> OrderSearch:
     """Check getOrders' parameters against Amazon's rules and build the search.
 
     ``until`` fixes the end of the window (a NextToken keeps the one of its first page).
+    ``names`` maps v0 parameter names to the caller's, for the messages of refusals.
     """
+
+    def n(name: str) -> str:
+        return names.get(name, name) if names else name
+
     given = explicit_filters(params)
     created_after, updated_after = given.get("CreatedAfter"), given.get("LastUpdatedAfter")
     if created_after is None and updated_after is None:
-        raise RuleViolation("Either CreatedAfter or LastUpdatedAfter must be specified.")
+        raise RuleViolation(f"Either {n('CreatedAfter')} or {n('LastUpdatedAfter')} must be specified.")
     if created_after is not None and updated_after is not None:
-        raise RuleViolation("CreatedAfter and LastUpdatedAfter cannot both be specified.")
+        raise RuleViolation(f"{n('CreatedAfter')} and {n('LastUpdatedAfter')} cannot both be specified.")
     if created_after is not None and "LastUpdatedBefore" in given:
-        raise RuleViolation("LastUpdatedBefore cannot be specified when CreatedAfter is specified.")
+        raise RuleViolation(f"{n('LastUpdatedBefore')} cannot be specified when {n('CreatedAfter')} is specified.")
     if updated_after is not None and "CreatedBefore" in given:
-        raise RuleViolation("CreatedBefore cannot be specified when LastUpdatedAfter is specified.")
+        raise RuleViolation(f"{n('CreatedBefore')} cannot be specified when {n('LastUpdatedAfter')} is specified.")
     if "SellerOrderId" in given:
         clash = [name for name in _EXCLUDED_BY_SELLER_ORDER_ID if name in given]
         if clash:
             raise RuleViolation(f"SellerOrderId cannot be specified together with {', '.join(clash)}.")
     if not given.get("MarketplaceIds"):
-        raise RuleViolation("MarketplaceIds is required and must name at least one marketplace.")
+        raise RuleViolation(f"{n('MarketplaceIds')} is required and must name at least one marketplace.")
     unknown = [m for m in given["MarketplaceIds"] if m not in MARKETPLACES]
     if unknown:
-        raise RuleViolation(f"MarketplaceIds contains invalid marketplace id(s): {', '.join(unknown)}.")
+        raise RuleViolation(f"{n('MarketplaceIds')} contains invalid marketplace id(s): {', '.join(unknown)}.")
     for name in ("MarketplaceIds", "AmazonOrderIds"):
         if len(given.get(name, ())) > 50:
-            raise RuleViolation(f"{name} accepts at most 50 values.")
+            raise RuleViolation(f"{n(name)} accepts at most 50 values.")
 
-    dates = {name: _date(name, given[name]) for name in _DATE_PARAMS if name in given}
+    dates = {name: _date(n(name), given[name]) for name in _DATE_PARAMS if name in given}
     by, after_name, before_name = (
         (PURCHASE_DATE, "CreatedAfter", "CreatedBefore")
         if created_after is not None
@@ -189,19 +204,19 @@ def parse(params: dict[str, Any], now: datetime, lag: timedelta = DEFAULT_LAG, u
         if before_name in dates:
             until = dates[before_name]
             if until > latest_allowed:
-                raise RuleViolation(f"{before_name} must be at least two minutes before the current time ({latest_allowed}).")
+                raise RuleViolation(f"{n(before_name)} must be at least two minutes before the current time ({latest_allowed}).")
             if until < since:
-                raise RuleViolation(f"{before_name} must be equal to or after {after_name}.")
+                raise RuleViolation(f"{n(before_name)} must be equal to or after {n(after_name)}.")
         else:
             until = latest_allowed
             if since > until:
-                raise RuleViolation(f"{after_name} must be at least two minutes before the current time ({latest_allowed}).")
+                raise RuleViolation(f"{n(after_name)} must be at least two minutes before the current time ({latest_allowed}).")
     for early, late in (
         ("EarliestDeliveryDateAfter", "EarliestDeliveryDateBefore"),
         ("LatestDeliveryDateAfter", "LatestDeliveryDateBefore"),
     ):
         if early in dates and late in dates and dates[late] < dates[early]:
-            raise RuleViolation(f"{late} must be equal to or after {early}.")
+            raise RuleViolation(f"{n(late)} must be equal to or after {n(early)}.")
 
     filters: dict[str, Any] = {}
     for name, value in given.items():

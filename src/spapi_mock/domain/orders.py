@@ -33,6 +33,9 @@ ORDER_STATUSES = (
 )
 
 
+_NOTHING_LEFT_TO_SHIP = frozenset({"Canceled", "Unfulfillable"})
+
+
 def is_payment_pending(order: dict) -> bool:
     return order.get("OrderStatus") in PAYMENT_PENDING_STATUSES
 
@@ -43,10 +46,32 @@ def item_counts(items: list[dict], status: str) -> tuple[int, int]:
     A cancelled order has nothing left to ship.
     """
     shipped = sum(int(item.get("QuantityShipped") or 0) for item in items)
-    if status in ("Canceled", "Unfulfillable"):
+    if status in _NOTHING_LEFT_TO_SHIP:
         return shipped, 0
     ordered = sum(int(item.get("QuantityOrdered") or 0) for item in items)
     return shipped, max(ordered - shipped, 0)
+
+
+def unshipped_quantity(item: dict, status: str) -> int:
+    """One item's share of NumberOfItemsUnshipped (v2026's quantityUnfulfilled)."""
+    if status in _NOTHING_LEFT_TO_SHIP:
+        return 0
+    return max(int(item.get("QuantityOrdered") or 0) - int(item.get("QuantityShipped") or 0), 0)
+
+
+def item_cancellations(doc: dict) -> dict[str, dict]:
+    """OrderItemId → the latest cancellation that took units of it: ``{"by", "reason", "at"}``.
+
+    ``by`` is BUYER, MERCHANT or AMAZON. A cancellation recorded without items (a fixture's
+    record for a cancelled order) concerns every item of the order.
+    """
+    latest: dict[str, dict] = {}
+    for record in doc.get("cancellations") or []:
+        fact = {"by": record["by"], "reason": record.get("reason"), "at": record.get("at")}
+        item_ids = [item_id for item_id, quantity in (record.get("items") or {}).items() if quantity]
+        for item_id in item_ids or [item["OrderItemId"] for item in doc["items"]]:
+            latest[item_id] = fact
+    return latest
 
 
 def buyer_requested_cancel(item: dict) -> dict:
