@@ -23,6 +23,7 @@ leaves the state before the change or after it, never half of it.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -56,6 +57,12 @@ class AtomicJSONStorage(Storage):
     def __init__(self, path: str) -> None:
         self._path = os.path.abspath(path)
         self._data: dict | None = None
+        # A write killed before its rename leaves its temporary file; one server owns a store
+        # file at a time, so any such file of this store is a leftover.
+        directory, name = os.path.split(self._path)
+        self._temp_prefix = f".spapi-mock-{name}."
+        for leftover in glob.glob(os.path.join(glob.escape(directory), glob.escape(self._temp_prefix) + "*.tmp")):
+            os.unlink(leftover)
         if os.path.exists(self._path) and os.path.getsize(self._path) > 0:
             with open(self._path, encoding="utf-8") as handle:
                 self._data = json.load(handle)
@@ -65,7 +72,7 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict) -> None:
         directory = os.path.dirname(self._path) or "."
-        fd, tmp = tempfile.mkstemp(prefix=".spapi-mock-", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=self._temp_prefix, suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle, separators=(",", ":"))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 MODES = ("off", "amazon", "scaled")
+# Beyond this a plan no longer throttles anything a test could send (and bursts overflow).
+MAX_FACTOR = 1000
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,8 @@ class Throttle:
         if mode not in MODES:
             raise ValueError(f"throttling mode must be one of {', '.join(MODES)}, not {mode!r}")
         factor = self.factor if factor is None else float(factor)
-        if not factor > 0:
-            raise ValueError("the throttling factor must be greater than 0")
+        if not 0 < factor <= MAX_FACTOR:
+            raise ValueError(f"the throttling factor must be greater than 0 and at most {MAX_FACTOR}")
         with self._lock:
             self.mode = mode
             self.factor = factor if mode == "scaled" else 1.0

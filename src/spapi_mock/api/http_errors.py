@@ -6,6 +6,7 @@ Connexion would answer problem+json and Starlette plain text; SDK clients parse
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -13,6 +14,7 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from .. import resources
 from ..errors import (
     InternalFailure,
     InvalidInput,
@@ -24,6 +26,7 @@ from ..errors import (
     UnsupportedMediaType,
     from_exception,
 )
+from ..middleware import routed_operation_id
 
 log = logging.getLogger("spapi_mock")
 
@@ -34,7 +37,18 @@ def to_response(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     if isinstance(exc, LwaError):
         return _json(exc.status, exc.body())
     error = to_sp_api_error(request, exc)
+    if routed_operation_id(request.scope) in _lwa_operation_ids():
+        # A token client parses RFC 6749 bodies only, so a request the validator refuses (no
+        # body, a body that is not JSON, an unknown content type) is LWA's invalid_request.
+        lwa = LwaError("invalid_request", error.message) if error.status < 500 else LwaError("server_error", error.message, 500)
+        return _json(lwa.status, lwa.body())
     return _json(error.status, error.body())
+
+
+@functools.cache
+def _lwa_operation_ids() -> frozenset[str]:
+    spec = resources.openapi_spec("lwa.yaml")
+    return frozenset(op["operationId"] for item in spec["paths"].values() for op in item.values() if isinstance(op, dict))
 
 
 def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
@@ -56,6 +70,11 @@ def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
             return UnsupportedMediaType(_readable(detail) or None)
         if status < 500:
             return InvalidInput(_readable(detail) or None)
+    if "\n" in request.scope.get("path", ""):
+        # Starlette's path patterns (Connexion's router) do not expect a line break while Flask's
+        # routes accept one: such a request reaches the handler without Connexion's operation
+        # context and fails there. (request.url drops line breaks; the scope keeps them.)
+        return InvalidInput("Invalid request path: a path parameter must not contain a line break.")
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return InternalFailure()
 

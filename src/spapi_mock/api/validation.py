@@ -29,6 +29,11 @@ class NamedFieldBodyValidator(JSONRequestBodyValidator):
             return await super()._parse(stream, scope)
         except BadRequestProblem:
             raise BadRequestProblem(detail="The request body is not valid JSON") from None
+        except UnicodeDecodeError as error:
+            # Connexion decodes before parsing and lets the decoding error escape as a 500.
+            raise BadRequestProblem(
+                detail=f"The request body is not valid JSON: byte {error.start} is not {self._encoding.upper()} text"
+            ) from None
 
     def _validate(self, body):
         if body is None:
