@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 MASK = "****"
 # Headers whose value authorises a call.
@@ -33,14 +33,18 @@ def masked_fields(fields: dict) -> dict:
 
 
 class Journal:
+    """Entries are ``[fields, details]``: the fields filters read, and a function that gives the
+    rest (headers, body, masked) the first time the entry is read, so that recording costs a
+    request next to nothing."""
+
     def __init__(self, capacity: int = 10_000) -> None:
-        self._entries: deque[dict] = deque(maxlen=capacity)
+        self._entries: deque[list] = deque(maxlen=capacity)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def record(self, entry: dict) -> None:
+    def record(self, entry: dict, details: Callable[[], dict] | None = None) -> None:
         with self._lock:
-            self._entries.append({"id": next(self._ids), **entry})
+            self._entries.append([{"id": next(self._ids), **entry}, details])
 
     def find(
         self,
@@ -51,15 +55,25 @@ class Journal:
     ) -> list[dict]:
         """Matching entries, oldest first (the last ``limit`` of them if given)."""
         with self._lock:
-            found = [e for e in self._entries if _matches(e, operation, order_id, seller_id)]
-        return found[-limit:] if limit else found
+            found = [item for item in self._entries if _matches(item[0], operation, order_id, seller_id)]
+            if limit:
+                found = found[-limit:]
+            return [_complete(item) for item in found]
 
     def clear(self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None) -> int:
         with self._lock:
-            kept = [e for e in self._entries if not _matches(e, operation, order_id, seller_id)]
+            kept = [item for item in self._entries if not _matches(item[0], operation, order_id, seller_id)]
             removed = len(self._entries) - len(kept)
             self._entries = deque(kept, maxlen=self._entries.maxlen)
             return removed
+
+
+def _complete(item: list) -> dict:
+    entry, details = item
+    if details is not None:
+        entry.update(details())
+        item[1] = None
+    return dict(entry)
 
 
 def _matches(entry: dict, operation: str | None, order_id: str | None, seller_id: str | None) -> bool:

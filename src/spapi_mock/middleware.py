@@ -12,6 +12,7 @@ rate of the operation's usage plan) on successful ones and on 429s, as Amazon se
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from urllib.parse import parse_qs
@@ -121,7 +122,18 @@ class JournalRecorder:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                self.services.journal.record(self._entry(scope, path_params, received_at, b"".join(chunks), status))
+                body = b"".join(chunks)
+                entry = {
+                    "operation": operation_name(scope, self.services),
+                    "orderId": path_params.get("orderId"),
+                    "sellerId": self._seller(scope, body),
+                    "status": status,
+                }
+                if status is None:
+                    entry["dropped"] = True
+                # Only what the entry needs is kept, not the scope (it holds the connection).
+                request = {k: scope.get(k) for k in ("method", "path", "query_string", "headers", "spapi_mock.request_id")}
+                self.services.journal.record(entry, functools.partial(_details, request, received_at, body))
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -141,30 +153,32 @@ class JournalRecorder:
         finally:
             record(None)  # no answer was sent: the connection was dropped
 
-    def _entry(self, scope: Scope, path_params: dict, received_at, body: bytes, status: int | None) -> dict:
-        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers", [])]
-        fields = _body_fields(body, dict(headers).get("content-type", ""))
+    def _seller(self, scope: Scope, body: bytes) -> str | None:
+        """Whose request it was: the seller its access token was accepted for, else the one its
+        refresh token (a token request) or its refused access token names."""
         seller = authorised_seller(scope)
-        if seller is None and isinstance(fields, dict) and fields.get("refresh_token"):
-            seller = self.services.backend.seller_for_refresh_token(str(fields["refresh_token"]))
-        if seller is None:
-            seller = self.services.access_tokens.seller_hint(dict(headers).get("x-amz-access-token"))
-        entry = {
-            "requestId": scope.get("spapi_mock.request_id"),
-            "at": to_wire(received_at),
-            "operation": operation_name(scope, self.services),
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": {k: v if len(v) > 1 else v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()},
-            "headers": journal.masked_headers(headers),
-            "body": journal.masked_fields(fields) if isinstance(fields, dict) else fields,
-            "status": status,
-            "sellerId": seller,
-            "orderId": path_params.get("orderId"),
-        }
-        if status is None:
-            entry["dropped"] = True
-        return entry
+        if seller is not None:
+            return seller
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        fields = _body_fields(body, headers.get("content-type", ""))
+        if isinstance(fields, dict) and fields.get("refresh_token"):
+            return self.services.backend.seller_for_refresh_token(str(fields["refresh_token"]))
+        return self.services.access_tokens.seller_hint(headers.get("x-amz-access-token"))
+
+
+def _details(request: dict, received_at, body: bytes) -> dict:
+    """The rest of a journal entry, made when it is first read."""
+    headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request["headers"] or []]
+    fields = _body_fields(body, dict(headers).get("content-type", ""))
+    return {
+        "requestId": request["spapi_mock.request_id"],
+        "at": to_wire(received_at),
+        "method": request["method"],
+        "path": request["path"],
+        "query": {k: v if len(v) > 1 else v[0] for k, v in parse_qs((request["query_string"] or b"").decode()).items()},
+        "headers": journal.masked_headers(headers),
+        "body": journal.masked_fields(fields) if isinstance(fields, dict) else fields,
+    }
 
 
 def _body_fields(body: bytes, content_type: str):
