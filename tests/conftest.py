@@ -11,6 +11,7 @@ from spapi_mock.clock import Clock
 from spapi_mock.config import Config
 
 from reference import assert_valid_response
+from sdk_helpers import loopback_only
 
 DATA = Path(__file__).parent / "data"
 TEST_FIXTURES = DATA / "orders"
@@ -76,3 +77,10 @@ def default_app():
 def default_client(default_app):
     with default_app.test_client() as raw:
         yield CheckedClient(raw)
+
+
+@pytest.fixture(scope="module")
+def network():
+    """No connection leaves this machine while a module's live-server tests run."""
+    with loopback_only() as log:
+        yield log

@@ -25,7 +25,7 @@ from spapi_mock.control import HttpControl
 
 from conftest import TEST_FIXTURES, TOKEN, US, CheckedClient, make_app
 from live_server import live_server
-from sdk_helpers import amzn_orders_api, amzn_sp_api_client, loopback_only, python_sp_api_orders
+from sdk_helpers import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
 ORDER = "111-0000000-0000001"  # Unshipped, MFN, in tests/data/orders
 OTHER_ORDER = "111-0000000-0000002"
@@ -410,12 +410,6 @@ def test_deleting_an_unknown_fault_is_404(http):
 
 
 # --- a real server: dropped connections, the SDK clients, the command ---------------------------------
-
-
-@pytest.fixture(scope="module")
-def network():
-    with loopback_only() as log:
-        yield log
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from spapi_mock.dates import parse_iso, to_wire
 
 from conftest import TEST_FIXTURES, US
 from live_server import live_server
-from sdk_helpers import CLIENT_ID, CLIENT_SECRET, amzn_orders_api, amzn_sp_api_client, loopback_only, python_sp_api_orders
+from sdk_helpers import CLIENT_ID, CLIENT_SECRET, amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
 MASK = "****"
 ORDER = "111-0000000-0000001"  # Unshipped, MFN, in tests/data/orders (every seeded seller has it)
@@ -34,12 +34,6 @@ ORDER_PATH = f"/orders/v0/orders/{ORDER}"
 
 
 # --- module fixtures -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def network():
-    with loopback_only() as log:
-        yield log
 
 
 @pytest.fixture(scope="module")

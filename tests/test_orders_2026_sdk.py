@@ -23,7 +23,7 @@ from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
 from live_server import live_server
-from sdk_helpers import amzn_orders_2026_apis, amzn_orders_api, amzn_sp_api_client, loopback_only, mock_lwa_client_class
+from sdk_helpers import amzn_orders_2026_apis, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class
 
 FIXTURES = resources.default_fixtures_dir()
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -39,12 +39,6 @@ STATUS = {
     "Canceled": "CANCELLED",
     "Unfulfillable": "UNFULFILLABLE",
 }
-
-
-@pytest.fixture(scope="module")
-def network():
-    with loopback_only() as log:
-        yield log
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,6 @@ from sdk_helpers import (
     amzn_sp_api_client,
     is_loopback,
     listable,
-    loopback_only,
     python_sp_api_orders,
     read_fixture_orders,
 )
@@ -52,12 +51,6 @@ def refresh_token() -> str:
 
 
 # --- module fixtures -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def network():
-    with loopback_only() as log:
-        yield log
 
 
 @pytest.fixture(scope="module")

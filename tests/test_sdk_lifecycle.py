@@ -23,7 +23,7 @@ from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
 from live_server import live_server
-from sdk_helpers import amzn_orders_api, amzn_sp_api_client, loopback_only, python_sp_api_orders
+from sdk_helpers import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
 FIXTURES = resources.default_fixtures_dir()
 US = "ATVPDKIKX0DER"
@@ -41,12 +41,6 @@ def earlier(instant: str, **delta) -> str:
 
 
 # --- module fixtures -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def network():
-    with loopback_only() as log:
-        yield log
 
 
 @pytest.fixture(scope="module")

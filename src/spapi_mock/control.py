@@ -300,14 +300,9 @@ class LocalControl:
     def _forget_traffic(self, seller_id: str | None) -> None:
         if self.services is None:
             return
-        if seller_id is None:
-            self.services.journal.clear()
-            self.services.faults.clear()
-            self.services.throttle.configure(self.services.throttle.mode)
-        else:
-            self.services.journal.clear(seller_id=seller_id)
-            self.services.faults.clear(seller_id)
-            self.services.throttle.forget(seller_id)
+        self.services.journal.clear(seller_id=seller_id)
+        self.services.faults.clear(seller_id)
+        self.services.throttle.forget(seller_id)
 
     def _seller(self, seller_id: str | None) -> str:
         return seller_id or self.backend.default_seller_id

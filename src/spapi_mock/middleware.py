@@ -39,14 +39,17 @@ def routed_operation_id(scope: Scope) -> str | None:
     return scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
 
 
+def routed_api_base_path(scope: Scope) -> str:
+    """The base path of the API Connexion routed the request to ("" for the root)."""
+    return (scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("api_base_path") or "").rstrip("/")
+
+
 def operation_name(scope: Scope, services) -> str | None:
     """The routed operation's name (``getOrder``, ``getOrder@2026-01-01``), once routing has run."""
-    routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
-    operation_id = routing.get("operation_id")
+    operation_id = routed_operation_id(scope)
     if operation_id is None:
         return None
-    base = (routing.get("api_base_path") or "").rstrip("/")
-    return services.operation_names.get((base, operation_id), operation_id)
+    return services.operation_names.get((routed_api_base_path(scope), operation_id), operation_id)
 
 
 def authorised_seller(scope: Scope) -> str | None:

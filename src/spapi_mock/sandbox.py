@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .middleware import ROUTING_CONTEXT, routed_operation_id
+from .middleware import routed_api_base_path, routed_operation_id
 
 
 class CannedAnswer(NamedTuple):
@@ -81,7 +81,7 @@ class SandboxMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation_id = routed_operation_id(scope)
-        base_path = _routed_base_path(scope)
+        base_path = routed_api_base_path(scope)
         if scope["type"] != "http" or not self.cases.has_cases(operation_id, base_path):
             await self.app(scope, receive, send)
             return
@@ -104,11 +104,6 @@ class SandboxMiddleware:
             headers.append((b"content-type", b"application/json"))
         await send({"type": "http.response.start", "status": canned.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-
-def _routed_base_path(scope: Scope) -> str:
-    """The base path of the API Connexion routed the request to ("" for the root)."""
-    return (scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("api_base_path") or "").rstrip("/")
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:

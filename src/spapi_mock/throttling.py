@@ -97,10 +97,10 @@ class Throttle:
             bucket.tokens -= 1.0
             return True
 
-    def forget(self, seller_id: str) -> None:
-        """Drop a seller's buckets (a deleted or reset seller starts with full ones)."""
+    def forget(self, seller_id: str | None = None) -> None:
+        """Drop a seller's buckets, or everyone's: they start full again."""
         with self._lock:
-            for key in [key for key in self._buckets if key[0] == seller_id]:
+            for key in [key for key in self._buckets if seller_id is None or key[0] == seller_id]:
                 del self._buckets[key]
 
     def state(self) -> dict:
