@@ -32,8 +32,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(*args: str, tmp_dir: Path, timeout: float = 30.0) -> Iterator[LiveServer]:
-    """Run ``python -m spapi_mock serve --port P *args`` until the block ends."""
+def live_server(*args: str, tmp_dir: Path, timeout: float = 30.0, env: dict | None = None) -> Iterator[LiveServer]:
+    """Run ``python -m spapi_mock serve --port P *args`` (``env`` added to the environment)
+    until the block ends."""
     port = free_port()
     log = tmp_dir / f"server-{port}.log"
     with open(log, "wb") as out:
@@ -41,7 +42,7 @@ def live_server(*args: str, tmp_dir: Path, timeout: float = 30.0) -> Iterator[Li
             [sys.executable, "-m", "spapi_mock", "serve", "--port", str(port), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
     server = LiveServer(process, port, log)
     try:

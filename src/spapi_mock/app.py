@@ -25,7 +25,7 @@ from .clock import Clock
 from .config import Config
 from .faults import FaultRules
 from .journal import Journal
-from .middleware import RAW_SEND_KEY, JournalRecorder, SpApiHeaders, TrafficGate
+from .middleware import RAW_SEND_KEY, JournalRecorder, RequestLog, SpApiHeaders, TrafficGate
 from .paging import PageTokens
 from .sandbox import SandboxCases, SandboxMiddleware
 from .services import Services
@@ -81,6 +81,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     services.operation_names = operation_names()
     app.add_middleware(SpApiHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, cases=services.sandbox)
     app.app.extensions[EXTENSION_KEY] = services

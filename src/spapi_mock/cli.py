@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         help="accept only tokens from /auth/o2/token, expiring on the mock clock; personal data needs an RDT",
     )
     realism.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests the journal keeps")
+    _defaults_from_environment(serve)
     _add_control_commands(commands)
 
     args = parser.parse_args(argv)
@@ -87,6 +88,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve_command(args)
     return control_command(args)
+
+
+ENV_PREFIX = "SPAPI_MOCK_"
+
+
+def _defaults_from_environment(parser: argparse.ArgumentParser) -> None:
+    """Every serve option can come from the environment (``--strict-auth`` is
+    ``SPAPI_MOCK_STRICT_AUTH=true``), as a container is configured; flags still win."""
+    parser.epilog = f"Each option can also be set as an environment variable: --rate-window is {ENV_PREFIX}RATE_WINDOW."
+    for action in parser._actions:
+        name = ENV_PREFIX + action.dest.upper()
+        if not action.option_strings or action.dest == "help" or name not in os.environ:
+            continue
+        text = os.environ[name].strip()
+        if action.nargs == 0 and action.const is True:  # a flag such as --strict-auth
+            if text.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+                parser.error(f"{name}={text!r}: expected true or false")
+            action.default = text.lower() in ("1", "true", "yes", "on")
+            continue
+        try:
+            value = action.type(text) if action.type else text
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            parser.error(f"{name}={text!r}: {exc}")
+        if action.choices and value not in action.choices:
+            parser.error(f"{name}={text!r}: expected one of {', '.join(action.choices)}")
+        action.default = value
 
 
 def _duration(text: str) -> timedelta:
@@ -367,6 +394,9 @@ def serve_command(args: argparse.Namespace) -> int:
     from .app import create_app
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.log_level != "debug":
+        # Connexion announces each spec it mounts; the banner already says where they are.
+        logging.getLogger("connexion").setLevel(logging.WARNING)
     policy = Policy(
         buyer_self_cancel_window=args.self_cancel_window,
         auto_cancel_after=args.auto_cancel_after,
@@ -394,22 +424,33 @@ def serve_command(args: argparse.Namespace) -> int:
     # every full collection (at 100,000 orders those pauses reached most of a second).
     gc.collect()
     gc.freeze()
-    services = app.app.extensions["spapi_mock"]
-    base = f"http://{args.host}:{args.port}"
-    print(
-        f"spapi-mock {__version__}: {services.store.count()} orders for seller(s) {', '.join(services.store.sellers())}\n"
-        f"  Orders API v0   {base}/orders/v0/orders  (docs {base}/ui/)\n"
-        f"  Orders v2026    {base}/orders/2026-01-01/orders  (docs {base}/orders/2026-01-01/ui/)\n"
-        f"  Tokens API      {base}/tokens/2021-03-01/restrictedDataToken\n"
-        f"  token endpoint  {base}/auth/o2/token\n"
-        f"  control plane   {base}/_mock/  (docs {base}/_mock/ui/)\n"
-        f"  store           {config.db_path or 'in memory (fixtures: ' + str(config.fixtures()) + ')'}\n"
-        f"  throttling      {_throttling_line(config)}\n"
-        f"  auth            {_auth_line(config)}",
-        flush=True,
-    )
+    print(banner(config, app.app.extensions["spapi_mock"], args.log_level), flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
     return 0
+
+
+def banner(config: Config, services, log_level: str = "info") -> str:
+    """Where everything is, and which modes are on."""
+    host = "localhost" if config.host in ("0.0.0.0", "::") else config.host
+    base = f"http://{host}:{config.port}"
+    store = f"{config.db_path} (kept across restarts)" if config.db_path else f"in memory, from {config.fixtures()}"
+    logged = log_level in ("debug", "info")
+    rows = [
+        ("Orders API v0", f"{base}/orders/v0/orders", f"{base}/ui/"),
+        ("Orders v2026-01-01", f"{base}/orders/2026-01-01/orders", f"{base}/orders/2026-01-01/ui/"),
+        ("Tokens API", f"{base}/tokens/2021-03-01/restrictedDataToken", f"{base}/tokens/2021-03-01/ui/"),
+        ("token endpoint", f"{base}/auth/o2/token", ""),
+        ("control plane", f"{base}/_mock/", f"{base}/_mock/ui/"),
+        ("dashboard", f"{base}/_mock/dashboard", ""),
+        ("store", store, ""),
+        ("throttling", _throttling_line(config), ""),
+        ("auth", _auth_line(config), ""),
+        ("request log", "a line per request" if logged else "off (on: --log-level info)", ""),
+    ]
+    sellers = services.store.sellers()
+    lines = [f"spapi-mock {__version__}: {services.store.count()} orders, seller(s) {', '.join(sellers)}"]
+    lines += [f"  {name:<19} {where}" + (f"  (docs {docs})" if docs else "") for name, where, docs in rows]
+    return "\n".join(lines)
 
 
 def _auth_line(config: Config) -> str:

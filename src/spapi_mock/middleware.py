@@ -1,7 +1,8 @@
 """ASGI layers around the SP-API operations: the headers every response carries, the request
-journal, and the traffic gate (injected faults, then throttling).
+journal, the request log, and the traffic gate (injected faults, then throttling).
 
-Order, outermost first: SpApiHeaders and JournalRecorder see the final answer whoever made it;
+Order, outermost first: SpApiHeaders, JournalRecorder and RequestLog see the final answer
+whoever made it;
 Connexion then routes and checks the access token; TrafficGate runs after that, so it knows
 the operation, the seller and the order id before any handler does.
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
+import time
 import uuid
 from urllib.parse import parse_qs
 
@@ -32,6 +35,7 @@ RAW_SEND_KEY = "spapi_mock.raw_send"
 CONTROL_PREFIX = "/_mock"
 # Request bodies larger than this are journalled cut short.
 _JOURNAL_BODY_LIMIT = 64 * 1024
+REQUEST_LOG = logging.getLogger("spapi_mock.requests")
 
 
 def routed_operation_id(scope: Scope) -> str | None:
@@ -197,6 +201,49 @@ def _body_fields(body: bytes, content_type: str):
     if "x-www-form-urlencoded" in content_type:
         return {k: v[0] for k, v in parse_qs(text).items()}
     return text
+
+
+class RequestLog:
+    """One line per request at info level: what was asked (operation and order id, else the
+    method and path), the status answered and how long it took."""
+
+    def __init__(self, app: ASGIApp, services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not REQUEST_LOG.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        path_params = _share_routing_results(scope)
+        started = time.perf_counter()
+        status: int | None = None
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            REQUEST_LOG.info(
+                "%s -> %s (%.1f ms%s)",
+                self._what(scope, path_params),
+                status if status is not None else "dropped",
+                (time.perf_counter() - started) * 1000,
+                f", seller {seller}" if (seller := authorised_seller(scope)) else "",
+            )
+
+    def _what(self, scope: Scope, path_params: dict) -> str:
+        operation = operation_name(scope, self.services)
+        if operation is None:
+            return f"{scope['method']} {scope['path']}"
+        if not is_sp_api(scope):
+            operation = f"control {operation}"
+        order_id = path_params.get("orderId")
+        return f"{operation} {order_id}" if order_id else operation
 
 
 class TrafficGate:
