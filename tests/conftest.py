@@ -13,6 +13,9 @@ from spapi_mock.config import Config
 from reference import assert_valid_response
 from sdk_helpers import loopback_only
 
+# pytester runs the pytest plugin's own tests in a pytest of their own.
+pytest_plugins = ["pytester"]
+
 DATA = Path(__file__).parent / "data"
 TEST_FIXTURES = DATA / "orders"
 FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)

@@ -15,7 +15,10 @@ from live_server import live_server
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
-SNIPPETS = re.findall(r"```python\n(.*?)```", TEXT, re.S)
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, re.S)
+# A block that starts "# test_<name>.py" is a test file for the pytest plugin; the rest are scripts.
+TEST_FILES = [block for block in PYTHON_BLOCKS if re.match(r"# test_\w+\.py", block)]
+SNIPPETS = [block for block in PYTHON_BLOCKS if block not in TEST_FILES]
 DEMO = next(block for block in re.findall(r"```sh\n(.*?)```", TEXT, re.S) if block.startswith("# demo"))
 SCENARIO_EXAMPLE = next(block for block in re.findall(r"```yaml\n(.*?)```", TEXT, re.S) if "steps:" in block)
 
@@ -27,7 +30,7 @@ def server(tmp_path_factory):
 
 
 def test_the_readme_has_python_snippets():
-    assert len(SNIPPETS) >= 2
+    assert len(SNIPPETS) >= 2 and TEST_FILES
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=[f"snippet{n}" for n in range(len(SNIPPETS))])
@@ -39,6 +42,21 @@ def test_snippet_runs(server, snippet, tmp_path):
     # Every snippet reads the buyer's cancellation request of the README's example order
     # (fixtures/default/na.yaml), as the string "true" with its reason.
     assert "true" in result.stdout and "Order Created By Mistake" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("test_file", TEST_FILES, ids=[re.match(r"# (test_\w+)", b).group(1) for b in TEST_FILES])
+def test_plugin_test_file_passes_under_pytest(test_file, tmp_path):
+    name = re.match(r"# (test_\w+\.py)", test_file).group(1)
+    (tmp_path / name).write_text(test_file)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    tests = len(re.findall(r"^def test_", test_file, re.M))
+    assert result.returncode == 0 and f"{tests} passed" in result.stdout, result.stdout + result.stderr
 
 
 def test_the_two_minute_demo_runs_as_written(tmp_path):
