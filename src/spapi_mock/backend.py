@@ -11,6 +11,7 @@ in due order, each at its own due time, before anything reads or changes the sto
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import re
 import secrets
@@ -114,6 +115,14 @@ class Backend:
         if doc is None:
             raise UnknownOrder(order_id)
         return doc
+
+    def recent_orders(self, seller_id: str, limit: int) -> tuple[int, list[dict]]:
+        """How many orders the seller has, and the ``limit`` most recently updated, latest first
+        (ties by order id, highest first)."""
+        self.settle()
+        docs = self.store.docs(seller_id)
+        latest = heapq.nlargest(limit, docs, key=lambda doc: (doc["order"][LAST_UPDATE_DATE], doc["order"]["AmazonOrderId"]))
+        return len(docs), latest
 
     def apply(self, seller_id: str, order_id: str, action: str, args: dict | None = None) -> dict:
         with self.transaction(seller_id) as tx:

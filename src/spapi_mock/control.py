@@ -9,6 +9,7 @@ code and message, so code written against one works against the other.
 
 from __future__ import annotations
 
+import copy
 import json
 import urllib.error
 import urllib.parse
@@ -22,9 +23,15 @@ from .api import v0_views
 from .backend import Backend
 from .dates import parse_duration, parse_fixture_date
 from .domain.exceptions import RuleViolation
+from .domain.orders import buyer_requested_cancel
 from .errors import SpApiError, from_exception
 from .faults import FaultError
 from .services import Services
+
+# How many orders ``orders()`` lists unless told (the control spec's default for listOrders).
+DEFAULT_ORDERS_LIMIT = 100
+# Order fields every stored order has (the fixture loader and the order factory require them).
+_SUMMARY_FIELDS = ("AmazonOrderId", "OrderStatus", "MarketplaceId", "PurchaseDate", "LastUpdateDate")
 
 
 class ControlError(SpApiError):
@@ -66,6 +73,12 @@ class HttpControl:
 
     def load_fixtures(self, data: dict, replace: bool = False) -> dict:
         return self._call("POST", "/fixtures", data, {"replace": str(replace).lower()})
+
+    def orders(self, seller_id: str | None = None, limit: int = DEFAULT_ORDERS_LIMIT) -> dict:
+        return self._call("GET", "/orders", None, {"sellerId": seller_id, "limit": limit})
+
+    def order(self, order_id: str, seller_id: str | None = None) -> dict:
+        return self._call("GET", f"/orders/{urllib.parse.quote(order_id, safe='')}", None, {"sellerId": seller_id})
 
     def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
         return self._call("POST", "/orders", spec or {}, {"sellerId": seller_id})
@@ -207,6 +220,21 @@ class LocalControl:
         """``where`` names the data in error messages."""
         return self._guard(lambda: {"orders": self.backend.load_fixtures(data, replace=replace, where=where)})
 
+    def orders(self, seller_id: str | None = None, limit: int = DEFAULT_ORDERS_LIMIT) -> dict:
+        """The seller's most recently updated orders, latest first, as one-line summaries."""
+        if limit < 1:
+            raise ControlError(400, "InvalidInput", f"Invalid limit: {limit} is less than the minimum of 1.")
+        seller = self._seller(seller_id)
+        count, docs = self.backend.recent_orders(seller, limit)
+        return {"sellerId": seller, "count": count, "orders": [_order_summary(doc) for doc in docs]}
+
+    def order(self, order_id: str, seller_id: str | None = None) -> dict:
+        """The order and its items as the v0 API shows them, and its history, oldest first."""
+        seller = self._seller(seller_id)
+        doc = self._guard(lambda: self.backend.order(seller, order_id))
+        history = sorted(copy.deepcopy(doc.get("history") or []), key=lambda event: event["at"])
+        return {"sellerId": seller, **v0_views.order_with_items(doc), "history": history}
+
     def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
         return self._guard(lambda: v0_views.order_with_items(self.backend.place_order(self._seller(seller_id), spec or {})))
 
@@ -323,6 +351,25 @@ class LocalControl:
             if error is None:
                 raise
             raise ControlError(error.status, error.code, error.message) from None
+
+
+def _order_summary(doc: dict) -> dict:
+    """One line of the order list: the v0 fields a person scans for, and the buyer's requests."""
+    order = doc["order"]
+    flags = [buyer_requested_cancel(item) for item in doc["items"]]
+    requested = [flag for flag in flags if flag["IsBuyerRequestedCancel"] == "true"]
+    return {
+        **{name: order[name] for name in _SUMMARY_FIELDS},
+        "FulfillmentChannel": order.get("FulfillmentChannel"),
+        "SalesChannel": order.get("SalesChannel"),
+        "NumberOfItemsShipped": order.get("NumberOfItemsShipped", 0),
+        "NumberOfItemsUnshipped": order.get("NumberOfItemsUnshipped", 0),
+        "orderItems": len(doc["items"]),
+        "buyerRequestedCancel": bool(requested),
+        "buyerCancelReasons": list(
+            dict.fromkeys(flag["BuyerCancelReason"] for flag in requested if flag.get("BuyerCancelReason"))
+        ),
+    }
 
 
 def _duration(text: str):

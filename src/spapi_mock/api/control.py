@@ -3,8 +3,13 @@ this server's backend, whose errors are already SP-API errors."""
 
 from __future__ import annotations
 
-from ..control import LocalControl
+from importlib import resources
+
+from ..control import DEFAULT_ORDERS_LIMIT, LocalControl
 from .context import services
+
+# The dashboard: one page of HTML, CSS and JavaScript shipped in the package, served as it is.
+DASHBOARD_PAGE = "dashboard.html"
 
 
 def _control() -> LocalControl:
@@ -37,6 +42,14 @@ def reset_store(sellerId: str | None = None) -> dict:
 
 def load_fixtures(body: dict, replace: bool = False) -> dict:
     return _control().load_fixtures(body, replace, where="request body")
+
+
+def list_orders(sellerId: str | None = None, limit: int = DEFAULT_ORDERS_LIMIT) -> dict:
+    return _control().orders(sellerId, limit)
+
+
+def get_order_details(orderId: str, sellerId: str | None = None) -> dict:
+    return _control().order(orderId, sellerId)
 
 
 def create_order(body: dict | None = None, sellerId: str | None = None) -> tuple:
@@ -121,3 +134,9 @@ def get_auth() -> dict:
 
 def set_auth(body: dict) -> dict:
     return _control().set_auth(body["strict"])
+
+
+def get_dashboard() -> tuple:
+    # Read on every request, so an edited page shows on reload; it is a few kilobytes.
+    page = resources.files("spapi_mock").joinpath(DASHBOARD_PAGE).read_text(encoding="utf-8")
+    return page, 200, {"Cache-Control": "no-store"}
