@@ -49,6 +49,9 @@ def test_serve_logs_one_line_per_request(tmp_path):
         requests.get(f"{server.base_url}/orders/v0/orders/{ORDER}/orderItems", headers=TOKEN, timeout=5)
         requests.get(f"{server.base_url}/orders/v0/orders/999-0000000-0000000", headers=TOKEN, timeout=5)
         requests.post(f"{server.base_url}/_mock/clock/advance", json={"by": "1m"}, timeout=5)
+        # Reads of the control plane, the dashboard and the docs are not worth a line at info level.
+        for routine in ("/_mock/clock", "/_mock/journal", "/_mock/dashboard", "/ui/"):
+            assert requests.get(f"{server.base_url}{routine}", timeout=5).status_code == 200
         requests.get(f"{server.base_url}/no/such/path", timeout=5)
         output = _settled_output(server, 5)
     # Less live_server's readiness probes (getOrder "ping").

@@ -204,8 +204,10 @@ def _body_fields(body: bytes, content_type: str):
 
 
 class RequestLog:
-    """One line per request at info level: what was asked (operation and order id, else the
-    method and path), the status answered and how long it took."""
+    """One line per request: what was asked (operation and order id, else the method and path),
+    the status answered and how long it took. At info level: every SP-API call, every change
+    through the control plane and every error; successful reads of the control plane, the
+    dashboard and the docs only at debug level (an open dashboard polls several times a second)."""
 
     def __init__(self, app: ASGIApp, services) -> None:
         self.app = app
@@ -228,13 +230,18 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            REQUEST_LOG.info(
+            REQUEST_LOG.log(
+                logging.DEBUG if self._routine(scope, status) else logging.INFO,
                 "%s -> %s (%.1f ms%s)",
                 self._what(scope, path_params),
                 status if status is not None else "dropped",
                 (time.perf_counter() - started) * 1000,
                 f", seller {seller}" if (seller := authorised_seller(scope)) else "",
             )
+
+    def _routine(self, scope: Scope, status: int | None) -> bool:
+        is_operation = is_sp_api(scope) and operation_name(scope, self.services) is not None
+        return scope["method"] == "GET" and status is not None and status < 400 and not is_operation
 
     def _what(self, scope: Scope, path_params: dict) -> str:
         operation = operation_name(scope, self.services)
