@@ -52,6 +52,20 @@ class CheckedClient:
         return self.request("POST", url, **kwargs)
 
 
+def seller_token(http: CheckedClient, seller_id: str) -> dict:
+    """The x-amz-access-token header of a token that acts for the seller, from the LWA
+    endpoint as an SDK gets one."""
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": f"Atzr|spapi-mock|{seller_id}",
+        "client_id": "any",
+        "client_secret": "any",
+    }
+    response = http.post("/auth/o2/token", data=form, token=False)
+    assert response.status_code == 200, response.text
+    return {"x-amz-access-token": response.json()["access_token"]}
+
+
 def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):
     clock = Clock()
     clock.freeze(FROZEN_AT)

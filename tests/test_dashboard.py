@@ -18,12 +18,10 @@ import pytest
 
 from spapi_mock import resources
 from spapi_mock.app import CONTROL_SPEC
-from spapi_mock.backend import refresh_token_for
 from spapi_mock.control import ControlError, HttpControl, LocalControl
 
-from conftest import TEST_FIXTURES, CheckedClient, make_app
+from conftest import TEST_FIXTURES, CheckedClient, make_app, seller_token
 from live_server import live_server
-from sdk_helpers import CLIENT_ID
 
 SELLER = "A1MOCKSELLER00"
 OTHER_SELLER = "A2OTHERSELLER9"
@@ -66,17 +64,6 @@ def sp_api_error(response, status: int) -> dict:
 
 def listed(client, seller_id: str, **params) -> dict:
     return ok(client.get("/_mock/orders", params={"sellerId": seller_id, **params}))
-
-
-def seller_token(client, seller_id: str) -> dict:
-    """An access token acting for the seller, from the LWA endpoint (as an SDK gets one)."""
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token_for(seller_id),
-        "client_id": CLIENT_ID,
-        "client_secret": "s",
-    }
-    return {"x-amz-access-token": ok(client.post("/auth/o2/token", data=form, token=False))["access_token"]}
 
 
 def act(client, seller_id: str, order_id: str, action: str, **args) -> dict:

@@ -23,7 +23,7 @@ import requests
 from spapi_mock.cli import main
 from spapi_mock.control import HttpControl
 
-from conftest import TEST_FIXTURES, TOKEN, US, CheckedClient, make_app
+from conftest import TEST_FIXTURES, TOKEN, US, CheckedClient, make_app, seller_token
 from live_server import live_server
 from sdk_helpers import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
@@ -93,19 +93,6 @@ def faults(http, **params) -> list[dict]:
 
 def assert_request_id(response) -> None:
     uuid.UUID(response.headers["x-amzn-RequestId"])
-
-
-def seller_token(http, seller: str = SELLER) -> dict:
-    """The x-amz-access-token header of a token that acts for ``seller``."""
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": f"Atzr|spapi-mock|{seller}",
-        "client_id": "any",
-        "client_secret": "any",
-    }
-    response = http.post("/auth/o2/token", data=form, token=False)
-    assert response.status_code == 200, response.text
-    return {"x-amz-access-token": response.json()["access_token"]}
 
 
 # --- each error status -------------------------------------------------------------------------
@@ -209,7 +196,7 @@ def test_a_fault_for_one_order_applies_to_every_operation_on_it_only(http):
 
 
 def test_a_fault_for_one_seller_applies_to_its_tokens_only(http):
-    sellers_token = seller_token(http)
+    sellers_token = seller_token(http, SELLER)
     add_fault(http, operation="getOrders", sellerId=SELLER, status=503)
     everyone = add_fault(http, operation="getOrderItems", status=500)
 
@@ -233,7 +220,7 @@ def test_star_does_not_stop_the_token_endpoint(http):
     add_fault(http, status=503)  # operation defaults to *
     assert faults(http)[0]["operation"] == "*"
 
-    token = seller_token(http)  # still answered
+    token = seller_token(http, SELLER)  # still answered
     assert token["x-amz-access-token"].startswith("Atza|")
     assert http.get(GET_ORDERS, headers=token).status_code == 503
     assert http.get(GET_ORDER).status_code == 503

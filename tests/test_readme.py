@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from live_server import live_server
+from live_server import free_port, live_server
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -19,7 +20,10 @@ PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, re.S)
 # A block that starts "# test_<name>.py" is a test file for the pytest plugin; the rest are scripts.
 TEST_FILES = [block for block in PYTHON_BLOCKS if re.match(r"# test_\w+\.py", block)]
 SNIPPETS = [block for block in PYTHON_BLOCKS if block not in TEST_FILES]
-DEMO = next(block for block in re.findall(r"```sh\n(.*?)```", TEXT, re.S) if block.startswith("# demo"))
+SH_BLOCKS = re.findall(r"```sh\n(.*?)```", TEXT, re.S)
+DEMO = next(block for block in SH_BLOCKS if block.startswith("# demo"))
+GENERATE = next(block for block in SH_BLOCKS if block.startswith("# generate"))
+SELLERS = next(block for block in SH_BLOCKS if block.startswith("# sellers"))
 SCENARIO_EXAMPLE = next(block for block in re.findall(r"```yaml\n(.*?)```", TEXT, re.S) if "steps:" in block)
 
 
@@ -92,3 +96,37 @@ def test_the_scenario_example_runs():
     assert result["log"][-1].startswith("6. confirm_shipment: refused as expected")
     order = backend.store.get(backend.default_seller_id, result["orders"]["order"])["order"]
     assert order["OrderStatus"] == "Canceled"
+
+
+def _bash(script: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    """A README block as a user runs it: the installed spapi-mock on the PATH."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PATH": path},
+    )
+
+
+def test_the_100k_generated_set_is_written_and_served(tmp_path):
+    generate, serve = [line.split("#")[0].strip() for line in GENERATE.splitlines()[1:3]]
+    result = _bash(generate, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "generated 100,000 orders" in result.stdout, result.stdout
+    fixtures = serve.split("--fixtures ")[1]
+    with live_server("--fixtures", str(tmp_path / fixtures), tmp_dir=tmp_path, timeout=240) as server:
+        import requests
+
+        sellers = requests.get(f"{server.base_url}/_mock/sellers", timeout=30).json()["sellers"]
+        assert [(seller["sellerId"], seller["orders"]) for seller in sellers] == [("A1MOCKSELLER00", 100_000)]
+
+
+def test_another_generated_sellers_orders_are_read_with_its_token(tmp_path):
+    port = free_port()
+    result = _bash(SELLERS.replace("8081", str(port)), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(answer["orders"]) == 5 and answer["pagination"]["nextToken"], answer

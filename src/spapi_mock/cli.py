@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     realism.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests the journal keeps")
     _defaults_from_environment(serve)
     _add_control_commands(commands)
+    _add_fixtures_command(commands)
 
     args = parser.parse_args(argv)
     # Connexion imports Starlette's test client at import time, which warns about httpx;
@@ -87,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     if args.command == "serve":
         return serve_command(args)
+    if args.command == "fixtures":
+        return fixtures_command(args)
     return control_command(args)
 
 
@@ -222,6 +225,49 @@ def _add_control_commands(commands) -> None:
     commands.add_parser("actions", parents=[target], help="list the actions and their arguments")
     rate = commands.add_parser("rate", parents=[target], help="show the cancellation rate per marketplace")
     rate.add_argument("--marketplace", action="append", metavar="ID", help="only this marketplace (repeatable)")
+
+
+def _add_fixtures_command(commands) -> None:
+    """``fixtures generate``: a large, realistic fixture set (spapi_mock.fixture_generator)."""
+    from .fixture_generator import DEFAULT_OUT, DEFAULT_SEED
+
+    fixtures = commands.add_parser("fixtures", help="make fixture sets").add_subparsers(dest="verb", required=True)
+    generate = fixtures.add_parser(
+        "generate",
+        help="write a realistic fixture set of N orders: the same seed gives the same bytes",
+        description="Write N realistic orders (every status, AFN and MFN, buyer cancellation requests, cancellations "
+        "with who cancelled) as fixture files for 'spapi-mock serve --fixtures DIR'. Dates are relative to the clock "
+        "at load, so a set never goes stale; the same --orders, --seed and --sellers write the same bytes (with the "
+        "same Faker version).",
+    )
+    generate.add_argument("--orders", type=int, required=True, metavar="N", help="how many orders")
+    generate.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"the set's seed (default: {DEFAULT_SEED})")
+    generate.add_argument(
+        "--sellers", type=int, default=1, metavar="K", help="over K sellers, the default seller first (default: 1)"
+    )
+    generate.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help=f"a new or empty directory (default: ./{DEFAULT_OUT})"
+    )
+    generate.add_argument(
+        "--force", action="store_true", help="write into a non-empty DIR, replacing its *.json/*.yaml/*.yml files"
+    )
+    generate.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="show a progress bar on stderr (default: only when stderr is a terminal)",
+    )
+
+
+def fixtures_command(args: argparse.Namespace) -> int:
+    from .fixture_generator import GeneratorError, generate_fixture_set
+
+    try:
+        generated = generate_fixture_set(args.out, args.orders, args.seed, args.sellers, force=args.force, progress=args.progress)
+    except GeneratorError as exc:
+        print(f"spapi-mock fixtures generate: {exc}", file=sys.stderr)
+        return 2
+    print(generated.summary())
+    return 0
 
 
 def control_command(args: argparse.Namespace) -> int:
