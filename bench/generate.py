@@ -78,19 +78,31 @@ def cached_db(size: int, cache: Path = DEFAULT_CACHE, seed: int = DEFAULT_SEED) 
     """
     from datetime import datetime
 
-    from spapi_mock import fixtures as loader
-    from spapi_mock.domain import lifecycle
-    from spapi_mock.domain.policy import Policy
-    from spapi_mock.store import OrderStore
-
     fixtures_dir, meta = cached(size, cache, seed)
-    now = datetime.now(UTC)
-    db_path = fixtures_dir.parent / f"store-{now:%Y%m%d}.json"
+    db_path = fixtures_dir.parent / f"store-{datetime.now(UTC):%Y%m%d}.json"
     if db_path.exists():
         return db_path, meta
     for old in fixtures_dir.parent.glob("store-*.json"):
         old.unlink()
-    docs = [lifecycle.refresh_due(doc, Policy()) for doc in loader.load_fixture_dir(fixtures_dir, now)]
+    build_db(loaded(fixtures_dir), db_path)
+    return db_path, meta
+
+
+def loaded(fixtures_dir: Path) -> list[dict]:
+    """The set's store documents as ``serve --fixtures`` holds them, due dates included."""
+    from datetime import datetime
+
+    from spapi_mock import fixtures as loader
+    from spapi_mock.domain import lifecycle
+    from spapi_mock.domain.policy import Policy
+
+    return [lifecycle.refresh_due(doc, Policy()) for doc in loader.load_fixture_dir(fixtures_dir, datetime.now(UTC))]
+
+
+def build_db(docs: list[dict], db_path: Path) -> None:
+    """A TinyDB file for ``serve --db`` holding ``docs``, written whole or not at all."""
+    from spapi_mock.store import OrderStore
+
     tmp = db_path.with_name(db_path.name + ".building")
     if tmp.exists():
         tmp.unlink()
@@ -98,6 +110,28 @@ def cached_db(size: int, cache: Path = DEFAULT_CACHE, seed: int = DEFAULT_SEED) 
     store.replace_all(docs)
     store.close()
     tmp.replace(db_path)
+
+
+def given_set(fixtures_dir: Path, store: str, workdir: Path, seed: int = DEFAULT_SEED) -> tuple[Path, dict]:
+    """A fixture directory the user made (``spapi-mock fixtures generate``, or by hand), ready to serve.
+
+    The benchmark's token acts for the default seller, so its orders are the ones measured and
+    sampled; with ``store="db"`` the TinyDB file is built in ``workdir``, never beside the set.
+    """
+    from spapi_mock.fixtures import DEFAULT_SELLER_ID
+
+    docs = loaded(fixtures_dir)
+    order_ids = sorted(doc["order"]["AmazonOrderId"] for doc in docs if doc["seller_id"] == DEFAULT_SELLER_ID)
+    if not order_ids:
+        raise SystemExit(f"{fixtures_dir}: no orders of the default seller {DEFAULT_SELLER_ID}, whose token the benchmark uses")
+    pick = random.Random(f"{seed}:{fixtures_dir.name}:sample")
+    sample = [order_ids[i] for i in sorted(pick.sample(range(len(order_ids)), min(SAMPLE_IDS, len(order_ids))))]
+    meta = {"size": len(order_ids), "source": str(fixtures_dir), "seller": DEFAULT_SELLER_ID, "sample_order_ids": sample}
+    if store == "fixtures":
+        return fixtures_dir, meta
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / f"given-{fixtures_dir.name}.json"
+    build_db(docs, db_path)
     return db_path, meta
 
 

@@ -1,6 +1,7 @@
 """spapi-mock throughput, latency, start-up and memory, against two reference servers.
 
     python bench/run.py [--sizes 1000,10000,100000] [--duration 10] [--concurrency 16]
+    python bench/run.py --fixtures DIR [--fixtures DIR2]      # sets made by spapi-mock fixtures generate
 
 For each store size: one ``spapi-mock serve`` process (start-up time to its first successful
 response, RSS after the load), and wrk at a fixed concurrency on getOrderItems (a random order
@@ -300,6 +301,21 @@ def prepare_data(sizes: list[int], store: str) -> dict[int, tuple[Path, dict]]:
     return data
 
 
+def prepare_given(directories: list[Path], store: str, workdir: Path) -> dict[int, tuple[Path, dict]]:
+    """Sets the user made, keyed by how many orders the benchmark's seller has in each."""
+    data = {}
+    for directory in directories:
+        started = time.perf_counter()
+        path, meta = generate.given_set(directory, store, workdir)
+        if meta["size"] in data:
+            other = data[meta["size"]][1]["source"]
+            raise SystemExit(f"{directory}: as many orders ({meta['size']:,}) as {other}; give sets of different sizes")
+        took = time.perf_counter() - started
+        print(f"  {meta['size']:>7,} orders: {directory}  (loaded in {took:.1f} s)", flush=True)
+        data[meta["size"]] = (path, meta)
+    return dict(sorted(data.items()))
+
+
 def serve_argv(extra: list[str]) -> list[str]:
     return [sys.executable, "-m", "spapi_mock", "serve", "--port", "{port}", "--log-level", "info", *extra]
 
@@ -573,6 +589,14 @@ def require_tools() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark spapi-mock against bare Connexion and Starlette.")
     parser.add_argument("--sizes", default="1000,10000,100000", help="store sizes, comma-separated (default: 1000,10000,100000)")
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="benchmark this fixture set instead of the built ones, e.g. the output of 'spapi-mock fixtures generate' "
+        "(repeat for several sets; replaces --sizes)",
+    )
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per measurement (default: 10)")
     parser.add_argument(
         "--warmup", type=float, default=2, help="seconds of unmeasured load before each measurement (default: 2; 0 = none)"
@@ -600,7 +624,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     require_tools()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    for directory in args.fixtures or []:
+        if not directory.is_dir():
+            parser.error(f"--fixtures {directory}: not a directory")
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if not args.no_pin and len(cpus) >= 2:
         args.server_cpu, args.load_cpu = cpus[0], cpus[1]
@@ -616,7 +642,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     print(f"data sets ({args.store}):", flush=True)
-    data = prepare_data(sizes, args.store)
+    if args.fixtures:
+        data = prepare_given(args.fixtures, args.store, args.workdir)
+    else:
+        data = prepare_data([int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()], args.store)
+    sizes = list(data)
 
     created_after = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     probe = orders_path(created_after)
@@ -646,6 +676,7 @@ def main(argv: list[str] | None = None) -> int:
         "wrk_threads": args.threads,
         "pinning": pinning,
         "store": args.store,
+        "fixtures": [str(directory) for directory in args.fixtures or []],
         "created_after": created_after,
         "ours": ours,
         "references": run.reference_info,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,9 @@ PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, re.S)
 TEST_FILES = [block for block in PYTHON_BLOCKS if re.match(r"# test_\w+\.py", block)]
 SNIPPETS = [block for block in PYTHON_BLOCKS if block not in TEST_FILES]
 SH_BLOCKS = re.findall(r"```sh\n(.*?)```", TEXT, re.S)
+INSTALL_AND_SERVE, TEST_COMMAND = SH_BLOCKS[:2]
+TRY_IT = next(block for block in SH_BLOCKS if block.startswith("# try it"))
+FAULTS = next(block for block in SH_BLOCKS if block.startswith("# faults"))
 DEMO = next(block for block in SH_BLOCKS if block.startswith("# demo"))
 GENERATE = next(block for block in SH_BLOCKS if block.startswith("# generate"))
 SELLERS = next(block for block in SH_BLOCKS if block.startswith("# sellers"))
@@ -86,6 +92,105 @@ def test_the_two_minute_demo_runs_as_written(tmp_path):
     assert "BREACHED" in out, out
 
 
+def _json_documents(text: str) -> list:
+    decoder, docs, at = json.JSONDecoder(), [], 0
+    text = text.strip()
+    while at < len(text):
+        doc, at = decoder.raw_decode(text, at)
+        docs.append(doc)
+        while at < len(text) and text[at].isspace():
+            at += 1
+    return docs
+
+
+def test_the_try_it_requests_answer_as_the_readme_says(server):
+    script = TRY_IT.replace("127.0.0.1:8080", f"127.0.0.1:{server.port}")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    orders, order, items, pending_items = _json_documents(result.stdout)
+    listed = orders["payload"]["Orders"]
+    assert 0 < len(listed) <= 5 and orders["payload"]["NextToken"], orders
+    assert {o["MarketplaceId"] for o in listed} <= {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"}, listed
+    assert order["payload"]["AmazonOrderId"] == "111-4575884-6753368"
+    flags = [item["BuyerRequestedCancel"] for item in items["payload"]["OrderItems"]]
+    assert {"IsBuyerRequestedCancel": "true", "BuyerCancelReason": "Order Created By Mistake"} in flags, flags
+    for item in pending_items["payload"]["OrderItems"]:
+        assert not {"ItemPrice", "ItemTax", "ShippingPrice", "PromotionDiscount", "IsGift"} & set(item), item
+
+
+def test_the_fault_commands_run_as_written(tmp_path):
+    with live_server(tmp_dir=tmp_path) as server:
+        result = _bash(FAULTS, tmp_path, env={"SPAPI_MOCK_URL": server.base_url})
+        import requests
+
+        left = requests.get(f"{server.base_url}/_mock/faults", timeout=10).json()
+    assert result.returncode == 0, result.stdout + result.stderr
+    # "fault list" prints one rule a line: the five the block added, as the comments say.
+    listed = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    rules = [{k: v for k, v in rule.items() if k not in ("faultId", "hits")} for rule in listed]
+    assert rules == [
+        {"operation": "getOrders", "status": 503, "remaining": 2},
+        {"operation": "*", "orderId": "111-4575884-6753368", "delay": {"minMs": 1500, "maxMs": 1500}},
+        {"operation": "getOrderItems", "body": "malformed"},
+        {"operation": "confirmShipment", "drop": True, "remaining": 1},
+        {"operation": "createToken", "status": 500, "remaining": 1},
+    ], result.stdout
+    assert "cleared 5" in result.stdout and left["faults"] == [], (result.stdout, left)
+
+
+def test_the_install_and_serve_command_starts_the_built_in_marketplace(tmp_path):
+    """The README's first command, as a new user runs it: a fresh venv in a copy of the repository."""
+    root = README.parent
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    checkout = tmp_path / "spapi-mock"
+    for name in listed:
+        if (root / name).is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, checkout / name)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        # The command as written; only the port comes from the environment, as serve allows.
+        process = subprocess.Popen(
+            ["bash", "-euo", "pipefail", "-c", INSTALL_AND_SERVE],
+            cwd=checkout,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "SPAPI_MOCK_PORT": str(port), "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )
+    import requests
+
+    try:
+        deadline = time.monotonic() + 540
+        while True:
+            assert process.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, log.read_text(errors="replace")
+            try:
+                answer = requests.get(
+                    f"http://127.0.0.1:{port}/orders/v0/orders/111-4575884-6753368",
+                    headers={"x-amz-access-token": "Atza|new-user"},
+                    timeout=2,
+                )
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    assert answer.status_code == 200 and answer.json()["payload"]["OrderStatus"] == "Unshipped", answer.text
+    banner = log.read_text(errors="replace")
+    assert "94 orders" in banner and f"http://127.0.0.1:{port}/_mock/dashboard" in banner, banner
+    assert (checkout / ".venv" / "bin" / "spapi-mock").exists()
+
+
+def test_the_test_command_is_what_ci_runs():
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert TEST_COMMAND.strip() in ci.splitlines(), TEST_COMMAND
+
+
 def test_the_scenario_example_runs():
     from spapi_mock.control import LocalControl
 
@@ -98,7 +203,7 @@ def test_the_scenario_example_runs():
     assert order["OrderStatus"] == "Canceled"
 
 
-def _bash(script: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+def _bash(script: str, cwd: Path, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     """A README block as a user runs it: the installed spapi-mock on the PATH."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     return subprocess.run(
@@ -107,7 +212,7 @@ def _bash(script: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PATH": path},
+        env={**os.environ, "PATH": path, **(env or {})},
     )
 
 

@@ -1,0 +1,68 @@
+"""The benchmark runs on a set made by ``spapi-mock fixtures generate``, as bench/README.md says.
+
+Only that it runs and measures is checked here, never how fast: figures are for bench/run.py to
+print. It needs the load generator wrk (Debian's package, which .ci/run installs); without it the
+test is skipped, except in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def wrk():
+    if shutil.which("wrk") is None:
+        if os.environ.get("CI"):
+            pytest.fail("wrk is not installed (CI is set, so the benchmark must run)")
+        pytest.skip("wrk is not installed (apt-get install wrk)")
+
+
+def test_the_benchmark_measures_a_generated_set(wrk, tmp_path):
+    spapi_mock = Path(sys.executable).parent / "spapi-mock"
+    generated = tmp_path / "generated"
+    subprocess.run(
+        [str(spapi_mock), "fixtures", "generate", "--orders", "600", "--sellers", "2", "--seed", "7", "--out", str(generated)],
+        check=True,
+        capture_output=True,
+    )
+    out = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--fixtures", str(generated), "--duration", "1", "--warmup", "0"]
+        + ["--startup-runs", "0", "--no-references", "--workdir", str(tmp_path / "work"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["fixtures"] == [str(generated)] and not results["failed"], results
+    (measured,) = results["ours"]
+    # The default seller's share of the two sellers' orders: the benchmark's token acts for it.
+    assert 200 < measured["size"] < 600, measured["size"]
+    assert measured["orders_in_page"] > 0
+    for kind in ("getOrderItems", "getOrders"):
+        assert measured[kind]["requests"] > 0 and measured[kind]["errors"] == {}, measured[kind]
+    assert "getOrders" in run.stdout and "req/s" in run.stdout, run.stdout
+
+
+def test_a_set_without_the_benchmarks_seller_is_refused_by_name(wrk, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "orders.json").write_text(json.dumps({"seller": "A2SOMEONEELSE", "orders": []}), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--fixtures", str(other), "--workdir", str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode != 0 and "no orders of the default seller" in run.stderr, run.stdout + run.stderr
