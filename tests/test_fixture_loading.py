@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spapi_mock.fixtures import FixtureError, load_fixture_dir
+from spapi_mock.fixtures import FixtureError, load_fixture_data, load_fixture_dir
 
 NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 
@@ -50,6 +50,36 @@ def test_relative_dates_resolve_against_the_clock_and_counts_are_derived(tmp_pat
     assert doc["order"]["SalesChannel"] == "Amazon.com"
     assert doc["items"][0]["BuyerRequestedCancel"] == {"IsBuyerRequestedCancel": "false"}
     assert doc["seller_id"] == "A1MOCKSELLER00"
+
+
+def test_nested_dates_resolve_and_the_parsed_data_is_left_as_it_was():
+    record = order(
+        regulated={
+            "RequiresDosageLabel": False,
+            "RegulatedInformation": {"Fields": []},
+            "RegulatedOrderVerificationStatus": {
+                "Status": "Approved",
+                "RequiresMerchantAction": False,
+                "ValidRejectionReasons": [],
+                "ReviewDate": "now-1h",
+            },
+        }
+    )
+    data = {"orders": [record]}
+    before = yaml.safe_dump(data)
+    (doc,) = load_fixture_data(data, NOW, "inline")
+    assert doc["regulated"]["RegulatedOrderVerificationStatus"]["ReviewDate"] == "2025-06-15T11:00:00Z"
+    assert doc["order"]["PurchaseDate"] == "2025-06-13T09:00:00Z"
+    assert yaml.safe_dump(data) == before
+
+
+def test_a_bad_nested_date_is_refused_naming_its_path():
+    record = order(items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1}] * 2)
+    record["items"] = [dict(item) for item in record["items"]]
+    record["items"][1]["PromiseResponseDueDate"] = "next week"
+    with pytest.raises(FixtureError) as refused:
+        load_fixture_data({"orders": [record]}, NOW, "inline")
+    assert "field items[1].PromiseResponseDueDate: 'next week' is not an ISO 8601 date" in str(refused.value)
 
 
 def test_absolute_dates_are_normalised(tmp_path):

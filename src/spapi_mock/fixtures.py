@@ -9,7 +9,6 @@ not silently drop data; the error names the file, the record and the field.
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime
 from functools import cache
@@ -109,7 +108,8 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str) -> di
     unknown = set(record) - RECORD_KEYS
     if unknown:
         raise FixtureError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
-    record = copy.deepcopy(record)
+    # A copy with the dates resolved: the caller's parsed file stays as it was.
+    record = _resolved_copy(record, now, where, ())
     order = record.get("order")
     items = record.get("items")
     if not isinstance(order, dict):
@@ -119,7 +119,6 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str) -> di
     for name in REQUIRED_ORDER_FIELDS:
         if order.get(name) in (None, ""):
             raise FixtureError(f"{where}: field order.{name} is required")
-    _resolve_dates(record, now, where, "")
     order.setdefault("LastUpdateDate", order["PurchaseDate"])
     for name in DERIVED_ORDER_FIELDS:
         order.pop(name, None)
@@ -188,20 +187,39 @@ def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[d
     return records
 
 
-def _resolve_dates(value: Any, now: datetime, where: str, path: str) -> None:
+def _resolved_copy(value: Any, now: datetime, where: str, path: tuple) -> Any:
+    """A copy of parsed fixture data with every date field resolved against ``now``.
+
+    One pass that copies and resolves: loading a large generated set spends most of its time
+    here, and the field's path is only spelt out when there is an error to name it in.
+    """
     if isinstance(value, dict):
+        copied = {}
         for key, inner in value.items():
-            field = f"{path}.{key}" if path else key
             if key in DATE_FIELDS and isinstance(inner, str):
                 try:
-                    value[key] = to_wire(parse_fixture_date(inner, now))
+                    copied[key] = to_wire(parse_fixture_date(inner, now))
                 except ValueError as exc:
-                    raise FixtureError(f"{where}: field {field}: {exc} (or relative: now-3d4h)") from None
+                    raise FixtureError(f"{where}: field {_spelt(path + (key,))}: {exc} (or relative: now-3d4h)") from None
+            elif isinstance(inner, dict | list):
+                copied[key] = _resolved_copy(inner, now, where, path + (key,))
             else:
-                _resolve_dates(inner, now, where, field)
-    elif isinstance(value, list):
-        for n, inner in enumerate(value):
-            _resolve_dates(inner, now, where, f"{path}[{n}]")
+                copied[key] = inner
+        return copied
+    if isinstance(value, list):
+        return [
+            _resolved_copy(inner, now, where, path + (n,)) if isinstance(inner, dict | list) else inner
+            for n, inner in enumerate(value)
+        ]
+    return value
+
+
+def _spelt(path: tuple) -> str:
+    """``("items", 0, "PromiseDate")`` as ``items[0].PromiseDate``."""
+    spelt = ""
+    for part in path:
+        spelt += f"[{part}]" if isinstance(part, int) else (f".{part}" if spelt else part)
+    return spelt
 
 
 def _check_rules(order: dict, items: list[dict], where: str) -> None:
