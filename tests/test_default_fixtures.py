@@ -101,3 +101,47 @@ def test_a_long_order_needs_next_token_for_its_items(default_client, all_orders)
     first_page = default_client.get(f"/orders/v0/orders/{longest['AmazonOrderId']}/orderItems").json()["payload"]
     assert len(first_page["OrderItems"]) == 100 and "NextToken" in first_page
     assert len(items_of(default_client, longest["AmazonOrderId"])) > 100
+
+
+# Each built-in Canceled order and who cancelled it, as fixtures/default/README.md describes it.
+CANCELLED = [
+    ("112-9812347-9667630", "BUYER", "BuyerCanceled"),  # inside the 30-minute self-cancel window
+    ("113-6365141-4704984", "MERCHANT", "BuyerCanceled"),  # answering the buyer's formal request
+    ("114-2618003-8576829", "MERCHANT", "NoInventory"),
+    ("111-1089853-2452740", "AMAZON", "ShipmentNotConfirmedInTime"),  # 7 days after LatestShipDate
+    ("112-9626579-1860336", "AMAZON", "PaymentNotAuthorized"),
+    ("202-4589026-9570487", "BUYER", "BuyerCanceled"),
+    ("303-7941980-4950156", "MERCHANT", "NoInventory"),
+    ("250-6193383-4024965", "AMAZON", "PaymentNotAuthorized"),  # convenience-store payment never made
+]
+
+
+def test_every_built_in_cancelled_order_is_listed_here(all_orders):
+    assert sorted(o["AmazonOrderId"] for o in all_orders if o["OrderStatus"] == "Canceled") == sorted(c[0] for c in CANCELLED)
+
+
+@pytest.mark.parametrize("order_id, by, reason", CANCELLED)
+def test_a_built_in_cancelled_order_says_who_cancelled_it_and_why(default_client, order_id, by, reason):
+    response = default_client.get(f"/orders/2026-01-01/orders/{order_id}", params={"includedData": "CANCELLATION"})
+    assert response.status_code == 200, response.text
+    order = response.json()["order"]
+    for item in order["orderItems"]:
+        assert item["cancellation"]["cancellationExecution"] == {"cancelledBy": by, "cancelReason": reason}, item
+
+
+def test_the_seller_caused_cancellations_count_once_the_window_reaches_them():
+    """At load every seller-caused cancellation lies outside the 7-day window (no marketplace at
+    risk); a 14-day window takes in the NoInventory and automatic ones, never the buyer's or the
+    answered request."""
+    from spapi_mock.app import create_app
+    from spapi_mock.config import Config
+    from spapi_mock.control import LocalControl
+    from spapi_mock.domain.policy import Policy
+
+    def seller_cancelled(window: timedelta) -> dict[str, int]:
+        backend = create_app(Config(policy=Policy(cancellation_rate_window=window))).app.extensions["spapi_mock"].backend
+        rates = LocalControl(backend).cancellation_rate()["rates"]
+        return {rate["marketplaceId"]: rate["sellerCancelledOrders"] for rate in rates if rate["sellerCancelledOrders"]}
+
+    assert seller_cancelled(timedelta(days=7)) == {}
+    assert seller_cancelled(timedelta(days=14)) == {"ATVPDKIKX0DER": 2, "A1PA6795UKMFR9": 1}
