@@ -37,9 +37,14 @@ def generate(size: int, out_dir: Path, seed: int = DEFAULT_SEED) -> dict:
     from spapi_mock.fixtures import DEFAULT_SELLER_ID
 
     generated = generate_fixture_set(out_dir, size, seed=seed, force=True)
-    pick = random.Random(f"{seed}:{size}:sample")
-    sample = [generated.order_ids[i] for i in sorted(pick.sample(range(size), min(SAMPLE_IDS, size)))]
+    sample = sampled(generated.order_ids, f"{seed}:{size}:sample")
     return {"version": GENERATOR_VERSION, "size": size, "seed": seed, "seller": DEFAULT_SELLER_ID, "sample_order_ids": sample}
+
+
+def sampled(order_ids: list[str], key: str) -> list[str]:
+    """SAMPLE_IDS of the ids, the same ones for the same key, in the ids' order."""
+    pick = random.Random(key)
+    return [order_ids[i] for i in sorted(pick.sample(range(len(order_ids)), min(SAMPLE_IDS, len(order_ids))))]
 
 
 def write_meta(meta: dict, path: Path) -> None:
@@ -124,8 +129,7 @@ def given_set(fixtures_dir: Path, store: str, workdir: Path, seed: int = DEFAULT
     order_ids = sorted(doc["order"]["AmazonOrderId"] for doc in docs if doc["seller_id"] == DEFAULT_SELLER_ID)
     if not order_ids:
         raise SystemExit(f"{fixtures_dir}: no orders of the default seller {DEFAULT_SELLER_ID}, whose token the benchmark uses")
-    pick = random.Random(f"{seed}:{fixtures_dir.name}:sample")
-    sample = [order_ids[i] for i in sorted(pick.sample(range(len(order_ids)), min(SAMPLE_IDS, len(order_ids))))]
+    sample = sampled(order_ids, f"{seed}:{fixtures_dir.name}:sample")
     meta = {"size": len(order_ids), "source": str(fixtures_dir), "seller": DEFAULT_SELLER_ID, "sample_order_ids": sample}
     if store == "fixtures":
         return fixtures_dir, meta

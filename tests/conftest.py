@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -64,6 +66,14 @@ def seller_token(http: CheckedClient, seller_id: str) -> dict:
     response = http.post("/auth/o2/token", data=form, token=False)
     assert response.status_code == 200, response.text
     return {"x-amz-access-token": response.json()["access_token"]}
+
+
+def tool_missing(reason: str) -> NoReturn:
+    """Skip a test whose outside tool (a browser, Node, wrk, hadolint) is missing; under CI,
+    which installs them all, fail it instead, so a missing install step cannot pass unseen."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this test must run)")
+    pytest.skip(reason)
 
 
 def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):

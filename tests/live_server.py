@@ -46,7 +46,7 @@ def live_server(*args: str, tmp_dir: Path, timeout: float = 30.0, env: dict | No
         )
     server = LiveServer(process, port, log)
     try:
-        _wait_until_up(server, timeout)
+        wait_until_up(server, timeout)
         yield server
     finally:
         process.terminate()
@@ -57,7 +57,7 @@ def live_server(*args: str, tmp_dir: Path, timeout: float = 30.0, env: dict | No
             process.wait()
 
 
-def _wait_until_up(server: LiveServer, timeout: float) -> None:
+def wait_until_up(server: LiveServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

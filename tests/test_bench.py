@@ -8,7 +8,6 @@ test is skipped, except in CI.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import tool_missing
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def wrk():
     if shutil.which("wrk") is None:
-        if os.environ.get("CI"):
-            pytest.fail("wrk is not installed (CI is set, so the benchmark must run)")
-        pytest.skip("wrk is not installed (apt-get install wrk)")
+        tool_missing("wrk is not installed (apt-get install wrk)")
 
 
 def test_the_benchmark_measures_a_generated_set(wrk, tmp_path):

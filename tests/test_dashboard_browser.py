@@ -29,6 +29,7 @@ from spapi_mock.backend import refresh_token_for
 from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
+from conftest import tool_missing
 from live_server import live_server
 from sdk_helpers import CLIENT_ID
 
@@ -43,12 +44,6 @@ CHROMIUM_ARGS = [
 ]
 # How long an expectation may wait: a click's refresh takes milliseconds, a poll up to 2 s.
 WAIT_MS = 8_000
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the dashboard's browser test must run)")
-    pytest.skip(reason)
 
 
 def find_chromium() -> str | None:
@@ -73,13 +68,13 @@ except ImportError:  # pragma: no cover - Playwright is a test dependency
 @pytest.fixture(scope="module")
 def browser():
     if sync_playwright is None:
-        _unavailable("Playwright is not installed (pip install -e '.[test]')")
+        tool_missing("Playwright is not installed (pip install -e '.[test]')")
     executable = find_chromium()
     if executable is None:
         where = (
             os.environ.get("SPAPI_MOCK_CHROMIUM") or "/usr/bin/chromium, nor chromium, chromium-browser or google-chrome on PATH"
         )
-        _unavailable(f"no Chromium at {where}: set SPAPI_MOCK_CHROMIUM to one, or install Debian's chromium")
+        tool_missing(f"no Chromium at {where}: set SPAPI_MOCK_CHROMIUM to one, or install Debian's chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser

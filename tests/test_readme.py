@@ -9,13 +9,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from live_server import free_port, live_server
+from live_server import LiveServer, free_port, live_server, wait_until_up
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -163,20 +162,12 @@ def test_the_install_and_serve_command_starts_the_built_in_marketplace(tmp_path)
         )
     import requests
 
+    server = LiveServer(process, port, log)
     try:
-        deadline = time.monotonic() + 540
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            try:
-                answer = requests.get(
-                    f"http://127.0.0.1:{port}/orders/v0/orders/111-4575884-6753368",
-                    headers={"x-amz-access-token": "Atza|new-user"},
-                    timeout=2,
-                )
-                break
-            except requests.ConnectionError:
-                time.sleep(0.5)
+        wait_until_up(server, timeout=540)  # the install comes first
+        answer = requests.get(
+            f"{server.base_url}/orders/v0/orders/111-4575884-6753368", headers={"x-amz-access-token": "Atza|new-user"}, timeout=10
+        )
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
