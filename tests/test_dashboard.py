@@ -17,8 +17,8 @@ from urllib.parse import quote
 import pytest
 
 from spapi_mock import resources
-from spapi_mock.app import CONTROL_SPEC
 from spapi_mock.control import ControlError, HttpControl, LocalControl
+from spapi_mock.specs import CONTROL_SPEC
 
 from conftest import TEST_FIXTURES, CheckedClient, make_app, seller_token
 from live_server import live_server

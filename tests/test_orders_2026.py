@@ -14,8 +14,8 @@ from decimal import Decimal
 import pytest
 
 from spapi_mock import resources
-from spapi_mock.api.v2026_views import FULFILLMENT_STATUS
 from spapi_mock.control import LocalControl
+from spapi_mock.views.orders_2026 import FULFILLMENT_STATUS
 
 from conftest import US, CheckedClient, make_app
 from reference import ORDERS_2026, reference_model

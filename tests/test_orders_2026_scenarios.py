@@ -15,9 +15,9 @@ from datetime import timedelta
 import pytest
 
 from spapi_mock import resources, scenarios
-from spapi_mock.api.v2026_views import FULFILLMENT_STATUS
 from spapi_mock.control import LocalControl
 from spapi_mock.dates import parse_iso, to_wire
+from spapi_mock.views.orders_2026 import FULFILLMENT_STATUS
 
 from conftest import US, CheckedClient, make_app
 

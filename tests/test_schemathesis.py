@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from spapi_mock import resources, scenarios
-from spapi_mock.app import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC
+from spapi_mock.specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC
 
 from conftest import TEST_FIXTURES, TOKEN, US, make_app
 

@@ -212,8 +212,10 @@ def check_args(name: str, args: dict, also_known: tuple[str, ...] = ()) -> Actio
     return action
 
 
-def apply(name: str, doc: dict, now: datetime, policy: Policy, args: dict) -> dict:
-    return check_args(name, args).run(doc, now, policy, args)
+def rule(name: str, args: dict) -> Callable[[dict, datetime, Policy], dict]:
+    """The named action with these arguments, as a rule the backend applies to one order."""
+    action = check_args(name, args)
+    return lambda doc, now, policy: action.run(doc, now, policy, args)
 
 
 def describe(error, also_known: tuple[str, ...] = ()) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import logging
 import re
@@ -16,29 +15,15 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
 
 from . import resources
-from .access_tokens import AccessTokens
 from .api import http_errors
 from .api.context import EXTENSION_KEY
 from .api.validation import VALIDATORS
-from .backend import Backend
 from .clock import Clock
 from .config import Config
-from .faults import FaultRules
-from .journal import Journal
 from .middleware import RAW_SEND_KEY, JournalRecorder, RequestLog, SpApiHeaders, TrafficGate
-from .paging import PageTokens
-from .sandbox import SandboxCases, SandboxMiddleware
-from .services import Services
-from .store import OrderStore
-from .throttling import Throttle, UsagePlan
-
-ORDERS_V0_SPEC = "orders-v0.yaml"
-ORDERS_2026_SPEC = "orders-2026-01-01.yaml"
-TOKENS_SPEC = "tokens-2021-03-01.yaml"
-LWA_SPEC = "lwa.yaml"
-CONTROL_SPEC = "control.yaml"
-# The SP-API specs: throttled, faultable and journalled alike.
-SP_API_SPECS = (ORDERS_V0_SPEC, ORDERS_2026_SPEC, TOKENS_SPEC)
+from .sandbox import SandboxMiddleware
+from .services import build_services
+from .specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC, operation_names
 
 
 class CompactJsonifier(Jsonifier):
@@ -99,60 +84,6 @@ def _add_api(app: connexion.FlaskApp, spec_name: str, module_name: str, config: 
         jsonifier=COMPACT_JSON,
         validator_map=VALIDATORS,
     )
-
-
-def build_services(config: Config, clock: Clock) -> Services:
-    store = OrderStore(str(config.db_path) if config.db_path else None)
-    backend = Backend(store, clock, config.policy, config.fixtures_dir, config.default_seller_id)
-    return Services(
-        config=config,
-        clock=clock,
-        store=store,
-        page_tokens=PageTokens(config.page_token_secret),
-        sandbox=SandboxCases.from_files(resources.sandbox_case_files()),
-        access_tokens=AccessTokens(
-            config.access_token_ttl, config.default_seller_id, backend.seller_for_refresh_token, config.strict_auth
-        ),
-        backend=backend,
-        throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
-        faults=FaultRules(),
-        journal=Journal(config.journal_size),
-    )
-
-
-@functools.cache
-def operation_names() -> dict[tuple[str, str], str]:
-    """(API base path, operationId) → the name throttling, faults and the journal use.
-
-    It is the operationId, unless an API listed earlier has one of the same name: Orders v0 and
-    v2026-01-01 both have getOrder, so the second is ``getOrder@2026-01-01``.
-    """
-    names: dict[tuple[str, str], str] = {}
-    for spec_name in (*SP_API_SPECS, LWA_SPEC):
-        spec = resources.openapi_spec(spec_name)
-        base = spec["servers"][0]["url"].rstrip("/")
-        for path_item in spec["paths"].values():
-            for operation in path_item.values():
-                if isinstance(operation, dict) and "operationId" in operation:
-                    operation_id = operation["operationId"]
-                    taken = operation_id in names.values()
-                    names[(base, operation_id)] = f"{operation_id}@{base.rsplit('/', 1)[-1]}" if taken else operation_id
-    return names
-
-
-@functools.cache
-def usage_plans() -> dict[str, UsagePlan]:
-    """Operation name → Amazon's usage plan for it, read from our specs."""
-    plans = {}
-    for spec_name in SP_API_SPECS:
-        spec = resources.openapi_spec(spec_name)
-        base = spec["servers"][0]["url"].rstrip("/")
-        for path_item in spec["paths"].values():
-            for operation in path_item.values():
-                if isinstance(operation, dict) and "x-spapi-mock-usage-plan" in operation:
-                    name = operation_names()[(base, operation["operationId"])]
-                    plans[name] = UsagePlan.from_spec(operation["x-spapi-mock-usage-plan"])
-    return plans
 
 
 def _snake(name: str) -> str:

@@ -17,13 +17,13 @@ import re
 import secrets
 import string
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import actions, resources
+from . import resources
 from .clock import Clock
 from .dates import parse_iso, to_wire
 from .domain import cancellation_rate, lifecycle, order_factory
@@ -42,6 +42,8 @@ REFRESH_TOKEN_PREFIX = "Atzr|spapi-mock|"
 # What a new seller starts with: a copy of the default seller's fixture orders, or nothing.
 SEEDS = ("default", "empty")
 SELLER_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# A lifecycle rule applied to one order: (document, now, policy) → the changed document.
+Rule = Callable[[dict, datetime, Policy], dict]
 
 
 def refresh_token_for(seller_id: str) -> str:
@@ -124,9 +126,10 @@ class Backend:
         latest = heapq.nlargest(limit, docs, key=lambda doc: (doc["order"][LAST_UPDATE_DATE], doc["order"]["AmazonOrderId"]))
         return len(docs), latest
 
-    def apply(self, seller_id: str, order_id: str, action: str, args: dict | None = None) -> dict:
+    def change(self, seller_id: str, order_id: str, rule: Rule) -> dict:
+        """Apply one rule to one order, in a transaction of its own."""
         with self.transaction(seller_id) as tx:
-            return tx.apply(order_id, action, args or {})
+            return tx.change(order_id, rule)
 
     def place_order(self, seller_id: str, spec: dict) -> dict:
         with self.transaction(seller_id) as tx:
@@ -300,9 +303,8 @@ class Transaction:
 
     # -- changing ------------------------------------------------------------------------------
 
-    def apply(self, order_id: str, action: str, args: dict) -> dict:
-        doc = actions.apply(action, self.order(order_id), self.now, self.backend.policy, args)
-        return self.put(doc)
+    def change(self, order_id: str, rule: Rule) -> dict:
+        return self.put(rule(self.order(order_id), self.now, self.backend.policy))
 
     def place_order(self, spec: dict) -> dict:
         seller_id = self.seller

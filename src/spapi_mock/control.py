@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from . import actions, scenarios
-from .api import v0_views
 from .backend import Backend
+from .clock import Clock
+from .config import Config
 from .dates import parse_duration, parse_fixture_date
 from .domain.exceptions import RuleViolation
 from .domain.orders import buyer_requested_cancel
 from .errors import SpApiError, from_exception
 from .faults import FaultError
-from .services import Services
+from .services import Services, build_services
+from .views import orders_v0 as v0_views
 
 # How many orders ``orders()`` lists unless told (the control spec's default for listOrders).
 DEFAULT_ORDERS_LIMIT = 100
@@ -185,10 +187,6 @@ class LocalControl:
     @classmethod
     def open(cls, db_path: str | Path, fixtures_dir: str | Path | None = None, scenarios_dir: Path | None = None) -> LocalControl:
         """A backend on a store file (created from the fixtures if it is new or empty)."""
-        from .app import build_services
-        from .clock import Clock
-        from .config import Config
-
         config = Config(
             db_path=Path(db_path), fixtures_dir=Path(fixtures_dir) if fixtures_dir else None, scenarios_dir=scenarios_dir
         )
@@ -243,7 +241,8 @@ class LocalControl:
 
     def apply_action(self, order_id: str, action: str, args: dict, seller_id: str | None = None) -> dict:
         """``apply`` with the arguments as a mapping (any names, as a request body has them)."""
-        return self._guard(lambda: v0_views.order_with_items(self.backend.apply(self._seller(seller_id), order_id, action, args)))
+        seller = self._seller(seller_id)
+        return self._guard(lambda: v0_views.order_with_items(self.backend.change(seller, order_id, actions.rule(action, args))))
 
     def list_actions(self) -> dict:
         return actions.catalogue()

@@ -6,8 +6,7 @@ mock returns, from a handler, a validator or the router, goes through ``error_bo
 
 from __future__ import annotations
 
-from .domain.exceptions import RuleViolation, Unknown
-from .fixtures import FixtureError
+from .domain.exceptions import FixtureError, RuleViolation, Unknown
 
 
 class SpApiError(Exception):

@@ -21,6 +21,7 @@ from jsonschema import Draft4Validator
 
 from . import resources
 from .dates import parse_fixture_date, to_wire
+from .domain.exceptions import FixtureError
 from .domain.orders import buyer_requested_cancel, item_counts
 from .marketplaces import BY_ID as MARKETPLACES
 
@@ -45,10 +46,6 @@ DERIVED_ORDER_FIELDS = ("NumberOfItemsShipped", "NumberOfItemsUnshipped")
 RECORD_KEYS = {"order", "items", "address", "regulated", "cancellations"}
 CANCELLED_BY = ("BUYER", "MERCHANT", "AMAZON")
 REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "MarketplaceId", "FulfillmentChannel")
-
-
-class FixtureError(ValueError):
-    """A fixture file that cannot be loaded; the message says where and why."""
 
 
 def load_fixture_dir(directory: str | Path, now: datetime) -> list[dict]:

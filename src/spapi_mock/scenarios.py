@@ -279,7 +279,7 @@ def _apply(tx: Transaction, name: str, args: Any, result: ScenarioResult) -> str
     order_id = result.orders.get(args["order"], args["order"])
     rest = {k: v for k, v in args.items() if k != "order"}
     before = tx.order(order_id)["order"]["OrderStatus"]
-    doc = tx.apply(order_id, name, rest)
+    doc = tx.change(order_id, actions.rule(name, rest))
     return f"{order_id} {before} → {doc['order']['OrderStatus']}"
 
 

@@ -1,9 +1,11 @@
-"""Everything one running mock holds, created once by the application factory."""
+"""Everything one running mock holds, created once from its configuration: by the application
+factory for a server, by the command line for a store file."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import resources
 from .access_tokens import AccessTokens
 from .backend import Backend
 from .clock import Clock
@@ -12,6 +14,7 @@ from .faults import FaultRules
 from .journal import Journal
 from .paging import PageTokens
 from .sandbox import SandboxCases
+from .specs import usage_plans
 from .store import OrderStore
 from .throttling import Throttle
 
@@ -30,3 +33,22 @@ class Services:
     journal: Journal
     # (API base path, operationId) → the operation's name in throttling, faults and the journal.
     operation_names: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def build_services(config: Config, clock: Clock) -> Services:
+    store = OrderStore(str(config.db_path) if config.db_path else None)
+    backend = Backend(store, clock, config.policy, config.fixtures_dir, config.default_seller_id)
+    return Services(
+        config=config,
+        clock=clock,
+        store=store,
+        page_tokens=PageTokens(config.page_token_secret),
+        sandbox=SandboxCases.from_files(resources.sandbox_case_files()),
+        access_tokens=AccessTokens(
+            config.access_token_ttl, config.default_seller_id, backend.seller_for_refresh_token, config.strict_auth
+        ),
+        backend=backend,
+        throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
+        faults=FaultRules(),
+        journal=Journal(config.journal_size),
+    )

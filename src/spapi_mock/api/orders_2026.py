@@ -13,7 +13,7 @@ from ..dates import to_wire
 from ..domain import order_search
 from ..domain.exceptions import RuleViolation
 from ..marketplaces import BY_ID as MARKETPLACES
-from . import v2026_views
+from ..views import orders_2026 as v2026_views
 from .context import seller_id, services
 
 TOKEN_KIND = "orders-2026-01-01"

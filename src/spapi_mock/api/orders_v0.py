@@ -9,7 +9,7 @@ from connexion import NoContent
 
 from ..domain import lifecycle, order_search
 from ..domain.exceptions import RuleViolation
-from . import v0_views
+from ..views import orders_v0 as v0_views
 from .context import personal_data, require_restricted_data_token, seller_id, services
 
 
@@ -92,8 +92,7 @@ def confirm_shipment(orderId: str, body: dict) -> tuple:
 
 def _write(order_id: str, rule, body: dict) -> tuple:
     """Apply one lifecycle rule to the order with Amazon's request body; 204 as Amazon answers."""
-    with services().backend.transaction(seller_id()) as tx:
-        tx.put(rule(tx.order(order_id), tx.now, tx.backend.policy, body))
+    services().backend.change(seller_id(), order_id, lambda doc, now, policy: rule(doc, now, policy, body))
     return NoContent, 204
 
 

@@ -26,3 +26,8 @@ class UnknownSeller(Unknown):
     def __init__(self, seller_id: str) -> None:
         self.seller_id = seller_id
         super().__init__(f"Seller {seller_id} not found.")
+
+
+class FixtureError(ValueError):
+    """Orders given as data (a fixture file, a new order's spec) that cannot be loaded; the
+    message says where and why (HTTP 400 when they came in a request)."""

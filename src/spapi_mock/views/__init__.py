@@ -1,0 +1,1 @@
+"""Wire shapes of stored documents: what each API version (and the control plane) shows of them."""
