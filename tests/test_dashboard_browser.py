@@ -25,9 +25,9 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from spapi_mock.backend import refresh_token_for
 from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
+from spapi_mock.sellers import refresh_token_for
 
 from conftest import tool_missing
 from live_server import live_server

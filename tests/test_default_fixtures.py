@@ -139,7 +139,7 @@ def test_the_seller_caused_cancellations_count_once_the_window_reaches_them():
     from spapi_mock.domain.policy import Policy
 
     def seller_cancelled(window: timedelta) -> dict[str, int]:
-        backend = create_app(Config(policy=Policy(cancellation_rate_window=window))).app.extensions["spapi_mock"].backend
+        backend = create_app(Config(policy=Policy(cancellation_rate_window=window))).services.backend
         rates = LocalControl(backend).cancellation_rate()["rates"]
         return {rate["marketplaceId"]: rate["sellerCancelledOrders"] for rate in rates if rate["sellerCancelledOrders"]}
 

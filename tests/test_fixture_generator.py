@@ -230,12 +230,12 @@ def test_cancellations_say_who_and_requests_carry_amazons_reasons(docs):
 
 
 def test_no_seller_starts_at_risk_and_loading_cancels_nothing(app, docs):
-    control = LocalControl.of(app.app.extensions["spapi_mock"])
+    control = LocalControl.of(app.services)
     for seller_id in seller_ids(SELLERS):
         rates = control.cancellation_rate(seller_id)["rates"]
         assert rates and all(rate["rate"] < 0.025 for rate in rates), rates
     # Open MFN orders are all before Amazon's automatic-cancellation deadline.
-    backend = app.app.extensions["spapi_mock"].backend
+    backend = app.services.backend
     served = Counter(doc["order"]["OrderStatus"] for doc in backend.store.docs())
     assert served == Counter(doc["order"]["OrderStatus"] for doc in docs)
 

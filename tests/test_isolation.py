@@ -17,7 +17,7 @@ FIXTURE_ORDER = "111-0000000-0000001"
 def market():
     app = make_app()
     with app.test_client() as raw:
-        yield Market(CheckedClient(raw), LocalControl.of(app.app.extensions["spapi_mock"]))
+        yield Market(CheckedClient(raw), LocalControl.of(app.services))
 
 
 class Market:

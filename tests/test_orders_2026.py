@@ -117,7 +117,7 @@ def money(value: dict) -> Decimal:
 
 
 def default_order_ids(app) -> list[str]:
-    return sorted(doc["order"]["AmazonOrderId"] for doc in app.app.extensions["spapi_mock"].store.docs())
+    return sorted(doc["order"]["AmazonOrderId"] for doc in app.services.store.docs())
 
 
 # -- one state, two views ------------------------------------------------------------------------
@@ -367,7 +367,7 @@ def test_search_orders_finds_what_get_orders_finds(client, v2026, v0):
 
 
 def test_without_marketplace_ids_every_marketplace_is_searched(app, client):
-    control = LocalControl(app.app.extensions["spapi_mock"].backend)
+    control = LocalControl(app.services.backend)
     marketplaces = ",".join(rate["marketplaceId"] for rate in control.cancellation_rate()["rates"])
     everywhere = search_ids(client, createdAfter=SINCE)
     assert set(everywhere) == set(v0_ids(client, CreatedAfter=SINCE, MarketplaceIds=marketplaces))
@@ -492,7 +492,7 @@ def test_a_forged_or_v0_token_is_refused(client):
 
 def test_a_pagination_token_expires_after_24_hours_on_the_mock_clock():
     app = make_app(fixtures_dir=resources.default_fixtures_dir())
-    control = LocalControl(app.app.extensions["spapi_mock"].backend)
+    control = LocalControl(app.services.backend)
     params = {"createdAfter": SINCE, "marketplaceIds": US}
     with app.test_client() as raw:
         client = CheckedClient(raw)
@@ -563,7 +563,7 @@ def test_v0_sandbox_cases_do_not_leak_into_v2026(client):
 
 def test_a_shipment_confirmed_through_v0_is_a_v2026_package_and_polling_sees_it():
     app = make_app(fixtures_dir=resources.default_fixtures_dir())
-    control = LocalControl(app.app.extensions["spapi_mock"].backend)
+    control = LocalControl(app.services.backend)
     created = control.create_order({"order": {"OrderStatus": "Unshipped"}, "items": [{}, {"QuantityOrdered": 2}]})
     order_id = created["order"]["AmazonOrderId"]
     first, second = (item["OrderItemId"] for item in created["items"])

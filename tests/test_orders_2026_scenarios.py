@@ -154,7 +154,7 @@ def listed(client: CheckedClient, v0: bool, params: dict) -> dict[str, str]:
 def test_a_scenario_reads_the_same_through_v0_and_v2026(name):
     marketplace, expected = EXPECTED[name]
     app = make_app(fixtures_dir=resources.default_fixtures_dir())
-    control = LocalControl(app.app.extensions["spapi_mock"].backend)
+    control = LocalControl(app.services.backend)
     result = control.run_scenario(name)
     assert set(result["orders"]) == set(expected)
     # Past getOrders' two-minute lag, so polling sees the scenario's last changes.

@@ -48,7 +48,7 @@ def client(app):
 
 
 def backend(app):
-    return app.app.extensions["spapi_mock"].backend
+    return app.services.backend
 
 
 def snapshot(app) -> tuple[list[dict], dict]:

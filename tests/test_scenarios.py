@@ -138,7 +138,7 @@ def fresh_app():
 
 
 def local_control(app) -> LocalControl:
-    return LocalControl(app.app.extensions["spapi_mock"].backend)
+    return LocalControl(app.services.backend)
 
 
 # -- the command line, on store files: all nine started at once to keep the suite short ---------
@@ -197,7 +197,7 @@ def test_a_built_in_scenario_ends_the_same_from_python_http_and_the_command_line
     try:
         assert state_of_app(app_c, result_c["orders"], expected) == wanted(expected), "run from the command line"
     finally:
-        app_c.app.extensions["spapi_mock"].store.close()
+        app_c.services.store.close()
 
 
 def test_a_scenario_run_from_the_command_line_against_a_live_server(tmp_path):

@@ -39,7 +39,7 @@ INVALID_DETAILS = "The access token you provided is revoked, malformed or invali
 def strict():
     app = make_app(strict_auth=True)
     with app.test_client() as raw:
-        yield Session(CheckedClient(raw), LocalControl.of(app.app.extensions["spapi_mock"]))
+        yield Session(CheckedClient(raw), LocalControl.of(app.services))
 
 
 class Session:
@@ -226,4 +226,4 @@ def test_a_real_client_reads_the_address_with_the_rdt_it_asks_for(server):
 
 
 def test_access_tokens_last_an_hour_of_mock_time():
-    assert timedelta(seconds=3600) == make_app().app.extensions["spapi_mock"].access_tokens.ttl
+    assert timedelta(seconds=3600) == make_app().services.access_tokens.ttl

@@ -68,7 +68,7 @@ def test_switching_mode_refills_every_bucket_and_bad_modes_are_refused():
 def throttled():
     app = make_app(throttling="amazon")
     with app.test_client() as raw:
-        yield CheckedClient(raw), app.app.extensions["spapi_mock"]
+        yield CheckedClient(raw), app.services
 
 
 def test_the_21st_get_orders_in_a_burst_gets_429_with_amazons_body_and_headers(throttled):

@@ -135,7 +135,7 @@ def test_an_unexpected_failure_is_a_500_envelope_without_a_stack_trace(monkeypat
     from conftest import make_app
 
     app = make_app()
-    store = app.app.extensions["spapi_mock"].store
+    store = app.services.store
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")

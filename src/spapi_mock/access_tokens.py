@@ -70,6 +70,7 @@ class AccessTokens:
         self._default_seller_id = default_seller_id
         self._seller_for_refresh_token = seller_for_refresh_token or (lambda _token: default_seller_id)
         self.strict = strict
+        self._started_strict = strict
         self._issued: dict[str, Grant] = {}
         self._lock = threading.Lock()
 
@@ -132,6 +133,12 @@ class AccessTokens:
             return None
         grant = self._issued.get(token)
         return grant.seller_id if grant else self._default_seller_id
+
+    def reset(self, seller_id: str | None = None) -> None:
+        """A whole reset puts the auth mode back. Issued tokens stay valid: they are a client's
+        credentials, and a client holding one must still act for the same seller."""
+        if seller_id is None:
+            self.strict = self._started_strict
 
     def _remember(self, token: str, grant: Grant, now: datetime) -> None:
         with self._lock:

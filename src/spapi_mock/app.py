@@ -6,7 +6,8 @@ import copy
 import json
 import logging
 import re
-from importlib import import_module
+from collections.abc import Callable
+from types import ModuleType
 
 import connexion
 from connexion.jsonifier import Jsonifier
@@ -14,15 +15,14 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
 
-from . import resources
-from .api import http_errors
-from .api.context import EXTENSION_KEY
+from . import request_scope, resources
+from .api import auth, control, http_errors, orders_2026, orders_v0
 from .api.validation import VALIDATORS
 from .clock import Clock
 from .config import Config
-from .middleware import RAW_SEND_KEY, JournalRecorder, RequestLog, SpApiHeaders, TrafficGate
+from .middleware import JournalRecorder, RequestLog, SpApiHeaders, TrafficGate
 from .sandbox import SandboxMiddleware
-from .services import build_services
+from .services import Services, build_services
 from .specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC, operation_names
 
 
@@ -37,9 +37,12 @@ COMPACT_JSON = CompactJsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 
 class MockApp(connexion.FlaskApp):
+    # The server's services, for whoever holds the app (the command line, tests).
+    services: Services
+
     async def __call__(self, scope, receive, send) -> None:
         # Kept so that an injected fault can drop the connection itself (see middleware).
-        scope[RAW_SEND_KEY] = send
+        request_scope.keep_raw_send(scope, send)
         await super().__call__(scope, receive, send)
 
 
@@ -49,18 +52,18 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
     app = MockApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
-    _add_api(app, ORDERS_V0_SPEC, "spapi_mock.api.orders_v0", config)
-    _add_api(app, ORDERS_2026_SPEC, "spapi_mock.api.orders_2026", config)
-    _add_api(app, TOKENS_SPEC, "spapi_mock.api.auth", config)
+    _add_api(app, ORDERS_V0_SPEC, _module_resolver(orders_v0), config)
+    _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)
+    _add_api(app, TOKENS_SPEC, _module_resolver(auth), config)
     app.add_api(
         copy.deepcopy(resources.openapi_spec(LWA_SPEC)),
-        resolver=_resolver("spapi_mock.api.auth"),
+        resolver=_module_resolver(auth),
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
         jsonifier=COMPACT_JSON,
         validator_map=VALIDATORS,
     )
-    _add_api(app, CONTROL_SPEC, "spapi_mock.api.control", config)
+    _add_api(app, CONTROL_SPEC, _Resolver(control.handler), config)
     for handled in http_errors.HANDLED:
         app.add_error_handler(handled, http_errors.to_response)
     services.operation_names = operation_names()
@@ -69,16 +72,16 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, cases=services.sandbox)
-    app.app.extensions[EXTENSION_KEY] = services
+    app.services = services
     app.app.json.compact = True
     return app
 
 
-def _add_api(app: connexion.FlaskApp, spec_name: str, module_name: str, config: Config) -> None:
+def _add_api(app: connexion.FlaskApp, spec_name: str, resolver: Resolver, config: Config) -> None:
     # Specs are passed parsed: Connexion would parse them again with PyYAML's slow parser.
     app.add_api(
         copy.deepcopy(resources.openapi_spec(spec_name)),
-        resolver=_resolver(module_name),
+        resolver=resolver,
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
         jsonifier=COMPACT_JSON,
@@ -86,16 +89,18 @@ def _add_api(app: connexion.FlaskApp, spec_name: str, module_name: str, config: 
     )
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+class _Resolver(Resolver):
+    """operationId → its handler, found by a function."""
+
+    def __init__(self, find: Callable[[str], Callable]) -> None:
+        super().__init__()
+        self._find = find
+
+    def resolve(self, operation) -> Resolution:
+        operation_id = self.resolve_operation_id(operation)
+        return Resolution(self._find(operation_id), operation_id)
 
 
-def _resolver(module_name: str) -> Resolver:
+def _module_resolver(module: ModuleType) -> Resolver:
     """operationId ``getOrderItems`` → ``module.get_order_items``."""
-
-    class SnakeCaseResolver(Resolver):
-        def resolve(self, operation) -> Resolution:
-            operation_id = self.resolve_operation_id(operation)
-            return Resolution(getattr(import_module(module_name), _snake(operation_id)), operation_id)
-
-    return SnakeCaseResolver()
+    return _Resolver(lambda operation_id: getattr(module, re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()))

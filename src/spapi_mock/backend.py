@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import re
 import secrets
 import string
 import threading
@@ -29,25 +28,17 @@ from .dates import parse_iso, to_wire
 from .domain import cancellation_rate, lifecycle, order_factory
 from .domain.cancellation_rate import CancellationRate
 from .domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
+from .domain.order_search import OrderSearch
 from .domain.policy import Policy
 from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
+from .sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, refresh_token_for
 from .store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
 
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
-# A refresh token of this form acts for the seller it names, created or not: CI jobs can make
-# up a seller per run without a call to the control plane first.
-REFRESH_TOKEN_PREFIX = "Atzr|spapi-mock|"
-# What a new seller starts with: a copy of the default seller's fixture orders, or nothing.
-SEEDS = ("default", "empty")
-SELLER_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # A lifecycle rule applied to one order: (document, now, policy) → the changed document.
 Rule = Callable[[dict, datetime, Policy], dict]
-
-
-def refresh_token_for(seller_id: str) -> str:
-    return REFRESH_TOKEN_PREFIX + seller_id
 
 
 class Backend:
@@ -66,6 +57,8 @@ class Backend:
         saved = store.get_meta(CLOCK_META)
         if saved:
             clock.restore(saved)
+        # Where a whole reset puts the clock back: as this server started.
+        self._started_clock = clock.state()
         if store.is_empty():
             self.reset()
         else:
@@ -135,6 +128,23 @@ class Backend:
         with self.transaction(seller_id) as tx:
             return tx.place_order(spec)
 
+    def search_orders(
+        self, seller_id: str, search: OrderSearch, size: int, after: tuple[str, str] | None = None
+    ) -> tuple[list[dict], tuple[str, str] | None]:
+        """One page of the seller's orders that match, in (date, id) order after the key
+        ``after``, and the key to resume after if there are more. A page costs what it reads:
+        the store's date index gives the window, or an exact-id index narrows it first."""
+        self.settle()
+        page: list[dict] = []
+        for doc in self._search_candidates(seller_id, search, after):
+            if not search.matches(doc):
+                continue
+            if len(page) == size:
+                last = page[-1]["order"]
+                return page, (last[search.by], last["AmazonOrderId"])
+            page.append(doc)
+        return page, None
+
     def cancellation_rates(self, seller_id: str, marketplace_ids: list[str] | None = None) -> list[CancellationRate]:
         self.settle()
         now = self.clock.now()
@@ -150,19 +160,23 @@ class Backend:
     # -- whole store ---------------------------------------------------------------------------
 
     def reset(self, seller_id: str | None = None) -> int:
-        """Every order back to the fixtures the server started from (dates relative to now),
-        and the sellers created since forgotten; or, for one seller, its orders back to its seed."""
+        """The clock back as the server started, every order back to the fixtures it started
+        from (dates relative to that clock) and the sellers created since forgotten; or, for one
+        seller, its orders back to its seed (the clock is everyone's and stays)."""
         with self._lock:
             if seller_id is not None:
                 docs = self._seed_docs(seller_id, self._registry().get(seller_id, {}).get("seed"))
                 self.store.replace_seller(seller_id, docs)
                 self.settle()
                 return len(docs)
-            docs = [lifecycle.refresh_due(doc, self.policy) for doc in load_fixture_dir(self.fixtures_dir, self.clock.now())]
-            meta = {SELLERS_META: {}}
+            clock = Clock(self.clock.source)
+            clock.restore(self._started_clock)
+            docs = [lifecycle.refresh_due(doc, self.policy) for doc in load_fixture_dir(self.fixtures_dir, clock.now())]
+            meta = {SELLERS_META: {}, CLOCK_META: self._started_clock}
             if self.store.path:
                 meta[FIXTURES_META] = {"dir": str(self.fixtures_dir.resolve())}
             self.store.replace_all(docs, meta)
+            self.clock.restore(self._started_clock)
             self.settle()
             return len(docs)
 
@@ -262,6 +276,31 @@ class Backend:
         source = self.default_seller_id if seed == "default" else seller_id
         docs = [{**doc, "seller_id": seller_id} for doc in fixtures if doc["seller_id"] == source]
         return [lifecycle.refresh_due(doc, self.policy) for doc in docs]
+
+    def _search_candidates(self, seller_id: str, search: OrderSearch, after: tuple[str, str] | None) -> Iterator[dict]:
+        """Documents in the window in (date, id) order, narrowed first by an exact-id filter."""
+        f = search.filters
+        ids: set[str] | None = None
+        if "AmazonOrderIds" in f:
+            ids = set(f["AmazonOrderIds"])
+        if "SellerOrderId" in f:
+            found = self.store.order_ids_for_seller_order_id(seller_id, f["SellerOrderId"])
+            ids = found if ids is None else ids & found
+        if "BuyerEmail" in f:
+            found = self.store.order_ids_for_buyer_email(seller_id, f["BuyerEmail"])
+            ids = found if ids is None else ids & found
+        if ids is None:
+            return self.store.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
+        keyed = []
+        for order_id in ids:
+            doc = self.store.get(seller_id, order_id)
+            if doc is None:
+                continue
+            key = (doc["order"][search.by], order_id)
+            if search.since <= key[0] <= search.until and (after is None or key > after):
+                keyed.append((key, doc))
+        keyed.sort(key=lambda pair: pair[0])
+        return (doc for _, doc in keyed)
 
     def _refresh_due_dates(self, docs: list[dict]) -> None:
         stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]

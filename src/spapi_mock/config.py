@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import resources
 from .domain.policy import Policy
-from .fixtures import DEFAULT_SELLER_ID
+from .sellers import DEFAULT_SELLER_ID
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,9 @@ class FaultRules:
             self._rules = [f for f in self._rules if f.id != fault_id]
             return len(self._rules) < before
 
+    def reset(self, seller_id: str | None = None) -> None:
+        self.clear(seller_id)
+
     def clear(self, seller_id: str | None = None) -> int:
         """Remove every rule, or those scoped to one seller; how many were removed."""
         with self._lock:

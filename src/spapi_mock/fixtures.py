@@ -24,8 +24,7 @@ from .dates import parse_fixture_date, to_wire
 from .domain.exceptions import FixtureError
 from .domain.orders import buyer_requested_cancel, item_counts
 from .marketplaces import BY_ID as MARKETPLACES
-
-DEFAULT_SELLER_ID = "A1MOCKSELLER00"
+from .sellers import DEFAULT_SELLER_ID
 
 DATE_FIELDS = frozenset(
     {

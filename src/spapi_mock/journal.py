@@ -60,6 +60,9 @@ class Journal:
                 found = found[-limit:]
             return [_complete(item) for item in found]
 
+    def reset(self, seller_id: str | None = None) -> None:
+        self.clear(seller_id=seller_id)
+
     def clear(self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None) -> int:
         with self._lock:
             kept = [item for item in self._entries if not _matches(item[0], operation, order_id, seller_id)]

@@ -26,26 +26,20 @@ from . import journal
 from .dates import to_wire
 from .errors import lwa_error_for_status, sp_api_error_for_status
 from .faults import TOKEN_OPERATION, Fault
+from .request_scope import (
+    attach,
+    authorised_seller,
+    raw_send,
+    request_id,
+    routed_api_base_path,
+    routed_operation_id,
+    share_routing_results,
+)
 
-ROUTING_CONTEXT = "connexion_routing"
-SECURITY_CONTEXT = "connexion_context"
-SERVICES_KEY = "spapi_mock.services"
-# The server's own ``send``, before any middleware wraps it: the way to the connection.
-RAW_SEND_KEY = "spapi_mock.raw_send"
 CONTROL_PREFIX = "/_mock"
 # Request bodies larger than this are journalled cut short.
 _JOURNAL_BODY_LIMIT = 64 * 1024
 REQUEST_LOG = logging.getLogger("spapi_mock.requests")
-
-
-def routed_operation_id(scope: Scope) -> str | None:
-    """The operationId Connexion's router matched, once routing has run."""
-    return scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
-
-
-def routed_api_base_path(scope: Scope) -> str:
-    """The base path of the API Connexion routed the request to ("" for the root)."""
-    return (scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("api_base_path") or "").rstrip("/")
 
 
 def operation_name(scope: Scope, services) -> str | None:
@@ -56,24 +50,8 @@ def operation_name(scope: Scope, services) -> str | None:
     return services.operation_names.get((routed_api_base_path(scope), operation_id), operation_id)
 
 
-def authorised_seller(scope: Scope) -> str | None:
-    """The seller the access-token check accepted the request for, once it has run."""
-    return scope.get("extensions", {}).get(SECURITY_CONTEXT, {}).get("user")
-
-
 def is_sp_api(scope: Scope) -> bool:
     return scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX)
-
-
-def _share_routing_results(scope: Scope) -> dict:
-    """The path parameters the router will find, readable after the call.
-
-    Connexion's router and security check record what they found in a shallow copy of the
-    scope; dicts that exist before the copy are shared, so outer layers can read them back. The
-    scope's own ``path_params`` may be replaced on the way (Swagger UI's router updates the
-    scope), so the dict itself is what to keep."""
-    scope.setdefault("extensions", {})
-    return scope.setdefault("path_params", {})
 
 
 class SpApiHeaders:
@@ -85,10 +63,9 @@ class SpApiHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope[SERVICES_KEY] = self.services
-        _share_routing_results(scope)
-        request_id = str(uuid.uuid4())
-        scope["spapi_mock.request_id"] = request_id
+        share_routing_results(scope)
+        amzn_request_id = str(uuid.uuid4())
+        attach(scope, self.services, amzn_request_id)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -97,7 +74,7 @@ class SpApiHeaders:
                 if status == 204:
                     # No content, so no content type (Connexion labels even an empty body JSON).
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
-                headers.append((b"x-amzn-RequestId", request_id.encode()))
+                headers.append((b"x-amzn-RequestId", amzn_request_id.encode()))
                 if 200 <= status < 300 or status == 429:
                     rate = self.services.throttle.rate_limit_header(operation_name(scope, self.services) or "")
                     if rate:
@@ -120,7 +97,7 @@ class JournalRecorder:
         if not is_sp_api(scope):
             await self.app(scope, receive, send)
             return
-        path_params = _share_routing_results(scope)
+        path_params = share_routing_results(scope)
         received_at = self.services.clock.now()
         chunks: list[bytes] = []
         recorded = False
@@ -139,7 +116,8 @@ class JournalRecorder:
                 if status is None:
                     entry["dropped"] = True
                 # Only what the entry needs is kept, not the scope (it holds the connection).
-                request = {k: scope.get(k) for k in ("method", "path", "query_string", "headers", "spapi_mock.request_id")}
+                request = {k: scope.get(k) for k in ("method", "path", "query_string", "headers")}
+                request["request_id"] = request_id(scope)
                 self.services.journal.record(entry, functools.partial(_details, request, received_at, body))
 
         async def receive_and_keep() -> Message:
@@ -178,7 +156,7 @@ def _details(request: dict, received_at, body: bytes) -> dict:
     headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request["headers"] or []]
     fields = _body_fields(body, dict(headers).get("content-type", ""))
     return {
-        "requestId": request["spapi_mock.request_id"],
+        "requestId": request["request_id"],
         "at": to_wire(received_at),
         "method": request["method"],
         "path": request["path"],
@@ -217,7 +195,7 @@ class RequestLog:
         if scope["type"] != "http" or not REQUEST_LOG.isEnabledFor(logging.INFO):
             await self.app(scope, receive, send)
             return
-        path_params = _share_routing_results(scope)
+        path_params = share_routing_results(scope)
         started = time.perf_counter()
         status: int | None = None
 
@@ -298,7 +276,7 @@ async def _fault_answer(fault: Fault, operation: str, send: Send) -> None:
 
 async def _drop_connection(scope: Scope) -> None:
     """Close the connection without an answer, as a network failure would."""
-    server_send = scope.get(RAW_SEND_KEY)
+    server_send = raw_send(scope)
     transport = getattr(getattr(server_send, "__self__", None), "transport", None)
     if transport is None:
         raise ConnectionAbortedError("spapi-mock dropped the connection (an injected fault)")

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .middleware import routed_api_base_path, routed_operation_id
+from .request_scope import routed_api_base_path, routed_operation_id
 
 
 class CannedAnswer(NamedTuple):

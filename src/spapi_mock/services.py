@@ -4,6 +4,7 @@ factory for a server, by the command line for a store file."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from . import resources
 from .access_tokens import AccessTokens
@@ -12,11 +13,18 @@ from .clock import Clock
 from .config import Config
 from .faults import FaultRules
 from .journal import Journal
-from .paging import PageTokens
+from .paging import Pager, PageTokens
 from .sandbox import SandboxCases
 from .specs import usage_plans
 from .store import OrderStore
 from .throttling import Throttle
+
+
+class ServerState(Protocol):
+    """A part of a running server that holds state of its own beside the store."""
+
+    def reset(self, seller_id: str | None = None) -> None:
+        """Forget what belongs to one seller, or (None) go back to how the server started."""
 
 
 @dataclass
@@ -24,7 +32,7 @@ class Services:
     config: Config
     clock: Clock
     store: OrderStore
-    page_tokens: PageTokens
+    pager: Pager
     sandbox: SandboxCases
     access_tokens: AccessTokens
     backend: Backend
@@ -34,6 +42,24 @@ class Services:
     # (API base path, operationId) → the operation's name in throttling, faults and the journal.
     operation_names: dict[tuple[str, str], str] = field(default_factory=dict)
 
+    @property
+    def states(self) -> tuple[ServerState, ...]:
+        """Everything a reset puts back besides the store: one hook each, so a new part of the
+        server cannot be forgotten by a reset."""
+        return (self.journal, self.faults, self.throttle, self.access_tokens)
+
+    def reset(self, seller_id: str | None = None) -> int:
+        """The whole server as it started, or one seller's orders (back to its seed) and
+        traffic; how many orders were loaded."""
+        orders = self.backend.reset(seller_id)
+        self.forget(seller_id)
+        return orders
+
+    def forget(self, seller_id: str | None = None) -> None:
+        """Every part's state of one seller (or of everyone), the store's aside."""
+        for state in self.states:
+            state.reset(seller_id)
+
 
 def build_services(config: Config, clock: Clock) -> Services:
     store = OrderStore(str(config.db_path) if config.db_path else None)
@@ -42,7 +68,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         config=config,
         clock=clock,
         store=store,
-        page_tokens=PageTokens(config.page_token_secret),
+        pager=Pager(PageTokens(config.page_token_secret)),
         sandbox=SandboxCases.from_files(resources.sandbox_case_files()),
         access_tokens=AccessTokens(
             config.access_token_ttl, config.default_seller_id, backend.seller_for_refresh_token, config.strict_auth

@@ -71,7 +71,7 @@ def background_server(config: Config | None = None) -> Iterator[MockServer]:
             if not thread.is_alive():
                 raise RuntimeError("spapi-mock's server thread stopped before it started serving")
             thread.join(0.01)
-        yield MockServer(f"http://127.0.0.1:{port}", app.app.extensions["spapi_mock"])
+        yield MockServer(f"http://127.0.0.1:{port}", app.services)
     finally:
         server.should_exit = True
         thread.join(10)

@@ -56,6 +56,7 @@ class Throttle:
         self.mode = "off"
         self.factor = 1.0
         self.configure(mode, factor)
+        self._started_as = (self.mode, self.factor)
 
     def configure(self, mode: str, factor: float | None = None) -> None:
         """Switch mode; every bucket starts full again under the new plans."""
@@ -96,6 +97,13 @@ class Throttle:
                 return False
             bucket.tokens -= 1.0
             return True
+
+    def reset(self, seller_id: str | None = None) -> None:
+        """A seller's buckets start full again; the whole server goes back to the mode it started in."""
+        if seller_id is None:
+            self.configure(*self._started_as)
+        else:
+            self.forget(seller_id)
 
     def forget(self, seller_id: str | None = None) -> None:
         """Drop a seller's buckets, or everyone's: they start full again."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import request
 
+from .. import request_scope
 from .context import grant, services
 
 
@@ -26,7 +27,7 @@ def create_restricted_data_token(body: dict) -> dict:
 
 def check_access_token(apikey: str, required_scopes=None, request=None) -> dict:
     """Connexion's security hook for the ``x-amz-access-token`` header."""
-    svc = request.scope["spapi_mock.services"]
+    svc = request_scope.services(request.scope)
     # grant_for raises Unauthorized, with Amazon's details, for a token it refuses.
     found = svc.access_tokens.grant_for(apikey, svc.clock.now())
     return {"sub": found.seller_id, "grant": found}

@@ -1,20 +1,19 @@
 """What a handler needs to know about the request it serves: the mock's services, the seller
-and what the presented token allows."""
+and what the presented token allows. Read from the request's scope (Connexion's context), so
+handlers do not depend on the web framework underneath."""
 
 from __future__ import annotations
 
-from connexion.context import context
-from flask import current_app, request
+from connexion.context import context, scope
 
+from .. import request_scope
 from ..access_tokens import Grant
 from ..errors import Unauthorized
 from ..services import Services
 
-EXTENSION_KEY = "spapi_mock"
-
 
 def services() -> Services:
-    return current_app.extensions[EXTENSION_KEY]
+    return request_scope.services(scope)
 
 
 def seller_id() -> str:
@@ -31,10 +30,11 @@ def personal_data() -> frozenset[str] | None:
     may read; None when everything shows (lenient auth)."""
     if not services().access_tokens.strict:
         return None
-    return grant().data_elements(request.method, request.path) or frozenset()
+    return grant().data_elements(scope["method"], scope["path"]) or frozenset()
 
 
 def require_restricted_data_token() -> None:
     """Operations that only return personal data answer only under an RDT naming their path."""
-    if services().access_tokens.strict and grant().data_elements(request.method, request.path) is None:
-        raise Unauthorized(details=f"{request.method} {request.path} needs a Restricted Data Token that names this path.")
+    method, path = scope["method"], scope["path"]
+    if services().access_tokens.strict and grant().data_elements(method, path) is None:
+        raise Unauthorized(details=f"{method} {path} needs a Restricted Data Token that names this path.")

@@ -26,7 +26,7 @@ from ..errors import (
     UnsupportedMediaType,
     from_exception,
 )
-from ..middleware import routed_operation_id
+from ..request_scope import routed_operation_id
 
 log = logging.getLogger("spapi_mock")
 

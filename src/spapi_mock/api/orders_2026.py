@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dates import to_wire
 from ..domain import order_search
-from ..domain.exceptions import RuleViolation
 from ..marketplaces import BY_ID as MARKETPLACES
 from ..views import orders_2026 as v2026_views
 from .context import seller_id, services
 
-TOKEN_KIND = "orders-2026-01-01"
 TOKEN_PARAM = "paginationToken"
 # searchOrders' filter parameters → the v0 getOrders parameters order_search knows.
 _FILTERS = {
@@ -43,36 +40,27 @@ def search_orders(**params: Any) -> dict:
     seller = seller_id()
     now = svc.clock.now()
     included = set(params.get("includedData") or ())
-    page_size = params.get("maxResultsPerPage") or order_search.MAX_PAGE_SIZE
-    query = _explicit(params)
-    token = params.get(TOKEN_PARAM)
-    until = after = None
-    if token:
-        state = svc.page_tokens.read(token, TOKEN_KIND, seller, param=TOKEN_PARAM, now=now)
-        # Every parameter but maxResultsPerPage and includedData must be sent again, unchanged.
-        differing = sorted(name for name in set(state["query"]) | set(query) if state["query"].get(name) != query.get(name))
-        if differing:
-            raise RuleViolation(
-                f"Invalid {TOKEN_PARAM}: it was issued for a request with different {', '.join(differing)}; "
-                "repeat every parameter of the first request except maxResultsPerPage and includedData."
-            )
-        until, after = state["until"], tuple(state["after"])
-    search = order_search.parse(_v0_params(query), now, svc.config.get_orders_lag, until=until, names=_NAMES)
-    svc.backend.settle()
-    docs, last = order_search.run(svc.store, seller, search, page_size, after)
-    body: dict = {"orders": [v2026_views.order(doc, included) for doc in docs]}
-    if last is not None:
-        expires = to_wire(now + order_search.PAGINATION_TOKEN_LIFETIME)
-        state = {
-            "kind": TOKEN_KIND,
-            "seller": seller,
-            "query": query,
-            "until": search.until,
-            "after": list(last),
-            "expires": expires,
-        }
-        body["pagination"] = {"nextToken": svc.page_tokens.issue(state)}
-    body[_NAMES[search.before_param]] = search.until
+
+    def fetch(query: dict, context: dict | None, after: list | None, size: int) -> tuple[list, list | None, dict]:
+        # A paginationToken keeps the window its first page had.
+        until = (context or {}).get("until")
+        search = order_search.parse(_v0_params(query), now, svc.config.get_orders_lag, until=until, names=_NAMES)
+        docs, last = svc.backend.search_orders(seller, search, size, tuple(after) if after else None)
+        return docs, list(last) if last else None, {"until": search.until, "before": _NAMES[search.before_param]}
+
+    page = svc.pager.page(
+        "searchOrders",
+        seller,
+        _explicit(params),
+        fetch,
+        token=params.get(TOKEN_PARAM),
+        size=params.get("maxResultsPerPage"),
+        now=now,
+    )
+    body: dict = {"orders": [v2026_views.order(doc, included) for doc in page.items]}
+    if page.next_token is not None:
+        body["pagination"] = {"nextToken": page.next_token}
+    body[page.context["before"]] = page.context["until"]
     return body
 
 

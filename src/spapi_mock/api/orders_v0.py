@@ -17,32 +17,26 @@ def get_orders(**params) -> dict:
     svc = services()
     seller = seller_id()
     now = svc.clock.now()
-    page_size = params.get("MaxResultsPerPage")
-    next_token = params.get("NextToken")
-    if next_token:
-        state = svc.page_tokens.read(next_token, "orders", seller)
-        # A client that sends only the token keeps the page size it asked for first.
-        page_size = page_size or state["size"]
-        query = state["query"]
-        differing = [name for name, value in order_search.explicit_filters(params).items() if query.get(name) != value]
-        if differing:
-            raise RuleViolation(f"Invalid NextToken: it was issued for a query with different {', '.join(differing)}.")
-        search = order_search.parse(query, now, svc.config.get_orders_lag, until=state["until"])
-        after = tuple(state["after"])
-    else:
-        query = order_search.explicit_filters(params)
-        search = order_search.parse(params, now, svc.config.get_orders_lag)
-        after = None
-        page_size = page_size or order_search.MAX_PAGE_SIZE
-    svc.backend.settle()
-    docs, last = order_search.run(svc.store, seller, search, page_size, after)
+
+    def fetch(query: dict, context: dict | None, after: list | None, size: int) -> tuple[list, list | None, dict]:
+        # A NextToken keeps the window its first page had.
+        search = order_search.parse(query, now, svc.config.get_orders_lag, until=(context or {}).get("until"))
+        docs, last = svc.backend.search_orders(seller, search, size, tuple(after) if after else None)
+        return docs, list(last) if last else None, {"until": search.until, "before": search.before_param}
+
+    page = svc.pager.page(
+        "getOrders",
+        seller,
+        order_search.explicit_filters(params),
+        fetch,
+        token=params.get("NextToken"),
+        size=params.get("MaxResultsPerPage"),
+    )
     allowed = personal_data()
-    payload: dict = {"Orders": [v0_views.order(doc, allowed) for doc in docs]}
-    if last is not None:
-        payload["NextToken"] = svc.page_tokens.issue(
-            {"kind": "orders", "seller": seller, "query": query, "until": search.until, "after": list(last), "size": page_size}
-        )
-    payload[search.before_param] = search.until
+    payload: dict = {"Orders": [v0_views.order(doc, allowed) for doc in page.items]}
+    if page.next_token is not None:
+        payload["NextToken"] = page.next_token
+    payload[page.context["before"]] = page.context["until"]
     return {"payload": payload}
 
 
@@ -62,13 +56,13 @@ def get_order_address(orderId: str) -> dict:
 
 def get_order_items(orderId: str, NextToken: str | None = None) -> dict:
     doc = _order(orderId)
-    return {"payload": _item_page(doc, v0_views.order_items(doc), NextToken, "items")}
+    return {"payload": _item_page(doc, v0_views.order_items(doc), NextToken, "getOrderItems")}
 
 
 def get_order_items_buyer_info(orderId: str, NextToken: str | None = None) -> dict:
     require_restricted_data_token()
     doc = _order(orderId)
-    return {"payload": _item_page(doc, v0_views.order_items_buyer_info(doc), NextToken, "items-buyer-info")}
+    return {"payload": _item_page(doc, v0_views.order_items_buyer_info(doc), NextToken, "getOrderItemsBuyerInfo")}
 
 
 def get_order_regulated_info(orderId: str) -> dict:
@@ -100,21 +94,21 @@ def _order(order_id: str) -> dict:
     return services().backend.order(seller_id(), order_id)
 
 
-def _item_page(doc: dict, rows: list[dict], next_token: str | None, kind: str) -> dict:
+def _item_page(doc: dict, rows: list[dict], next_token: str | None, operation: str) -> dict:
     """One page of an order's item rows, as the OrderItems payloads of Amazon's model."""
     svc = services()
-    seller = seller_id()
     order_id = doc["order"]["AmazonOrderId"]
-    start = 0
-    if next_token:
-        state = svc.page_tokens.read(next_token, kind, seller)
-        if state.get("order") != order_id:
-            raise RuleViolation("Invalid NextToken: it was issued for another order.")
-        start = int(state["offset"])
-    size = svc.config.order_items_page_size
-    end = start + size
-    payload: dict = {"OrderItems": rows[start:end]}
-    if end < len(rows):
-        payload["NextToken"] = svc.page_tokens.issue({"kind": kind, "seller": seller, "order": order_id, "offset": end})
+
+    def fetch(query: dict, context: dict | None, offset: int | None, size: int) -> tuple[list, int | None, dict]:
+        start = offset or 0
+        end = start + size
+        return rows[start:end], end if end < len(rows) else None, {}
+
+    page = svc.pager.page(
+        operation, seller_id(), {"orderId": order_id}, fetch, token=next_token, size=svc.config.order_items_page_size
+    )
+    payload: dict = {"OrderItems": page.items}
+    if page.next_token is not None:
+        payload["NextToken"] = page.next_token
     payload["AmazonOrderId"] = order_id
     return payload

@@ -1,29 +1,28 @@
 """getOrders: Amazon's rules for the filters, and the search itself.
 
 ``parse`` turns the request's parameters into an ``OrderSearch`` or says which rule was
-broken; ``run`` reads one page from the store's date index, so a page costs what it reads.
+broken, and ``OrderSearch.matches`` says whether an order is one it asks for; the backend reads
+a page of them from the store's date index (``Backend.search_orders``).
 Parameters are named as in Orders v0; Orders v2026-01-01's searchOrders has the same date
 rules under camelCase names, so ``parse`` words its refusals in the caller's names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..dates import normalize, to_wire
 from ..marketplaces import BY_ID as MARKETPLACES
-from ..store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
 from .exceptions import RuleViolation
+from .orders import LAST_UPDATE_DATE, PURCHASE_DATE
 
 # getOrders never shows the last two minutes: Amazon's index lags behind, and a "Before" bound
 # must be at least this far in the past.
 DEFAULT_LAG = timedelta(minutes=2)
 MAX_PAGE_SIZE = 100
-# Orders v2026-01-01: a paginationToken expires 24 hours after it was issued.
-PAGINATION_TOKEN_LIFETIME = timedelta(hours=24)
 
 # Parameters that select orders; a NextToken belongs to one combination of them.
 FILTER_PARAMS = (
@@ -233,55 +232,6 @@ def parse(
         else:
             filters[name] = value
     return OrderSearch(by=by, since=since, until=until, filters=filters)
-
-
-def run(
-    store: OrderStore, seller_id: str, search: OrderSearch, page_size: int, after: tuple[str, str] | None = None
-) -> tuple[list[dict], tuple[str, str] | None]:
-    """One page of matching orders, and the key to resume after if there are more."""
-    page: list[dict] = []
-    for doc in _candidates(store, seller_id, search, after):
-        if not search.matches(doc):
-            continue
-        if len(page) == page_size:
-            last = page[-1]["order"]
-            return page, (last[search.by], last["AmazonOrderId"])
-        page.append(doc)
-    return page, None
-
-
-def _candidates(store: OrderStore, seller_id: str, search: OrderSearch, after: tuple[str, str] | None) -> Iterator[dict]:
-    """Documents in the window in (date, id) order, narrowed first by an exact-id filter."""
-    f = search.filters
-    ids: set[str] | None = None
-    if "AmazonOrderIds" in f:
-        ids = set(f["AmazonOrderIds"])
-    if "SellerOrderId" in f:
-        found = store.order_ids_for_seller_order_id(seller_id, f["SellerOrderId"])
-        ids = found if ids is None else ids & found
-    if "BuyerEmail" in f:
-        found = store.order_ids_for_buyer_email(seller_id, f["BuyerEmail"])
-        ids = found if ids is None else ids & found
-    if ids is None:
-        return store.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
-    return _in_window(_fetch(store, seller_id, ids), search, after)
-
-
-def _fetch(store: OrderStore, seller_id: str, ids: Iterable[str]) -> Iterator[dict]:
-    for order_id in ids:
-        doc = store.get(seller_id, order_id)
-        if doc is not None:
-            yield doc
-
-
-def _in_window(docs: Iterable[dict], search: OrderSearch, after: tuple[str, str] | None) -> Iterator[dict]:
-    keyed = []
-    for doc in docs:
-        key = (doc["order"][search.by], doc["order"]["AmazonOrderId"])
-        if search.since <= key[0] <= search.until and (after is None or key > after):
-            keyed.append((key, doc))
-    keyed.sort(key=lambda pair: pair[0])
-    return (doc for _, doc in keyed)
 
 
 def _as_list(value: Any) -> list[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# The two dates getOrders and searchOrders select orders by.
+PURCHASE_DATE = "PurchaseDate"
+LAST_UPDATE_DATE = "LastUpdateDate"
+
 # Statuses in which Amazon has not yet authorized payment: no prices, taxes, promotions or
 # shipping address are disclosed.
 PAYMENT_PENDING_STATUSES = frozenset({"Pending", "PendingAvailability"})

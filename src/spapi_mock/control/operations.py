@@ -1,0 +1,714 @@
+"""Every control-plane operation, declared once.
+
+A declaration names the operation as ``openapi/control.yaml`` does (operationId, method, path),
+the method of ``LocalControl`` that performs it, where each of that method's arguments travels
+over HTTP, the status it answers, and the command line that runs it with the way its answer
+reads. Everything else is derived from here: the HTTP handlers (``api/control.py``), the Python
+client (``HttpControl``) and the ``spapi-mock`` sub-commands. ``tests/test_control_registry.py``
+holds these declarations against ``control.yaml`` and ``LocalControl``, so neither side can
+change alone.
+
+This module stays light (no store, no Connexion): the command line imports it to build
+``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import faults, resources, sellers, throttling
+
+# -- where an argument travels ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a control operation: its name in Python, its name on the wire, where it
+    travels, and its default when it may be left out (``REQUIRED`` when it may not)."""
+
+    arg: str
+    wire: str
+    where: str  # "path", "query", "field" (of the JSON body), "body" (the whole body), "rest" (**kwargs as body fields)
+    default: Any = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+def _wire_name(arg: str) -> str:
+    """``seller_id`` → ``sellerId``: the control plane's names are camelCase."""
+    head, *rest = arg.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def path(arg: str) -> Param:
+    return Param(arg, _wire_name(arg), "path", REQUIRED)
+
+
+def query(arg: str, default: Any = None, wire: str | None = None) -> Param:
+    return Param(arg, wire or _wire_name(arg), "query", default)
+
+
+def field_(arg: str, default: Any = None) -> Param:
+    return Param(arg, _wire_name(arg), "field", default)
+
+
+def body(arg: str, default: Any = None) -> Param:
+    return Param(arg, "body", "body", default)
+
+
+def rest(arg: str) -> Param:
+    return Param(arg, "body", "rest", None)
+
+
+SELLER = query("seller_id")
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arg:
+    """An argparse argument: ``Arg("--times", type=int, help=...)``."""
+
+    flags: tuple[str, ...]
+    options: dict
+
+    def __init__(self, *flags: str, **options: Any) -> None:
+        object.__setattr__(self, "flags", flags)
+        object.__setattr__(self, "options", options)
+
+
+@dataclass(frozen=True)
+class Command:
+    """How ``spapi-mock`` runs an operation.
+
+    ``words``: the command and its verb, e.g. ``("clock", "set")``; ``("reset",)`` has none. A
+    verb that is the group's default runs when the verb is left out (``spapi-mock clock``).
+    ``call``: the parsed arguments → the keyword arguments of the service method (by default
+    each argument of the method is read from the attribute of the same name).
+    ``when``: for two operations behind one command line, whether this one is meant.
+    ``summary``: the answer as the command prints it without ``--json``.
+    """
+
+    words: tuple[str, ...]
+    help: str
+    args: tuple[Arg, ...] = ()
+    call: Callable[[argparse.Namespace], dict] | None = None
+    when: Callable[[argparse.Namespace], bool] | None = None
+    summary: Callable[[dict], str] = lambda answer: json.dumps(answer)
+    default_verb: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str  # under /_mock
+    service: str  # the LocalControl method that performs it
+    params: tuple[Param, ...] = ()
+    status: int = 200
+    summary: str = ""
+    commands: tuple[Command, ...] = field(default_factory=tuple)
+    # Not JSON: the handler answers the service's text as this media type.
+    media_type: str | None = None
+
+    @property
+    def positional_only(self) -> tuple[str, ...]:
+        """Arguments passed by position: the required ones, where the others arrive as keywords
+        of any name (applyAction's action arguments, addFault's fields)."""
+        if not any(param.where == "rest" for param in self.params):
+            return ()
+        return tuple(param.arg for param in self.params if param.required)
+
+    def call_arguments(self, arguments: dict[str, Any]) -> tuple[list, dict[str, Any]]:
+        """``arguments`` by name → how to call the service method with them."""
+        named = dict(arguments)
+        return [named.pop(name) for name in self.positional_only if name in named], named
+
+
+# -- how answers read on the command line ------------------------------------------------------
+
+
+def _clock(answer: dict) -> str:
+    return f"{answer['now']}{' (frozen)' if answer['frozen'] else ''}"
+
+
+def _order(answer: dict) -> str:
+    order = answer["order"]
+    return f"{order['AmazonOrderId']} {order['OrderStatus']} (last update {order['LastUpdateDate']})"
+
+
+def _scenario_run(answer: dict) -> str:
+    lines = [f"scenario {answer['scenario']} (seller {answer['sellerId']}):", *(f"  {line}" for line in answer["log"])]
+    names = list(answer["orders"].items())
+    # A batch (place_order count: 80) would bury the log; show its ends, --json has all.
+    shown = names if len(names) <= 12 else [*names[:5], ("…", f"{len(names) - 10} more (--json lists all)"), *names[-5:]]
+    lines += [f"  {name} = {order_id}" for name, order_id in shown]
+    lines.append(f"  clock: {_clock(answer['clock'])}")
+    return "\n".join(lines)
+
+
+def _scenarios(answer: dict) -> str:
+    return "\n".join(f"{s['name']:<40} {s['description']}" for s in answer["scenarios"])
+
+
+def _actions(answer: dict) -> str:
+    return "\n".join(f"{a['name']:<28} {a['summary']}" for a in answer["actions"])
+
+
+def _rates(answer: dict) -> str:
+    return (
+        "\n".join(
+            f"{r['marketplaceId']:<16} {r['sellerCancelledOrders']}/{r['orders']} = {r['rate']:.2%}"
+            f"{'  BREACHED (>= ' + format(r['threshold'], '.1%') + ')' if r['breached'] else ''}"
+            for r in answer["rates"]
+        )
+        or "no orders"
+    )
+
+
+def _sellers(answer: dict) -> str:
+    return "\n".join(f"{s['sellerId']:<24} {s['orders']:>6} orders  refresh token {s['refreshToken']}" for s in answer["sellers"])
+
+
+def _seller(answer: dict) -> str:
+    return f"seller {answer['sellerId']}: {answer['orders']} orders" + (
+        f", refresh token {answer['refreshToken']}" if "refreshToken" in answer else " removed"
+    )
+
+
+def _throttling(answer: dict) -> str:
+    return f"throttling {answer['mode']}" + (f" (x{answer['factor']:g})" if answer["mode"] == "scaled" else "")
+
+
+def _faults(answer: dict) -> str:
+    return "\n".join(json.dumps(f) for f in answer["faults"]) or "no faults"
+
+
+def _fault(answer: dict) -> str:
+    return f"{answer['faultId']}: {json.dumps(answer)}"
+
+
+def _journal(answer: dict) -> str:
+    lines = [
+        f"{r['at']}  {r['status'] or 'dropped'}  {r['method']} {r['path']}  ({r['operation'] or '-'})" for r in answer["requests"]
+    ]
+    return "\n".join([*lines, f"{answer['count']} request(s)"])
+
+
+def _cleared(answer: dict) -> str:
+    return f"cleared {answer['cleared']}"
+
+
+def _auth(answer: dict) -> str:
+    return "strict auth" if answer["strict"] else "lenient auth (any token is accepted)"
+
+
+def _loaded(answer: dict) -> str:
+    return f"{answer['orders']} orders"
+
+
+def _health(answer: dict) -> str:
+    return f"{answer['status']}: spapi-mock {answer['version']}, {answer['orders']} orders, clock {_clock(answer['clock'])}"
+
+
+# -- command-line arguments shared by several commands -----------------------------------------
+
+
+# One argument for every clock verb: `spapi-mock clock VERB [VALUE]`.
+_CLOCK_VALUE = Arg("value", nargs="?", help="freeze/set: a date (ISO 8601 or now+1d); advance: a duration (31m, 7d)")
+
+
+def _clock_call(verb: str, name: str) -> Callable[[argparse.Namespace], dict]:
+    def call(args: argparse.Namespace) -> dict:
+        if args.value is None and verb != "freeze":
+            raise ValueError(f"clock {verb} needs a value, e.g. 'clock {verb} {'now+1d' if verb == 'set' else '31m'}'")
+        return {name: args.value}
+
+    return call
+
+
+def _delay(text: str | None) -> dict | None:
+    """``--delay 2000`` or ``--delay 100-500`` as the fault's delay."""
+    if not text:
+        return None
+    low, _, high = text.partition("-")
+    if not low.isdigit() or (high and not high.isdigit()):
+        raise ValueError(f"--delay takes milliseconds, e.g. 2000 or 100-500, not {text!r}")
+    return {"minMs": int(low), "maxMs": int(high)} if high else {"ms": int(low)}
+
+
+def _fault_spec(args: argparse.Namespace) -> dict:
+    spec = {
+        "operation": args.operation,
+        "orderId": args.order,
+        "sellerId": args.fault_seller,
+        "times": args.times,
+        "status": args.status,
+        "body": args.body,
+        "drop": args.drop or None,
+        "delay": _delay(args.delay),
+    }
+    return {k: v for k, v in spec.items() if v is not None}
+
+
+def _key_values(pairs: list[str]) -> dict:
+    """reason=NoInventory items=A,B → {"reason": "NoInventory", "items": ["A", "B"]}; values may be JSON."""
+    args: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"expected KEY=VALUE, not {pair!r}")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value.split(",") if key == "items" else value
+        args[key] = [parsed] if key == "items" and not isinstance(parsed, list) else parsed
+    return args
+
+
+def read_document(text: str) -> Any:
+    """A JSON text, or the path of a YAML/JSON file."""
+    candidate = Path(text)
+    if candidate.suffix in (".yaml", ".yml", ".json") and candidate.is_file():
+        return resources.load_yaml(candidate.read_text(encoding="utf-8"))
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a JSON document nor a .yaml/.json file") from None
+
+
+def _is_scenario_file(args: argparse.Namespace) -> bool:
+    candidate = Path(args.name)
+    return candidate.suffix in (".yaml", ".yml", ".json") and candidate.is_file()
+
+
+_THROTTLE_FACTOR = Arg("factor", nargs="?", type=float, help="with scaled: the factor (0.1 = a tenth of Amazon's)")
+_JOURNAL_FILTERS = (
+    Arg("--operation", help="only this operationId"),
+    Arg("--order", metavar="ORDER_ID", help="only requests for this order"),
+)
+
+
+def _journal_filters(args: argparse.Namespace) -> dict:
+    return {"operation": args.operation, "order_id": args.order, "seller_id": args.seller}
+
+
+# -- the operations ----------------------------------------------------------------------------
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "getHealth",
+        "GET",
+        "/health",
+        "health",
+        summary="Whether the server is up and ready, its version, store and clock.",
+        commands=(Command(("health",), "show whether the server is up and ready", summary=_health),),
+    ),
+    Operation(
+        "getClock",
+        "GET",
+        "/clock",
+        "clock",
+        commands=(Command(("clock", "show"), "show the mock time", (_CLOCK_VALUE,), summary=_clock, default_verb=True),),
+    ),
+    Operation(
+        "freezeClock",
+        "POST",
+        "/clock/freeze",
+        "freeze_clock",
+        (field_("at"),),
+        commands=(
+            Command(("clock", "freeze"), "stop the clock", (_CLOCK_VALUE,), call=_clock_call("freeze", "at"), summary=_clock),
+        ),
+    ),
+    Operation(
+        "unfreezeClock",
+        "POST",
+        "/clock/unfreeze",
+        "unfreeze_clock",
+        commands=(Command(("clock", "unfreeze"), "let time run again", (_CLOCK_VALUE,), summary=_clock),),
+    ),
+    Operation(
+        "setClock",
+        "POST",
+        "/clock/set",
+        "set_clock",
+        (field_("at", REQUIRED),),
+        commands=(
+            Command(
+                ("clock", "set"), "move the clock to a later time", (_CLOCK_VALUE,), call=_clock_call("set", "at"), summary=_clock
+            ),
+        ),
+    ),
+    Operation(
+        "advanceClock",
+        "POST",
+        "/clock/advance",
+        "advance_clock",
+        (field_("by", REQUIRED),),
+        commands=(
+            Command(
+                ("clock", "advance"), "move the clock forward", (_CLOCK_VALUE,), call=_clock_call("advance", "by"), summary=_clock
+            ),
+        ),
+    ),
+    Operation(
+        "resetStore",
+        "POST",
+        "/reset",
+        "reset",
+        (SELLER,),
+        commands=(
+            Command(
+                ("reset",),
+                "put the whole server back as it started (with --seller: that seller's orders)",
+                summary=_loaded,
+            ),
+        ),
+    ),
+    Operation(
+        "loadFixtures",
+        "POST",
+        "/fixtures",
+        "load_fixtures",
+        (body("data", REQUIRED), query("replace", False)),
+        commands=(
+            Command(
+                ("load",),
+                "load a fixture file (YAML or JSON) into the store",
+                (
+                    Arg("file", help="a fixture file"),
+                    Arg("--replace", action="store_true", help="make the file's orders the whole store"),
+                ),
+                call=lambda a: {"data": read_document(a.file), "replace": a.replace},
+                summary=_loaded,
+            ),
+        ),
+    ),
+    Operation("listOrders", "GET", "/orders", "orders", (SELLER, query("limit", 100))),
+    Operation(
+        "createOrder",
+        "POST",
+        "/orders",
+        "create_order",
+        (body("spec"), SELLER),
+        status=201,
+        commands=(
+            Command(
+                ("order", "create"),
+                "place a new order (Pending unless the spec says otherwise)",
+                (Arg("spec", nargs="?", help="JSON, or a YAML/JSON file: {order: {...}, items: [...]}"),),
+                call=lambda a: {"spec": read_document(a.spec) if a.spec else {}, "seller_id": a.seller},
+                summary=_order,
+            ),
+        ),
+    ),
+    Operation("getOrderDetails", "GET", "/orders/{orderId}", "order", (path("order_id"), SELLER)),
+    Operation(
+        "applyAction",
+        "POST",
+        "/orders/{orderId}/actions",
+        "apply",
+        (path("order_id"), field_("action", REQUIRED), SELLER, rest("args")),
+        commands=(
+            Command(
+                ("order", "apply"),
+                "apply one action to an order (see 'spapi-mock actions')",
+                (
+                    Arg("order_id"),
+                    Arg("action"),
+                    Arg("arguments", nargs="*", metavar="KEY=VALUE", help="e.g. reason=NoInventory items=SKU-1,SKU-2"),
+                ),
+                call=lambda a: {"order_id": a.order_id, "action": a.action, "seller_id": a.seller, **_key_values(a.arguments)},
+                summary=_order,
+            ),
+        ),
+    ),
+    Operation(
+        "listActions",
+        "GET",
+        "/actions",
+        "list_actions",
+        commands=(Command(("actions",), "list the actions and their arguments", summary=_actions),),
+    ),
+    Operation(
+        "listScenarios",
+        "GET",
+        "/scenarios",
+        "list_scenarios",
+        commands=(Command(("scenario", "list"), "list the scenarios that can be run by name", summary=_scenarios),),
+    ),
+    Operation(
+        "runInlineScenario",
+        "POST",
+        "/scenarios/run",
+        "run_inline_scenario",
+        (body("scenario", REQUIRED), SELLER),
+        commands=(
+            # A file of the user's own is read here and sent whole: the server runs by name only
+            # the scenarios of its own directories.
+            Command(
+                ("scenario", "run"),
+                "run a scenario by name or file; nothing changes if a step fails",
+                (Arg("name", help="a scenario name (see 'scenario list') or a .yaml/.json file"),),
+                call=lambda a: {"scenario": read_document(a.name), "seller_id": a.seller},
+                when=_is_scenario_file,
+                summary=_scenario_run,
+            ),
+        ),
+    ),
+    Operation(
+        "runScenario",
+        "POST",
+        "/scenarios/{name}/run",
+        "run_scenario",
+        (path("name"), SELLER),
+        commands=(
+            Command(
+                ("scenario", "run"),
+                "run a scenario by name or file; nothing changes if a step fails",
+                (Arg("name", help="a scenario name (see 'scenario list') or a .yaml/.json file"),),
+                summary=_scenario_run,
+            ),
+        ),
+    ),
+    Operation(
+        "getCancellationRate",
+        "GET",
+        "/cancellation-rate",
+        "cancellation_rate",
+        (SELLER, query("marketplace_ids", wire="marketplaceId")),
+        commands=(
+            Command(
+                ("rate",),
+                "show the cancellation rate per marketplace",
+                (Arg("--marketplace", action="append", metavar="ID", help="only this marketplace (repeatable)"),),
+                call=lambda a: {"seller_id": a.seller, "marketplace_ids": a.marketplace},
+                summary=_rates,
+            ),
+        ),
+    ),
+    Operation(
+        "listSellers",
+        "GET",
+        "/sellers",
+        "sellers",
+        commands=(Command(("seller", "list"), "list the sellers and their refresh tokens", summary=_sellers),),
+    ),
+    Operation(
+        "createSeller",
+        "POST",
+        "/sellers",
+        "create_seller",
+        (field_("seller_id"), field_("seed", "default"), field_("refresh_token")),
+        status=201,
+        commands=(
+            Command(
+                ("seller", "create"),
+                "create a seller (seeded with the default orders)",
+                (
+                    Arg("seller_id", nargs="?", help="its id (default: made up)"),
+                    Arg("--seed", choices=sellers.SEEDS, default="default"),
+                    Arg("--refresh-token", help="a refresh token of your own that should act for it"),
+                ),
+                summary=_seller,
+            ),
+        ),
+    ),
+    Operation(
+        "deleteSeller",
+        "DELETE",
+        "/sellers/{sellerId}",
+        "delete_seller",
+        (path("seller_id"),),
+        commands=(Command(("seller", "delete"), "forget a seller and its orders", (Arg("seller_id"),), summary=_seller),),
+    ),
+    Operation(
+        "getThrottling",
+        "GET",
+        "/throttling",
+        "throttling",
+        commands=(
+            Command(
+                ("throttling", "show"), "show the throttling mode", (_THROTTLE_FACTOR,), summary=_throttling, default_verb=True
+            ),
+        ),
+    ),
+    Operation(
+        "setThrottling",
+        "PUT",
+        "/throttling",
+        "set_throttling",
+        (field_("mode", REQUIRED), field_("factor")),
+        commands=tuple(
+            Command(
+                ("throttling", mode),
+                help,
+                (_THROTTLE_FACTOR,),
+                call=lambda a, mode=mode: {"mode": mode, "factor": a.factor},
+                summary=_throttling,
+            )
+            for mode, help in zip(
+                throttling.MODES,
+                ("no 429s", "Amazon's usage plans", "Amazon's plans times a factor"),
+                strict=True,
+            )
+        ),
+    ),
+    Operation(
+        "listFaults",
+        "GET",
+        "/faults",
+        "faults",
+        (SELLER,),
+        commands=(Command(("fault", "list"), "list the fault rules", summary=_faults),),
+    ),
+    Operation(
+        "addFault",
+        "POST",
+        "/faults",
+        "add_fault",
+        (rest("spec"),),
+        status=201,
+        commands=(
+            Command(
+                ("fault", "add"),
+                "add a fault rule (the first matching rule applies)",
+                (
+                    Arg("--operation", default="*", help="an operationId (getOrders, createToken...) or * (default)"),
+                    Arg("--order", metavar="ORDER_ID", help="only requests for this order"),
+                    Arg("--fault-seller", metavar="ID", help="only requests made with this seller's tokens"),
+                    Arg("--times", type=int, metavar="N", help="the next N matching requests (default: until cleared)"),
+                    Arg("--status", type=int, choices=faults.ERROR_STATUSES, help="answer this error"),
+                    Arg("--delay", metavar="MS|MIN-MAX", help="wait this long first, e.g. 2000 or 100-500"),
+                    Arg("--body", choices=faults.BODIES, help="answer 200 with a broken body"),
+                    Arg("--drop", action="store_true", help="close the connection without an answer"),
+                ),
+                call=_fault_spec,
+                summary=_fault,
+            ),
+        ),
+    ),
+    Operation(
+        "clearFaults",
+        "DELETE",
+        "/faults",
+        "clear_faults",
+        (SELLER,),
+        commands=(
+            Command(
+                ("fault", "clear"),
+                "remove one rule, or all of them",
+                (Arg("fault_id", nargs="?"),),
+                call=lambda a: {"seller_id": a.seller},
+                summary=_cleared,
+            ),
+        ),
+    ),
+    Operation(
+        "deleteFault",
+        "DELETE",
+        "/faults/{faultId}",
+        "delete_fault",
+        (path("fault_id"),),
+        commands=(
+            Command(
+                ("fault", "clear"),
+                "remove one rule, or all of them",
+                (Arg("fault_id", nargs="?"),),
+                when=lambda a: bool(a.fault_id),
+                summary=_cleared,
+            ),
+        ),
+    ),
+    Operation(
+        "getJournal",
+        "GET",
+        "/journal",
+        "journal",
+        (query("operation"), query("order_id"), SELLER, query("limit")),
+        commands=(
+            Command(
+                ("journal",),
+                "show (or --clear) the requests the server received",
+                (
+                    *_JOURNAL_FILTERS,
+                    Arg("--limit", type=int, metavar="N", help="only the last N"),
+                    Arg("--clear", action="store_true", help="forget the matching requests"),
+                ),
+                call=lambda a: {**_journal_filters(a), "limit": a.limit},
+                summary=_journal,
+            ),
+        ),
+    ),
+    Operation(
+        "clearJournal",
+        "DELETE",
+        "/journal",
+        "clear_journal",
+        (query("operation"), query("order_id"), SELLER),
+        commands=(
+            Command(
+                ("journal",),
+                "show (or --clear) the requests the server received",
+                (
+                    *_JOURNAL_FILTERS,
+                    Arg("--limit", type=int, metavar="N", help="only the last N"),
+                    Arg("--clear", action="store_true", help="forget the matching requests"),
+                ),
+                call=_journal_filters,
+                when=lambda a: a.clear,
+                summary=_cleared,
+            ),
+        ),
+    ),
+    Operation(
+        "getAuth",
+        "GET",
+        "/auth",
+        "auth",
+        commands=(Command(("auth", "show"), "show whether auth is strict", summary=_auth, default_verb=True),),
+    ),
+    Operation(
+        "setAuth",
+        "PUT",
+        "/auth",
+        "set_auth",
+        (field_("strict", REQUIRED),),
+        commands=(
+            Command(("auth", "strict"), "accept only tokens the mock issued", call=lambda a: {"strict": True}, summary=_auth),
+            Command(("auth", "lenient"), "accept any token", call=lambda a: {"strict": False}, summary=_auth),
+        ),
+    ),
+    Operation("getDashboard", "GET", "/dashboard", "dashboard_page", media_type="text/html"),
+    Operation("getIndex", "GET", "/", "index"),
+)
+
+# What each command group is for, in `spapi-mock --help`.
+GROUPS = {
+    "clock": "show or move the mock's clock",
+    "scenario": "list or run scenarios",
+    "seller": "sellers of their own, one per test run",
+    "throttling": "show or switch usage-plan throttling",
+    "fault": "make requests fail on purpose",
+    "auth": "show or switch strict auth",
+    "order": "place an order or apply an action to one",
+}
+
+BY_ID: dict[str, Operation] = {operation.operation_id: operation for operation in OPERATIONS}
