@@ -32,9 +32,10 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(*args: str, tmp_dir: Path, timeout: float = 30.0, env: dict | None = None) -> Iterator[LiveServer]:
+def live_server(*args: str, tmp_dir: Path, timeout: float = 300.0, env: dict | None = None) -> Iterator[LiveServer]:
     """Run ``python -m spapi_mock serve --port P *args`` (``env`` added to the environment)
-    until the block ends."""
+    until the block ends. It is waited for until it answers; ``timeout`` only ends a start that
+    hangs, however loaded the machine."""
     port = free_port()
     log = tmp_dir / f"server-{port}.log"
     with open(log, "wb") as out:

@@ -53,7 +53,8 @@ def test_serve_logs_one_line_per_request(tmp_path):
         for routine in ("/_mock/clock", "/_mock/journal", "/_mock/dashboard", "/ui/"):
             assert requests.get(f"{server.base_url}{routine}", timeout=5).status_code == 200
         requests.get(f"{server.base_url}/no/such/path", timeout=5)
-        output = _settled_output(server, 5)
+        # Each line is written before its answer is complete: nothing to wait for.
+        output = server.output()
     # Less live_server's readiness probes (getOrder "ping").
     lines = [line for line in output.splitlines() if "spapi_mock.requests" in line and " ping " not in line]
     assert len(lines) == 4, output
@@ -98,14 +99,6 @@ def test_a_bad_environment_value_is_refused_by_name(tmp_path):
         )
         assert result.returncode == 2, (name, result.stderr)
         assert name in result.stderr and complaint in result.stderr and "Traceback" not in result.stderr
-
-
-def _settled_output(server, lines: int, timeout: float = 5.0) -> str:
-    """The server's output once it holds ``lines`` request-log lines (it logs after answering)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.output().count("spapi_mock.requests") < lines:
-        time.sleep(0.05)
-    return server.output()
 
 
 def test_serve_with_the_built_in_fixtures(tmp_path):
@@ -159,3 +152,99 @@ def test_console_script_and_module_entry_point_agree():
     by_module = subprocess.run([sys.executable, "-m", "spapi_mock", "--version"], capture_output=True, text=True, timeout=30)
     assert by_script.returncode == by_module.returncode == 0
     assert by_script.stdout == by_module.stdout and by_script.stdout.startswith("spapi-mock ")
+
+
+def test_every_address_the_banner_gives_answers(tmp_path):
+    """The banner is the first thing a new user follows: none of its addresses may be a 404."""
+    with live_server("--fixtures", str(TEST_FIXTURES), tmp_dir=tmp_path) as server:
+        addresses = re.findall(r"http://[^\s)]+", server.output().split("\n\n")[0])
+        assert len(addresses) >= 10, server.output()
+        for address in addresses:
+            response = requests.get(address, headers=TOKEN, timeout=5)
+            if address.endswith("/auth/o2/token"):
+                # The token endpoint takes POST only, and says so.
+                assert (response.status_code, response.headers["Allow"]) == (405, "POST"), address
+            elif address.endswith(("/orders/v0/orders", "/orders/2026-01-01/orders")):
+                assert response.status_code == 400 and "errors" in response.json(), address  # needs its filters
+            elif address.endswith("/restrictedDataToken"):
+                assert response.status_code == 405, address
+            else:
+                assert response.status_code == 200, (address, response.status_code, response.text[:200])
+        index = requests.get(f"{server.base_url}/_mock/", timeout=5).json()
+        assert {"docs", "dashboard", "health"} <= set(index) and "GET /_mock/health" in index["operations"]
+        health = requests.get(f"{server.base_url}/_mock/health", timeout=5).json()
+        assert health["status"] == "ok" and health["orders"] == 10 and health["store"] == "memory"
+        # Without its trailing slash the control plane's address is redirected, not refused.
+        bare = requests.get(f"{server.base_url}/_mock", timeout=5, allow_redirects=False)
+        assert bare.status_code == 308 and bare.headers["Location"].endswith("/_mock/")
+
+
+def test_a_method_a_path_does_not_take_is_refused_with_the_methods_it_does(tmp_path):
+    with live_server("--fixtures", str(TEST_FIXTURES), tmp_dir=tmp_path) as server:
+        refused = requests.delete(f"{server.base_url}/orders/v0/orders/{ORDER}", headers=TOKEN, timeout=5)
+        assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
+        assert refused.json()["errors"][0]["code"] == "MethodNotAllowed"
+        assert requests.put(f"{server.base_url}/_mock/clock", timeout=5).headers["Allow"] == "GET, HEAD"
+
+
+def serve_refusal(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "spapi_mock", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_every_serve_option_is_checked_before_anything_starts(tmp_path):
+    """--port 99999 used to be accepted, announced in the banner, and served elsewhere."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for args, complaint in (
+        (("--port", "99999"), "'99999' is not a port"),
+        (("--port", "-1"), "'-1' is not a port"),
+        (("--journal-size", "0"), "'0' is not a whole number of at least 1"),
+        (("--throttle-factor", "5000"), "at most 1000"),
+        (("--fixtures", str(tmp_path / "missing")), "no such directory"),
+        (("--fixtures", str(a_file)), "not a directory"),
+        (("--scenarios", str(tmp_path / "missing")), "no such directory"),
+        (("--db", str(tmp_path)), "is a directory"),
+        (("--db", str(tmp_path / "no" / "state.json")), "does not exist"),
+    ):
+        result = serve_refusal(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert complaint in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+    by_env = serve_refusal(env={"SPAPI_MOCK_PORT": "99999"})
+    assert by_env.returncode == 2 and "SPAPI_MOCK_PORT='99999'" in by_env.stderr
+
+
+def test_a_port_in_use_or_an_unknown_host_is_said_at_once(tmp_path):
+    with live_server("--fixtures", str(TEST_FIXTURES), tmp_dir=tmp_path) as server:
+        taken = serve_refusal("--fixtures", str(TEST_FIXTURES), "--port", str(server.port))
+        assert taken.returncode == 2 and f"cannot listen on 127.0.0.1:{server.port}" in taken.stderr, taken.stderr
+        assert "Traceback" not in taken.stderr and "orders" not in taken.stdout  # nothing was loaded or announced
+    unknown = serve_refusal("--host", "no-such-host.invalid", "--port", str(free_port()))
+    assert unknown.returncode == 2 and "cannot listen on no-such-host.invalid" in unknown.stderr
+
+
+def test_port_0_serves_on_a_free_port_and_the_banner_says_which(tmp_path):
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "spapi_mock", "serve", "--port", "0", "--fixtures", str(TEST_FIXTURES)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := re.search(r"http://127\.0\.0\.1:(\d+)/_mock/dashboard", log.read_text())):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        port = int(found.group(1))
+        assert port != 0
+        assert requests.get(f"http://127.0.0.1:{port}/_mock/health", timeout=10).json()["status"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(10)

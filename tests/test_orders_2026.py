@@ -18,7 +18,7 @@ from spapi_mock.control import LocalControl
 from spapi_mock.views.orders_2026 import FULFILLMENT_STATUS
 
 from conftest import US, CheckedClient, make_app
-from reference import ORDERS_2026, reference_model
+from reference import ORDERS_2026, missing_reason, reference_model, reference_model_if_present
 
 SEARCH = "/orders/2026-01-01/orders"
 ALL_DATA = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES,TAX,PAYMENT,FULFILLMENT_ORDERS"
@@ -528,7 +528,9 @@ def test_errors_have_no_payload_wrapper(client):
 
 
 def sandbox_cases() -> list:
-    model = reference_model(ORDERS_2026)
+    model = reference_model_if_present(ORDERS_2026)
+    if model is None:  # collected without Amazon's model: one skipped case says why
+        return [pytest.param(None, None, None, marks=pytest.mark.skip(reason=missing_reason(ORDERS_2026)), id="no-model")]
     cases = []
     for template, item in model["paths"].items():
         for operation in item.values():

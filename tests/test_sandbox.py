@@ -9,11 +9,13 @@ import re
 
 import pytest
 
-from reference import reference_model
+from reference import missing_reason, reference_model_if_present
 
 
 def sandbox_cases() -> list[tuple[str, str, str, dict]]:
-    model = reference_model()
+    model = reference_model_if_present()
+    if model is None:  # collected without Amazon's model: one skipped case says why
+        return [pytest.param(None, None, None, None, marks=pytest.mark.skip(reason=missing_reason()), id="no-model")]
     cases = []
     for template, item in model["paths"].items():
         for method, operation in item.items():

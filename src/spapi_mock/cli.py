@@ -6,6 +6,7 @@ import argparse
 import gc
 import logging
 import os
+import socket
 import sys
 import warnings
 from datetime import timedelta
@@ -27,14 +28,16 @@ def main(argv: list[str] | None = None) -> int:
 
     serve = commands.add_parser("serve", help="start the mock server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
-    serve.add_argument("--fixtures", type=Path, metavar="DIR", help="directory of fixture files (default: the built-in set)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on, 1-65535 (default: 8080; 0: any free port)")
     serve.add_argument(
-        "--db", type=Path, metavar="FILE", help="TinyDB JSON file that keeps state across restarts (default: in memory)"
+        "--fixtures", type=_directory, metavar="DIR", help="directory of fixture files (default: the built-in set)"
+    )
+    serve.add_argument(
+        "--db", type=_store_file, metavar="FILE", help="TinyDB JSON file that keeps state across restarts (default: in memory)"
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
-    serve.add_argument("--scenarios", type=Path, metavar="DIR", help="directory of your own scenario files")
+    serve.add_argument("--scenarios", type=_directory, metavar="DIR", help="directory of your own scenario files")
     policy = serve.add_argument_group("Amazon's policy numbers (defaults are Amazon's)")
     policy.add_argument(
         "--self-cancel-window",
@@ -71,13 +74,19 @@ def main(argv: list[str] | None = None) -> int:
         default="off",
         help="usage-plan throttling: off (default), Amazon's plans, or plans scaled by --throttle-factor",
     )
-    realism.add_argument("--throttle-factor", type=_positive, default=1.0, metavar="F", help="with --throttling scaled")
+    realism.add_argument(
+        "--throttle-factor",
+        type=_factor,
+        default=1.0,
+        metavar="F",
+        help=f"with --throttling scaled (0 < F <= {throttling.MAX_FACTOR})",
+    )
     realism.add_argument(
         "--strict-auth",
         action="store_true",
         help="accept only tokens from /auth/o2/token, expiring on the mock clock; personal data needs an RDT",
     )
-    realism.add_argument("--journal-size", type=int, default=10_000, metavar="N", help="requests the journal keeps")
+    realism.add_argument("--journal-size", type=_at_least_one, default=10_000, metavar="N", help="requests the journal keeps")
     _defaults_from_environment(serve)
     control_cli.add_commands(commands)
     _add_fixtures_command(commands)
@@ -126,14 +135,44 @@ def _duration(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(text: str) -> float:
+def _factor(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number greater than 0")
+    if not 0 < value <= throttling.MAX_FACTOR:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number greater than 0 and at most {throttling.MAX_FACTOR}")
     return value
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port: give a number from 1 to 65535 (0 for any free port)")
+    return int(text)
+
+
+def _at_least_one(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+    return int(text)
+
+
+def _directory(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {'not a directory' if path.exists() else 'no such directory'}")
+    return path
+
+
+def _store_file(text: str) -> Path:
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a directory: give the path of a store file in it, e.g. {path / 'state.json'}"
+        )
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the directory {path.parent} does not exist")
+    return path
 
 
 def _percent(text: str) -> Decimal:
@@ -194,6 +233,15 @@ def serve_command(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
+    # Listen before loading anything: a port in use or a bad address is said at once, and the
+    # banner shows the port really listened on.
+    try:
+        listener = _listen(args.host, args.port)
+    except OSError as exc:
+        print(f"spapi-mock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    port = listener.getsockname()[1]
+
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.log_level != "debug":
         # Connexion announces each spec it mounts; the banner already says where they are.
@@ -206,7 +254,7 @@ def serve_command(args: argparse.Namespace) -> int:
     )
     config = Config(
         host=args.host,
-        port=args.port,
+        port=port,
         fixtures_dir=args.fixtures,
         db_path=args.db,
         scenarios_dir=args.scenarios,
@@ -226,8 +274,25 @@ def serve_command(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     print(banner(config, app.services, args.log_level), flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug"))
+    server.run(sockets=[listener])
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to the address, as uvicorn would bind it."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError:
+        listener.close()
+        raise
+    # Listening already, connections made once the banner shows wait in the queue for the server.
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
 
 
 def banner(config: Config, services, log_level: str = "info") -> str:

@@ -198,16 +198,13 @@ class RequestLog:
         path_params = share_routing_results(scope)
         started = time.perf_counter()
         status: int | None = None
+        logged = False
 
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
+        def log() -> None:
+            nonlocal logged
+            if logged:
+                return
+            logged = True
             REQUEST_LOG.log(
                 logging.DEBUG if self._routine(scope, status) else logging.INFO,
                 "%s -> %s (%.1f ms%s)",
@@ -216,6 +213,21 @@ class RequestLog:
                 (time.perf_counter() - started) * 1000,
                 f", seller {seller}" if (seller := authorised_seller(scope)) else "",
             )
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Logged before the last of the answer leaves: a client that has its answer
+                # finds the line already written (tests, and users tailing the log, need not wait).
+                log()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            log()  # no answer, or a dropped connection
 
     def _routine(self, scope: Scope, status: int | None) -> bool:
         is_operation = is_sp_api(scope) and operation_name(scope, self.services) is not None

@@ -36,13 +36,20 @@ HANDLED = (Exception, HTTPException, ProblemException)
 def to_response(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     if isinstance(exc, LwaError):
         return _json(exc.status, exc.body())
+    if isinstance(exc, HTTPException) and 300 <= exc.status_code < 400:
+        # The router's redirect of a path without its trailing slash (/_mock to /_mock/).
+        return ConnexionResponse(status_code=exc.status_code, headers={"Location": str(exc.detail)}, body=b"")
     error = to_sp_api_error(request, exc)
     if routed_operation_id(request.scope) in _lwa_operation_ids():
         # A token client parses RFC 6749 bodies only, so a request the validator refuses (no
         # body, a body that is not JSON, an unknown content type) is LWA's invalid_request.
         lwa = LwaError("invalid_request", error.message) if error.status < 500 else LwaError("server_error", error.message, 500)
         return _json(lwa.status, lwa.body())
-    return _json(error.status, error.body())
+    # A 405 says which methods the path takes (RFC 9110), as the router found them.
+    headers = {}
+    if isinstance(exc, HTTPException) and exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        headers["Allow"] = ", ".join(sorted(method.strip() for method in exc.headers["Allow"].split(",")))
+    return _json(error.status, error.body(), headers)
 
 
 @functools.cache
@@ -84,9 +91,10 @@ def _readable(detail: str) -> str:
     return str(detail).strip().rstrip(".") + "." if detail else ""
 
 
-def _json(status: int, body: dict) -> ConnexionResponse:
+def _json(status: int, body: dict, headers: dict | None = None) -> ConnexionResponse:
     return ConnexionResponse(
         status_code=status,
+        headers=headers,
         body=json.dumps(body, separators=(",", ":")).encode(),
         mimetype="application/json",
         content_type="application/json",
