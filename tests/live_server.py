@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_checkout(destination: Path) -> Path:
+    """A copy of this repository as a new clone would have it (tracked and new files, no venv)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    for name in listed:
+        if (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+    return destination
 
 
 def free_port() -> int:

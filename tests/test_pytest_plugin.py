@@ -3,6 +3,7 @@ package, its fixtures used from that project's own test files."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from live_server import live_server
+from live_server import copy_checkout, live_server
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pytest-project"
 
@@ -55,6 +56,17 @@ def test_the_example_project_passes_with_only_the_plugin_and_amazons_sdk():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "6 passed" in result.stdout and "warning" not in result.stdout, result.stdout
+
+
+def test_the_example_projects_install_command_works_as_written(tmp_path):
+    """examples/pytest-project/README.md's command, in a fresh copy of the repository: it used to
+    fail because spapi-mock is not on the package index."""
+    readme = (EXAMPLE / "README.md").read_text(encoding="utf-8")
+    (command,) = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
+    example = copy_checkout(tmp_path / "spapi-mock") / "examples" / "pytest-project"
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=example, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "6 passed" in result.stdout, result.stdout[-2000:]
 
 
 def test_each_test_has_a_seller_of_its_own_and_what_it_changed_is_put_back(pytester):

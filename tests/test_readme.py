@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from live_server import LiveServer, free_port, live_server, wait_until_up
+from live_server import LiveServer, copy_checkout, free_port, live_server, wait_until_up
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -139,15 +138,7 @@ def test_the_fault_commands_run_as_written(tmp_path):
 
 def test_the_install_and_serve_command_starts_the_built_in_marketplace(tmp_path):
     """The README's first command, as a new user runs it: a fresh venv in a copy of the repository."""
-    root = README.parent
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    checkout = tmp_path / "spapi-mock"
-    for name in listed:
-        if (root / name).is_file():
-            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / name, checkout / name)
+    checkout = copy_checkout(tmp_path / "spapi-mock")
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
