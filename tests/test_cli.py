@@ -248,3 +248,33 @@ def test_port_0_serves_on_a_free_port_and_the_banner_says_which(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+HEAVY = ("connexion", "flask", "uvicorn", "starlette", "tinydb", "jsonschema", "fastjsonschema", "yaml", "faker")
+
+
+def modules_loaded_by(*args: str) -> set[str]:
+    """The heavy packages ``spapi-mock ARGS`` imports (run in a fresh interpreter)."""
+    probe = (
+        "import sys\n"
+        "from spapi_mock.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(name for name in {HEAVY!r} if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    return set(json.loads(result.stdout.strip().splitlines()[-1].replace("'", '"')))
+
+
+def test_the_quick_commands_load_nothing_they_do_not_use(tmp_path):
+    """Each command took about a second, --help included, because the command line imported the
+    server, the store and the schema validators whatever it was asked; what it imports is the
+    measure here, not the time."""
+    assert modules_loaded_by("--help") == set()
+    assert modules_loaded_by("fault", "add", "--help") == set()
+    # A command for a running server needs only the standard library's HTTP client.
+    with live_server("--fixtures", str(TEST_FIXTURES), tmp_dir=tmp_path) as server:
+        assert modules_loaded_by("clock", "--url", server.base_url) == set()
+        assert modules_loaded_by("fault", "list", "--url", server.base_url) == set()

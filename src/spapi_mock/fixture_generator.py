@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .fixtures import DEFAULT_SELLER_ID
 from .marketplaces import BY_ID as MARKETPLACES
 from .marketplaces import Marketplace
+from .sellers import DEFAULT_SELLER_ID
 
 DEFAULT_SEED = 1
 DEFAULT_OUT = Path("fixtures-generated")

@@ -5,11 +5,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
-# libyaml's parser is ten times faster than PyYAML's pure-Python one; start-up reads a lot of YAML.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent  # src/spapi_mock -> repository root
 
@@ -45,7 +40,11 @@ def sandbox_case_files() -> list[Path]:
 
 
 def load_yaml(text: str):
-    return yaml.load(text, Loader=SafeLoader)
+    # Imported here: the command line's quick sub-commands never read YAML.
+    import yaml
+
+    # libyaml's parser is ten times faster than PyYAML's pure-Python one; start-up reads a lot of YAML.
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @cache

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from ..errors import SpApiError
@@ -61,6 +59,10 @@ class HttpControl:
         return self._call(operation.method, url_path, fields if fields is not None else body, query)
 
     def _call(self, method: str, path: str, body: Any = None, query: dict | None = None) -> Any:
+        # Imported here: urllib.request brings http, email and ssl, which `spapi-mock --help` does not need.
+        import urllib.error
+        import urllib.request
+
         url = f"{self.base_url}/_mock{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method)
