@@ -74,13 +74,18 @@ def live_server(*args: str, tmp_dir: Path, timeout: float = 300.0, env: dict | N
 
 
 def wait_until_up(server: LiveServer, timeout: float) -> None:
+    """Until the server answers its health check. The server listens before it loads its store,
+    so once a connection is accepted the request simply waits for the answer: only refused
+    connections (the process has not bound its port yet) are retried."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"spapi-mock exited with {server.process.returncode}:\n{server.output()}")
         try:
-            requests.get(server.base_url + "/orders/v0/orders/ping", timeout=1)
+            requests.get(server.base_url + "/_mock/health", timeout=(1, max(1.0, deadline - time.monotonic())))
             return
         except requests.ConnectionError:
             time.sleep(0.05)
+        except requests.Timeout:
+            break
     raise RuntimeError(f"spapi-mock did not answer within {timeout}s:\n{server.output()}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import re
@@ -14,6 +15,7 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
+from connexion.spec import Specification
 
 from . import request_scope, resources
 from .api import auth, control, http_errors, orders_2026, orders_v0
@@ -48,6 +50,7 @@ class MockApp(connexion.FlaskApp):
 
 def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.FlaskApp:
     config = config or Config()
+    _validate_specs_once()
     # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
@@ -87,6 +90,25 @@ def _add_api(app: connexion.FlaskApp, spec_name: str, resolver: Resolver, config
         jsonifier=COMPACT_JSON,
         validator_map=VALIDATORS,
     )
+
+
+def _validate_specs_once() -> None:
+    """Connexion validates a spec against the OpenAPI schema every time an app adds it (about a
+    tenth of a second each, half of start-up); ours are the same documents every time in a
+    process, so each is validated the first time only (tests/test_spec.py validates them too)."""
+    if getattr(Specification._validate_spec, "spapi_mock_once", False):
+        return
+    validate = Specification._validate_spec.__func__
+    validated: set[str] = set()
+
+    def validate_once(cls, spec) -> None:
+        fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+        if fingerprint not in validated:
+            validate(cls, spec)
+            validated.add(fingerprint)
+
+    validate_once.spapi_mock_once = True
+    Specification._validate_spec = classmethod(validate_once)
 
 
 class _Resolver(Resolver):

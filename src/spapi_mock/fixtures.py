@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +68,26 @@ def load_fixture_dir(directory: str | Path, now: datetime) -> list[dict]:
 def load_fixture_file(path: str | Path, now: datetime) -> list[dict]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else resources.load_yaml(text)
+        stat = path.stat()
+        if path.suffix != ".json" and stat.st_size <= _PARSED_CACHE_MAX_BYTES:
+            data = _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
+        else:
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text) if path.suffix == ".json" else resources.load_yaml(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise FixtureError(f"{path}: cannot be parsed: {exc}") from None
     return load_fixture_data(data, now, str(path))
+
+
+# Parsing YAML is most of the time a server takes to load the built-in fixtures, and a reset or a
+# new seller loads them again: a small file is parsed once per version of it (documents are
+# built from a copy, so the parsed data is never changed). Large generated sets are JSON.
+_PARSED_CACHE_MAX_BYTES = 2 * 1024 * 1024
+
+
+@lru_cache(maxsize=64)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    return resources.load_yaml(Path(path).read_text(encoding="utf-8"))
 
 
 def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: str = DEFAULT_SELLER_ID) -> list[dict]:
