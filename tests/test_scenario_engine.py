@@ -216,6 +216,21 @@ def test_an_unknown_scenario_name_is_not_found_and_lists_the_known_ones(client):
     assert "Scenario 'no-such-scenario' not found" in message and "out-of-stock" in message
 
 
+def test_only_scenarios_of_the_configured_directories_run_by_name(app, client, tmp_path, monkeypatch):
+    """A name reaches the server over HTTP, so it must not reach files: a scenario in the server's
+    working directory, a relative path and an absolute one are all unknown names."""
+    stray = tmp_path / "stray.yaml"
+    stray.write_text(json.dumps({"steps": [{"place_order": {"as": "o", "items": KETTLE}}]}))
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(app)
+    for name in ("stray", "stray.yaml", "..%2Fstray", "%2E%2E", str(stray).replace("/", "%2F")):
+        response = client.post(f"/_mock/scenarios/{name}/run")
+        assert response.status_code == 404, (name, response.text)
+        assert "not found" in response.json()["errors"][0]["message"]
+    assert snapshot(app) == before
+    assert client.post("/_mock/scenarios/out-of-stock/run").status_code == 200
+
+
 def test_a_scenario_failing_at_run_time_started_at_the_frozen_clock_leaves_the_clock(app, client):
     refused(client, [{"advance_clock": "2h"}, *FAILS_AT_STEP_3])
     assert client.get("/_mock/clock").json() == {"now": "2025-06-15T12:00:00Z", "frozen": True}

@@ -24,6 +24,7 @@ one transaction, which is committed only if every step succeeded.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +93,10 @@ class ScenarioResult:
 # -- finding and reading ---------------------------------------------------------------------
 
 
+# A file's stem: letters, digits, '-', '_' and inner dots; no separators, no leading dot.
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
 def builtin_dir() -> Path:
     return resources.fixtures_dir() / "scenarios"
 
@@ -112,15 +117,15 @@ def list_scenarios(user_dir: Path | None = None) -> list[Scenario]:
 
 
 def find(name: str, user_dir: Path | None = None) -> Scenario:
-    """A scenario by name (user directory first, then the built-in ones) or by file path."""
-    as_path = Path(name)
-    if as_path.suffix in SUFFIXES and as_path.is_file():
-        return load_file(as_path)
-    for directory in search_path(user_dir):
-        for suffix in SUFFIXES:
-            path = Path(directory) / f"{name}{suffix}"
-            if path.is_file():
-                return load_file(path)
+    """A scenario by name: the user directory's first, then the built-in ones. Only a bare name
+    is looked up, never a path: a name reaches us over HTTP, and a path would let any caller run
+    any YAML or JSON file the server can read (files go inline: POST /_mock/scenarios/run)."""
+    if _NAME.fullmatch(name):
+        for directory in search_path(user_dir):
+            for suffix in SUFFIXES:
+                path = Path(directory) / f"{name}{suffix}"
+                if path.is_file():
+                    return load_file(path)
     raise UnknownScenario(name, [s.name for s in list_scenarios(user_dir)])
 
 
