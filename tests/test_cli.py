@@ -146,6 +146,26 @@ def test_a_broken_fixture_stops_start_up_with_a_message_naming_file_record_and_f
     assert "Traceback" not in result.stderr
 
 
+def test_every_fixture_problem_is_reported_at_once_and_an_empty_directory_is_warned_of(tmp_path):
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    data = yaml.safe_load((TEST_FIXTURES / "test-orders.yaml").read_text())
+    data["orders"][0]["items"][0]["QuantityOrdered"] = "one"
+    data["orders"][2]["order"]["OrderStatus"] = "Sent"
+    (fixtures / "broken.yaml").write_text(yaml.safe_dump(data))
+    (fixtures / "unreadable.json").write_text("{")
+    command = [sys.executable, "-m", "spapi_mock", "serve", "--port", str(free_port()), "--fixtures", str(fixtures)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "fixtures refused, 3 problems:" in result.stderr, result.stderr
+    assert "order #1" in result.stderr and "order #3" in result.stderr and "unreadable.json: cannot be parsed" in result.stderr
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with live_server("--fixtures", str(empty), tmp_dir=tmp_path) as server:
+        assert f"warning: {empty} holds no fixture files" in server.output()
+
+
 def test_console_script_and_module_entry_point_agree():
     script = Path(sys.executable).with_name("spapi-mock")
     by_script = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30)

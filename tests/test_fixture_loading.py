@@ -167,3 +167,31 @@ def test_json_fixture_files_load_too(tmp_path):
 def test_missing_directory_is_refused(tmp_path):
     with pytest.raises(FixtureError, match="not found"):
         load_fixture_dir(tmp_path / "nope", NOW)
+
+
+def test_every_problem_of_every_file_is_reported_in_one_run(tmp_path):
+    """Four mistakes must not need four restarts: two in one record, one in another record of the
+    same file, one in a second file. (A file with a problem adds no orders, so an id it shares
+    with another file is reported once the file is fixed.)"""
+    write(
+        tmp_path,
+        order(order__OrderStatus="Sent", order__NumberOfItem=2),
+        order(order__AmazonOrderId="111-0000000-0000002", items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": "two"}]),
+    )
+    write(
+        tmp_path,
+        order(order__AmazonOrderId="111-0000000-0000003", order__MarketplaceId="XX"),
+        name="more.yaml",
+    )
+    with pytest.raises(FixtureError) as raised:
+        load_fixture_dir(tmp_path, NOW)
+    problems = str(raised.value).split("\n")
+    expected = [
+        ("more.yaml", "order.MarketplaceId"),
+        ("orders.yaml: order #1", "order.NumberOfItem: unknown field"),
+        ("orders.yaml: order #1", "order.OrderStatus: 'Sent' is not one of"),
+        ("orders.yaml: order #2", "items[0].QuantityOrdered"),
+    ]
+    for where, what in expected:
+        assert any(where in line and what in line for line in problems), (where, what, problems)
+    assert len(problems) == len(expected), problems

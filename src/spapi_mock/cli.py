@@ -232,6 +232,7 @@ def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .fixtures import fixture_files
 
     # Listen before loading anything: a port in use or a bad address is said at once, and the
     # banner shows the port really listened on.
@@ -267,8 +268,14 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         app = create_app(config)
     except FixtureError as exc:
-        print(f"spapi-mock: fixtures refused: {exc}", file=sys.stderr)
+        problems = str(exc).split("\n")
+        if len(problems) == 1:
+            print(f"spapi-mock: fixtures refused: {exc}", file=sys.stderr)
+        else:
+            print(f"spapi-mock: fixtures refused, {len(problems)} problems:", *problems, sep="\n  ", file=sys.stderr)
         return 2
+    if args.fixtures and not args.db and not fixture_files(args.fixtures):
+        print(f"spapi-mock: warning: {args.fixtures} holds no fixture files (*.yaml, *.yml, *.json): no orders", file=sys.stderr)
     # The loaded store is long-lived: keep the cyclic garbage collector from walking it on
     # every full collection (at 100,000 orders those pauses reached most of a second).
     gc.collect()

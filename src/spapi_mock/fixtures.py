@@ -10,6 +10,7 @@ not silently drop data; the error names the file, the record and the field.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -48,21 +49,52 @@ REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "Market
 
 
 def load_fixture_dir(directory: str | Path, now: datetime) -> list[dict]:
-    """Every ``*.yaml``, ``*.yml`` and ``*.json`` file directly in ``directory``."""
+    """Every ``*.yaml``, ``*.yml`` and ``*.json`` file directly in ``directory``; the problems of
+    every file are reported together, so that fixing them takes one run."""
     directory = Path(directory)
     if not directory.is_dir():
         raise FixtureError(f"{directory}: fixture directory not found")
-    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
     docs: list[dict] = []
     seen: dict[str, str] = {}
-    for path in files:
-        for doc in load_fixture_file(path, now):
-            order_id = doc["order"]["AmazonOrderId"]
-            if order_id in seen:
-                raise FixtureError(f"{path}: order {order_id}: AmazonOrderId is already used in {seen[order_id]}")
-            seen[order_id] = str(path)
-            docs.append(doc)
+    problems = _Problems()
+    for path in fixture_files(directory):
+        with problems.collect():
+            for doc in load_fixture_file(path, now):
+                order_id = doc["order"]["AmazonOrderId"]
+                if order_id in seen:
+                    problems.add(f"{path}: order {order_id}: AmazonOrderId is already used in {seen[order_id]}")
+                    continue
+                seen[order_id] = str(path)
+                docs.append(doc)
+    problems.raise_any()
     return docs
+
+
+def fixture_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+
+
+class _Problems:
+    """Problems gathered across records and files, raised as one FixtureError listing them all."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+    @contextmanager
+    def collect(self):
+        try:
+            yield
+        except FixtureError as exc:
+            self.messages.extend(str(exc).split("\n"))
+
+    def raise_any(self) -> None:
+        if len(self.messages) == 1:
+            raise FixtureError(self.messages[0])
+        if self.messages:
+            raise FixtureError("\n".join(self.messages))
 
 
 def load_fixture_file(path: str | Path, now: datetime) -> list[dict]:
@@ -100,13 +132,18 @@ def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: s
     seller_id = data.get("seller") or default_seller_id
     if not isinstance(seller_id, str):
         raise FixtureError(f"{where}: field 'seller' must be a string")
-    docs = [build_document(record, seller_id, now, f"{where}: order #{n + 1}") for n, record in enumerate(data["orders"])]
+    docs: list[dict] = []
     seen: set[str] = set()
-    for doc in docs:
-        order_id = doc["order"]["AmazonOrderId"]
-        if order_id in seen:
-            raise FixtureError(f"{where}: order {order_id}: AmazonOrderId appears twice")
-        seen.add(order_id)
+    problems = _Problems()
+    for n, record in enumerate(data["orders"]):
+        with problems.collect():
+            doc = build_document(record, seller_id, now, f"{where}: order #{n + 1}")
+            order_id = doc["order"]["AmazonOrderId"]
+            if order_id in seen:
+                raise FixtureError(f"{where}: order {order_id}: AmazonOrderId appears twice")
+            seen.add(order_id)
+            docs.append(doc)
+    problems.raise_any()
     return docs
 
 
@@ -134,13 +171,19 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str) -> di
     for name in DERIVED_ORDER_FIELDS:
         order.pop(name, None)
 
-    _validate(order, "Order", where, "order")
+    problems = _Problems()
+    with problems.collect():
+        _validate(order, "Order", where, "order")
     for n, item in enumerate(items):
-        _validate(item, "OrderItem", where, f"items[{n}]")
+        with problems.collect():
+            _validate(item, "OrderItem", where, f"items[{n}]")
     if record.get("address") is not None:
-        _validate({"AmazonOrderId": order["AmazonOrderId"], **record["address"]}, "OrderAddress", where, "address")
+        with problems.collect():
+            _validate({"AmazonOrderId": order["AmazonOrderId"], **record["address"]}, "OrderAddress", where, "address")
     if record.get("regulated") is not None:
-        _validate({"AmazonOrderId": order["AmazonOrderId"], **record["regulated"]}, "OrderRegulatedInfo", where, "regulated")
+        with problems.collect():
+            _validate({"AmazonOrderId": order["AmazonOrderId"], **record["regulated"]}, "OrderRegulatedInfo", where, "regulated")
+    problems.raise_any()
     _check_rules(order, items, where)
     cancellations = _cancellations(record.get("cancellations"), order, now, where)
 
@@ -267,16 +310,19 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
         return
     except fastjsonschema.JsonSchemaException:
         pass
-    error = next(iter(sorted(_validator(schema_name).iter_errors(value), key=lambda e: list(e.absolute_path))), None)
-    if error is None:
-        return
-    field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    message = error.message
-    if error.validator == "additionalProperties":
-        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        field = f"{field}.{unknown[0]}"
-        message = "unknown field (not a field of Amazon's model here; check the spelling)"
-    raise FixtureError(f"{where}: field {field}: {message}")
+    problems = []
+    for error in sorted(_validator(schema_name).iter_errors(value), key=lambda e: list(e.absolute_path)):
+        field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        message = error.message
+        if error.validator == "additionalProperties":
+            for unknown in sorted(set(error.instance) - set(error.schema.get("properties", {}))):
+                problems.append(
+                    f"{where}: field {field}.{unknown}: unknown field (not a field of Amazon's model here; check the spelling)"
+                )
+            continue
+        problems.append(f"{where}: field {field}: {message}")
+    if problems:
+        raise FixtureError("\n".join(problems))
 
 
 @cache
