@@ -38,17 +38,27 @@ class CompactJsonifier(Jsonifier):
 COMPACT_JSON = CompactJsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 
-class MockApp(connexion.FlaskApp):
+class MockApp(connexion.AsyncApp):
     # The server's services, for whoever holds the app (the command line, tests).
     services: Services
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] in _SLASH_REDIRECTS:
+            # The control plane's index is /_mock/; its address without the slash, as the banner
+            # and people type it, is redirected (permanently, method kept) rather than refused.
+            location = scope["path"] + "/" + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
+            await send({"type": "http.response.start", "status": 308, "headers": [(b"location", location.encode("latin-1"))]})
+            await send({"type": "http.response.body", "body": b""})
+            return
         # Kept so that an injected fault can drop the connection itself (see middleware).
         request_scope.keep_raw_send(scope, send)
         await super().__call__(scope, receive, send)
 
 
-def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.FlaskApp:
+_SLASH_REDIRECTS = frozenset({"/_mock"})
+
+
+def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.AsyncApp:
     config = config or Config()
     _validate_specs_once()
     # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
@@ -76,11 +86,10 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, cases=services.sandbox)
     app.services = services
-    app.app.json.compact = True
     return app
 
 
-def _add_api(app: connexion.FlaskApp, spec_name: str, resolver: Resolver, config: Config) -> None:
+def _add_api(app: connexion.AsyncApp, spec_name: str, resolver: Resolver, config: Config) -> None:
     # Specs are passed parsed: Connexion would parse them again with PyYAML's slow parser.
     app.add_api(
         copy.deepcopy(resources.openapi_spec(spec_name)),

@@ -3,18 +3,14 @@ Tokens API's Restricted Data Tokens."""
 
 from __future__ import annotations
 
-from flask import request
-
 from .. import request_scope
 from .context import grant, services
 
 
 def create_token(body=None, **_form) -> dict:
-    """POST /auth/o2/token: form-encoded (as LWA documents) or JSON (as some SDKs send)."""
-    if request.is_json:
-        fields = body if isinstance(body, dict) else {}
-    else:
-        fields = request.form.to_dict()
+    """POST /auth/o2/token: form-encoded (as LWA documents) or JSON (as some SDKs send); Connexion
+    passes either as the parsed body."""
+    fields = body if isinstance(body, dict) else {}
     svc = services()
     return svc.access_tokens.exchange({k: str(v) for k, v in fields.items() if v is not None}, svc.clock.now())
 

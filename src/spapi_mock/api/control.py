@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connexion.lifecycle import ConnexionResponse
+
 from ..control.operations import BY_ID, Operation
 from ..control.service import LocalControl
 from ..domain.exceptions import RuleViolation
@@ -21,7 +23,14 @@ def handler(operation_id: str) -> Callable[..., Any]:
         positional, named = operation.call_arguments(_arguments(operation, params))
         answer = getattr(LocalControl.of(services()), operation.service)(*positional, **named)
         if operation.media_type is not None:
-            return answer, operation.status, {"Content-Type": operation.media_type, "Cache-Control": "no-store"}
+            # Starlette, unlike Flask, names no charset for a text type; the spec's media type has
+            # none, so the response is built here rather than checked against it.
+            return ConnexionResponse(
+                status_code=operation.status,
+                body=answer.encode() if isinstance(answer, str) else answer,
+                content_type=f"{operation.media_type}; charset=utf-8",
+                headers={"Cache-Control": "no-store"},
+            )
         return answer, operation.status
 
     handle.__name__ = operation.service

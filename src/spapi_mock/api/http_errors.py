@@ -36,9 +36,6 @@ HANDLED = (Exception, HTTPException, ProblemException)
 def to_response(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     if isinstance(exc, LwaError):
         return _json(exc.status, exc.body())
-    if isinstance(exc, HTTPException) and 300 <= exc.status_code < 400:
-        # The router's redirect of a path without its trailing slash (/_mock to /_mock/).
-        return ConnexionResponse(status_code=exc.status_code, headers={"Location": str(exc.detail)}, body=b"")
     error = to_sp_api_error(request, exc)
     if routed_operation_id(request.scope) in _lwa_operation_ids():
         # A token client parses RFC 6749 bodies only, so a request the validator refuses (no
@@ -62,6 +59,11 @@ def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
     error = from_exception(exc)
     if error is not None:
         return error
+    if "\n" in request.scope.get("path", ""):
+        # Starlette's path patterns do not match a line break, so such a path is routed nowhere;
+        # it is a bad parameter, not a missing resource. (request.url drops line breaks; the
+        # scope keeps them.)
+        return InvalidInput("Invalid request path: a path parameter must not contain a line break.")
     if isinstance(exc, HTTPException):
         status = exc.status_code
         detail = getattr(exc, "detail", None) or ""
@@ -77,11 +79,6 @@ def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
             return UnsupportedMediaType(_readable(detail) or None)
         if status < 500:
             return InvalidInput(_readable(detail) or None)
-    if "\n" in request.scope.get("path", ""):
-        # Starlette's path patterns (Connexion's router) do not expect a line break while Flask's
-        # routes accept one: such a request reaches the handler without Connexion's operation
-        # context and fails there. (request.url drops line breaks; the scope keeps them.)
-        return InvalidInput("Invalid request path: a path parameter must not contain a line break.")
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return InternalFailure()
 
