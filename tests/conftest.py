@@ -1,86 +1,39 @@
+"""Fixtures shared by the whole suite; the helpers they are made from are in ``support/``."""
+
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
-from urllib.parse import urlsplit
 
 import pytest
 
 from spapi_mock.app import create_app
-from spapi_mock.clock import Clock
 from spapi_mock.config import Config
 
-from reference import assert_valid_response
-from sdk_helpers import loopback_only
+from support.http import CheckedClient, make_app
+from support.node import install_node_modules
+from support.sdk import loopback_only
 
 # pytester runs the pytest plugin's own tests in a pytest of their own.
 pytest_plugins = ["pytester"]
-
-DATA = Path(__file__).parent / "data"
-TEST_FIXTURES = DATA / "orders"
-FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
-TOKEN = {"x-amz-access-token": "Atza|test-token"}
-US = "ATVPDKIKX0DER"
-# Paths whose answers are held to Amazon's models (reference.py picks the version's model).
-ORDERS_API_PREFIXES = ("/orders/v0/", "/orders/2026-01-01/")
+# Directories whose every test drives something outside the test process.
+SLOW_DIRECTORIES = {"sdk", "project"}
 
 
-class CheckedClient:
-    """An HTTP client for the app under test that holds every 200 body to Amazon's model."""
-
-    def __init__(self, client) -> None:
-        self._client = client
-
-    def request(self, method: str, url: str, *, token: bool = True, envelope: bool = True, **kwargs):
-        headers = {**(TOKEN if token else {}), **kwargs.pop("headers", {})}
-        response = self._client.request(method, url, headers=headers, **kwargs)
-        path = urlsplit(str(response.request.url)).path
-        if response.status_code == 200 and path.startswith(ORDERS_API_PREFIXES):
-            assert_valid_response(method, path, 200, response.json())
-        if envelope and response.status_code >= 400 and path.startswith(ORDERS_API_PREFIXES):
-            body = response.json()
-            assert set(body) == {"errors"}, body
-            for error in body["errors"]:
-                # Amazon's sandbox answers omit "details"; the mock's own errors always carry it.
-                assert {"code", "message"} <= set(error) <= {"code", "message", "details"} and error["message"], body
-        return response
-
-    def get(self, url: str, **kwargs):
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs):
-        return self.request("POST", url, **kwargs)
+# Fixtures that build an app: a test using one is an HTTP test, not a unit test.
+APP_FIXTURES = {"app", "client", "default_app", "default_client", "http", "market"}
 
 
-def seller_token(http: CheckedClient, seller_id: str) -> dict:
-    """The x-amz-access-token header of a token that acts for the seller, from the LWA
-    endpoint as an SDK gets one."""
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": f"Atzr|spapi-mock|{seller_id}",
-        "client_id": "any",
-        "client_secret": "any",
-    }
-    response = http.post("/auth/o2/token", data=form, token=False)
-    assert response.status_code == 200, response.text
-    return {"x-amz-access-token": response.json()["access_token"]}
-
-
-def tool_missing(reason: str) -> NoReturn:
-    """Skip a test whose outside tool (a browser, Node, wrk, hadolint) is missing; under CI,
-    which installs them all, fail it instead, so a missing install step cannot pass unseen."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this test must run)")
-    pytest.skip(reason)
-
-
-def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):
-    clock = Clock()
-    clock.freeze(FROZEN_AT)
-    settings = {"fixtures_dir": fixtures_dir, "validate_responses": True, **config}
-    return create_app(Config(**settings), clock=clock)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` what leaves the process (the SDK and project tests, and every test of a
+    module that starts live servers or subprocesses) and ``unit`` what builds no app either:
+    ``-m unit`` is the fast subset, ``-m "not slow"`` everything in-process."""
+    for item in items:
+        module = item.module
+        leaves_the_process = any(hasattr(module, name) for name in ("live_server", "subprocess", "sync_playwright"))
+        if leaves_the_process or item.path.parent.name in SLOW_DIRECTORIES:
+            item.add_marker(pytest.mark.slow)
+        elif not APP_FIXTURES & set(getattr(item, "fixturenames", ())) and not hasattr(module, "make_app"):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +64,9 @@ def network():
     """No connection leaves this machine while a module's live-server tests run."""
     with loopback_only() as log:
         yield log
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """``examples/js/node_modules`` as its lock file says, installed at most once per session."""
+    return install_node_modules()

@@ -13,8 +13,9 @@ from pathlib import Path
 import requests
 import yaml
 
-from conftest import DATA, TEST_FIXTURES, TOKEN
-from live_server import free_port, live_server
+from support import DATA, TEST_FIXTURES
+from support.http import TOKEN
+from support.live_server import free_port, live_server
 
 ORDER = "111-0000000-0000001"
 

@@ -35,9 +35,9 @@ from spapi_mock import resources
 from spapi_mock.dates import parse_iso, to_wire
 from spapi_mock.fixtures import load_fixture_dir
 
-from conftest import TEST_FIXTURES
-from live_server import LiveServer, live_server
-from reference import assert_valid_response
+from support import TEST_FIXTURES
+from support.live_server import LiveServer, live_server
+from support.reference import assert_valid_response
 
 TOKEN = {"x-amz-access-token": "Atza|durability"}
 DEFAULT_SELLER = "A1MOCKSELLER00"

@@ -23,9 +23,10 @@ import requests
 from spapi_mock.cli import main
 from spapi_mock.control import HttpControl
 
-from conftest import TEST_FIXTURES, TOKEN, US, CheckedClient, make_app, seller_token
-from live_server import live_server
-from sdk_helpers import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
+from support import TEST_FIXTURES
+from support.http import TOKEN, US, CheckedClient, make_app, seller_token
+from support.live_server import live_server
+from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
 ORDER = "111-0000000-0000001"  # Unshipped, MFN, in tests/data/orders
 OTHER_ORDER = "111-0000000-0000002"

@@ -31,7 +31,7 @@ from spapi_mock.fixture_generator import (
 )
 from spapi_mock.fixtures import DEFAULT_SELLER_ID, load_fixture_dir
 
-from conftest import FROZEN_AT, CheckedClient, make_app, seller_token
+from support.http import FROZEN_AT, CheckedClient, make_app, seller_token
 
 ORDERS = 3_000
 SELLERS = 3

@@ -24,9 +24,10 @@ from spapi_mock.cli import main
 from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
-from conftest import TEST_FIXTURES, US
-from live_server import live_server
-from sdk_helpers import CLIENT_ID, CLIENT_SECRET, amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
+from support import TEST_FIXTURES
+from support.http import US
+from support.live_server import live_server
+from support.sdk import CLIENT_ID, CLIENT_SECRET, amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
 MASK = "****"
 ORDER = "111-0000000-0000001"  # Unshipped, MFN, in tests/data/orders (every seeded seller has it)

@@ -7,13 +7,13 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from live_server import copy_checkout, live_server
+from support import PROJECT_ROOT
+from support.live_server import copy_checkout, live_server
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pytest-project"
+EXAMPLE = PROJECT_ROOT / "examples" / "pytest-project"
 
 # What the inner test files share: plain-HTTP calls as an SDK makes them.
 HTTP_HELPERS = """

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from reference import missing_reason, reference_model_if_present
+from support.reference import missing_reason, reference_model_if_present
 
 
 def sandbox_cases() -> list[tuple[str, str, str, dict]]:

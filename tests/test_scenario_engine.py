@@ -21,7 +21,7 @@ from spapi_mock import resources
 from spapi_mock.cli import main
 from spapi_mock.control import ControlError, LocalControl
 
-from conftest import FROZEN_AT, US, CheckedClient, make_app
+from support.http import FROZEN_AT, US, CheckedClient, make_app
 
 FIXTURE_ORDER = "111-7439572-9813316"  # default data: US MFN, Unshipped
 KETTLE = [{"SellerSKU": "KETTLE-1", "QuantityOrdered": 1}]

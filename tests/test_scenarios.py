@@ -26,8 +26,8 @@ from spapi_mock.config import Config
 from spapi_mock.control import LocalControl
 from spapi_mock.dates import parse_duration, parse_iso
 
-from conftest import TOKEN, US, CheckedClient, make_app
-from live_server import live_server
+from support.http import TOKEN, US, CheckedClient, make_app
+from support.live_server import live_server
 
 UK = "A1F83G8C2ARO7P"
 DEFAULT_FIXTURES = resources.default_fixtures_dir()

@@ -8,7 +8,7 @@ import pytest
 
 from spapi_mock.throttling import Throttle, UsagePlan
 
-from conftest import US, CheckedClient, make_app
+from support.http import US, CheckedClient, make_app
 
 QUOTA_EXCEEDED = {
     "errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource.", "details": ""}]

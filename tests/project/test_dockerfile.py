@@ -16,10 +16,10 @@ from pathlib import Path
 
 import requests
 
-from conftest import tool_missing
-from live_server import free_port
+from support import PROJECT_ROOT as ROOT
+from support.live_server import free_port
+from support.tools import tool_missing
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import US
+from support.http import US
 
 ORDER = "111-0000000-0000001"
 READS = {
@@ -132,7 +132,7 @@ def test_swagger_ui_serves_our_spec(client):
 
 
 def test_an_unexpected_failure_is_a_500_envelope_without_a_stack_trace(monkeypatch):
-    from conftest import make_app
+    from support.http import make_app
 
     app = make_app()
     store = app.services.store

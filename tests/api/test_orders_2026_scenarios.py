@@ -19,7 +19,7 @@ from spapi_mock.control import LocalControl
 from spapi_mock.dates import parse_iso, to_wire
 from spapi_mock.views.orders_2026 import FULFILLMENT_STATUS
 
-from conftest import US, CheckedClient, make_app
+from support.http import US, CheckedClient, make_app
 
 UK = "A1F83G8C2ARO7P"
 MISTAKE = "Order Created By Mistake"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import PROJECT_ROOT as ROOT
 
 
 def test_ruff_finds_nothing():
@@ -23,7 +22,7 @@ def test_the_suite_collects_on_a_clone_without_amazons_models(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "SPAPI_MOCK_REQUIRE_REFERENCE")}
     env["SPAPI_MOCK_REFERENCE_DIR"] = str(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -23,15 +23,8 @@ import pytest
 
 from spapi_mock import resources
 
-from live_server import live_server
-from sdk_helpers import (
-    amzn_orders_api,
-    amzn_sp_api_client,
-    is_loopback,
-    listable,
-    python_sp_api_orders,
-    read_fixture_orders,
-)
+from support.live_server import live_server
+from support.sdk import amzn_orders_api, amzn_sp_api_client, is_loopback, listable, python_sp_api_orders, read_fixture_orders
 
 FIXTURES = resources.default_fixtures_dir()
 US = "ATVPDKIKX0DER"

@@ -33,7 +33,8 @@ from schemathesis.specs.openapi.checks import (
 from spapi_mock import resources, scenarios
 from spapi_mock.specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC
 
-from conftest import TEST_FIXTURES, TOKEN, US, make_app
+from support import TEST_FIXTURES
+from support.http import TOKEN, US, make_app
 
 CHECKS = [
     not_a_server_error,

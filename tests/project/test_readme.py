@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_sdk_js import EXAMPLES as JS_EXAMPLES
-from test_sdk_js import NODE, node_modules  # noqa: F401  (a fixture the tour's Node snippets use)
 
-from live_server import LiveServer, copy_checkout, free_port, live_server, wait_until_up
+from support import PROJECT_ROOT
+from support.live_server import LiveServer, copy_checkout, free_port, live_server, wait_until_up
+from support.node import EXAMPLES as JS_EXAMPLES
+from support.node import NODE
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = PROJECT_ROOT / "README.md"
 TEXT = README.read_text(encoding="utf-8")
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, re.S)
 # A block that starts "# test_<name>.py" is a test file for the pytest plugin; the rest are scripts.
@@ -179,7 +180,7 @@ def test_the_test_command_is_what_ci_runs():
 def test_the_scenario_example_runs():
     from spapi_mock.control import LocalControl
 
-    from conftest import make_app
+    from support.http import make_app
 
     backend = make_app().services.backend
     result = LocalControl(backend).run_inline_scenario(yaml.safe_load(SCENARIO_EXAMPLE))

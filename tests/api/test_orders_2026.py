@@ -17,8 +17,8 @@ from spapi_mock import resources
 from spapi_mock.control import LocalControl
 from spapi_mock.views.orders_2026 import FULFILLMENT_STATUS
 
-from conftest import US, CheckedClient, make_app
-from reference import ORDERS_2026, missing_reason, reference_model, reference_model_if_present
+from support.http import US, CheckedClient, make_app
+from support.reference import ORDERS_2026, missing_reason, reference_model, reference_model_if_present
 
 SEARCH = "/orders/2026-01-01/orders"
 ALL_DATA = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES,TAX,PAYMENT,FULFILLMENT_ORDERS"

@@ -20,8 +20,9 @@ from spapi_mock import resources
 from spapi_mock.control import ControlError, HttpControl, LocalControl
 from spapi_mock.specs import CONTROL_SPEC
 
-from conftest import TEST_FIXTURES, CheckedClient, make_app, seller_token
-from live_server import live_server
+from support import TEST_FIXTURES
+from support.http import CheckedClient, make_app, seller_token
+from support.live_server import live_server
 
 SELLER = "A1MOCKSELLER00"
 OTHER_SELLER = "A2OTHERSELLER9"

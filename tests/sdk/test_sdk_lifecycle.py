@@ -22,8 +22,8 @@ from spapi_mock import resources
 from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
-from live_server import live_server
-from sdk_helpers import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
+from support.live_server import live_server
+from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
 FIXTURES = resources.default_fixtures_dir()
 US = "ATVPDKIKX0DER"

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tool_missing
-
-ROOT = Path(__file__).resolve().parents[1]
+from support import PROJECT_ROOT as ROOT
+from support.tools import tool_missing
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from spapi_mock import resources
 from spapi_mock.dates import parse_iso, to_wire
 
-from conftest import FROZEN_AT, US, CheckedClient, make_app
+from support.http import FROZEN_AT, US, CheckedClient, make_app
 
 T0 = to_wire(FROZEN_AT)
 LAG = timedelta(minutes=2)  # getOrders never shows the last two minutes

@@ -10,7 +10,6 @@ import copy
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +19,15 @@ from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.domain.policy import Policy
 from spapi_mock.fixtures import build_document, load_fixture_file
 
+from support import PROJECT_ROOT
+
 PLACED = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 LATER = PLACED + timedelta(hours=2)
 SELLER = "A1MOCKSELLER00"
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"
 POLICY = Policy()
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "default"
+DEFAULT_FIXTURES = PROJECT_ROOT / "fixtures" / "default"
 REGULATED_ORDER = "112-8306889-0912791"
 
 

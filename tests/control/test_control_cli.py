@@ -13,8 +13,9 @@ import requests
 
 from spapi_mock.cli import main
 
-from conftest import TEST_FIXTURES, TOKEN
-from live_server import live_server
+from support import TEST_FIXTURES
+from support.http import TOKEN
+from support.live_server import live_server
 
 ORDER = "111-0000000-0000001"  # Unshipped, MFN, in tests/data/orders
 

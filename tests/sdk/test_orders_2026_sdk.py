@@ -14,7 +14,6 @@ import re
 import subprocess
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -22,11 +21,12 @@ from spapi_mock import resources
 from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
-from live_server import live_server
-from sdk_helpers import amzn_orders_2026_apis, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class
+from support import PROJECT_ROOT
+from support.live_server import live_server
+from support.sdk import amzn_orders_2026_apis, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class
 
 FIXTURES = resources.default_fixtures_dir()
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = PROJECT_ROOT / "README.md"
 US = "ATVPDKIKX0DER"
 REASON = "Order Created By Mistake"
 STATUS = {

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from reference import ORDERS_2026, reference_model
+from support import PROJECT_ROOT
+from support.reference import ORDERS_2026, reference_model
 
-SPEC = Path(__file__).resolve().parents[1] / "openapi" / "orders-2026-01-01.yaml"
+SPEC = PROJECT_ROOT / "openapi" / "orders-2026-01-01.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator
 
+from support import PROJECT_ROOT
+
 ORDERS_V0 = "ordersV0.json"
 ORDERS_2026 = "orders_2026-01-01.json"
-REFERENCE_DIR = Path(os.environ.get("SPAPI_MOCK_REFERENCE_DIR", Path(__file__).resolve().parents[2] / "shared" / "reference"))
+REFERENCE_DIR = Path(os.environ.get("SPAPI_MOCK_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
 
 
 def reference_model(name: str = ORDERS_V0) -> dict:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from reference import reference_model
+from support import PROJECT_ROOT
+from support.reference import reference_model
 
-OPENAPI = Path(__file__).resolve().parents[1] / "openapi"
+OPENAPI = PROJECT_ROOT / "openapi"
 
 
 def load(name: str) -> dict:

@@ -10,7 +10,7 @@ import base64
 
 import pytest
 
-from conftest import US
+from support.http import US
 
 CA = "A2EUQ1WTGCTBG2"
 JP = "A1VC38T7YXB528"

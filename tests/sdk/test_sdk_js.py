@@ -10,30 +10,26 @@ The server runs with ``--strict-auth``: an SP-API call only succeeds with a toke
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import requests
 
 from spapi_mock.control import HttpControl
 
-from conftest import tool_missing
-from live_server import live_server
+from support import PROJECT_ROOT as ROOT
+from support.live_server import live_server
+from support.node import EXAMPLES, NODE
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "js"
 README = ROOT / "README.md"
 SNIPPETS = sorted(path.name for path in EXAMPLES.glob("*.mjs"))
 US = "ATVPDKIKX0DER"
 ORDER = "111-4575884-6753368"  # the buyer asked to cancel it (fixtures/default/na.yaml)
 PAGE_SIZE = 10  # the snippets' MaxResultsPerPage
-NODE, NPM = shutil.which("node"), shutil.which("npm")
 
 
 def readme_js_blocks() -> list[str]:
@@ -59,35 +55,6 @@ def test_the_readme_installs_the_pinned_versions():
 
 
 # --- running the snippets --------------------------------------------------------------------
-
-
-def why_node_cannot_run_the_snippets() -> str | None:
-    if not (NODE and NPM):
-        return "the Node SDK quick starts need node and npm on PATH (.ci/run installs them)"
-    # @sp-api-sdk's code needs Node 20 (Node 18 cannot even parse it), as package.json says.
-    engines = json.loads((EXAMPLES / "package.json").read_text(encoding="utf-8"))["engines"]["node"]
-    version = subprocess.run([NODE, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
-    if int(version.lstrip("v").split(".")[0]) < int(engines.removeprefix(">=")):
-        return f"the Node SDK quick starts need Node.js {engines} (examples/js/package.json), found {version}"
-    return None
-
-
-@pytest.fixture(scope="session")
-def node_modules() -> Path:
-    """``examples/js/node_modules`` as the lock file says, installed at most once per session."""
-    reason = why_node_cannot_run_the_snippets()
-    if reason:
-        tool_missing(reason)
-    lock_file = EXAMPLES / "package-lock.json"
-    installed = EXAMPLES / "node_modules" / ".package-lock.json"  # npm ci writes it last
-    with open(EXAMPLES / "package.json") as guard:
-        fcntl.flock(guard, fcntl.LOCK_EX)  # one npm ci at a time, across concurrent pytest runs
-        if not installed.exists() or installed.stat().st_mtime < lock_file.stat().st_mtime:
-            result = subprocess.run(
-                [NPM, "ci", "--no-audit", "--no-fund"], cwd=EXAMPLES, capture_output=True, text=True, timeout=600
-            )
-            assert result.returncode == 0, result.stdout + result.stderr
-    return EXAMPLES / "node_modules"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from spapi_mock.control import ControlError, LocalControl
 
-from conftest import US, CheckedClient, make_app
+from support.http import US, CheckedClient, make_app
 
 CREATED_AFTER = "2025-01-01T00:00:00Z"
 FIXTURE_ORDER = "111-0000000-0000001"

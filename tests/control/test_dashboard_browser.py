@@ -29,9 +29,9 @@ from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 from spapi_mock.sellers import refresh_token_for
 
-from conftest import tool_missing
-from live_server import live_server
-from sdk_helpers import CLIENT_ID
+from support.live_server import live_server
+from support.sdk import CLIENT_ID
+from support.tools import tool_missing
 
 UK = "A1F83G8C2ARO7P"
 CHROMIUM_ARGS = [

@@ -10,9 +10,9 @@ import pytest
 
 from spapi_mock.control import HttpControl, LocalControl
 
-from conftest import US, CheckedClient, make_app
-from live_server import live_server
-from sdk_helpers import (
+from support.http import US, CheckedClient, make_app
+from support.live_server import live_server
+from support.sdk import (
     CLIENT_ID,
     CLIENT_SECRET,
     amzn_orders_api,

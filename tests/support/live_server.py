@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import PROJECT_ROOT as ROOT
 
 
 def copy_checkout(destination: Path) -> Path:

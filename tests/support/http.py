@@ -1,0 +1,68 @@
+"""The app under test in-process, and a client that holds its answers to Amazon's models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from spapi_mock.app import create_app
+from spapi_mock.clock import Clock
+from spapi_mock.config import Config
+
+from support import TEST_FIXTURES
+from support.reference import assert_valid_response
+
+FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
+TOKEN = {"x-amz-access-token": "Atza|test-token"}
+US = "ATVPDKIKX0DER"
+# Paths whose answers are held to Amazon's models (reference.py picks the version's model).
+ORDERS_API_PREFIXES = ("/orders/v0/", "/orders/2026-01-01/")
+
+
+class CheckedClient:
+    """An HTTP client for the app under test that holds every 200 body to Amazon's model."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def request(self, method: str, url: str, *, token: bool = True, envelope: bool = True, **kwargs):
+        headers = {**(TOKEN if token else {}), **kwargs.pop("headers", {})}
+        response = self._client.request(method, url, headers=headers, **kwargs)
+        path = urlsplit(str(response.request.url)).path
+        if response.status_code == 200 and path.startswith(ORDERS_API_PREFIXES):
+            assert_valid_response(method, path, 200, response.json())
+        if envelope and response.status_code >= 400 and path.startswith(ORDERS_API_PREFIXES):
+            body = response.json()
+            assert set(body) == {"errors"}, body
+            for error in body["errors"]:
+                # Amazon's sandbox answers omit "details"; the mock's own errors always carry it.
+                assert {"code", "message"} <= set(error) <= {"code", "message", "details"} and error["message"], body
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+
+def seller_token(http: CheckedClient, seller_id: str) -> dict:
+    """The x-amz-access-token header of a token that acts for the seller, from the LWA
+    endpoint as an SDK gets one."""
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": f"Atzr|spapi-mock|{seller_id}",
+        "client_id": "any",
+        "client_secret": "any",
+    }
+    response = http.post("/auth/o2/token", data=form, token=False)
+    assert response.status_code == 200, response.text
+    return {"x-amz-access-token": response.json()["access_token"]}
+
+
+def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):
+    clock = Clock()
+    clock.freeze(FROZEN_AT)
+    settings = {"fixtures_dir": fixtures_dir, "validate_responses": True, **config}
+    return create_app(Config(**settings), clock=clock)
