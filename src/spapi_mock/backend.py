@@ -24,7 +24,7 @@ from typing import Any
 
 from . import resources
 from .clock import Clock
-from .dates import parse_iso, to_wire
+from .dates import LATEST_MOCK_TIME, check_mock_time, parse_iso, to_wire
 from .domain import cancellation_rate, lifecycle, order_factory
 from .domain.cancellation_rate import CancellationRate
 from .domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
@@ -363,6 +363,8 @@ class Transaction:
     def advance(self, delta: timedelta) -> None:
         if delta < timedelta(0):
             raise RuleViolation("The clock only moves forward: give a positive duration.")
+        if delta > LATEST_MOCK_TIME - self.now:
+            raise RuleViolation(f"The clock cannot move by {delta.days} days: it would pass {to_wire(LATEST_MOCK_TIME)}.")
         self._move_to(self.now + delta)
 
     def set_time(self, at: datetime) -> None:
@@ -423,6 +425,10 @@ class Transaction:
         return self.changed.get((seller_id, order_id)) or self.backend.store.get(seller_id, order_id)
 
     def _move_to(self, at: datetime) -> None:
+        try:
+            check_mock_time(at)
+        except ValueError as exc:
+            raise RuleViolation(f"The clock cannot move there: {exc}.") from None
         self.now = at
         self._clock_moved = True
         self.settle()

@@ -32,6 +32,9 @@ class Config:
     throttle_factor: float = 1.0
     # How many requests the journal keeps (the oldest go first).
     journal_size: int = 10_000
+    # The largest request body accepted (413 beyond it): Amazon's biggest Orders request, a
+    # shipment confirmation with its items, is a few KB; a megabyte is room for any real one.
+    max_body_bytes: int = 1024 * 1024
     # Validating every response against the spec costs about a third of throughput: on in
     # tests, off when serving.
     validate_responses: bool = False

@@ -56,6 +56,22 @@ def normalize(text: str) -> str:
 _ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE)
 
 
+# Where the mock clock may stand: every date the server computes from it (ship-by and delivery
+# dates, 21- and 30-day windows, token and page-token expiry, a year of cancellation-rate
+# window) must still be a valid datetime, or every later request fails. Python's dates end at
+# 9999; a clock past it by minutes broke the server for good.
+EARLIEST_MOCK_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_MOCK_TIME = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def check_mock_time(at: datetime) -> None:
+    """ValueError unless the mock clock may stand at ``at``."""
+    if not EARLIEST_MOCK_TIME <= at <= LATEST_MOCK_TIME:
+        raise ValueError(
+            f"{to_wire(at)} is outside the mock clock's range, {to_wire(EARLIEST_MOCK_TIME)} to {to_wire(LATEST_MOCK_TIME)}"
+        )
+
+
 def parse_duration(text: str) -> timedelta:
     """A duration: ``31m``, ``7d``, ``1d2h30m``, or ISO 8601 ``PT31M`` / ``P7D``.
 
@@ -64,12 +80,18 @@ def parse_duration(text: str) -> timedelta:
     value = text.strip() if isinstance(text, str) else ""
     compact = value.replace(" ", "")
     if compact and re.fullmatch(r"(?:\d+[dhms])+", compact, re.IGNORECASE):
-        delta = timedelta()
-        for amount, unit in _PART.findall(compact):
-            delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
-        return delta
+        try:
+            delta = timedelta()
+            for amount, unit in _PART.findall(compact):
+                delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
+            return delta
+        except OverflowError:
+            raise ValueError(f"'{text}' is longer than any duration the clock can move") from None
     match = _ISO_DURATION.match(compact)
     if compact and compact.upper() not in ("P", "PT") and match:
         days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            raise ValueError(f"'{text}' is longer than any duration the clock can move") from None
     raise ValueError(f"'{text}' is not a duration, e.g. 31m, 7d, 1d2h or PT31M")

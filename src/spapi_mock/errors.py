@@ -49,6 +49,14 @@ class MethodNotAllowed(SpApiError):
     default_message = "The requested method is not allowed for this resource."
 
 
+class RequestTooLarge(SpApiError):
+    # Amazon's models declare the 413 with this description and no example body; the code is
+    # HTTP's name for the status.
+    status = 413
+    code = "RequestEntityTooLarge"
+    default_message = "The request size exceeded the maximum accepted size."
+
+
 class UnsupportedMediaType(SpApiError):
     status = 415
     code = "UnsupportedMediaType"

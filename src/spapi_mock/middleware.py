@@ -22,9 +22,9 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import journal
+from . import journal, untrusted_json
 from .dates import to_wire
-from .errors import lwa_error_for_status, sp_api_error_for_status
+from .errors import RequestTooLarge, lwa_error_for_status, sp_api_error_for_status
 from .faults import TOKEN_OPERATION, Fault
 from .request_scope import (
     attach,
@@ -66,6 +66,7 @@ class SpApiHeaders:
         share_routing_results(scope)
         amzn_request_id = str(uuid.uuid4())
         attach(scope, self.services, amzn_request_id)
+        receive = self._limited(scope, receive)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -83,6 +84,31 @@ class SpApiHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _limited(self, scope: Scope, receive: Receive) -> Receive:
+        """``receive``, refusing a body larger than the configured maximum as it arrives: a
+        declared Content-Length is refused before any byte is read, a chunked body once it
+        passes the limit, so no handler, journal entry or store ever holds it."""
+        limit = self.services.config.max_body_bytes
+        refusal = f"The request size exceeded the maximum accepted size ({limit} bytes)."
+        declared = next((value for name, value in scope.get("headers", []) if name.lower() == b"content-length"), b"")
+        if declared.isdigit() and int(declared) > limit:
+
+            async def refuse() -> Message:
+                raise RequestTooLarge(refusal)
+
+            return refuse
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise RequestTooLarge(refusal)
+            return message
+
+        return counted
 
 
 class JournalRecorder:
@@ -173,9 +199,10 @@ def _body_fields(body: bytes, content_type: str):
     text = body.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
-            return json.loads(text)
-        except ValueError:
-            return text
+            return untrusted_json.loads(text)
+        except untrusted_json.UntrustedJsonError:
+            # Kept as text (what could not be parsed, too deep or unencodable, is shown as sent).
+            return body.decode("utf-8", errors="backslashreplace")
     if "x-www-form-urlencoded" in content_type:
         return {k: v[0] for k, v in parse_qs(text).items()}
     return text

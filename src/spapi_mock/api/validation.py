@@ -13,6 +13,8 @@ from connexion.validators import VALIDATOR_MAP, ParameterValidator
 from connexion.validators.json import JSONRequestBodyValidator
 from jsonschema import ValidationError
 
+from .. import untrusted_json
+
 
 class NamedParameterValidator(ParameterValidator):
     @staticmethod
@@ -25,15 +27,23 @@ class NamedParameterValidator(ParameterValidator):
 
 class NamedFieldBodyValidator(JSONRequestBodyValidator):
     async def _parse(self, stream, scope):
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw:
+            return None
         try:
-            return await super()._parse(stream, scope)
-        except BadRequestProblem:
-            raise BadRequestProblem(detail="The request body is not valid JSON") from None
+            text = raw.decode(self._encoding)
         except UnicodeDecodeError as error:
-            # Connexion decodes before parsing and lets the decoding error escape as a 500.
             raise BadRequestProblem(
                 detail=f"The request body is not valid JSON: byte {error.start} is not {self._encoding.upper()} text"
             ) from None
+        try:
+            body = untrusted_json.loads(text)
+        except untrusted_json.UntrustedJsonError as error:
+            raise BadRequestProblem(detail=str(error)) from None
+        if body is None:
+            # Not the same as no body: a JSON null where an object belongs is a mistake to name.
+            raise BadRequestProblem(detail="The request body is null; send a JSON object, or no body")
+        return body
 
     def _validate(self, body):
         if body is None:
