@@ -167,6 +167,34 @@ def test_every_fixture_problem_is_reported_at_once_and_an_empty_directory_is_war
         assert f"warning: {empty} holds no fixture files" in server.output()
 
 
+def test_a_second_process_on_a_served_store_exits_2_and_the_servers_writes_stand(tmp_path):
+    """Before: a second server on the same --db started, and the CLI's --db on a file a server
+    owned exited 0 while the server's next write erased the CLI's change."""
+    db = tmp_path / "state.json"
+    with live_server("--fixtures", str(TEST_FIXTURES), "--db", str(db), tmp_dir=tmp_path) as server:
+        pid = server.process.pid
+        second = subprocess.run(
+            [sys.executable, "-m", "spapi_mock", "serve", "--port", "0", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2 and f"{db}: the store is in use by another spapi-mock process (pid {pid})" in second.stderr
+        cli = subprocess.run(
+            [sys.executable, "-m", "spapi_mock", "clock", "advance", "1h", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert cli.returncode == 2 and f"(pid {pid})" in cli.stderr, cli.stderr
+        assert "Traceback" not in second.stderr + cli.stderr
+        placed = requests.post(f"{server.base_url}/_mock/orders", json={"items": [{"SellerSKU": "KETTLE-1"}]}, timeout=30)
+        assert placed.status_code == 201
+    with live_server("--db", str(db), tmp_dir=tmp_path) as server:
+        order_id = placed.json()["order"]["AmazonOrderId"]
+        assert requests.get(f"{server.base_url}/orders/v0/orders/{order_id}", headers=TOKEN, timeout=30).status_code == 200
+
+
 def test_console_script_and_module_entry_point_agree():
     script = Path(sys.executable).with_name("spapi-mock")
     by_script = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 
+import pytest
+
+from spapi_mock.errors import StoreFileError
 from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
 
 US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
@@ -148,6 +153,7 @@ def test_two_sellers_hold_the_same_order_id_without_seeing_each_other(tmp_path):
     assert store.get("S1", "1")["order"]["OrderStatus"] == "Shipped"
     assert "OrderStatus" not in store.get("S2", "1")["order"]
     store.replace_seller("S1", [doc("9", "2025-01-03T00:00:00Z", seller="S1")])
+    store.close()
     again = OrderStore(str(tmp_path / "state.json"))
     assert again.get("S1", "1") is None and again.get("S1", "9") is not None
     assert again.get("S2", "1")["order"]["PurchaseDate"] == "2025-01-02T00:00:00Z"
@@ -164,6 +170,62 @@ def test_orders_and_the_records_beside_them_land_in_one_write_of_the_file(tmp_pa
     store.put_many([doc("1", "2025-01-01T00:00:00Z"), doc("2", "2025-01-02T00:00:00Z")], {"clock": {"frozen_at": "X"}})
     store.set_meta("clock", {"frozen_at": "Y"})
     assert len(writes) == 2
+    store.close()
     on_disk = json.loads((tmp_path / "state.json").read_text())
     assert [record["value"] for record in on_disk["meta"].values()] == [{"frozen_at": "Y"}]
     assert OrderStore(str(tmp_path / "state.json")).get_meta("clock") == {"frozen_at": "Y"}
+
+
+def test_a_second_owner_of_a_store_file_is_refused_naming_the_file_and_the_owner(tmp_path):
+    """Before: two servers on one --db both started, gave one new order id to two orders, and
+    one's acknowledged writes were lost."""
+    path = str(tmp_path / "state.json")
+    first = OrderStore(path)
+    with pytest.raises(
+        StoreFileError, match=rf"{re.escape(path)}: the store is in use by another spapi-mock process \(pid {os.getpid()}\)"
+    ):
+        OrderStore(path)
+    first.close()
+    OrderStore(path).close()  # free once its owner is gone
+
+
+@pytest.mark.parametrize(
+    "make, complaint",
+    [
+        (lambda p: p.write_bytes(b""), "is empty (0 bytes)"),
+        (lambda p: p.write_text('{"orders": {"1": {'), "not complete JSON"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00binary"), "not text"),
+        (lambda p: p.write_text("[1, 2]"), "expected an object of tables"),
+        (lambda p: p.mkdir(), "is a directory"),
+    ],
+    ids=["empty", "truncated", "binary", "wrong-shape", "directory"],
+)
+def test_an_unusable_store_file_is_named_with_what_is_wrong(tmp_path, make, complaint):
+    """Before: a 38-line traceback that never named the file, and a 0-byte file silently re-seeded."""
+    path = tmp_path / "state.json"
+    make(path)
+    with pytest.raises(StoreFileError) as raised:
+        OrderStore(str(path))
+    assert str(path) in raised.value.message and complaint in raised.value.message
+    OrderStore(str(tmp_path / "other.json")).close()  # the failed open left no lock behind on others
+
+
+def test_a_failed_write_is_a_503_that_changes_nothing(tmp_path, monkeypatch):
+    """Before: a full disk or a read-only file answered a bare 500 per write."""
+    from spapi_mock import store as store_module
+
+    store = OrderStore(str(tmp_path / "state.json"))
+    store.put(doc("1", "2025-01-01T00:00:00Z"))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module.os, "fsync", disk_full)
+    with pytest.raises(StoreFileError) as raised:
+        store.put(doc("2", "2025-01-02T00:00:00Z"))
+    assert raised.value.status == 503 and "No space left on device" in raised.value.message
+    assert "nothing was changed" in raised.value.message
+    monkeypatch.undo()
+    store.close()
+    again = OrderStore(str(tmp_path / "state.json"))
+    assert again.get(doc("1", "x")["seller_id"], "1") is not None and again.get(doc("2", "x")["seller_id"], "2") is None

@@ -232,6 +232,7 @@ def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .errors import StoreFileError
     from .fixtures import fixture_files
 
     # Listen before loading anything: a port in use or a bad address is said at once, and the
@@ -267,6 +268,9 @@ def serve_command(args: argparse.Namespace) -> int:
     )
     try:
         app = create_app(config)
+    except StoreFileError as exc:
+        print(f"spapi-mock: {exc}", file=sys.stderr)
+        return 2
     except FixtureError as exc:
         problems = str(exc).split("\n")
         if len(problems) == 1:

@@ -80,6 +80,11 @@ class ServiceUnavailable(SpApiError):
     default_message = "Service temporarily unavailable. Please try again later."
 
 
+class StoreFileError(ServiceUnavailable):
+    """A store file the server cannot use (at start: the command says why and exits 2) or could
+    not write (a 503 whose message says why; the state is as before the request)."""
+
+
 # Amazon's details for a refused access token, which clients match to decide to refresh.
 TOKEN_EXPIRED = "The access token you provided has expired."
 TOKEN_INVALID = "The access token you provided is revoked, malformed or invalid."

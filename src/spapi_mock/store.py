@@ -23,6 +23,7 @@ leaves the state before the change or after it, never half of it.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import json
 import os
@@ -35,6 +36,8 @@ from itertools import islice
 from sortedcontainers import SortedList
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
+
+from .errors import StoreFileError
 
 ORDERS_TABLE = "orders"
 META_TABLE = "meta"
@@ -57,15 +60,21 @@ class AtomicJSONStorage(Storage):
     def __init__(self, path: str) -> None:
         self._path = os.path.abspath(path)
         self._data: dict | None = None
-        # A write killed before its rename leaves its temporary file; one server owns a store
-        # file at a time, so any such file of this store is a leftover.
-        directory, name = os.path.split(self._path)
-        self._temp_prefix = f".spapi-mock-{name}."
-        for leftover in glob.glob(os.path.join(glob.escape(directory), glob.escape(self._temp_prefix) + "*.tmp")):
-            os.unlink(leftover)
-        if os.path.exists(self._path) and os.path.getsize(self._path) > 0:
-            with open(self._path, encoding="utf-8") as handle:
-                self._data = json.load(handle)
+        self._lock_file = _lock(self._path)
+        try:
+            # A write killed before its rename leaves its temporary file; the lock says this
+            # process alone owns the store, so any such file of this store is a leftover.
+            directory, name = os.path.split(self._path)
+            self._temp_prefix = f".spapi-mock-{name}."
+            for leftover in glob.glob(os.path.join(glob.escape(directory), glob.escape(self._temp_prefix) + "*.tmp")):
+                os.unlink(leftover)
+            if os.path.lexists(self._path):
+                self._data = _read_store_file(self._path)
+            elif not os.access(directory or ".", os.W_OK):
+                raise StoreFileError(f"{self._path}: cannot create the store: its directory is not writable")
+        except BaseException:
+            self.close()
+            raise
 
     def read(self) -> dict | None:
         return self._data
@@ -81,13 +90,66 @@ class AtomicJSONStorage(Storage):
             os.replace(tmp, self._path)
             # Only a state that reached the disk is the state.
             self._data = data
-        except BaseException:
+        except BaseException as exc:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):
+                # A full disk or a file made read-only: the change is not kept, and the server
+                # says so rather than answering a bare 500.
+                raise StoreFileError(
+                    f"{self._path}: the change could not be written ({exc.strerror}); nothing was changed"
+                ) from None
             raise
 
     def close(self) -> None:
-        pass
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the file releases its lock
+            self._lock_file = None
+
+
+def _lock(path: str):
+    """An exclusive lock on ``<store>.lock``, holding the owner's pid: two processes writing one
+    store each gave the same new order id to different orders, and one's writes were lost."""
+    try:
+        handle = open(path + ".lock", "a+", encoding="utf-8")
+    except OSError as exc:
+        raise StoreFileError(f"{path}: cannot lock the store: {exc.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "unknown"
+        handle.close()
+        raise StoreFileError(
+            f"{path}: the store is in use by another spapi-mock process (pid {owner}); stop it or use another file"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _read_store_file(path: str) -> dict:
+    """The store file's data, or StoreFileError saying what is wrong with it."""
+    if os.path.isdir(path):
+        raise StoreFileError(f"{path}: is a directory, not a store file")
+    if os.path.getsize(path) == 0:
+        raise StoreFileError(f"{path}: the store file is empty (0 bytes), perhaps cut short; remove it to start a new store")
+    if not os.access(path, os.W_OK):
+        raise StoreFileError(f"{path}: the store file is read-only; changes could not be kept")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except UnicodeDecodeError:
+        raise StoreFileError(f"{path}: is not a spapi-mock store (not text)") from None
+    except ValueError as exc:
+        raise StoreFileError(f"{path}: is not a spapi-mock store (not complete JSON: {exc})") from None
+    except OSError as exc:
+        raise StoreFileError(f"{path}: cannot be read: {exc.strerror}") from None
+    if not isinstance(data, dict) or not all(isinstance(table, dict) for table in data.values()):
+        raise StoreFileError(f"{path}: is not a spapi-mock store (expected an object of tables)")
+    return data
 
 
 def _key(doc: dict) -> tuple[str, str]:

@@ -91,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
     except (FixtureError, ValueError) as exc:
         print(f"spapi-mock: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        from ..errors import StoreFileError
+
+        if not isinstance(exc, StoreFileError):
+            raise
+        print(f"spapi-mock: {exc}", file=sys.stderr)
+        return 2
     finally:
         if control is not None and hasattr(control, "close"):
             control.close()
