@@ -7,6 +7,7 @@ is left exactly as it was: readers of the store may hold it while an action runs
 from __future__ import annotations
 
 import copy
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -16,9 +17,12 @@ import pytest
 
 from spapi_mock.dates import parse_iso, to_wire
 from spapi_mock.domain import lifecycle, order_factory
-from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.domain.exceptions import FixtureError, RuleViolation
+from spapi_mock.domain.model import TRANSITIONS, OrderStatus
 from spapi_mock.domain.policy import Policy
 from spapi_mock.fixtures import build_document, load_fixture_file
+
+from reference import reference_model
 
 PLACED = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 LATER = PLACED + timedelta(hours=2)
@@ -722,6 +726,128 @@ def test_a_clock_set_back_does_not_make_an_order_look_older():
     doc = requested(make_doc(), at=LATER)
     new = apply(lifecycle.seller_cancel, doc, LATER - timedelta(minutes=5), POLICY, "BuyerCanceled")
     assert new["order"]["LastUpdateDate"] == to_wire(LATER)
+
+
+# -- the status machine: one table the rules read ----------------------------------------------
+
+S = OrderStatus
+
+
+def reached(status: str, **order_fields) -> dict:
+    """A document of three items in ``status``, reached the way a real order reaches it (one
+    item shipped when PartiallyShipped)."""
+    if status in (S.PENDING, S.PENDING_AVAILABILITY, S.UNSHIPPED):
+        return make_doc(status, items=[{}, {}, {}], **order_fields)
+    doc = make_doc(items=[{}, {}, {}], **order_fields)
+    if status == S.PARTIALLY_SHIPPED:
+        return lifecycle.confirm_shipment(doc, LATER, POLICY, shipment(doc, [(ids(doc)[0], 1)]))
+    if status == S.SHIPPED:
+        return lifecycle.confirm_shipment(doc, LATER, POLICY, shipment(doc))
+    if status == S.CANCELED:
+        return lifecycle.buyer_cancel(doc, PLACED + timedelta(minutes=5), POLICY)
+    raise AssertionError(status)
+
+
+def _one_open_line(doc: dict) -> list[tuple[str, int]]:
+    return [(next(iter(lifecycle.open_quantities(doc)), ids(doc)[0]), 1)]
+
+
+def _pickup(status: str, lines: list[tuple[str, int]] | None = None) -> dict:
+    request = {"marketplaceId": US, "shipmentStatus": status}
+    if lines:
+        request["orderItems"] = [{"orderItemId": item_id, "quantity": quantity} for item_id, quantity in lines]
+    return request
+
+
+# Each rule the table governs, in every way it can be asked (all items, some, ...).
+ASKED = {
+    "release_preorder": [lambda d: lifecycle.release_preorder(d, LATER, POLICY)],
+    "authorize_payment": [lambda d: lifecycle.authorize_payment(d, LATER, POLICY)],
+    "decline_payment": [lambda d: lifecycle.decline_payment(d, LATER, POLICY)],
+    "buyer_cancel": [lambda d: lifecycle.buyer_cancel(d, PLACED + timedelta(minutes=5), POLICY)],
+    "request_cancellation": [lambda d: lifecycle.request_cancellation(d, LATER, POLICY, "Changed my mind")],
+    "message_cancellation": [lambda d: lifecycle.message_cancellation(d, LATER, POLICY)],
+    "seller_cancel": [
+        lambda d: lifecycle.seller_cancel(d, LATER, POLICY, "NoInventory"),
+        lambda d: lifecycle.seller_cancel(d, LATER, POLICY, "NoInventory", [ids(d)[0]]),
+    ],
+    "buy_shipping_label": [lambda d: lifecycle.buy_shipping_label(d, LATER, POLICY)],
+    "confirm_shipment": [
+        lambda d: lifecycle.confirm_shipment(d, LATER, POLICY, shipment(d, reference="9")),
+        lambda d: lifecycle.confirm_shipment(d, LATER, POLICY, shipment(d, _one_open_line(d), reference="9")),
+    ],
+    "update_shipment_status": [
+        lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("ReadyForPickup")),
+        lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("PickedUp")),
+        lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("PickedUp", _one_open_line(d))),
+    ],
+    "auto_cancel": [lambda d: lifecycle.auto_cancel(d, LATER, POLICY)],
+}
+REACHABLE = (S.PENDING_AVAILABILITY, S.PENDING, S.UNSHIPPED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELED)
+
+
+def test_order_status_is_amazons_enum():
+    model = reference_model()
+    assert [status.value for status in OrderStatus] == [
+        "PendingAvailability",
+        "Pending",
+        "Unshipped",
+        "PartiallyShipped",
+        "Shipped",
+        "InvoiceUnconfirmed",
+        "Canceled",
+        "Unfulfillable",
+    ]
+    assert set(OrderStatus) == set(model["definitions"]["Order"]["properties"]["OrderStatus"]["enum"])
+
+
+def test_the_table_names_only_rules_of_the_lifecycle():
+    assert set(TRANSITIONS) == set(ASKED)
+    assert all(callable(getattr(lifecycle, name)) for name in TRANSITIONS)
+
+
+@pytest.mark.parametrize("rule", list(ASKED))
+def test_every_move_the_table_allows_is_made_and_none_other(rule):
+    """Driven from every status an order can reach, a rule acts exactly where the table says
+    and lands only where it says; and what it stores is written as Amazon's plain string."""
+    made: dict[str, set[str]] = {}
+    for status in REACHABLE:
+        for ask in ASKED[rule]:
+            doc = reached(status, EasyShipShipmentStatus="PendingSchedule")
+            try:
+                new = ask(doc)
+            except RuleViolation:
+                continue
+            made.setdefault(status, set()).add(new["order"]["OrderStatus"])
+            assert json.dumps(new["order"]["OrderStatus"]) == f'"{new["order"]["OrderStatus"]}"'
+    declared = {status: set(to) for status, to in TRANSITIONS[rule].moves.items() if status in REACHABLE}
+    assert made == declared
+
+
+@pytest.mark.parametrize(
+    ("rule", "status"),
+    [(rule, status) for rule in ASKED for status in REACHABLE if status not in TRANSITIONS[rule].moves],
+)
+def test_a_rule_refuses_every_other_status_with_the_tables_reason(rule, status):
+    doc = reached(status, EasyShipShipmentStatus="PendingSchedule")
+    message = refused(ASKED[rule][0], doc)
+    assert message == f"Order {doc['order']['AmazonOrderId']} is {status}: {TRANSITIONS[rule].why_not(status)}."
+
+
+def test_the_domain_builds_the_document_and_is_given_the_schema_check():
+    """The builder lives with the model; the schemas it checks against live in our spec, so the
+    caller (the fixture loader) passes the check in, and it sees every part of the record."""
+    record = order_factory.new_order_record({"address": {"BuyerCompanyName": "Acme"}}, "111-0000000-0000001", PLACED)
+    checked = []
+    doc = order_factory.build_document(record, SELLER, PLACED, "test", lambda value, schema, where, field: checked.append(field))
+    assert checked == ["order", "items[0]", "address"]
+    assert doc == build_document(record, SELLER, PLACED, "test")
+
+    def refuse(value, schema, where, field):
+        raise FixtureError(f"{where}: field {field}: no")
+
+    with pytest.raises(FixtureError, match="test \\(111-0000000-0000001\\): field order: no"):
+        order_factory.build_document(record, SELLER, PLACED, "test", refuse)
 
 
 # -- the order factory -------------------------------------------------------------------------
