@@ -142,9 +142,10 @@ def test_authorize_payment_moves_pending_to_unshipped():
     assert new["order"]["OrderStatus"] == "Unshipped"
     assert new["order"]["LastUpdateDate"] == to_wire(LATER)
     assert last_event(new) == {"at": to_wire(LATER), "event": "PaymentAuthorized", "status": "Unshipped"}
-    # Only now can Amazon's automatic cancellation clock start.
-    assert doc.get("due_at") is None
-    assert new["due_at"] == to_wire(parse_iso(doc["order"]["LatestShipDate"]) + POLICY.auto_cancel_after)
+    # Only now can Amazon's automatic cancellation clock start, from a ship-by date counted
+    # from the authorization (two hours after purchase here).
+    assert new["order"]["LatestShipDate"] == to_wire(LATER + timedelta(days=2))
+    assert new["due_at"] == to_wire(LATER + timedelta(days=2) + POLICY.auto_cancel_after)
 
 
 def test_authorize_payment_of_a_preorder_says_to_release_it_first():
@@ -184,6 +185,92 @@ def test_declined_payment_is_an_amazon_cancellation_that_does_not_count(status):
 
 def test_payment_cannot_be_declined_once_authorized():
     assert "only an order waiting for payment" in refused(lifecycle.decline_payment, make_doc("Unshipped"), LATER, POLICY)
+
+
+# -- payment: late authorization and the 21-day limit -------------------------------------------
+#
+# Amazon's Seller Central help, "Pending orders" (G40571): "our payment and order detail
+# verification processes can potentially extend order processing times for as long as 21 days"
+# and "You won't be able to confirm shipment of an order until the order status changes from
+# Pending to Unshipped"; "The Order Process" (G200200040): when payment is verified Amazon
+# changes the status to Unshipped and sends the buyer an order confirmation with the estimated
+# delivery date, and "An order gets canceled if payment authorization does not succeed".
+
+
+def _promises(doc: dict) -> dict[str, str]:
+    return {name: doc["order"][name] for name in lifecycle.PROMISE_DATES}
+
+
+def test_a_late_authorization_leaves_the_seller_the_orders_full_handling_time():
+    """Payment authorized 10 days after purchase (Amazon allows up to 21): the ship-by and
+    delivery dates count from the authorization, so the seller has the 2 days to ship that
+    the order promised, and Amazon's automatic cancellation is 7 days after that, not at once."""
+    doc = make_doc("Pending")
+    assert _promises(doc) == {
+        "EarliestShipDate": "2025-06-15T12:00:00Z",
+        "LatestShipDate": "2025-06-17T12:00:00Z",
+        "EarliestDeliveryDate": "2025-06-18T12:00:00Z",
+        "LatestDeliveryDate": "2025-06-22T12:00:00Z",
+    }
+    authorized_at = PLACED + timedelta(days=10)
+    new = apply(lifecycle.authorize_payment, doc, authorized_at, POLICY)
+    assert _promises(new) == {
+        "EarliestShipDate": "2025-06-25T12:00:00Z",
+        "LatestShipDate": "2025-06-27T12:00:00Z",
+        "EarliestDeliveryDate": "2025-06-28T12:00:00Z",
+        "LatestDeliveryDate": "2025-07-02T12:00:00Z",
+    }
+    assert new["due_at"] == "2025-07-04T12:00:00Z"
+    assert new["due_at"] > to_wire(authorized_at)
+    shipped = apply(lifecycle.confirm_shipment, new, authorized_at + timedelta(days=1), POLICY, shipment(new))
+    assert shipped["order"]["OrderStatus"] == "Shipped" and shipped["due_at"] is None
+
+
+def test_an_authorization_at_purchase_moves_no_date():
+    doc = make_doc("Pending")
+    assert _promises(apply(lifecycle.authorize_payment, doc, PLACED, POLICY)) == _promises(doc)
+
+
+def test_a_released_preorder_waits_for_payment_from_its_release():
+    """A pre-order's promises are about its release, not its purchase: only the time payment
+    took after the release moves them, and the 21 days count from the release."""
+    doc = make_doc("PendingAvailability", LatestShipDate="2025-07-17T12:00:00Z")
+    released_at = PLACED + timedelta(days=30)
+    released = apply(lifecycle.release_preorder, doc, released_at, POLICY)
+    assert lifecycle.due_at(released, POLICY) == to_wire(released_at + timedelta(days=21))
+    new = apply(lifecycle.authorize_payment, released, released_at + timedelta(days=1), POLICY)
+    assert new["order"]["LatestShipDate"] == "2025-07-18T12:00:00Z"
+    assert "awaiting_payment_since" not in new
+
+
+def test_a_payment_never_authorized_is_cancelled_after_21_days_at_no_cost_to_the_seller():
+    doc = make_doc("Pending")
+    due = lifecycle.due_at(doc, POLICY)
+    assert due == to_wire(PLACED + timedelta(days=21))
+    new = apply(lifecycle.apply_due, doc, parse_iso(due), POLICY)
+    assert new["order"]["OrderStatus"] == "Canceled"
+    assert new["order"]["LastUpdateDate"] == due
+    record = new["cancellations"][-1]
+    assert (record["by"], record["reason"], record["counts_against_seller"], record["at"]) == (
+        "AMAZON",
+        "PaymentNotAuthorized",
+        False,
+        due,
+    )
+    assert new["due_at"] is None
+    assert "is Canceled" in refused(lifecycle.authorize_payment, new, parse_iso(due), POLICY)
+
+
+def test_the_time_allowed_for_payment_is_policy():
+    assert lifecycle.due_at(make_doc("Pending"), Policy(payment_authorization_timeout=timedelta(days=3))) == to_wire(
+        PLACED + timedelta(days=3)
+    )
+
+
+def test_what_comes_due_on_an_order_waiting_to_ship_is_the_automatic_cancellation():
+    doc = make_doc()
+    at = parse_iso(lifecycle.due_at(doc, POLICY))
+    assert lifecycle.apply_due(doc, at, POLICY) == lifecycle.auto_cancel(doc, at, POLICY)
 
 
 # -- buyer self-cancel -------------------------------------------------------------------------
@@ -666,7 +753,6 @@ def _without_ship_by_date() -> dict:
 
 NEVER_DUE = {
     "afn": lambda: make_doc(FulfillmentChannel="AFN"),
-    "pending": lambda: make_doc("Pending"),
     "pre-order": lambda: make_doc("PendingAvailability"),
     "no ship-by date": _without_ship_by_date,
     "shipped": lambda: in_status("Shipped"),
@@ -782,6 +868,7 @@ ASKED = {
         lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("PickedUp", _one_open_line(d))),
     ],
     "auto_cancel": [lambda d: lifecycle.auto_cancel(d, LATER, POLICY)],
+    "expire_payment": [lambda d: lifecycle.expire_payment(d, LATER, POLICY)],
 }
 REACHABLE = (S.PENDING_AVAILABILITY, S.PENDING, S.UNSHIPPED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELED)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ..dates import parse_iso, to_wire
@@ -43,6 +43,8 @@ SELLER_CANCEL_REASONS = (
 )
 AUTO_CANCEL_REASON = "ShipmentNotConfirmedInTime"
 PAYMENT_DECLINED_REASON = "PaymentNotAuthorized"
+# The order's promises, counted from when the seller can act on it: a late payment moves them all.
+PROMISE_DATES = ("EarliestShipDate", "LatestShipDate", "EarliestDeliveryDate", "LatestDeliveryDate")
 
 # Easy Ship statuses updateShipmentStatus moves an order to.
 EASY_SHIP_STATUS_AFTER = {"ReadyForPickup": "PendingPickUp", "PickedUp": "PickedUp", "RefusedPickup": "PendingSchedule"}
@@ -52,18 +54,34 @@ EASY_SHIP_STATUS_AFTER = {"ReadyForPickup": "PendingPickUp", "PickedUp": "Picked
 
 
 def release_preorder(doc: OrderDocument, now: datetime, policy: Policy) -> OrderDocument:
-    """A pre-order's release date came: PendingAvailability → Pending (payment is next)."""
+    """A pre-order's release date came: PendingAvailability → Pending (payment is next, and the
+    time Amazon allows for it starts now)."""
     _require_move(doc, "release_preorder")
     new = _copy(doc)
     new["order"]["OrderStatus"] = OrderStatus.PENDING
+    new["awaiting_payment_since"] = to_wire(now)
     return _changed(new, now, policy, "PreorderReleased")
 
 
 def authorize_payment(doc: OrderDocument, now: datetime, policy: Policy) -> OrderDocument:
-    """Amazon authorized the buyer's payment: Pending → Unshipped, and the order can ship."""
+    """Amazon authorized the buyer's payment: Pending → Unshipped, and the order can ship.
+
+    The seller cannot ship a Pending order, so the time to ship starts here: the ship-by and
+    delivery dates move on by as long as authorization took (up to 21 days), which leaves the
+    order its handling time (from when payment began to be awaited to ``LatestShipDate``)
+    however late the payment came. Automatic cancellation then counts only a deadline the seller
+    really missed.
+    """
     _require_move(doc, "authorize_payment")
     new = _copy(doc)
-    new["order"]["OrderStatus"] = OrderStatus.UNSHIPPED
+    order = new["order"]
+    order["OrderStatus"] = OrderStatus.UNSHIPPED
+    waited = now - parse_iso(awaiting_payment_since(doc))
+    if waited > timedelta(0):
+        for name in PROMISE_DATES:
+            if order.get(name):
+                order[name] = to_wire(parse_iso(order[name]) + waited)  # type: ignore[literal-required]
+    new.pop("awaiting_payment_since", None)
     return _changed(new, now, policy, "PaymentAuthorized")
 
 
@@ -71,6 +89,18 @@ def decline_payment(doc: OrderDocument, now: datetime, policy: Policy) -> OrderD
     """Payment could not be authorized: Amazon cancels the order, at no cost to the seller."""
     _require_move(doc, "decline_payment")
     return _cancel(doc, now, policy, AMAZON, PAYMENT_DECLINED_REASON, open_quantities(doc), counts=False)
+
+
+def expire_payment(doc: OrderDocument, at: datetime, policy: Policy) -> OrderDocument:
+    """Payment was still not authorized when Amazon's time for it ran out (21 days): Amazon
+    cancels the order as a failed payment, which never counts against the seller."""
+    _require_move(doc, "expire_payment")
+    return _cancel(doc, at, policy, AMAZON, PAYMENT_DECLINED_REASON, open_quantities(doc), counts=False)
+
+
+def awaiting_payment_since(doc: OrderDocument) -> str:
+    """When the order began to wait for payment: its purchase, or a pre-order's release."""
+    return doc.get("awaiting_payment_since") or doc["order"]["PurchaseDate"]
 
 
 # -- buyer -----------------------------------------------------------------------------------
@@ -285,13 +315,24 @@ def auto_cancel(doc: OrderDocument, at: datetime, policy: Policy) -> OrderDocume
 
 
 def due_at(doc: OrderDocument, policy: Policy) -> str | None:
-    """When Amazon will cancel the order automatically, or None if it never will."""
+    """When Amazon will change the order on its own (``apply_due``), or None if it never will:
+    a Pending order when the time allowed for payment runs out, an MFN order waiting to ship
+    when its ship-by date is ``auto_cancel_after`` past."""
     order = doc["order"]
+    if order["OrderStatus"] == OrderStatus.PENDING:
+        return to_wire(parse_iso(awaiting_payment_since(doc)) + policy.payment_authorization_timeout)
     if order.get("FulfillmentChannel") != "MFN" or order["OrderStatus"] not in SHIPPABLE_STATUSES:
         return None
     if not order.get("LatestShipDate"):
         return None
     return to_wire(parse_iso(order["LatestShipDate"]) + policy.auto_cancel_after)
+
+
+def apply_due(doc: OrderDocument, at: datetime, policy: Policy) -> OrderDocument:
+    """What Amazon does to the order when its ``due_at`` comes."""
+    if doc["order"]["OrderStatus"] == OrderStatus.PENDING:
+        return expire_payment(doc, at, policy)
+    return auto_cancel(doc, at, policy)
 
 
 def refresh_due(doc: OrderDocument, policy: Policy) -> OrderDocument:

@@ -145,6 +145,8 @@ class OrderDocument(TypedDict):
     # A label was bought (or an Easy Ship pickup is ready): the seller can no longer cancel.
     shipping_label: NotRequired[bool]
     verification_details: NotRequired[dict[str, Any]]
+    # Since when payment has been awaited, when that is not PurchaseDate (a released pre-order).
+    awaiting_payment_since: NotRequired[str]
 
 
 # -- the status machine ---------------------------------------------------------------------
@@ -196,6 +198,11 @@ TRANSITIONS: Mapping[str, Transition] = {
     "decline_payment": Transition(
         {_S.PENDING: frozenset({_S.CANCELED}), _S.PENDING_AVAILABILITY: frozenset({_S.CANCELED})},
         "only an order waiting for payment can have it declined",
+    ),
+    # Amazon's own: payment never authorized within the policy's time.
+    "expire_payment": Transition(
+        {_S.PENDING: frozenset({_S.CANCELED})},
+        "only a Pending order waits for payment authorization",
     ),
     "buyer_cancel": Transition(
         {status: frozenset({_S.CANCELED}) for status in (_S.PENDING, _S.PENDING_AVAILABILITY, _S.UNSHIPPED)},
