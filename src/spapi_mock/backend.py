@@ -385,17 +385,18 @@ class Transaction:
         self._clock_moved = True
 
     def settle(self) -> None:
-        """Apply automatic cancellations due by ``now``, earliest first, each at its due time."""
+        """Apply Amazon's automatic changes due by ``now`` (cancellations for a missed ship-by
+        date or a payment never authorized), earliest first, each at its due time."""
         while True:
             due = self._next_due()
             if due is None:
                 return
             at, seller_id, order_id = due
             doc = self._current(seller_id, order_id)
-            # An order changed after its deadline had passed (payment authorized late) is
-            # cancelled then, not before the change.
+            # Amazon's own change never predates the order's last one (a fixture may be loaded
+            # already overdue, updated after its deadline).
             when = max(parse_iso(at), parse_iso(doc["order"]["LastUpdateDate"]))
-            self.put(lifecycle.auto_cancel(doc, when, self.backend.policy))
+            self.put(lifecycle.apply_due(doc, when, self.backend.policy))
 
     def commit(self) -> None:
         """One write of the changed orders and the moved clock, then the clock itself."""

@@ -21,40 +21,19 @@ import yaml
 from jsonschema import Draft4Validator
 
 from . import resources
-from .dates import parse_fixture_date, to_wire
+from .domain import order_factory
 from .domain.exceptions import FixtureError
-from .domain.orders import buyer_requested_cancel, item_counts
-from .marketplaces import BY_ID as MARKETPLACES
+from .domain.model import OrderDocument
 from .sellers import DEFAULT_SELLER_ID
 
-DATE_FIELDS = frozenset(
-    {
-        "PurchaseDate",
-        "LastUpdateDate",
-        "EarliestShipDate",
-        "LatestShipDate",
-        "EarliestDeliveryDate",
-        "LatestDeliveryDate",
-        "PromiseResponseDueDate",
-        "ScheduledDeliveryStartDate",
-        "ScheduledDeliveryEndDate",
-        "ReviewDate",
-    }
-)
-# Counts the loader derives from the items, so they can never disagree with them.
-DERIVED_ORDER_FIELDS = ("NumberOfItemsShipped", "NumberOfItemsUnshipped")
-RECORD_KEYS = {"order", "items", "address", "regulated", "cancellations"}
-CANCELLED_BY = ("BUYER", "MERCHANT", "AMAZON")
-REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "MarketplaceId", "FulfillmentChannel")
 
-
-def load_fixture_dir(directory: str | Path, now: datetime) -> list[dict]:
+def load_fixture_dir(directory: str | Path, now: datetime) -> list[OrderDocument]:
     """Every ``*.yaml``, ``*.yml`` and ``*.json`` file directly in ``directory``; the problems of
     every file are reported together, so that fixing them takes one run."""
     directory = Path(directory)
     if not directory.is_dir():
         raise FixtureError(f"{directory}: fixture directory not found")
-    docs: list[dict] = []
+    docs: list[OrderDocument] = []
     seen: dict[str, str] = {}
     problems = _Problems()
     for path in fixture_files(directory):
@@ -91,13 +70,11 @@ class _Problems:
             self.messages.extend(str(exc).split("\n"))
 
     def raise_any(self) -> None:
-        if len(self.messages) == 1:
-            raise FixtureError(self.messages[0])
         if self.messages:
             raise FixtureError("\n".join(self.messages))
 
 
-def load_fixture_file(path: str | Path, now: datetime) -> list[dict]:
+def load_fixture_file(path: str | Path, now: datetime) -> list[OrderDocument]:
     path = Path(path)
     try:
         stat = path.stat()
@@ -122,7 +99,7 @@ def _parsed_yaml(path: str, mtime_ns: int, size: int) -> Any:
     return resources.load_yaml(Path(path).read_text(encoding="utf-8"))
 
 
-def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: str = DEFAULT_SELLER_ID) -> list[dict]:
+def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: str = DEFAULT_SELLER_ID) -> list[OrderDocument]:
     """The documents of one parsed fixture file (``{seller, orders}``); ``where`` names it in errors."""
     if not isinstance(data, dict) or not isinstance(data.get("orders"), list):
         raise FixtureError(f"{where}: expected a mapping with an 'orders' list")
@@ -132,7 +109,7 @@ def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: s
     seller_id = data.get("seller") or default_seller_id
     if not isinstance(seller_id, str):
         raise FixtureError(f"{where}: field 'seller' must be a string")
-    docs: list[dict] = []
+    docs: list[OrderDocument] = []
     seen: set[str] = set()
     problems = _Problems()
     for n, record in enumerate(data["orders"]):
@@ -147,159 +124,13 @@ def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: s
     return docs
 
 
-def build_document(record: Any, seller_id: str, now: datetime, where: str) -> dict:
-    """Check one fixture record and turn it into a store document."""
-    if not isinstance(record, dict):
-        raise FixtureError(f"{where}: expected a mapping with 'order' and 'items'")
-    if isinstance(record.get("order"), dict) and record["order"].get("AmazonOrderId"):
-        where = f"{where} ({record['order']['AmazonOrderId']})"
-    unknown = set(record) - RECORD_KEYS
-    if unknown:
-        raise FixtureError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
-    # A copy with the dates resolved: the caller's parsed file stays as it was.
-    record = _resolved_copy(record, now, where, ())
-    order = record.get("order")
-    items = record.get("items")
-    if not isinstance(order, dict):
-        raise FixtureError(f"{where}: field 'order' is missing or not a mapping")
-    if not isinstance(items, list) or not items:
-        raise FixtureError(f"{where}: field 'items' must be a non-empty list")
-    for name in REQUIRED_ORDER_FIELDS:
-        if order.get(name) in (None, ""):
-            raise FixtureError(f"{where}: field order.{name} is required")
-    order.setdefault("LastUpdateDate", order["PurchaseDate"])
-    for name in DERIVED_ORDER_FIELDS:
-        order.pop(name, None)
-
-    problems = _Problems()
-    with problems.collect():
-        _validate(order, "Order", where, "order")
-    for n, item in enumerate(items):
-        with problems.collect():
-            _validate(item, "OrderItem", where, f"items[{n}]")
-    if record.get("address") is not None:
-        with problems.collect():
-            _validate({"AmazonOrderId": order["AmazonOrderId"], **record["address"]}, "OrderAddress", where, "address")
-    if record.get("regulated") is not None:
-        with problems.collect():
-            _validate({"AmazonOrderId": order["AmazonOrderId"], **record["regulated"]}, "OrderRegulatedInfo", where, "regulated")
-    problems.raise_any()
-    _check_rules(order, items, where)
-    cancellations = _cancellations(record.get("cancellations"), order, now, where)
-
-    marketplace = MARKETPLACES[order["MarketplaceId"]]
-    order.setdefault("SalesChannel", marketplace.sales_channel)
-    for item in items:
-        item["BuyerRequestedCancel"] = buyer_requested_cancel(item)
-    shipped, unshipped = item_counts(items, order["OrderStatus"])
-    order["NumberOfItemsShipped"] = shipped
-    order["NumberOfItemsUnshipped"] = unshipped
-    return {
-        "seller_id": seller_id,
-        "order": order,
-        "items": items,
-        "address": record.get("address") or {},
-        "regulated": record.get("regulated"),
-        "cancellations": cancellations,
-        "history": [{"at": order["PurchaseDate"], "event": "Placed", "status": order["OrderStatus"]}],
-    }
+def build_document(record: Any, seller_id: str, now: datetime, where: str) -> OrderDocument:
+    """Check one fixture record against Amazon's model and the order rules, and turn it into a
+    store document (the domain builds it; the schemas it is checked against live in our spec)."""
+    return order_factory.build_document(record, seller_id, now, where, _validate)
 
 
-def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[dict]:
-    """Who cancelled a fixture order and whether it counts against the seller (the cancellation
-    rate reads this). By default a seller's cancellation counts unless it answered the buyer
-    (BuyerCanceled); the buyer's and Amazon's do not."""
-    if given is None:
-        return []
-    if not isinstance(given, list):
-        raise FixtureError(f"{where}: field cancellations must be a list of {{by, reason, at}}")
-    records = []
-    for n, entry in enumerate(given):
-        field = f"cancellations[{n}]"
-        if not isinstance(entry, dict) or set(entry) - {"by", "reason", "at", "counts_against_seller"}:
-            raise FixtureError(f"{where}: field {field}: expected {{by, reason, at, counts_against_seller}}")
-        if entry.get("by") not in CANCELLED_BY:
-            raise FixtureError(f"{where}: field {field}.by must be one of {', '.join(CANCELLED_BY)}")
-        reason = entry.get("reason") or "BuyerCanceled"
-        counts = entry.get("counts_against_seller", entry["by"] == "MERCHANT" and reason != "BuyerCanceled")
-        if not isinstance(counts, bool):
-            raise FixtureError(f"{where}: field {field}.counts_against_seller must be true or false")
-        try:
-            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order["LastUpdateDate"]
-        except ValueError as exc:
-            raise FixtureError(f"{where}: field {field}.at: {exc}") from None
-        records.append(
-            {
-                "at": at,
-                "by": entry["by"],
-                "reason": reason,
-                "items": {},
-                "answers_buyer_request": entry["by"] == "MERCHANT" and reason == "BuyerCanceled",
-                "counts_against_seller": counts,
-            }
-        )
-    return records
-
-
-def _resolved_copy(value: Any, now: datetime, where: str, path: tuple) -> Any:
-    """A copy of parsed fixture data with every date field resolved against ``now``.
-
-    One pass that copies and resolves: loading a large generated set spends most of its time
-    here, and the field's path is only spelt out when there is an error to name it in.
-    """
-    if isinstance(value, dict):
-        copied = {}
-        for key, inner in value.items():
-            if key in DATE_FIELDS and isinstance(inner, str):
-                try:
-                    copied[key] = to_wire(parse_fixture_date(inner, now))
-                except ValueError as exc:
-                    raise FixtureError(f"{where}: field {_spelt(path + (key,))}: {exc} (or relative: now-3d4h)") from None
-            elif isinstance(inner, dict | list):
-                copied[key] = _resolved_copy(inner, now, where, path + (key,))
-            else:
-                copied[key] = inner
-        return copied
-    if isinstance(value, list):
-        return [
-            _resolved_copy(inner, now, where, path + (n,)) if isinstance(inner, dict | list) else inner
-            for n, inner in enumerate(value)
-        ]
-    return value
-
-
-def _spelt(path: tuple) -> str:
-    """``("items", 0, "PromiseDate")`` as ``items[0].PromiseDate``."""
-    spelt = ""
-    for part in path:
-        spelt += f"[{part}]" if isinstance(part, int) else (f".{part}" if spelt else part)
-    return spelt
-
-
-def _check_rules(order: dict, items: list[dict], where: str) -> None:
-    order_id = order["AmazonOrderId"]
-    if order["MarketplaceId"] not in MARKETPLACES:
-        raise FixtureError(f"{where}: field order.MarketplaceId: unknown marketplace id '{order['MarketplaceId']}'")
-    if order["LastUpdateDate"] < order["PurchaseDate"]:
-        raise FixtureError(f"{where}: field order.LastUpdateDate is before order.PurchaseDate")
-    parts = order_id.split("-")
-    if len(parts) != 3 or [len(p) for p in parts] != [3, 7, 7] or not all(p.isdigit() for p in parts):
-        raise FixtureError(f"{where}: field order.AmazonOrderId: '{order_id}' is not in 3-7-7 format")
-    seen = set()
-    for n, item in enumerate(items):
-        if item["OrderItemId"] in seen:
-            raise FixtureError(f"{where}: field items[{n}].OrderItemId: '{item['OrderItemId']}' appears twice")
-        seen.add(item["OrderItemId"])
-        if int(item.get("QuantityShipped") or 0) > int(item["QuantityOrdered"]):
-            raise FixtureError(f"{where}: field items[{n}].QuantityShipped is larger than QuantityOrdered")
-        flag = item.get("BuyerRequestedCancel") or {}
-        if flag.get("IsBuyerRequestedCancel") not in (None, "true", "false"):
-            raise FixtureError(
-                f'{where}: field items[{n}].BuyerRequestedCancel.IsBuyerRequestedCancel must be the string "true" or "false"'
-            )
-        if flag.get("IsBuyerRequestedCancel") == "true" and not flag.get("BuyerCancelReason"):
-            field = f"items[{n}].BuyerRequestedCancel.BuyerCancelReason"
-            raise FixtureError(f'{where}: field {field} is required when IsBuyerRequestedCancel is "true"')
+UNKNOWN_FIELD = "unknown field (not a field of Amazon's model here; check the spelling)"
 
 
 def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
@@ -313,14 +144,13 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
     problems = []
     for error in sorted(_validator(schema_name).iter_errors(value), key=lambda e: list(e.absolute_path)):
         field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        message = error.message
         if error.validator == "additionalProperties":
             for unknown in sorted(set(error.instance) - set(error.schema.get("properties", {}))):
                 problems.append(
                     f"{where}: field {field}.{unknown}: unknown field (not a field of Amazon's model here; check the spelling)"
                 )
             continue
-        problems.append(f"{where}: field {field}: {message}")
+        problems.append(f"{where}: field {field}: {error.message}")
     if problems:
         raise FixtureError("\n".join(problems))
 

@@ -784,15 +784,45 @@ def test_automatic_cancellation_counts_against_the_seller(market):
     assert (rate["sellerCancelledOrders"], rate["orders"], rate["breached"]) == (1, 1, True)
 
 
-def test_a_pending_order_is_not_cancelled_automatically(market):
-    # Payment can take up to 21 days; the ship-by clock starts with it.
-    order_id = oid(market.place({"LatestShipDate": at(timedelta(days=1))}))
+def test_a_payment_authorized_10_days_late_restarts_the_ship_by_clock(market):
+    """Amazon's Seller Central, "Pending orders" (G40571): payment and order verification "can
+    potentially extend order processing times for as long as 21 days", and "You won't be able
+    to confirm shipment of an order until the order status changes from Pending to Unshipped".
+    So the seller's time to ship starts at the authorization: the order keeps its 2-day handling
+    time, it can be shipped, and only a deadline the seller really misses is cancelled."""
+    created = market.place()
+    order_id = oid(created)
+    placed = market.order(order_id)
+    assert (placed["EarliestShipDate"], placed["LatestShipDate"]) == (T0, at(timedelta(days=2)))
     market.advance("10d")
     assert market.order(order_id)["OrderStatus"] == "Pending"
     market.do(order_id, "authorize_payment")
-    # Now overdue, it is cancelled as soon as anything looks.
     market.advance("1s")
-    assert market.order(order_id)["OrderStatus"] == "Canceled"
+    order = market.order(order_id)
+    assert order["OrderStatus"] == "Unshipped"
+    assert (order["EarliestShipDate"], order["LatestShipDate"]) == (at(timedelta(days=10)), at(timedelta(days=12)))
+    assert (order["EarliestDeliveryDate"], order["LatestDeliveryDate"]) == (at(timedelta(days=13)), at(timedelta(days=17)))
+    v2026 = market.http.get(f"/orders/2026-01-01/orders/{order_id}", params={"includedData": "FULFILLMENT"})
+    assert v2026.status_code == 200, v2026.text
+    assert v2026.json()["order"]["fulfillment"]["shipByWindow"]["latestDateTime"] == at(timedelta(days=12))
+    market.advance("1d")
+    assert market.confirm(order_id, [(item_ids(created)[0], 1)]).status_code == 204
+    order = market.order(order_id)
+    assert (order["OrderStatus"], order["LastUpdateDate"]) == ("Shipped", at(timedelta(days=11, seconds=1)))
+    assert market.rate()["sellerCancelledOrders"] == 0
+
+
+def test_after_a_late_authorization_a_missed_deadline_still_counts(market):
+    order_id = oid(market.place())
+    market.advance("10d")
+    market.do(order_id, "authorize_payment")
+    # The new ship-by date is day 12; Amazon cancels 7 days after it, on day 19.
+    market.set_clock(at(timedelta(days=19) - timedelta(seconds=1)))
+    assert market.order(order_id)["OrderStatus"] == "Unshipped"
+    market.advance("2s")
+    order = market.order(order_id)
+    assert (order["OrderStatus"], order["LastUpdateDate"]) == ("Canceled", at(timedelta(days=19)))
+    assert market.rate()["sellerCancelledOrders"] == 1
 
 
 # -- rule 9: the cancellation rate -----------------------------------------------------------------
@@ -1077,15 +1107,24 @@ def test_the_action_catalogue_lists_every_action(refusals):
     }
 
 
-def test_payment_authorized_after_the_deadline_is_cancelled_then_not_before(market):
-    # A Pending order whose ship-by deadline passed while it waited for payment: the automatic
-    # cancellation cannot predate the authorization that made it due.
-    order_id = market.place({"LatestShipDate": at(timedelta(days=1))})["order"]["AmazonOrderId"]
-    market.advance("9d")
-    market.do(order_id, "authorize_payment")
+def test_a_payment_never_authorized_is_cancelled_after_21_days_and_not_held_against_the_seller(market):
+    """Seller Central, "The Order Process" (G200200040): "An order gets canceled if payment
+    authorization does not succeed", after verification that can last "as long as 21 days";
+    "Cancellation Rate" (G200285210): pending orders that are cancelled are not included.
+    Amazon's own cancellation for a missed ship-by date, at the same moment, would read (1, 1)."""
+    order_id = oid(market.place())
+    market.advance("20d23h59m59s")
+    assert market.order(order_id)["OrderStatus"] == "Pending"
+    market.advance("1d1s")
     order = market.order(order_id)
-    assert order["OrderStatus"] == "Canceled"
-    assert order["LastUpdateDate"] == at(timedelta(days=9))
+    assert (order["OrderStatus"], order["LastUpdateDate"]) == ("Canceled", at(timedelta(days=21)))
+    assert (order["NumberOfItemsShipped"], order["NumberOfItemsUnshipped"]) == (0, 0)
+    # Cancelled at day 21, inside the rate's window (days 15 to 22): still not the seller's.
+    rate = market.rate()
+    assert (rate["sellerCancelledOrders"], rate["orders"], rate["breached"]) == (0, 0, False)
+    assert "is Canceled" in error_of(market.act(order_id, "authorize_payment"))
+    market.advance("3m")
+    assert order_id in market.updated_ids(at(timedelta(days=21)))
 
 
 def test_a_misspelt_action_argument_is_named(market):

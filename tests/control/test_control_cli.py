@@ -90,9 +90,12 @@ def test_an_order_is_placed_moved_and_cancelled_from_the_command_line(db):
 
 
 def test_a_refused_action_exits_1_with_amazons_reason(db):
-    result = spapi_mock("order", "apply", "111-0000000-0000003", "seller_cancel", "reason=NoInventory", "--db", db, check=False)
+    # A new order: the fixtures' Pending ones were seeded years before the frozen clock, so
+    # Amazon has long cancelled them for a payment never authorized.
+    order_id = as_json("order", "create", "{}", "--db", db)["order"]["AmazonOrderId"]
+    result = spapi_mock("order", "apply", order_id, "seller_cancel", "reason=NoInventory", "--db", db, check=False)
     assert result.returncode == 1
-    assert "Order 111-0000000-0000003 is Pending: only Unshipped orders can be cancelled" in result.stderr
+    assert f"Order {order_id} is Pending: only Unshipped orders can be cancelled" in result.stderr
     unknown = spapi_mock("order", "apply", ORDER, "teleport", "--db", db, check=False)
     assert unknown.returncode == 1 and "teleport" in unknown.stderr
 

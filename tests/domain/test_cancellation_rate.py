@@ -160,14 +160,25 @@ def _auto_cancelled() -> dict:
     return lifecycle.auto_cancel(doc, datetime.fromisoformat(lifecycle.due_at(doc, policy)), policy)
 
 
+def _payment_never_authorized() -> dict:
+    # Amazon waits 21 days, which puts the order itself outside the window; a shorter wait
+    # brings it inside, where it still counts among all orders.
+    policy = Policy(payment_authorization_timeout=timedelta(hours=12))
+    doc = placed(status="Pending")
+    return lifecycle.apply_due(doc, datetime.fromisoformat(lifecycle.due_at(doc, policy)), policy)
+
+
 EXCLUDED = {
     "buyer self-cancel": lambda: lifecycle.buyer_cancel(placed(), NOW - timedelta(days=1) + timedelta(minutes=5), POLICY),
     "BuyerCanceled answering a request": buyer_requested_then_cancelled,
     "payment declined": lambda: lifecycle.decline_payment(placed(status="Pending"), NOW - timedelta(hours=20), POLICY),
+    "payment never authorized": _payment_never_authorized,
     "pre-order cancelled by the buyer": lambda: lifecycle.buyer_cancel(
         placed(status="PendingAvailability", OrderType="Preorder"), NOW, POLICY
     ),
 }
+
+
 COUNTED = {
     "NoInventory": lambda: seller_cancelled(reason="NoInventory"),
     "BuyerCanceled without a request": lambda: seller_cancelled(reason="BuyerCanceled"),
@@ -191,6 +202,23 @@ def test_the_sellers_own_cancellations_count(case):
     assert doc["order"]["OrderStatus"] == "Canceled"
     result = compute([doc, placed()])
     assert (result.seller_cancelled, result.orders) == (1, 2)
+
+
+def test_a_payment_never_authorized_in_21_days_leaves_the_rate_as_it_was():
+    """Amazon's account health page: pending orders are not included in the cancellation rate
+    ("Cancellation Rate", G200285210: "Pending orders or items that are cancelled ... are not
+    included"), and an order cancelled because payment authorization did not succeed is
+    Amazon's doing, not the seller's ("The Order Process", G200200040)."""
+    doc = placed(timedelta(days=22), status="Pending")
+    at = datetime.fromisoformat(lifecycle.due_at(doc, POLICY))
+    assert at == purchased_at(doc) + timedelta(days=21)
+    expired = lifecycle.apply_due(doc, at, POLICY)
+    assert expired["order"]["OrderStatus"] == "Canceled"
+    others = [seller_cancelled()] + [placed() for _ in range(9)]
+    with_it, without = compute(others + [expired]), compute(others)
+    assert (with_it.seller_cancelled, with_it.orders, with_it.rate) == (without.seller_cancelled, without.orders, without.rate)
+    # Had it been Amazon's automatic cancellation, the same cancellation would count.
+    assert compute([lifecycle.auto_cancel(placed(timedelta(days=22)), at, POLICY)]).seller_cancelled == 1
 
 
 def test_a_fixture_cancellation_counts_as_its_record_says():

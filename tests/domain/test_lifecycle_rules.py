@@ -7,6 +7,7 @@ is left exactly as it was: readers of the store may hold it while an action runs
 from __future__ import annotations
 
 import copy
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -15,11 +16,13 @@ import pytest
 
 from spapi_mock.dates import parse_iso, to_wire
 from spapi_mock.domain import lifecycle, order_factory
-from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.domain.exceptions import FixtureError, RuleViolation
+from spapi_mock.domain.model import TRANSITIONS, OrderStatus
 from spapi_mock.domain.policy import Policy
 from spapi_mock.fixtures import build_document, load_fixture_file
 
 from support import PROJECT_ROOT
+from support.reference import reference_model
 
 PLACED = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 LATER = PLACED + timedelta(hours=2)
@@ -139,9 +142,10 @@ def test_authorize_payment_moves_pending_to_unshipped():
     assert new["order"]["OrderStatus"] == "Unshipped"
     assert new["order"]["LastUpdateDate"] == to_wire(LATER)
     assert last_event(new) == {"at": to_wire(LATER), "event": "PaymentAuthorized", "status": "Unshipped"}
-    # Only now can Amazon's automatic cancellation clock start.
-    assert doc.get("due_at") is None
-    assert new["due_at"] == to_wire(parse_iso(doc["order"]["LatestShipDate"]) + POLICY.auto_cancel_after)
+    # Only now can Amazon's automatic cancellation clock start, from a ship-by date counted
+    # from the authorization (two hours after purchase here).
+    assert new["order"]["LatestShipDate"] == to_wire(LATER + timedelta(days=2))
+    assert new["due_at"] == to_wire(LATER + timedelta(days=2) + POLICY.auto_cancel_after)
 
 
 def test_authorize_payment_of_a_preorder_says_to_release_it_first():
@@ -181,6 +185,92 @@ def test_declined_payment_is_an_amazon_cancellation_that_does_not_count(status):
 
 def test_payment_cannot_be_declined_once_authorized():
     assert "only an order waiting for payment" in refused(lifecycle.decline_payment, make_doc("Unshipped"), LATER, POLICY)
+
+
+# -- payment: late authorization and the 21-day limit -------------------------------------------
+#
+# Amazon's Seller Central help, "Pending orders" (G40571): "our payment and order detail
+# verification processes can potentially extend order processing times for as long as 21 days"
+# and "You won't be able to confirm shipment of an order until the order status changes from
+# Pending to Unshipped"; "The Order Process" (G200200040): when payment is verified Amazon
+# changes the status to Unshipped and sends the buyer an order confirmation with the estimated
+# delivery date, and "An order gets canceled if payment authorization does not succeed".
+
+
+def _promises(doc: dict) -> dict[str, str]:
+    return {name: doc["order"][name] for name in lifecycle.PROMISE_DATES}
+
+
+def test_a_late_authorization_leaves_the_seller_the_orders_full_handling_time():
+    """Payment authorized 10 days after purchase (Amazon allows up to 21): the ship-by and
+    delivery dates count from the authorization, so the seller has the 2 days to ship that
+    the order promised, and Amazon's automatic cancellation is 7 days after that, not at once."""
+    doc = make_doc("Pending")
+    assert _promises(doc) == {
+        "EarliestShipDate": "2025-06-15T12:00:00Z",
+        "LatestShipDate": "2025-06-17T12:00:00Z",
+        "EarliestDeliveryDate": "2025-06-18T12:00:00Z",
+        "LatestDeliveryDate": "2025-06-22T12:00:00Z",
+    }
+    authorized_at = PLACED + timedelta(days=10)
+    new = apply(lifecycle.authorize_payment, doc, authorized_at, POLICY)
+    assert _promises(new) == {
+        "EarliestShipDate": "2025-06-25T12:00:00Z",
+        "LatestShipDate": "2025-06-27T12:00:00Z",
+        "EarliestDeliveryDate": "2025-06-28T12:00:00Z",
+        "LatestDeliveryDate": "2025-07-02T12:00:00Z",
+    }
+    assert new["due_at"] == "2025-07-04T12:00:00Z"
+    assert new["due_at"] > to_wire(authorized_at)
+    shipped = apply(lifecycle.confirm_shipment, new, authorized_at + timedelta(days=1), POLICY, shipment(new))
+    assert shipped["order"]["OrderStatus"] == "Shipped" and shipped["due_at"] is None
+
+
+def test_an_authorization_at_purchase_moves_no_date():
+    doc = make_doc("Pending")
+    assert _promises(apply(lifecycle.authorize_payment, doc, PLACED, POLICY)) == _promises(doc)
+
+
+def test_a_released_preorder_waits_for_payment_from_its_release():
+    """A pre-order's promises are about its release, not its purchase: only the time payment
+    took after the release moves them, and the 21 days count from the release."""
+    doc = make_doc("PendingAvailability", LatestShipDate="2025-07-17T12:00:00Z")
+    released_at = PLACED + timedelta(days=30)
+    released = apply(lifecycle.release_preorder, doc, released_at, POLICY)
+    assert lifecycle.due_at(released, POLICY) == to_wire(released_at + timedelta(days=21))
+    new = apply(lifecycle.authorize_payment, released, released_at + timedelta(days=1), POLICY)
+    assert new["order"]["LatestShipDate"] == "2025-07-18T12:00:00Z"
+    assert "awaiting_payment_since" not in new
+
+
+def test_a_payment_never_authorized_is_cancelled_after_21_days_at_no_cost_to_the_seller():
+    doc = make_doc("Pending")
+    due = lifecycle.due_at(doc, POLICY)
+    assert due == to_wire(PLACED + timedelta(days=21))
+    new = apply(lifecycle.apply_due, doc, parse_iso(due), POLICY)
+    assert new["order"]["OrderStatus"] == "Canceled"
+    assert new["order"]["LastUpdateDate"] == due
+    record = new["cancellations"][-1]
+    assert (record["by"], record["reason"], record["counts_against_seller"], record["at"]) == (
+        "AMAZON",
+        "PaymentNotAuthorized",
+        False,
+        due,
+    )
+    assert new["due_at"] is None
+    assert "is Canceled" in refused(lifecycle.authorize_payment, new, parse_iso(due), POLICY)
+
+
+def test_the_time_allowed_for_payment_is_policy():
+    assert lifecycle.due_at(make_doc("Pending"), Policy(payment_authorization_timeout=timedelta(days=3))) == to_wire(
+        PLACED + timedelta(days=3)
+    )
+
+
+def test_what_comes_due_on_an_order_waiting_to_ship_is_the_automatic_cancellation():
+    doc = make_doc()
+    at = parse_iso(lifecycle.due_at(doc, POLICY))
+    assert lifecycle.apply_due(doc, at, POLICY) == lifecycle.auto_cancel(doc, at, POLICY)
 
 
 # -- buyer self-cancel -------------------------------------------------------------------------
@@ -663,7 +753,6 @@ def _without_ship_by_date() -> dict:
 
 NEVER_DUE = {
     "afn": lambda: make_doc(FulfillmentChannel="AFN"),
-    "pending": lambda: make_doc("Pending"),
     "pre-order": lambda: make_doc("PendingAvailability"),
     "no ship-by date": _without_ship_by_date,
     "shipped": lambda: in_status("Shipped"),
@@ -723,6 +812,129 @@ def test_a_clock_set_back_does_not_make_an_order_look_older():
     doc = requested(make_doc(), at=LATER)
     new = apply(lifecycle.seller_cancel, doc, LATER - timedelta(minutes=5), POLICY, "BuyerCanceled")
     assert new["order"]["LastUpdateDate"] == to_wire(LATER)
+
+
+# -- the status machine: one table the rules read ----------------------------------------------
+
+S = OrderStatus
+
+
+def reached(status: str, **order_fields) -> dict:
+    """A document of three items in ``status``, reached the way a real order reaches it (one
+    item shipped when PartiallyShipped)."""
+    if status in (S.PENDING, S.PENDING_AVAILABILITY, S.UNSHIPPED):
+        return make_doc(status, items=[{}, {}, {}], **order_fields)
+    doc = make_doc(items=[{}, {}, {}], **order_fields)
+    if status == S.PARTIALLY_SHIPPED:
+        return lifecycle.confirm_shipment(doc, LATER, POLICY, shipment(doc, [(ids(doc)[0], 1)]))
+    if status == S.SHIPPED:
+        return lifecycle.confirm_shipment(doc, LATER, POLICY, shipment(doc))
+    if status == S.CANCELED:
+        return lifecycle.buyer_cancel(doc, PLACED + timedelta(minutes=5), POLICY)
+    raise AssertionError(status)
+
+
+def _one_open_line(doc: dict) -> list[tuple[str, int]]:
+    return [(next(iter(lifecycle.open_quantities(doc)), ids(doc)[0]), 1)]
+
+
+def _pickup(status: str, lines: list[tuple[str, int]] | None = None) -> dict:
+    request = {"marketplaceId": US, "shipmentStatus": status}
+    if lines:
+        request["orderItems"] = [{"orderItemId": item_id, "quantity": quantity} for item_id, quantity in lines]
+    return request
+
+
+# Each rule the table governs, in every way it can be asked (all items, some, ...).
+ASKED = {
+    "release_preorder": [lambda d: lifecycle.release_preorder(d, LATER, POLICY)],
+    "authorize_payment": [lambda d: lifecycle.authorize_payment(d, LATER, POLICY)],
+    "decline_payment": [lambda d: lifecycle.decline_payment(d, LATER, POLICY)],
+    "buyer_cancel": [lambda d: lifecycle.buyer_cancel(d, PLACED + timedelta(minutes=5), POLICY)],
+    "request_cancellation": [lambda d: lifecycle.request_cancellation(d, LATER, POLICY, "Changed my mind")],
+    "message_cancellation": [lambda d: lifecycle.message_cancellation(d, LATER, POLICY)],
+    "seller_cancel": [
+        lambda d: lifecycle.seller_cancel(d, LATER, POLICY, "NoInventory"),
+        lambda d: lifecycle.seller_cancel(d, LATER, POLICY, "NoInventory", [ids(d)[0]]),
+    ],
+    "buy_shipping_label": [lambda d: lifecycle.buy_shipping_label(d, LATER, POLICY)],
+    "confirm_shipment": [
+        lambda d: lifecycle.confirm_shipment(d, LATER, POLICY, shipment(d, reference="9")),
+        lambda d: lifecycle.confirm_shipment(d, LATER, POLICY, shipment(d, _one_open_line(d), reference="9")),
+    ],
+    "update_shipment_status": [
+        lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("ReadyForPickup")),
+        lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("PickedUp")),
+        lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("PickedUp", _one_open_line(d))),
+    ],
+    "auto_cancel": [lambda d: lifecycle.auto_cancel(d, LATER, POLICY)],
+    "expire_payment": [lambda d: lifecycle.expire_payment(d, LATER, POLICY)],
+}
+REACHABLE = (S.PENDING_AVAILABILITY, S.PENDING, S.UNSHIPPED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELED)
+
+
+def test_order_status_is_amazons_enum():
+    model = reference_model()
+    assert [status.value for status in OrderStatus] == [
+        "PendingAvailability",
+        "Pending",
+        "Unshipped",
+        "PartiallyShipped",
+        "Shipped",
+        "InvoiceUnconfirmed",
+        "Canceled",
+        "Unfulfillable",
+    ]
+    assert set(OrderStatus) == set(model["definitions"]["Order"]["properties"]["OrderStatus"]["enum"])
+
+
+def test_the_table_names_only_rules_of_the_lifecycle():
+    assert set(TRANSITIONS) == set(ASKED)
+    assert all(callable(getattr(lifecycle, name)) for name in TRANSITIONS)
+
+
+@pytest.mark.parametrize("rule", list(ASKED))
+def test_every_move_the_table_allows_is_made_and_none_other(rule):
+    """Driven from every status an order can reach, a rule acts exactly where the table says
+    and lands only where it says; and what it stores is written as Amazon's plain string."""
+    made: dict[str, set[str]] = {}
+    for status in REACHABLE:
+        for ask in ASKED[rule]:
+            doc = reached(status, EasyShipShipmentStatus="PendingSchedule")
+            try:
+                new = ask(doc)
+            except RuleViolation:
+                continue
+            made.setdefault(status, set()).add(new["order"]["OrderStatus"])
+            assert json.dumps(new["order"]["OrderStatus"]) == f'"{new["order"]["OrderStatus"]}"'
+    declared = {status: set(to) for status, to in TRANSITIONS[rule].moves.items() if status in REACHABLE}
+    assert made == declared
+
+
+@pytest.mark.parametrize(
+    ("rule", "status"),
+    [(rule, status) for rule in ASKED for status in REACHABLE if status not in TRANSITIONS[rule].moves],
+)
+def test_a_rule_refuses_every_other_status_with_the_tables_reason(rule, status):
+    doc = reached(status, EasyShipShipmentStatus="PendingSchedule")
+    message = refused(ASKED[rule][0], doc)
+    assert message == f"Order {doc['order']['AmazonOrderId']} is {status}: {TRANSITIONS[rule].why_not(status)}."
+
+
+def test_the_domain_builds_the_document_and_is_given_the_schema_check():
+    """The builder lives with the model; the schemas it checks against live in our spec, so the
+    caller (the fixture loader) passes the check in, and it sees every part of the record."""
+    record = order_factory.new_order_record({"address": {"BuyerCompanyName": "Acme"}}, "111-0000000-0000001", PLACED)
+    checked = []
+    doc = order_factory.build_document(record, SELLER, PLACED, "test", lambda value, schema, where, field: checked.append(field))
+    assert checked == ["order", "items[0]", "address"]
+    assert doc == build_document(record, SELLER, PLACED, "test")
+
+    def refuse(value, schema, where, field):
+        raise FixtureError(f"{where}: field {field}: no")
+
+    with pytest.raises(FixtureError, match="test \\(111-0000000-0000001\\): field order: no"):
+        order_factory.build_document(record, SELLER, PLACED, "test", refuse)
 
 
 # -- the order factory -------------------------------------------------------------------------

@@ -5,8 +5,9 @@ window, divided by the MFN orders of the window (placed in it, or cancelled agai
 in it). Dating a cancellation by when it happened, not by when the order was placed, is what
 lets Amazon's automatic cancellation count at all: it comes at least 7 days after the ship-by
 date, when the order itself has left the window. Buyer self-cancels, BuyerCanceled answers to
-formal buyer requests and cancellations for failed payment are excluded because their records
-say they do not count; an order counts once however many of its items were cancelled.
+formal buyer requests and cancellations for failed payment (declined, or never authorized within
+the 21 days Amazon allows) are excluded because their records say they do not count; an order
+counts once however many of its items were cancelled.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..dates import to_wire
+from .model import OrderDocument
 from .policy import Policy
 
 
@@ -56,12 +58,14 @@ def window(now: datetime, policy: Policy) -> tuple[str, str]:
     return to_wire(now - policy.cancellation_rate_window), to_wire(now)
 
 
-def cancelled_against_seller(doc: dict, start: str, end: str) -> bool:
+def cancelled_against_seller(doc: OrderDocument, start: str, end: str) -> bool:
     """Whether the order was cancelled against the seller between start and end."""
     return any(record.get("counts_against_seller") and start <= record["at"] <= end for record in doc.get("cancellations") or [])
 
 
-def compute(docs: Iterable[dict], seller_id: str, marketplace_id: str, now: datetime, policy: Policy) -> CancellationRate:
+def compute(
+    docs: Iterable[OrderDocument], seller_id: str, marketplace_id: str, now: datetime, policy: Policy
+) -> CancellationRate:
     """``docs``: at least the seller's orders in the marketplace placed or changed within the
     window (a cancellation moves LastUpdateDate); others are ignored, duplicates count once."""
     start, end = window(now, policy)

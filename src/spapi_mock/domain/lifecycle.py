@@ -6,21 +6,20 @@ rules forbid raises RuleViolation with a sentence a person can act on. Every cha
 ``LastUpdateDate`` (clients that poll getOrders with ``LastUpdatedAfter`` depend on it) and
 is recorded in the document's history.
 
-Besides Amazon's v0 fields, a document records what the v0 wire format cannot say but later
-rules need: ``cancel_requests`` (formal or by message), ``cancellations`` (who cancelled which
-quantities, why, and whether it counts against the seller), ``packages`` (confirmed
-shipments), ``shipping_label`` and ``due_at`` (when Amazon will cancel it automatically).
+The document's shape is ``model.OrderDocument``. Which status each rule acts on, and what it
+may become, is ``model.TRANSITIONS``: the rules below ask it, and say why when it refuses.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ..dates import parse_iso, to_wire
 from .exceptions import RuleViolation
+from .model import SHIPPABLE_STATUSES, TRANSITIONS, Order, OrderDocument, OrderItem, OrderStatus
 from .orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, item_counts
 from .policy import Policy
 
@@ -44,8 +43,9 @@ SELLER_CANCEL_REASONS = (
 )
 AUTO_CANCEL_REASON = "ShipmentNotConfirmedInTime"
 PAYMENT_DECLINED_REASON = "PaymentNotAuthorized"
+# The order's promises, counted from when the seller can act on it: a late payment moves them all.
+PROMISE_DATES = ("EarliestShipDate", "LatestShipDate", "EarliestDeliveryDate", "LatestDeliveryDate")
 
-SHIPPABLE_STATUSES = ("Unshipped", "PartiallyShipped")
 # Easy Ship statuses updateShipmentStatus moves an order to.
 EASY_SHIP_STATUS_AFTER = {"ReadyForPickup": "PendingPickUp", "PickedUp": "PickedUp", "RefusedPickup": "PendingSchedule"}
 
@@ -53,44 +53,66 @@ EASY_SHIP_STATUS_AFTER = {"ReadyForPickup": "PendingPickUp", "PickedUp": "Picked
 # -- payment ---------------------------------------------------------------------------------
 
 
-def release_preorder(doc: dict, now: datetime, policy: Policy) -> dict:
-    """A pre-order's release date came: PendingAvailability → Pending (payment is next)."""
-    _require_status(doc, ("PendingAvailability",), "only a PendingAvailability (pre-order) order can be released")
+def release_preorder(doc: OrderDocument, now: datetime, policy: Policy) -> OrderDocument:
+    """A pre-order's release date came: PendingAvailability → Pending (payment is next, and the
+    time Amazon allows for it starts now)."""
+    _require_move(doc, "release_preorder")
     new = _copy(doc)
-    new["order"]["OrderStatus"] = "Pending"
+    new["order"]["OrderStatus"] = OrderStatus.PENDING
+    new["awaiting_payment_since"] = to_wire(now)
     return _changed(new, now, policy, "PreorderReleased")
 
 
-def authorize_payment(doc: dict, now: datetime, policy: Policy) -> dict:
-    """Amazon authorized the buyer's payment: Pending → Unshipped, and the order can ship."""
-    status = doc["order"]["OrderStatus"]
-    if status == "PendingAvailability":
-        raise _refused(doc, "a pre-order is charged only after its release (release_preorder first)")
-    _require_status(doc, ("Pending",), "only a Pending order waits for payment authorization")
+def authorize_payment(doc: OrderDocument, now: datetime, policy: Policy) -> OrderDocument:
+    """Amazon authorized the buyer's payment: Pending → Unshipped, and the order can ship.
+
+    The seller cannot ship a Pending order, so the time to ship starts here: the ship-by and
+    delivery dates move on by as long as authorization took (up to 21 days), which leaves the
+    order its handling time (from when payment began to be awaited to ``LatestShipDate``)
+    however late the payment came. Automatic cancellation then counts only a deadline the seller
+    really missed.
+    """
+    _require_move(doc, "authorize_payment")
     new = _copy(doc)
-    new["order"]["OrderStatus"] = "Unshipped"
+    order = new["order"]
+    order["OrderStatus"] = OrderStatus.UNSHIPPED
+    waited = now - parse_iso(awaiting_payment_since(doc))
+    if waited > timedelta(0):
+        for name in PROMISE_DATES:
+            if order.get(name):
+                order[name] = to_wire(parse_iso(order[name]) + waited)  # type: ignore[literal-required]
+    new.pop("awaiting_payment_since", None)
     return _changed(new, now, policy, "PaymentAuthorized")
 
 
-def decline_payment(doc: dict, now: datetime, policy: Policy) -> dict:
+def decline_payment(doc: OrderDocument, now: datetime, policy: Policy) -> OrderDocument:
     """Payment could not be authorized: Amazon cancels the order, at no cost to the seller."""
-    _require_status(doc, ("Pending", "PendingAvailability"), "only an order waiting for payment can have it declined")
+    _require_move(doc, "decline_payment")
     return _cancel(doc, now, policy, AMAZON, PAYMENT_DECLINED_REASON, open_quantities(doc), counts=False)
+
+
+def expire_payment(doc: OrderDocument, at: datetime, policy: Policy) -> OrderDocument:
+    """Payment was still not authorized when Amazon's time for it ran out (21 days): Amazon
+    cancels the order as a failed payment, which never counts against the seller."""
+    _require_move(doc, "expire_payment")
+    return _cancel(doc, at, policy, AMAZON, PAYMENT_DECLINED_REASON, open_quantities(doc), counts=False)
+
+
+def awaiting_payment_since(doc: OrderDocument) -> str:
+    """When the order began to wait for payment: its purchase, or a pre-order's release."""
+    return doc.get("awaiting_payment_since") or doc["order"]["PurchaseDate"]
 
 
 # -- buyer -----------------------------------------------------------------------------------
 
 
-def buyer_cancel(doc: dict, now: datetime, policy: Policy, reason: str | None = None) -> dict:
+def buyer_cancel(doc: OrderDocument, now: datetime, policy: Policy, reason: str | None = None) -> OrderDocument:
     """The buyer cancels directly: within the self-cancel window after purchase (at any time
     before release for a pre-order). Never the seller's fault."""
     order = doc["order"]
-    status = order["OrderStatus"]
-    if status in ("Shipped", "PartiallyShipped"):
-        raise _refused(doc, "a shipped order cannot be cancelled; the buyer must return it for a refund")
-    _require_status(doc, ("Pending", "PendingAvailability", "Unshipped"), "only an order not yet shipped can be cancelled")
+    _require_move(doc, "buyer_cancel")
     closes = parse_iso(order["PurchaseDate"]) + policy.buyer_self_cancel_window
-    if status != "PendingAvailability" and now >= closes:
+    if order["OrderStatus"] != OrderStatus.PENDING_AVAILABILITY and now >= closes:
         raise _refused(
             doc,
             f"the buyer's self-cancel window closed at {to_wire(closes)} ({_minutes(policy)} after purchase); "
@@ -99,17 +121,13 @@ def buyer_cancel(doc: dict, now: datetime, policy: Policy, reason: str | None = 
     return _cancel(doc, now, policy, BUYER, reason or "BuyerCanceled", open_quantities(doc), counts=False)
 
 
-def request_cancellation(doc: dict, now: datetime, policy: Policy, reason: str, items: Iterable | None = None) -> dict:
+def request_cancellation(
+    doc: OrderDocument, now: datetime, policy: Policy, reason: str, items: Iterable | None = None
+) -> OrderDocument:
     """The buyer's formal "Request cancellation": flags each requested item with
     ``IsBuyerRequestedCancel`` "true" and the reason. Only the seller can then cancel."""
     order = doc["order"]
-    if order["OrderStatus"] == "Shipped":
-        raise _refused(doc, "a shipped order cannot be cancelled; the buyer must return it for a refund")
-    if order["OrderStatus"] == "PendingAvailability":
-        raise _refused(doc, "the buyer cancels a pre-order directly until its release (buyer_cancel), without a request")
-    _require_status(
-        doc, ("Pending", "Unshipped", "PartiallyShipped"), "only an order not yet shipped can have cancellation requested"
-    )
+    _require_move(doc, "request_cancellation")
     closes = parse_iso(order["PurchaseDate"]) + policy.buyer_self_cancel_window
     if now < closes:
         raise _refused(
@@ -130,10 +148,10 @@ def request_cancellation(doc: dict, now: datetime, policy: Policy, reason: str, 
     return _changed(new, now, policy, "BuyerRequestedCancel", reason=reason, items=sorted(selected))
 
 
-def message_cancellation(doc: dict, now: datetime, policy: Policy, text: str | None = None) -> dict:
+def message_cancellation(doc: OrderDocument, now: datetime, policy: Policy, text: str | None = None) -> OrderDocument:
     """The buyer asks to cancel in a buyer-seller message. Informal: no item is flagged and the
     order itself does not change (so ``LastUpdateDate`` stays), but the message is recorded."""
-    _require_status(doc, ("Pending", "PendingAvailability", "Unshipped", "PartiallyShipped"), "there is nothing left to cancel")
+    _require_move(doc, "message_cancellation")
     new = _copy(doc)
     message = text or "Please cancel my order."
     new.setdefault("cancel_requests", []).append({"at": to_wire(now), "formal": False, "reason": message, "items": []})
@@ -144,20 +162,13 @@ def message_cancellation(doc: dict, now: datetime, policy: Policy, text: str | N
 # -- seller ----------------------------------------------------------------------------------
 
 
-def seller_cancel(doc: dict, now: datetime, policy: Policy, reason: str, items: Iterable | None = None) -> dict:
+def seller_cancel(doc: OrderDocument, now: datetime, policy: Policy, reason: str, items: Iterable | None = None) -> OrderDocument:
     """The seller cancels some or all items of an Unshipped order, giving a reason.
 
     Only BuyerCanceled in answer to a formal buyer request leaves the cancellation rate alone;
     every other seller cancellation counts against it (out of stock must be NoInventory).
     """
-    status = doc["order"]["OrderStatus"]
-    if status in ("Pending", "PendingAvailability"):
-        raise _refused(doc, "only Unshipped orders can be cancelled by the seller; payment is not yet authorized")
-    if status in ("Shipped", "PartiallyShipped"):
-        raise _refused(
-            doc, "only Unshipped orders can be cancelled by the seller; once shipped, the buyer must return it for a refund"
-        )
-    _require_status(doc, ("Unshipped",), "only Unshipped orders can be cancelled by the seller")
+    _require_move(doc, "seller_cancel")
     if reason not in SELLER_CANCEL_REASONS:
         raise RuleViolation(f"Invalid cancel reason '{reason}': use one of {', '.join(SELLER_CANCEL_REASONS)}.")
     if doc.get("shipping_label"):
@@ -170,10 +181,10 @@ def seller_cancel(doc: dict, now: datetime, policy: Policy, reason: str, items: 
     return _cancel(doc, now, policy, MERCHANT, reason, selected, counts=not answers_request, answers_request=answers_request)
 
 
-def buy_shipping_label(doc: dict, now: datetime, policy: Policy) -> dict:
+def buy_shipping_label(doc: OrderDocument, now: datetime, policy: Policy) -> OrderDocument:
     """The seller bought a shipping label (Merchant Fulfillment or Buy Shipping): from now on
     the seller cannot cancel the order."""
-    _require_status(doc, SHIPPABLE_STATUSES, "a label can be bought only for an order that can ship")
+    _require_move(doc, "buy_shipping_label")
     if doc.get("shipping_label"):
         raise _refused(doc, "a shipping label already exists for it")
     new = _copy(doc)
@@ -181,18 +192,11 @@ def buy_shipping_label(doc: dict, now: datetime, policy: Policy) -> dict:
     return _changed(new, now, policy, "ShippingLabelPurchased")
 
 
-def confirm_shipment(doc: dict, now: datetime, policy: Policy, request: dict) -> dict:
+def confirm_shipment(doc: OrderDocument, now: datetime, policy: Policy, request: dict) -> OrderDocument:
     """confirmShipment: the package's items are shipped → PartiallyShipped or Shipped."""
     order = doc["order"]
     _check_marketplace(doc, request.get("marketplaceId"))
-    status = order["OrderStatus"]
-    if status in ("Pending", "PendingAvailability"):
-        raise _refused(doc, "payment is not yet authorized, so it cannot be confirmed as shipped")
-    if status == "Canceled":
-        raise _refused(doc, "a cancelled order cannot be shipped")
-    if status == "Shipped":
-        raise _refused(doc, "every item has already been confirmed as shipped")
-    _require_status(doc, SHIPPABLE_STATUSES, "only Unshipped or PartiallyShipped orders can be confirmed as shipped")
+    _require_move(doc, "confirm_shipment")
     if order.get("FulfillmentChannel") != "MFN":
         raise _refused(doc, "it is fulfilled by Amazon (AFN); only the seller's own (MFN) shipments are confirmed")
     package = request["packageDetail"]
@@ -235,14 +239,14 @@ def confirm_shipment(doc: dict, now: datetime, policy: Policy, request: dict) ->
     return _changed(new, now, policy, "ShipmentConfirmed", package=reference, items=wanted)
 
 
-def update_shipment_status(doc: dict, now: datetime, policy: Policy, request: dict) -> dict:
+def update_shipment_status(doc: OrderDocument, now: datetime, policy: Policy, request: dict) -> OrderDocument:
     """updateShipmentStatus for an Easy Ship order: ready for pickup (a label now exists),
     picked up (the items ship) or pickup refused (the pickup must be scheduled again)."""
     order = doc["order"]
     _check_marketplace(doc, request.get("marketplaceId"))
     if not order.get("EasyShipShipmentStatus"):
         raise _refused(doc, "it is not an Easy Ship order, so Amazon schedules no pickup for it")
-    _require_status(doc, SHIPPABLE_STATUSES, "only an order waiting to ship can have its pickup status updated")
+    _require_move(doc, "update_shipment_status")
     shipment_status = request["shipmentStatus"]
     new = _copy(doc)
     new["order"]["EasyShipShipmentStatus"] = EASY_SHIP_STATUS_AFTER[shipment_status]
@@ -259,7 +263,7 @@ def update_shipment_status(doc: dict, now: datetime, policy: Policy, request: di
     return _changed(new, now, policy, "ShipmentStatusUpdated", shipmentStatus=shipment_status)
 
 
-def update_verification_status(doc: dict, now: datetime, policy: Policy, request: dict) -> dict:
+def update_verification_status(doc: OrderDocument, now: datetime, policy: Policy, request: dict) -> OrderDocument:
     """updateVerificationStatus: the seller approves or rejects a regulated order."""
     order_id = doc["order"]["AmazonOrderId"]
     regulated = doc.get("regulated")
@@ -303,15 +307,20 @@ def update_verification_status(doc: dict, now: datetime, policy: Policy, request
 # -- Amazon ----------------------------------------------------------------------------------
 
 
-def auto_cancel(doc: dict, at: datetime, policy: Policy) -> dict:
+def auto_cancel(doc: OrderDocument, at: datetime, policy: Policy) -> OrderDocument:
     """Amazon cancels what an MFN order has not shipped by its deadline. It counts against the
     seller."""
+    _require_move(doc, "auto_cancel")
     return _cancel(doc, at, policy, AMAZON, AUTO_CANCEL_REASON, open_quantities(doc), counts=True)
 
 
-def due_at(doc: dict, policy: Policy) -> str | None:
-    """When Amazon will cancel the order automatically, or None if it never will."""
+def due_at(doc: OrderDocument, policy: Policy) -> str | None:
+    """When Amazon will change the order on its own (``apply_due``), or None if it never will:
+    a Pending order when the time allowed for payment runs out, an MFN order waiting to ship
+    when its ship-by date is ``auto_cancel_after`` past."""
     order = doc["order"]
+    if order["OrderStatus"] == OrderStatus.PENDING:
+        return to_wire(parse_iso(awaiting_payment_since(doc)) + policy.payment_authorization_timeout)
     if order.get("FulfillmentChannel") != "MFN" or order["OrderStatus"] not in SHIPPABLE_STATUSES:
         return None
     if not order.get("LatestShipDate"):
@@ -319,12 +328,19 @@ def due_at(doc: dict, policy: Policy) -> str | None:
     return to_wire(parse_iso(order["LatestShipDate"]) + policy.auto_cancel_after)
 
 
-def refresh_due(doc: dict, policy: Policy) -> dict:
+def apply_due(doc: OrderDocument, at: datetime, policy: Policy) -> OrderDocument:
+    """What Amazon does to the order when its ``due_at`` comes."""
+    if doc["order"]["OrderStatus"] == OrderStatus.PENDING:
+        return expire_payment(doc, at, policy)
+    return auto_cancel(doc, at, policy)
+
+
+def refresh_due(doc: OrderDocument, policy: Policy) -> OrderDocument:
     """The document with ``due_at`` computed under this policy (fixtures arrive without it)."""
     due = due_at(doc, policy)
     if doc.get("due_at") == due:
         return doc
-    new = dict(doc)
+    new = copy.copy(doc)
     new["due_at"] = due
     return new
 
@@ -333,7 +349,7 @@ def refresh_due(doc: dict, policy: Policy) -> dict:
 
 
 def _cancel(
-    doc: dict,
+    doc: OrderDocument,
     now: datetime,
     policy: Policy,
     by: str,
@@ -342,7 +358,7 @@ def _cancel(
     *,
     counts: bool,
     answers_request: bool = False,
-) -> dict:
+) -> OrderDocument:
     new = _copy(doc)
     for item in new["items"]:
         cancelled = quantities.get(item["OrderItemId"], 0)
@@ -359,15 +375,14 @@ def _cancel(
         }
     )
     _settle_status(new)
-    if new["order"]["OrderStatus"] == "Canceled":
+    cancelled = new["order"]["OrderStatus"] == OrderStatus.CANCELED
+    if cancelled:
         new["order"].pop("OrderTotal", None)
         new["shipping_label"] = False
-    return _changed(
-        new, now, policy, "Canceled" if new["order"]["OrderStatus"] == "Canceled" else "ItemsCanceled", by=by, reason=reason
-    )
+    return _changed(new, now, policy, "Canceled" if cancelled else "ItemsCanceled", by=by, reason=reason)
 
 
-def _reduce_quantity(order: dict, item: dict, cancelled: int) -> None:
+def _reduce_quantity(order: Order, item: OrderItem, cancelled: int) -> None:
     """Amazon reports a cancelled quantity as no longer ordered, and charges nothing for it."""
     before = int(item["QuantityOrdered"])
     after = before - cancelled
@@ -392,21 +407,21 @@ def _exponent(amount: str) -> Decimal:
     return Decimal(1).scaleb(-decimals)
 
 
-def _settle_status(doc: dict) -> None:
+def _settle_status(doc: OrderDocument) -> None:
     """The status the items' quantities imply once something shipped or was cancelled."""
     order = doc["order"]
     items = doc["items"]
     ordered = sum(int(i["QuantityOrdered"]) for i in items)
     shipped = sum(int(i.get("QuantityShipped") or 0) for i in items)
     if ordered == 0:
-        order["OrderStatus"] = "Canceled"
+        order["OrderStatus"] = OrderStatus.CANCELED
     elif shipped >= ordered:
-        order["OrderStatus"] = "Shipped"
+        order["OrderStatus"] = OrderStatus.SHIPPED
     elif shipped > 0:
-        order["OrderStatus"] = "PartiallyShipped"
+        order["OrderStatus"] = OrderStatus.PARTIALLY_SHIPPED
 
 
-def _changed(doc: dict, now: datetime, policy: Policy, event: str, **details) -> dict:
+def _changed(doc: OrderDocument, now: datetime, policy: Policy, event: str, **details) -> OrderDocument:
     order = doc["order"]
     stamp = to_wire(now)
     # A clock set back must not make an order look older than its last change.
@@ -421,21 +436,23 @@ def _changed(doc: dict, now: datetime, policy: Policy, event: str, **details) ->
     return doc
 
 
-def _copy(doc: dict) -> dict:
+def _copy(doc: OrderDocument) -> OrderDocument:
     return copy.deepcopy(doc)
 
 
-def _refused(doc: dict, why: str) -> RuleViolation:
+def _refused(doc: OrderDocument, why: str) -> RuleViolation:
     order = doc["order"]
     return RuleViolation(f"Order {order['AmazonOrderId']} is {order['OrderStatus']}: {why}.")
 
 
-def _require_status(doc: dict, allowed: tuple[str, ...], why: str) -> None:
-    if doc["order"]["OrderStatus"] not in allowed:
+def _require_move(doc: OrderDocument, rule: str) -> None:
+    """Refuse, saying why, if the transitions table does not let ``rule`` act on the order's status."""
+    why = TRANSITIONS[rule].why_not(doc["order"]["OrderStatus"])
+    if why is not None:
         raise _refused(doc, why)
 
 
-def _check_marketplace(doc: dict, marketplace_id: str | None) -> None:
+def _check_marketplace(doc: OrderDocument, marketplace_id: str | None) -> None:
     order = doc["order"]
     if marketplace_id != order["MarketplaceId"]:
         raise RuleViolation(
@@ -444,20 +461,20 @@ def _check_marketplace(doc: dict, marketplace_id: str | None) -> None:
         )
 
 
-def _is_flagged(item: dict) -> bool:
+def _is_flagged(item: OrderItem) -> bool:
     return (item.get("BuyerRequestedCancel") or {}).get("IsBuyerRequestedCancel") == "true"
 
 
-def _open_quantity(item: dict) -> int:
+def _open_quantity(item: OrderItem) -> int:
     return int(item["QuantityOrdered"]) - int(item.get("QuantityShipped") or 0)
 
 
-def open_quantities(doc: dict) -> dict[str, int]:
+def open_quantities(doc: OrderDocument) -> dict[str, int]:
     """Each item's quantity neither shipped nor cancelled, for items that have any."""
     return {item["OrderItemId"]: _open_quantity(item) for item in doc["items"] if _open_quantity(item) > 0}
 
 
-def select_items(doc: dict, items: Iterable | None, verb: str) -> dict[str, int]:
+def select_items(doc: OrderDocument, items: Iterable | None, verb: str) -> dict[str, int]:
     """Item ids, or {orderItemId, quantity} lines, as quantities; None means every open item."""
     if items is None:
         selected = open_quantities(doc)
@@ -470,7 +487,7 @@ def select_items(doc: dict, items: Iterable | None, verb: str) -> dict[str, int]
     return _quantities(doc, lines, verb)
 
 
-def _quantities(doc: dict, lines: Iterable, verb: str) -> dict[str, int]:
+def _quantities(doc: OrderDocument, lines: Iterable, verb: str) -> dict[str, int]:
     order_id = doc["order"]["AmazonOrderId"]
     by_id = {item["OrderItemId"]: item for item in doc["items"]}
     wanted: dict[str, int] = {}

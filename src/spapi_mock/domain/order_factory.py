@@ -1,29 +1,56 @@
-"""A newly placed order, completed from whatever the user specified.
+"""Where stored orders come from: a record (a fixture's, or a new order's) checked and built.
 
 Users (scenarios, the control plane) give as much of Amazon's v0 Order and OrderItem fields as
-they care about; everything else gets the value a typical new order on that marketplace has,
-so that the result is a complete, valid order (the fixture loader checks it like any other).
+they care about; ``new_order_record`` gives everything else the value a typical new order on
+that marketplace has. ``build_document`` is the only way a record becomes a stored document:
+it checks the record against Amazon's model and the order rules, resolves relative dates, and
+derives what must never disagree with the items. Amazon's model schemas live in our spec, above
+the domain, so the caller passes in the check against them.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
-from ..dates import to_wire
+from ..dates import parse_fixture_date, to_wire
 from ..marketplaces import BY_ID as MARKETPLACES
-from .exceptions import RuleViolation
-from .orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS
+from .exceptions import FixtureError, RuleViolation
+from .model import Cancellation, CancelledBy, OrderDocument, OrderStatus
+from .orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, buyer_requested_cancel, item_counts
 
 US = "ATVPDKIKX0DER"
 # A new order is placed; later states are reached through actions (or loaded as fixtures).
-PLACED_STATUSES = ("Pending", "PendingAvailability", "Unshipped")
+PLACED_STATUSES = (OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY, OrderStatus.UNSHIPPED)
 DEFAULT_UNIT_PRICE = Decimal("19.99")
 _ORDER_ID_PREFIXES = {"na": ("111", "112", "113", "114"), "eu": ("302", "303", "304", "305"), "fe": ("249", "250", "503")}
 _ZERO_DECIMAL_CURRENCIES = frozenset({"JPY"})
+
+DATE_FIELDS = frozenset(
+    {
+        "PurchaseDate",
+        "LastUpdateDate",
+        "EarliestShipDate",
+        "LatestShipDate",
+        "EarliestDeliveryDate",
+        "LatestDeliveryDate",
+        "PromiseResponseDueDate",
+        "ScheduledDeliveryStartDate",
+        "ScheduledDeliveryEndDate",
+        "ReviewDate",
+    }
+)
+# Counts the loader derives from the items, so they can never disagree with them.
+DERIVED_ORDER_FIELDS = ("NumberOfItemsShipped", "NumberOfItemsUnshipped")
+RECORD_KEYS = {"order", "items", "address", "regulated", "cancellations"}
+CANCELLED_BY = get_args(CancelledBy)
+REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "MarketplaceId", "FulfillmentChannel")
+# (value, schema name in Amazon's v0 model, where, field prefix): raises FixtureError naming the field.
+SchemaCheck = Callable[[dict, str, str, str], None]
 
 
 def order_id(seller_id: str, marketplace_id: str, purchase_date: str, sequence: int) -> str:
@@ -163,3 +190,156 @@ def _items_total(items: list[dict]) -> Decimal:
 
 def _amount(value: Decimal, currency: str) -> str:
     return str(value.quantize(Decimal(1) if currency in _ZERO_DECIMAL_CURRENCIES else Decimal("0.01")))
+
+
+# -- building the stored document ----------------------------------------------------------
+
+
+def build_document(record: Any, seller_id: str, now: datetime, where: str, check_schema: SchemaCheck) -> OrderDocument:
+    """Check one record (``{order, items, address, regulated, cancellations}``, dates absolute or
+    relative to ``now``) and turn it into a store document; errors name ``where`` and the field."""
+    if not isinstance(record, dict):
+        raise FixtureError(f"{where}: expected a mapping with 'order' and 'items'")
+    if isinstance(record.get("order"), dict) and record["order"].get("AmazonOrderId"):
+        where = f"{where} ({record['order']['AmazonOrderId']})"
+    unknown = set(record) - RECORD_KEYS
+    if unknown:
+        raise FixtureError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
+    # A copy with the dates resolved: the caller's parsed file stays as it was.
+    record = _resolved_copy(record, now, where, ())
+    order = record.get("order")
+    items = record.get("items")
+    if not isinstance(order, dict):
+        raise FixtureError(f"{where}: field 'order' is missing or not a mapping")
+    if not isinstance(items, list) or not items:
+        raise FixtureError(f"{where}: field 'items' must be a non-empty list")
+    for name in REQUIRED_ORDER_FIELDS:
+        if order.get(name) in (None, ""):
+            raise FixtureError(f"{where}: field order.{name} is required")
+    order.setdefault("LastUpdateDate", order["PurchaseDate"])
+    for name in DERIVED_ORDER_FIELDS:
+        order.pop(name, None)
+
+    check_schema(order, "Order", where, "order")
+    for n, item in enumerate(items):
+        check_schema(item, "OrderItem", where, f"items[{n}]")
+    if record.get("address") is not None:
+        check_schema({"AmazonOrderId": order["AmazonOrderId"], **record["address"]}, "OrderAddress", where, "address")
+    if record.get("regulated") is not None:
+        check_schema({"AmazonOrderId": order["AmazonOrderId"], **record["regulated"]}, "OrderRegulatedInfo", where, "regulated")
+    _check_rules(order, items, where)
+    cancellations = _cancellations(record.get("cancellations"), order, now, where)
+
+    marketplace = MARKETPLACES[order["MarketplaceId"]]
+    order.setdefault("SalesChannel", marketplace.sales_channel)
+    for item in items:
+        item["BuyerRequestedCancel"] = buyer_requested_cancel(item)
+    shipped, unshipped = item_counts(items, order["OrderStatus"])
+    order["NumberOfItemsShipped"] = shipped
+    order["NumberOfItemsUnshipped"] = unshipped
+    return {
+        "seller_id": seller_id,
+        "order": order,
+        "items": items,
+        "address": record.get("address") or {},
+        "regulated": record.get("regulated"),
+        "cancellations": cancellations,
+        "history": [{"at": order["PurchaseDate"], "event": "Placed", "status": order["OrderStatus"]}],
+    }
+
+
+def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[Cancellation]:
+    """Who cancelled a fixture order and whether it counts against the seller (the cancellation
+    rate reads this). By default a seller's cancellation counts unless it answered the buyer
+    (BuyerCanceled); the buyer's and Amazon's do not."""
+    if given is None:
+        return []
+    if not isinstance(given, list):
+        raise FixtureError(f"{where}: field cancellations must be a list of {{by, reason, at}}")
+    records = []
+    for n, entry in enumerate(given):
+        field = f"cancellations[{n}]"
+        if not isinstance(entry, dict) or set(entry) - {"by", "reason", "at", "counts_against_seller"}:
+            raise FixtureError(f"{where}: field {field}: expected {{by, reason, at, counts_against_seller}}")
+        if entry.get("by") not in CANCELLED_BY:
+            raise FixtureError(f"{where}: field {field}.by must be one of {', '.join(CANCELLED_BY)}")
+        reason = entry.get("reason") or "BuyerCanceled"
+        counts = entry.get("counts_against_seller", entry["by"] == "MERCHANT" and reason != "BuyerCanceled")
+        if not isinstance(counts, bool):
+            raise FixtureError(f"{where}: field {field}.counts_against_seller must be true or false")
+        try:
+            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order["LastUpdateDate"]
+        except ValueError as exc:
+            raise FixtureError(f"{where}: field {field}.at: {exc}") from None
+        records.append(
+            {
+                "at": at,
+                "by": entry["by"],
+                "reason": reason,
+                "items": {},
+                "answers_buyer_request": entry["by"] == "MERCHANT" and reason == "BuyerCanceled",
+                "counts_against_seller": counts,
+            }
+        )
+    return records
+
+
+def _resolved_copy(value: Any, now: datetime, where: str, path: tuple) -> Any:
+    """A copy of parsed fixture data with every date field resolved against ``now``.
+
+    One pass that copies and resolves: loading a large generated set spends most of its time
+    here, and the field's path is only spelt out when there is an error to name it in.
+    """
+    if isinstance(value, dict):
+        copied = {}
+        for key, inner in value.items():
+            if key in DATE_FIELDS and isinstance(inner, str):
+                try:
+                    copied[key] = to_wire(parse_fixture_date(inner, now))
+                except ValueError as exc:
+                    raise FixtureError(f"{where}: field {_spelt(path + (key,))}: {exc} (or relative: now-3d4h)") from None
+            elif isinstance(inner, dict | list):
+                copied[key] = _resolved_copy(inner, now, where, path + (key,))
+            else:
+                copied[key] = inner
+        return copied
+    if isinstance(value, list):
+        return [
+            _resolved_copy(inner, now, where, path + (n,)) if isinstance(inner, dict | list) else inner
+            for n, inner in enumerate(value)
+        ]
+    return value
+
+
+def _spelt(path: tuple) -> str:
+    """``("items", 0, "PromiseDate")`` as ``items[0].PromiseDate``."""
+    spelt = ""
+    for part in path:
+        spelt += f"[{part}]" if isinstance(part, int) else (f".{part}" if spelt else part)
+    return spelt
+
+
+def _check_rules(order: dict, items: list[dict], where: str) -> None:
+    order_id = order["AmazonOrderId"]
+    if order["MarketplaceId"] not in MARKETPLACES:
+        raise FixtureError(f"{where}: field order.MarketplaceId: unknown marketplace id '{order['MarketplaceId']}'")
+    if order["LastUpdateDate"] < order["PurchaseDate"]:
+        raise FixtureError(f"{where}: field order.LastUpdateDate is before order.PurchaseDate")
+    parts = order_id.split("-")
+    if len(parts) != 3 or [len(p) for p in parts] != [3, 7, 7] or not all(p.isdigit() for p in parts):
+        raise FixtureError(f"{where}: field order.AmazonOrderId: '{order_id}' is not in 3-7-7 format")
+    seen = set()
+    for n, item in enumerate(items):
+        if item["OrderItemId"] in seen:
+            raise FixtureError(f"{where}: field items[{n}].OrderItemId: '{item['OrderItemId']}' appears twice")
+        seen.add(item["OrderItemId"])
+        if int(item.get("QuantityShipped") or 0) > int(item["QuantityOrdered"]):
+            raise FixtureError(f"{where}: field items[{n}].QuantityShipped is larger than QuantityOrdered")
+        flag = item.get("BuyerRequestedCancel") or {}
+        if flag.get("IsBuyerRequestedCancel") not in (None, "true", "false"):
+            raise FixtureError(
+                f'{where}: field items[{n}].BuyerRequestedCancel.IsBuyerRequestedCancel must be the string "true" or "false"'
+            )
+        if flag.get("IsBuyerRequestedCancel") == "true" and not flag.get("BuyerCancelReason"):
+            field = f"items[{n}].BuyerRequestedCancel.BuyerCancelReason"
+            raise FixtureError(f'{where}: field {field} is required when IsBuyerRequestedCancel is "true"')

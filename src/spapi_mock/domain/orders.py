@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from .model import PAYMENT_PENDING_STATUSES, BuyerRequestedCancel, Order, OrderDocument, OrderItem, OrderStatus
+
 # The two dates getOrders and searchOrders select orders by.
 PURCHASE_DATE = "PurchaseDate"
 LAST_UPDATE_DATE = "LastUpdateDate"
-
-# Statuses in which Amazon has not yet authorized payment: no prices, taxes, promotions or
-# shipping address are disclosed.
-PAYMENT_PENDING_STATUSES = frozenset({"Pending", "PendingAvailability"})
 
 # An item's charges; what a cancelled quantity no longer costs and what Pending orders hide.
 ITEM_MONEY_FIELDS = (
@@ -25,26 +23,16 @@ ITEM_MONEY_FIELDS = (
 # Discounts lower what the buyer pays; every other charge adds to it.
 DISCOUNT_FIELDS = frozenset({"ShippingDiscount", "ShippingDiscountTax", "PromotionDiscount", "PromotionDiscountTax"})
 
-ORDER_STATUSES = (
-    "PendingAvailability",
-    "Pending",
-    "Unshipped",
-    "PartiallyShipped",
-    "Shipped",
-    "InvoiceUnconfirmed",
-    "Canceled",
-    "Unfulfillable",
-)
+ORDER_STATUSES = tuple(OrderStatus)
+
+_NOTHING_LEFT_TO_SHIP = frozenset({OrderStatus.CANCELED, OrderStatus.UNFULFILLABLE})
 
 
-_NOTHING_LEFT_TO_SHIP = frozenset({"Canceled", "Unfulfillable"})
-
-
-def is_payment_pending(order: dict) -> bool:
+def is_payment_pending(order: Order) -> bool:
     return order.get("OrderStatus") in PAYMENT_PENDING_STATUSES
 
 
-def item_counts(items: list[dict], status: str) -> tuple[int, int]:
+def item_counts(items: list[OrderItem], status: str) -> tuple[int, int]:
     """(NumberOfItemsShipped, NumberOfItemsUnshipped) as Amazon counts them.
 
     A cancelled order has nothing left to ship.
@@ -56,14 +44,14 @@ def item_counts(items: list[dict], status: str) -> tuple[int, int]:
     return shipped, max(ordered - shipped, 0)
 
 
-def unshipped_quantity(item: dict, status: str) -> int:
+def unshipped_quantity(item: OrderItem, status: str) -> int:
     """One item's share of NumberOfItemsUnshipped (v2026's quantityUnfulfilled)."""
     if status in _NOTHING_LEFT_TO_SHIP:
         return 0
     return max(int(item.get("QuantityOrdered") or 0) - int(item.get("QuantityShipped") or 0), 0)
 
 
-def item_cancellations(doc: dict) -> dict[str, dict]:
+def item_cancellations(doc: OrderDocument) -> dict[str, dict]:
     """OrderItemId → the latest cancellation that took units of it: ``{"by", "reason", "at"}``.
 
     ``by`` is BUYER, MERCHANT or AMAZON. A cancellation recorded without items (a fixture's
@@ -78,11 +66,11 @@ def item_cancellations(doc: dict) -> dict[str, dict]:
     return latest
 
 
-def buyer_requested_cancel(item: dict) -> dict:
+def buyer_requested_cancel(item: dict) -> BuyerRequestedCancel:
     """The item's BuyerRequestedCancel, with Amazon's explicit "false" when there is none."""
     flag = item.get("BuyerRequestedCancel") or {}
     if flag.get("IsBuyerRequestedCancel") == "true":
-        result = {"IsBuyerRequestedCancel": "true"}
+        result: BuyerRequestedCancel = {"IsBuyerRequestedCancel": "true"}
         if flag.get("BuyerCancelReason"):
             result["BuyerCancelReason"] = flag["BuyerCancelReason"]
         return result

@@ -18,6 +18,10 @@ class Policy:
     buyer_self_cancel_window: timedelta = timedelta(minutes=30)
     # Amazon cancels an MFN order not confirmed as shipped this long after LatestShipDate.
     auto_cancel_after: timedelta = timedelta(days=7)
+    # A Pending order whose payment is still not authorized this long after it began to wait
+    # (purchase, or a pre-order's release) is cancelled as a failed payment: "verification
+    # processes may extend order processing times for as long as 21 days" (Seller Central).
+    payment_authorization_timeout: timedelta = timedelta(days=21)
     # Seller-caused cancellations at or above this share of MFN orders put the account at risk.
     cancellation_rate_threshold: Decimal = Decimal("0.025")
     # The rolling window the cancellation rate is computed over.
