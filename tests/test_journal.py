@@ -392,3 +392,34 @@ def test_the_time_of_a_request_is_the_mock_clock_as_the_control_plane_shows_it(s
     finally:
         freeze_on_a_whole_second(control)
     assert entry["at"] == now
+
+
+def test_credentials_anywhere_in_a_request_are_masked(server, control):
+    """Before: credentials in the token endpoint's query string, nested in a JSON body, and in
+    Proxy-Authorization or X-Api-Key headers were kept in the journal as sent."""
+    secrets = {
+        "query": "query-secret-0123456789",
+        "nested": "nested-secret-0123456789",
+        "proxy": "Basic cHJveHktc2VjcmV0LTAxMjM0",
+    }
+    requests.post(
+        f"{server.base_url}/auth/o2/token",
+        params={"client_secret": secrets["query"], "refresh_token": secrets["query"]},
+        json={"grant_type": "refresh_token", "client_id": CLIENT_ID, "extra": {"client_secret": secrets["nested"]}},
+        headers={"Proxy-Authorization": secrets["proxy"], "X-Api-Key": secrets["nested"]},
+        timeout=30,
+    )
+    token = only(settled(control, 1, operation="createToken"))
+    assert token["query"]["client_secret"].endswith(MASK) and token["body"]["extra"]["client_secret"].endswith(MASK)
+    assert token["headers"]["proxy-authorization"].endswith(MASK) and token["headers"]["x-api-key"].endswith(MASK)
+    printed = json.dumps(control.journal())
+    assert not [name for name, secret in secrets.items() if secret in printed]
+
+
+def test_the_debug_access_log_masks_credentials_in_query_strings(tmp_path):
+    secret = "logged-secret-0123456789"
+    with live_server("--fixtures", str(TEST_FIXTURES), "--log-level", "debug", tmp_dir=tmp_path) as debug_server:
+        requests.post(f"{debug_server.base_url}/auth/o2/token?client_secret={secret}&grant_type=x", timeout=30)
+        requests.get(f"{debug_server.base_url}/_mock/health", timeout=30)  # a later line: the token request's is written
+        output = debug_server.output()
+    assert "/auth/o2/token?client_secret=" in output and secret not in output, output[-2000:]

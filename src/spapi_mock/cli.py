@@ -285,9 +285,23 @@ def serve_command(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     print(banner(config, app.services, args.log_level), flush=True)
+    # uvicorn's access log (on at debug) prints query strings, where a token request may carry
+    # credentials: it masks them as the journal does.
+    logging.getLogger("uvicorn.access").addFilter(_MaskedAccessLog())
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug"))
     server.run(sockets=[listener])
     return 0
+
+
+class _MaskedAccessLog(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .journal import masked_path
+
+        # uvicorn's access record: (client, method, path with query, HTTP version, status).
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            record.args = (client, method, masked_path(str(path)), version, status)
+        return True
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -11,12 +11,17 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
+from urllib.parse import unquote_plus
 
 MASK = "****"
 # Headers whose value authorises a call.
-SECRET_HEADERS = frozenset({"x-amz-access-token", "authorization", "x-amz-security-token", "cookie"})
+SECRET_HEADERS = frozenset(
+    {"x-amz-access-token", "authorization", "proxy-authorization", "x-api-key", "x-amz-security-token", "cookie", "set-cookie"}
+)
 # LWA form or JSON fields that are credentials.
-SECRET_FIELDS = frozenset({"client_secret", "refresh_token", "code", "access_token", "restrictedDataToken"})
+SECRET_FIELDS = frozenset(
+    {"client_secret", "refresh_token", "code", "access_token", "restrictedDataToken", "password", "secret", "api_key", "token"}
+)
 
 
 def mask(value: str) -> str:
@@ -24,12 +29,33 @@ def mask(value: str) -> str:
     return value[:8] + MASK if len(value) > 12 else MASK
 
 
+def masked_path(path: str) -> str:
+    """A request path whose query string's credential parameters are masked (for access logs)."""
+    base, question, query = path.partition("?")
+    if not question:
+        return path
+    parts = []
+    for part in query.split("&"):
+        name, equals, value = part.partition("=")
+        parts.append(f"{name}={mask(unquote_plus(value))}" if equals and unquote_plus(name) in SECRET_FIELDS else part)
+    return f"{base}?{'&'.join(parts)}"
+
+
 def masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name: mask(value) if name in SECRET_HEADERS else value for name, value in headers}
 
 
-def masked_fields(fields: dict) -> dict:
-    return {name: mask(str(value)) if name in SECRET_FIELDS and value else value for name, value in fields.items()}
+def masked_fields(fields):
+    """A body or query with every credential field masked, at any depth (a client may nest its
+    credentials, e.g. ``{"credentials": {"client_secret": ...}}``)."""
+    if isinstance(fields, dict):
+        return {
+            name: mask(str(value)) if name in SECRET_FIELDS and isinstance(value, str | int) and value else masked_fields(value)
+            for name, value in fields.items()
+        }
+    if isinstance(fields, list):
+        return [masked_fields(value) for value in fields]
+    return fields
 
 
 class Journal:

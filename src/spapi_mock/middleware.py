@@ -186,9 +186,12 @@ def _details(request: dict, received_at, body: bytes) -> dict:
         "at": to_wire(received_at),
         "method": request["method"],
         "path": request["path"],
-        "query": {k: v if len(v) > 1 else v[0] for k, v in parse_qs((request["query_string"] or b"").decode()).items()},
+        # Credentials sent in the query string (a token request's, say) are masked as in a body.
+        "query": journal.masked_fields(
+            {k: v if len(v) > 1 else v[0] for k, v in parse_qs((request["query_string"] or b"").decode()).items()}
+        ),
         "headers": journal.masked_headers(headers),
-        "body": journal.masked_fields(fields) if isinstance(fields, dict) else fields,
+        "body": journal.masked_fields(fields),
     }
 
 
