@@ -25,6 +25,6 @@ ENV SPAPI_MOCK_HOST=0.0.0.0 \
 EXPOSE 8080
 # CI runners (GitHub Actions service containers, docker compose --wait) start the tests once this passes.
 HEALTHCHECK --interval=2s --timeout=2s --start-period=5s --retries=15 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['SPAPI_MOCK_PORT']}/_mock/clock\", timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['SPAPI_MOCK_PORT']}/_mock/health\", timeout=2)"]
 ENTRYPOINT ["spapi-mock"]
 CMD ["serve"]

@@ -36,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
         "--db", type=_store_file, metavar="FILE", help="TinyDB JSON file that keeps state across restarts (default: in memory)"
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--allow-hosts",
+        type=_host_names,
+        action="extend",
+        default=[],
+        metavar="NAMES",
+        help="host names the mock answers to besides localhost and loopback addresses, comma-separated "
+        "(a service container's alias, say; '*': any). Other Host headers get 403, against DNS rebinding",
+    )
 
     serve.add_argument("--scenarios", type=_directory, metavar="DIR", help="directory of your own scenario files")
     policy = serve.add_argument_group("Amazon's policy numbers (defaults are Amazon's)")
@@ -126,6 +135,13 @@ def _defaults_from_environment(parser: argparse.ArgumentParser) -> None:
         if action.choices and value not in action.choices:
             parser.error(f"{name}={text!r}: expected one of {', '.join(action.choices)}")
         action.default = value
+
+
+def _host_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected one or more host names, comma-separated")
+    return names
 
 
 def _duration(text: str) -> timedelta:
@@ -265,6 +281,7 @@ def serve_command(args: argparse.Namespace) -> int:
         throttle_factor=args.throttle_factor,
         strict_auth=args.strict_auth,
         journal_size=args.journal_size,
+        allowed_hosts=tuple(args.allow_hosts),
     )
     try:
         app = create_app(config)

@@ -22,9 +22,9 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import journal, untrusted_json
+from . import journal, request_guard, untrusted_json
 from .dates import to_wire
-from .errors import RequestTooLarge, lwa_error_for_status, sp_api_error_for_status
+from .errors import RequestTooLarge, Unauthorized, lwa_error_for_status, sp_api_error_for_status
 from .faults import TOKEN_OPERATION, Fault
 from .request_scope import (
     attach,
@@ -58,6 +58,7 @@ class SpApiHeaders:
     def __init__(self, app: ASGIApp, services) -> None:
         self.app = app
         self.services = services
+        self.allowed_hosts = request_guard.AllowedHosts(services.config.allowed_hosts, services.config.host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,6 +84,11 @@ class SpApiHeaders:
                 message["headers"] = headers
             await send(message)
 
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        refused = request_guard.refusal(scope["method"], scope["path"], headers, self.allowed_hosts)
+        if refused is not None:
+            await _send_json(send_with_headers, 403, Unauthorized(refused).body())
+            return
         await self.app(scope, receive, send_with_headers)
 
     def _limited(self, scope: Scope, receive: Receive) -> Receive:
