@@ -98,6 +98,7 @@ COUNTRIES: dict[str, _Country] = {
     "FR": _Country(4.5, "fr_FR", "fr_FR", "department_name", "+33 6 ## ## ## ##", _EU, 0.20, 0.92),
     "IT": _Country(4, "it_IT", "it_IT", "state_abbr", "+39 3## ### ####", _EU, 0.22, 0.92),
     "ES": _Country(4, "es_ES", "es_ES", "state_name", "+34 6## ### ###", _EU, 0.21, 0.92),
+    "IE": _Country(0.4, "en_IE", None, None, "+353 8# ### ####", _EU, 0.23, 0.92),
     "NL": _Country(1.5, "nl_NL", "nl_NL", "province", "+31 6 ########", _EU, 0.21, 0.92),
     "SE": _Country(0.8, "sv_SE", "sv_SE", "state", "+46 7# ### ## ##", _EU, 0.25, 10.6),
     "PL": _Country(0.8, "pl_PL", "pl_PL", "administrative_unit", "+48 %## ### ###", _EU, 0.23, 3.95),
@@ -128,8 +129,9 @@ _CITIES = {
     ),
     "EG": (("Cairo", "Cairo", "11###"), ("Giza", "Giza", "12###"), ("Alexandria", "Alexandria", "21###")),
     "SG": (("Singapore", None, "%#####"),),
+    "IE": (("Dublin", "Co. Dublin", None), ("Cork", "Co. Cork", None), ("Galway", "Co. Galway", None)),
 }
-_STREET_WORDS = {"TR": "Sokak", "AE": "Street", "SA": "Street", "EG": "Street", "SG": "Road"}
+_STREET_WORDS = {"IE": "Street", "TR": "Sokak", "AE": "Street", "SA": "Street", "EG": "Street", "SG": "Road"}
 # Canadian GST/HST by province (Amazon.ca collects it); 5% GST elsewhere.
 _CA_TAX = {"ON": 0.13, "NS": 0.15, "NB": 0.15, "NL": 0.15, "PE": 0.15, "QC": 0.14975, "BC": 0.12, "MB": 0.12, "SK": 0.11}
 _US_TAX = (0.0, 0.04, 0.0475, 0.06, 0.0625, 0.065, 0.07, 0.0725, 0.08, 0.0825, 0.0875, 0.09, 0.095)

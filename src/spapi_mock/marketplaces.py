@@ -1,4 +1,9 @@
-"""Amazon marketplaces the mock knows: id, country, currency and sales channel."""
+"""Amazon marketplaces the mock knows: id, country, currency and sales channel.
+
+Every marketplace of Amazon's SP-API marketplace-id table
+(developer-docs.amazon.com/sp-api/docs/marketplace-ids), by region endpoint; tests/test_marketplaces.py
+holds this list to a copy of that table written out by hand.
+"""
 
 from __future__ import annotations
 
@@ -21,11 +26,12 @@ _ALL = [
     Marketplace("A2EUQ1WTGCTBG2", "CA", "CAD", "Amazon.ca", "na", prices_include_tax=False),
     Marketplace("A1AM78C64UM0Y8", "MX", "MXN", "Amazon.com.mx", "na"),
     Marketplace("A2Q3Y263D00KWC", "BR", "BRL", "Amazon.com.br", "na"),
+    Marketplace("A28R8C7NBKEWEA", "IE", "EUR", "Amazon.ie", "eu"),
     Marketplace("A1F83G8C2ARO7P", "GB", "GBP", "Amazon.co.uk", "eu"),
     Marketplace("A1PA6795UKMFR9", "DE", "EUR", "Amazon.de", "eu"),
     Marketplace("A13V1IB3VIYZZH", "FR", "EUR", "Amazon.fr", "eu"),
     Marketplace("APJ6JRA9NG5V4", "IT", "EUR", "Amazon.it", "eu"),
-    Marketplace("A1RKKUPIHCS9HX", "ES", "EUR", "Amazon.es", "eu"),
+    Marketplace("A1RKKUPIHCS9HS", "ES", "EUR", "Amazon.es", "eu"),
     Marketplace("A1805IZSGTT6HS", "NL", "EUR", "Amazon.nl", "eu"),
     Marketplace("A2NODRKZP88ZB9", "SE", "SEK", "Amazon.se", "eu"),
     Marketplace("A1C3SOZRARQ6R3", "PL", "PLN", "Amazon.pl", "eu"),
