@@ -49,6 +49,9 @@ class Grant:
     expires_at: datetime | None = None  # None: a token the mock did not issue (lenient mode)
     client_id: str | None = None
     restricted: tuple[RestrictedResource, ...] = ()
+    # A client_credentials token: for grantless operations only (notification destinations,
+    # authorization migration), none of which act for a seller.
+    grantless: bool = False
 
     def data_elements(self, method: str, path: str) -> frozenset[str] | None:
         """The personal data this token may read on the request; None if no RDT covers it."""
@@ -99,14 +102,18 @@ class AccessTokens:
         elif not form.get("scope"):
             raise LwaError("invalid_scope", "The request has an invalid scope parameter")
         token = "Atza|" + secrets.token_urlsafe(48)
-        self._remember(token, Grant(seller_id, now + self._ttl, form.get("client_id")), now)
+        grant = Grant(seller_id, now + self._ttl, form.get("client_id"), grantless=grant_type == "client_credentials")
+        self._remember(token, grant, now)
         reply = {"access_token": token, "token_type": "bearer", "expires_in": int(self._ttl.total_seconds())}
         if refresh_token:
             reply["refresh_token"] = refresh_token
         return reply
 
     def restricted_data_token(self, grant: Grant, resources: list[dict], now: datetime) -> dict:
-        """An RDT for the resources, acting for the seller of the token that asked for it."""
+        """An RDT for the resources, acting for the seller of the token that asked for it. Amazon
+        issues RDTs for LWA access tokens: an RDT cannot mint another (and so widen itself)."""
+        if grant.restricted:
+            raise Unauthorized(details="A Restricted Data Token cannot be used to request another; use an LWA access token.")
         restricted = tuple(RestrictedResource(r["method"], r["path"], frozenset(r.get("dataElements") or ())) for r in resources)
         token = "Atz.sprdt|" + secrets.token_urlsafe(40)
         self._remember(token, Grant(grant.seller_id, now + RDT_TTL, grant.client_id, restricted), now)
@@ -124,6 +131,9 @@ class AccessTokens:
             return Grant(self._default_seller_id)
         if self.strict and grant.expires_at is not None and now >= grant.expires_at:
             raise Unauthorized(details=TOKEN_EXPIRED)
+        if self.strict and grant.grantless:
+            # Orders and RDTs act for a selling partner; a grantless token acts for none.
+            raise Unauthorized(details="A grantless (client_credentials) token cannot call an operation for a selling partner.")
         return grant
 
     def seller_hint(self, access_token: str | None) -> str | None:

@@ -227,3 +227,31 @@ def test_a_real_client_reads_the_address_with_the_rdt_it_asks_for(server):
 
 def test_access_tokens_last_an_hour_of_mock_time():
     assert timedelta(seconds=3600) == make_app().services.access_tokens.ttl
+
+
+def test_a_restricted_data_token_cannot_mint_another(strict):
+    """Before: an RDT for one order's address minted a broader RDT (every order's buyer info).
+    Amazon's Tokens API takes the LWA access token of the selling partner (the Tokens API use
+    case guide); an RDT is for the restricted operations it names, not for createRestrictedDataToken."""
+    narrow = strict.rdt(strict.token(), {"method": "GET", "path": f"/orders/v0/orders/{ORDER}/address"})
+    wider = [{"method": "GET", "path": "/orders/v0/orders/{orderId}/buyerInfo"}]
+    refused = strict.client.post("/tokens/2021-03-01/restrictedDataToken", json={"restrictedResources": wider}, headers=narrow)
+    assert refused.status_code == 403
+    (error,) = refused.json()["errors"]
+    assert error["code"] == "Unauthorized" and "cannot be used to request another" in error["details"]
+
+
+def test_a_grantless_token_cannot_read_orders(strict):
+    """Before: a client_credentials token read orders. Amazon: grantless operations (notification
+    destinations, authorization migration) are the only ones such a token may call; the Orders
+    API acts for a selling partner, so it answers 403 Unauthorized."""
+    form = {
+        "grant_type": "client_credentials",
+        "scope": "sellingpartnerapi::notifications",
+        "client_id": "app",
+        "client_secret": "s",
+    }
+    token = strict.client.post("/auth/o2/token", token=False, data=form).json()["access_token"]
+    refused = strict.get(f"/orders/v0/orders/{ORDER}", {"x-amz-access-token": token})
+    assert refused.status_code == 403 and "grantless" in refused.json()["errors"][0]["details"]
+    assert strict.get(f"/orders/v0/orders/{ORDER}", strict.token()).status_code == 200
