@@ -7,9 +7,9 @@ once from spapi-mock (bench/run.py does that), so both references answer with bo
 same size and shape as ours.
 
 connexion
-    A bare Connexion FlaskApp on the SAME spec file (``openapi/orders-v0.yaml``) with the same
-    settings as ``spapi_mock.app.create_app``: response validation off, the same compact
-    jsonifier (also on Flask's own provider), the same request-validator map, Swagger UI at
+    A bare Connexion AsyncApp (as we serve) on the SAME spec file (``openapi/orders-v0.yaml``)
+    with the same settings as ``spapi_mock.app.create_app``: response validation off, the same
+    compact jsonifier, the same request-validator map, Swagger UI at
     ``/ui``, and the spec's ``LwaAccessToken`` apiKey scheme checked by a stub info function
     that accepts any non-empty token (the spec's ``x-apikeyInfoFunc`` names ours, which needs
     the mock's services; a ``security_map`` swaps in the stub without touching the file). Its
@@ -85,7 +85,7 @@ def connexion_app(canned: dict):
         def _resolve_func(self, security_scheme):
             return accept_any_token
 
-    app = connexion.FlaskApp(__name__, specification_dir=str(SPEC.parent), jsonifier=COMPACT_JSON)
+    app = connexion.AsyncApp(__name__, specification_dir=str(SPEC.parent), jsonifier=COMPACT_JSON)
     app.add_api(
         SPEC.name,
         resolver=CannedResolver(),
@@ -95,7 +95,6 @@ def connexion_app(canned: dict):
         validator_map=VALIDATORS,
         security_map={"apiKey": StubApiKeyHandler},
     )
-    app.app.json.compact = True
     return app
 
 
