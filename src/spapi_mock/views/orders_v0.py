@@ -34,9 +34,20 @@ def order(doc: dict, personal_data: frozenset[str] | None = None) -> dict:
     if is_payment_pending(body):
         for name in _ORDER_FIELDS_HIDDEN_WHILE_PENDING:
             body.pop(name, None)
+    if body.get("ShippingAddress"):
+        body["ShippingAddress"] = _disclosed_address(body)
     if personal_data is not None:
         body = _restricted(body, personal_data)
     return body
+
+
+def _disclosed_address(order: dict) -> dict:
+    """The shipping address as Amazon discloses it. Amazon's model (Address.Phone): "Phone is
+    suppressed for all AFN (fulfilled by Amazon) orders"; Amazon ships those itself."""
+    address = order["ShippingAddress"]
+    if order.get("FulfillmentChannel") == "AFN" and "Phone" in address:
+        return _without(address, ("Phone",))
+    return address
 
 
 def _restricted(body: dict, personal_data: frozenset[str]) -> dict:
@@ -83,7 +94,7 @@ def order_address(doc: dict) -> dict:
     if extras.get("BuyerCompanyName"):
         body["BuyerCompanyName"] = extras["BuyerCompanyName"]
     if not is_payment_pending(stored) and stored.get("ShippingAddress"):
-        body["ShippingAddress"] = stored["ShippingAddress"]
+        body["ShippingAddress"] = _disclosed_address(stored)
     if extras.get("DeliveryPreferences"):
         body["DeliveryPreferences"] = extras["DeliveryPreferences"]
     return body

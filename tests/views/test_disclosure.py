@@ -1,0 +1,46 @@
+"""What Amazon withholds from an order it ships itself. Amazon's model (ordersV0.json,
+Address.Phone): "Phone is suppressed for all AFN (fulfilled by Amazon) orders." Before, AFN
+orders showed the buyer's phone number in getOrder, getOrderAddress and v2026-01-01's
+deliveryAddress."""
+
+from __future__ import annotations
+
+import pytest
+
+from spapi_mock import resources
+from spapi_mock.control import LocalControl
+
+from support.http import CheckedClient, make_app
+
+
+@pytest.fixture(scope="module")
+def market():
+    app = make_app(fixtures_dir=resources.default_fixtures_dir())
+    with app.test_client() as raw:
+        orders = LocalControl.of(app.services).backend.store
+        yield CheckedClient(raw), orders
+
+
+def _with_phone(store, channel: str) -> list[str]:
+    return [
+        doc["order"]["AmazonOrderId"]
+        for doc in store.docs()
+        if doc["order"]["FulfillmentChannel"] == channel and (doc["order"].get("ShippingAddress") or {}).get("Phone")
+    ]
+
+
+def test_afn_orders_never_show_the_buyers_phone_and_mfn_orders_do(market):
+    client, store = market
+    afn, mfn = _with_phone(store, "AFN"), _with_phone(store, "MFN")
+    assert afn and mfn, "the built-in fixtures hold AFN and MFN orders with a stored phone"
+    delivered_to = 0
+    for order_id in afn:
+        assert "Phone" not in client.get(f"/orders/v0/orders/{order_id}").json()["payload"].get("ShippingAddress", {})
+        assert "Phone" not in client.get(f"/orders/v0/orders/{order_id}/address").json()["payload"].get("ShippingAddress", {})
+        v2026 = client.get(f"/orders/2026-01-01/orders/{order_id}", params={"includedData": "RECIPIENT"}).json()["order"]
+        delivery = (v2026.get("recipient") or {}).get("deliveryAddress") or {}
+        assert "phone" not in delivery, order_id
+        delivered_to += bool(delivery.get("city"))
+    assert delivered_to, "an AFN order's v2026-01-01 delivery address was read"
+    shown = client.get(f"/orders/v0/orders/{mfn[0]}/address").json()["payload"]["ShippingAddress"]
+    assert shown["Phone"]
