@@ -139,6 +139,9 @@ class JournalRecorder:
             if not recorded:
                 recorded = True
                 body = b"".join(chunks)
+                headers, headers_cut = _journalled_headers(scope.get("headers") or [])
+                truncated = headers_cut or len(body) > _JOURNAL_BODY_LIMIT or body_cut
+                body = body[:_JOURNAL_BODY_LIMIT]
                 entry = {
                     "operation": operation_name(scope, self.services),
                     "orderId": path_params.get("orderId"),
@@ -147,15 +150,25 @@ class JournalRecorder:
                 }
                 if status is None:
                     entry["dropped"] = True
+                if truncated:
+                    entry["truncated"] = True  # headers or body kept cut short (see _journalled_headers)
                 # Only what the entry needs is kept, not the scope (it holds the connection).
-                request = {k: scope.get(k) for k in ("method", "path", "query_string", "headers")}
+                request = {k: scope.get(k) for k in ("method", "path", "query_string")}
+                request["headers"] = headers
                 request["request_id"] = request_id(scope)
-                self.services.journal.record(entry, functools.partial(_details, request, received_at, body))
+                size = len(body) + sum(len(k) + len(v) for k, v in headers) + len(request["query_string"] or b"")
+                self.services.journal.record(entry, functools.partial(_details, request, received_at, body), size)
+
+        body_cut = False
 
         async def receive_and_keep() -> Message:
+            nonlocal body_cut
             message = await receive()
-            if message["type"] == "http.request" and sum(map(len, chunks)) < _JOURNAL_BODY_LIMIT:
-                chunks.append(message.get("body", b""))
+            if message["type"] == "http.request":
+                if sum(map(len, chunks)) < _JOURNAL_BODY_LIMIT:
+                    chunks.append(message.get("body", b""))
+                elif message.get("body"):
+                    body_cut = True
             return message
 
         async def send_and_note(message: Message) -> None:
@@ -181,6 +194,23 @@ class JournalRecorder:
         if isinstance(fields, dict) and fields.get("refresh_token"):
             return self.services.backend.seller_for_refresh_token(str(fields["refresh_token"]))
         return self.services.access_tokens.seller_hint(headers.get("x-amz-access-token"))
+
+
+# What one journal entry keeps of a request's headers: each value and all of them cut short.
+_JOURNAL_HEADER_VALUE_LIMIT = 1024
+_JOURNAL_HEADERS_LIMIT = 16 * 1024
+
+
+def _journalled_headers(headers: list) -> tuple[list, bool]:
+    kept, total, cut = [], 0, False
+    for name, value in headers:
+        if len(value) > _JOURNAL_HEADER_VALUE_LIMIT:
+            value, cut = value[:_JOURNAL_HEADER_VALUE_LIMIT] + b"...", True
+        if total + len(name) + len(value) > _JOURNAL_HEADERS_LIMIT:
+            return kept, True
+        total += len(name) + len(value)
+        kept.append((name, value))
+    return kept, cut
 
 
 def _details(request: dict, received_at, body: bytes) -> dict:

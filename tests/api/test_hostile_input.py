@@ -137,3 +137,26 @@ def test_the_clock_stays_where_every_computed_date_is_valid(client, path, body, 
     assert named in error["message"], error
     assert client.get("/_mock/clock").json() == before
     assert client.get("/_mock/health").status_code == 200
+
+
+def test_the_journal_keeps_big_requests_cut_short_and_is_capped_in_bytes(client):
+    """Before: 1 MB headers were kept whole in the journal (300 such requests took the server
+    from 95 MB to 386 MB), and only the number of entries was capped."""
+    big = "x" * 200_000
+    response = client.get("/orders/v0/orders/111-0000000-0000001", headers={**TOKEN, "X-Big": big})
+    assert response.status_code == 200
+    (entry,) = client.get("/_mock/journal", params={"operation": "getOrder"}).json()["requests"][-1:]
+    assert entry["truncated"] is True and len(entry["headers"]["x-big"]) <= 1024 + 3
+
+
+def test_unit_the_journal_drops_its_oldest_entries_past_its_byte_cap():
+    from spapi_mock.journal import Journal
+
+    journal = Journal(capacity=100, max_bytes=1_000)
+    for n in range(10):
+        journal.record({"operation": f"op{n}"}, size=300)
+    kept = [entry["operation"] for entry in journal.find()]
+    assert kept == ["op7", "op8", "op9"]
+    assert journal.clear() == 3
+    journal.record({"operation": "again"}, size=300)
+    assert [entry["operation"] for entry in journal.find()] == ["again"]
