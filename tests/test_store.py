@@ -229,3 +229,29 @@ def test_a_failed_write_is_a_503_that_changes_nothing(tmp_path, monkeypatch):
     store.close()
     again = OrderStore(str(tmp_path / "state.json"))
     assert again.get(doc("1", "x")["seller_id"], "1") is not None and again.get(doc("2", "x")["seller_id"], "2") is None
+
+
+def test_a_saved_clock_outside_the_clocks_range_stops_start_up_naming_the_file(tmp_path):
+    """Before: a store saved with its clock at 9999-12-31T23:30:00Z answered 500 to every request
+    after a restart, for good."""
+    from spapi_mock.backend import Backend
+    from spapi_mock.clock import Clock
+    from spapi_mock.domain.policy import Policy
+
+    path = str(tmp_path / "state.json")
+    store = OrderStore(path)
+    store.set_meta("clock", {"frozen_at": "9999-12-31T23:30:00+00:00", "offset_seconds": 0})
+    with pytest.raises(StoreFileError, match="the saved clock cannot be used.*outside the mock clock's range"):
+        Backend(store, Clock(), Policy(), None, "A1MOCKSELLER00")
+    store.close()
+
+
+def test_unit_policy_durations_are_bounded():
+    from datetime import timedelta
+
+    from spapi_mock.domain.policy import Policy
+
+    with pytest.raises(ValueError, match="auto_cancel_after must be more than 0 and at most 1095 days"):
+        Policy(auto_cancel_after=timedelta(days=100_000))
+    with pytest.raises(ValueError, match="cancellation_rate_threshold"):
+        Policy(cancellation_rate_threshold=2)

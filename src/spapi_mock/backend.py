@@ -30,6 +30,7 @@ from .domain.cancellation_rate import CancellationRate
 from .domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
 from .domain.order_search import OrderSearch
 from .domain.policy import Policy
+from .errors import StoreFileError
 from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
 from .sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, refresh_token_for
 from .store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
@@ -56,7 +57,13 @@ class Backend:
         self._lock = threading.RLock()
         saved = store.get_meta(CLOCK_META)
         if saved:
-            clock.restore(saved)
+            try:
+                clock.restore(saved)
+                check_mock_time(clock.now())
+            except (ValueError, TypeError) as exc:
+                raise StoreFileError(
+                    f"{store.path}: the saved clock cannot be used ({exc}); set the clock meta or start a new store"
+                ) from None
         # Where a whole reset puts the clock back: as this server started.
         self._started_clock = clock.state()
         if store.is_empty():

@@ -264,12 +264,16 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.log_level != "debug":
         # Connexion announces each spec it mounts; the banner already says where they are.
         logging.getLogger("connexion").setLevel(logging.WARNING)
-    policy = Policy(
-        buyer_self_cancel_window=args.self_cancel_window,
-        auto_cancel_after=args.auto_cancel_after,
-        cancellation_rate_threshold=args.rate_threshold,
-        cancellation_rate_window=args.rate_window,
-    )
+    try:
+        policy = Policy(
+            buyer_self_cancel_window=args.self_cancel_window,
+            auto_cancel_after=args.auto_cancel_after,
+            cancellation_rate_threshold=args.rate_threshold,
+            cancellation_rate_window=args.rate_window,
+        )
+    except ValueError as exc:
+        print(f"spapi-mock: {exc}", file=sys.stderr)
+        return 2
     config = Config(
         host=args.host,
         port=port,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+MAX_POLICY_DURATION = timedelta(days=3 * 365)
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -26,3 +28,20 @@ class Policy:
     cancellation_rate_threshold: Decimal = Decimal("0.025")
     # The rolling window the cancellation rate is computed over.
     cancellation_rate_window: timedelta = timedelta(days=7)
+
+    def __post_init__(self) -> None:
+        # Every rule adds these to the clock's dates: a duration past a few years would carry a
+        # computed date out of the range the clock keeps every date in.
+        for name in (
+            "buyer_self_cancel_window",
+            "auto_cancel_after",
+            "payment_authorization_timeout",
+            "cancellation_rate_window",
+        ):
+            value = getattr(self, name)
+            if not timedelta(0) < value <= MAX_POLICY_DURATION:
+                raise ValueError(f"{name} must be more than 0 and at most {MAX_POLICY_DURATION.days} days, not {value}")
+        if not Decimal(0) < self.cancellation_rate_threshold <= Decimal(1):
+            raise ValueError(
+                f"cancellation_rate_threshold must be more than 0 and at most 1, not {self.cancellation_rate_threshold}"
+            )
