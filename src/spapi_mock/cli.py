@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         help="host names the mock answers to besides localhost and loopback addresses, comma-separated "
         "(a service container's alias, say; '*': any). Other Host headers get 403, against DNS rebinding",
     )
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="the control plane (/_mock) then answers only calls that send it as X-Mock-Token; the CLI sends "
+        "SPAPI_MOCK_CONTROL_TOKEN; open the dashboard once as /_mock/dashboard?token=TOKEN",
+    )
 
     serve.add_argument("--scenarios", type=_directory, metavar="DIR", help="directory of your own scenario files")
     policy = serve.add_argument_group("Amazon's policy numbers (defaults are Amazon's)")
@@ -286,6 +292,7 @@ def serve_command(args: argparse.Namespace) -> int:
         strict_auth=args.strict_auth,
         journal_size=args.journal_size,
         allowed_hosts=tuple(args.allow_hosts),
+        control_token=args.control_token or None,
     )
     try:
         app = create_app(config)

@@ -34,6 +34,8 @@ class Config:
     journal_size: int = 10_000
     # Host names the mock answers to besides loopback's and Amazon's ("*": any); see request_guard.
     allowed_hosts: tuple[str, ...] = ()
+    # When set, every control-plane call but the health check must show it (request_guard).
+    control_token: str | None = None
     # The largest request body accepted (413 beyond it): Amazon's biggest Orders request, a
     # shipment confirmation with its items, is a few KB; a megabyte is room for any real one.
     max_body_bytes: int = 1024 * 1024

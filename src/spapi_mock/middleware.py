@@ -86,10 +86,27 @@ class SpApiHeaders:
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         refused = request_guard.refusal(scope["method"], scope["path"], headers, self.allowed_hosts)
+        if refused is None:
+            query = scope.get("query_string", b"").decode("latin-1")
+            refused = request_guard.control_token_refusal(scope["path"], query, headers, self.services.config.control_token)
         if refused is not None:
             await _send_json(send_with_headers, 403, Unauthorized(refused).body())
             return
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, self._with_token_cookie(scope, send_with_headers))
+
+    def _with_token_cookie(self, scope: Scope, send: Send) -> Send:
+        """The dashboard opened with ?token= keeps it as a cookie for its own calls."""
+        token = self.services.config.control_token
+        if not token or scope["path"] != "/_mock/dashboard" or b"token=" not in scope.get("query_string", b""):
+            return send
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie = f"{request_guard.TOKEN_COOKIE}={token}; Path=/_mock; HttpOnly; SameSite=Strict"
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode("latin-1"))]
+            await send(message)
+
+        return send_with_cookie
 
     def _limited(self, scope: Scope, receive: Receive) -> Receive:
         """``receive``, refusing a body larger than the configured maximum as it arrives: a

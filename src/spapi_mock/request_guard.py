@@ -16,8 +16,9 @@ python-amazon-sp-api cuts ``https://`` off any endpoint, so ``http://127.0.0.1:8
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 # Loopback, and Amazon's own SP-API and LWA hosts (a user may point those names at the mock; no
 # attacker can make them resolve to it). "testserver" is the name in-process test clients send;
@@ -35,6 +36,35 @@ DEFAULT_HOSTS = frozenset(
     }
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a control-token server answers without the token: the container health check.
+OPEN_CONTROL_PATHS = frozenset({"/_mock/health"})
+TOKEN_COOKIE = "spapi_mock_token"
+
+
+def control_token_refusal(path: str, query: str, headers: dict[str, str], token: str | None) -> str | None:
+    """With ``--control-token``, the control plane answers only a caller that shows it: the
+    ``X-Mock-Token`` header (the CLI and HttpControl send SPAPI_MOCK_CONTROL_TOKEN), or the
+    dashboard's cookie, set by opening ``/_mock/dashboard?token=...`` once."""
+    if not token or not path.startswith("/_mock") or path in OPEN_CONTROL_PATHS:
+        return None
+    shown = headers.get("x-mock-token") or _cookie(headers.get("cookie", ""), TOKEN_COOKIE) or _query_token(path, query)
+    if shown is not None and hmac.compare_digest(shown.encode(), token.encode()):
+        return None
+    return "The control plane needs its token: send X-Mock-Token (SPAPI_MOCK_CONTROL_TOKEN for the CLI)"
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def _query_token(path: str, query: str) -> str | None:
+    if path != "/_mock/dashboard":
+        return None
+    return parse_qs(query).get("token", [None])[0]
 
 
 class AllowedHosts:

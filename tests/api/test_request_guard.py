@@ -74,3 +74,26 @@ def test_unit_host_names_and_refusals():
     assert refusal("POST", "/orders/v0/orders/1/shipment", {"host": "localhost", "origin": "http://x"}, AllowedHosts()) is None
     assert refusal("POST", "/_mock/reset", {"host": "evil.example", "user-agent": "python-requests/2"}, AllowedHosts()) is None
     assert refusal("GET", "/_mock/sellers", {"host": "evil.example", "user-agent": "Mozilla/5.0"}, AllowedHosts()) is not None
+
+
+def test_an_optional_control_token_guards_the_control_plane_but_not_the_health_check_or_sp_api(tmp_path):
+    import subprocess
+    import sys
+
+    with live_server("--fixtures", str(TEST_FIXTURES), "--control-token", "s3cret", tmp_dir=tmp_path) as running:
+        base = running.base_url
+        refused = requests.post(base + "/_mock/reset", timeout=30)
+        assert refused.status_code == 403 and "X-Mock-Token" in refused.json()["errors"][0]["message"]
+        assert requests.get(base + "/_mock/sellers", headers={"X-Mock-Token": "wrong"}, timeout=30).status_code == 403
+        assert requests.get(base + "/_mock/sellers", headers={"X-Mock-Token": "s3cret"}, timeout=30).status_code == 200
+        assert requests.get(base + "/_mock/health", timeout=30).status_code == 200
+        assert requests.get(base + "/orders/v0/orders/111-0000000-0000001", headers=TOKEN, timeout=30).status_code == 200
+        # The dashboard, opened once with the token, keeps it as a cookie for its own calls.
+        browser = requests.Session()
+        assert browser.get(base + "/_mock/dashboard?token=s3cret", timeout=30).status_code == 200
+        assert browser.get(base + "/_mock/clock", timeout=30).status_code == 200
+        # The command line sends the same variable the server reads.
+        env = {"SPAPI_MOCK_CONTROL_TOKEN": "s3cret", "PATH": "/usr/bin:/bin"}
+        command = [sys.executable, "-m", "spapi_mock", "clock", "--url", base]
+        assert subprocess.run(command, env=env, capture_output=True, timeout=60).returncode == 0
+        assert subprocess.run(command, env={"PATH": "/usr/bin:/bin"}, capture_output=True, timeout=60).returncode == 1

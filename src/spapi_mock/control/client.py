@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import urllib.parse
 from typing import Any
 
@@ -66,6 +67,10 @@ class HttpControl:
         url = f"{self.base_url}/_mock{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method)
+        # A server started with --control-token wants it on every control call.
+        token = os.environ.get("SPAPI_MOCK_CONTROL_TOKEN")
+        if token:
+            request.add_header("X-Mock-Token", token)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
