@@ -44,3 +44,30 @@ def test_afn_orders_never_show_the_buyers_phone_and_mfn_orders_do(market):
     assert delivered_to, "an AFN order's v2026-01-01 delivery address was read"
     shown = client.get(f"/orders/v0/orders/{mfn[0]}/address").json()["payload"]["ShippingAddress"]
     assert shown["Phone"]
+
+
+def test_a_shipped_mfn_orders_phone_is_withheld_once_its_latest_delivery_date_has_passed():
+    """Amazon's model (Address.Phone): "Phone is suppressed for the shipped MFN (fulfilled by
+    seller) order when the current date is past the Latest Delivery Date." Read on the mock clock."""
+    app = make_app(fixtures_dir=resources.default_fixtures_dir())
+    store = LocalControl.of(app.services).backend.store
+    shipped = [
+        doc["order"]
+        for doc in store.docs()
+        if doc["order"]["FulfillmentChannel"] == "MFN"
+        and doc["order"]["OrderStatus"] == "Shipped"
+        and doc["order"].get("LatestDeliveryDate")
+        and (doc["order"].get("ShippingAddress") or {}).get("Phone")
+    ]
+    assert shipped, "the built-in fixtures hold a shipped MFN order with a phone and a delivery date"
+    with app.test_client() as raw:
+        client = CheckedClient(raw)
+        now = client.get("/_mock/clock").json()["now"]
+        ahead = [order for order in shipped if order["LatestDeliveryDate"] > now]
+        for order in ahead:  # not yet past its delivery date: the phone is shown
+            assert client.get(f"/orders/v0/orders/{order['AmazonOrderId']}/address").json()["payload"]["ShippingAddress"]["Phone"]
+        assert client.post("/_mock/clock/advance", json={"by": "60d"}).status_code == 200
+        for order in shipped:
+            path = f"/orders/v0/orders/{order['AmazonOrderId']}"
+            assert "Phone" not in client.get(f"{path}/address").json()["payload"]["ShippingAddress"], path
+            assert "Phone" not in client.get(path).json()["payload"]["ShippingAddress"], path

@@ -8,6 +8,7 @@ from connexion.context import context, scope
 
 from .. import request_scope
 from ..access_tokens import Grant
+from ..dates import to_wire
 from ..errors import Unauthorized
 from ..services import Services
 
@@ -38,3 +39,8 @@ def require_restricted_data_token() -> None:
     method, path = scope["method"], scope["path"]
     if services().access_tokens.strict and grant().data_elements(method, path) is None:
         raise Unauthorized(details=f"{method} {path} needs a Restricted Data Token that names this path.")
+
+
+def wire_now() -> str:
+    """The mock clock as the wire writes dates (views compare it with stored dates)."""
+    return to_wire(services().clock.now())

@@ -12,7 +12,7 @@ from typing import Any
 from ..domain import order_search
 from ..marketplaces import BY_ID as MARKETPLACES
 from ..views import orders_2026 as v2026_views
-from .context import seller_id, services
+from .context import seller_id, services, wire_now
 
 TOKEN_PARAM = "paginationToken"
 # searchOrders' filter parameters → the v0 getOrders parameters order_search knows.
@@ -57,7 +57,7 @@ def search_orders(**params: Any) -> dict:
         size=params.get("maxResultsPerPage"),
         now=now,
     )
-    body: dict = {"orders": [v2026_views.order(doc, included) for doc in page.items]}
+    body: dict = {"orders": [v2026_views.order(doc, included, wire_now()) for doc in page.items]}
     if page.next_token is not None:
         body["pagination"] = {"nextToken": page.next_token}
     body[page.context["before"]] = page.context["until"]
@@ -66,7 +66,7 @@ def search_orders(**params: Any) -> dict:
 
 def get_order(orderId: str, includedData: list[str] | None = None) -> dict:
     doc = services().backend.order(seller_id(), orderId)
-    return {"order": v2026_views.order(doc, set(includedData or ()))}
+    return {"order": v2026_views.order(doc, set(includedData or ()), wire_now())}
 
 
 def _explicit(params: dict) -> dict:

@@ -10,7 +10,7 @@ from connexion import NoContent
 from ..domain import lifecycle, order_search
 from ..domain.exceptions import RuleViolation
 from ..views import orders_v0 as v0_views
-from .context import personal_data, require_restricted_data_token, seller_id, services
+from .context import personal_data, require_restricted_data_token, seller_id, services, wire_now
 
 
 def get_orders(**params) -> dict:
@@ -33,7 +33,7 @@ def get_orders(**params) -> dict:
         size=params.get("MaxResultsPerPage"),
     )
     allowed = personal_data()
-    payload: dict = {"Orders": [v0_views.order(doc, allowed) for doc in page.items]}
+    payload: dict = {"Orders": [v0_views.order(doc, allowed, wire_now()) for doc in page.items]}
     if page.next_token is not None:
         payload["NextToken"] = page.next_token
     payload[page.context["before"]] = page.context["until"]
@@ -41,7 +41,7 @@ def get_orders(**params) -> dict:
 
 
 def get_order(orderId: str) -> dict:
-    return {"payload": v0_views.order(_order(orderId), personal_data())}
+    return {"payload": v0_views.order(_order(orderId), personal_data(), wire_now())}
 
 
 def get_order_buyer_info(orderId: str) -> dict:
@@ -51,7 +51,7 @@ def get_order_buyer_info(orderId: str) -> dict:
 
 def get_order_address(orderId: str) -> dict:
     require_restricted_data_token()
-    return {"payload": v0_views.order_address(_order(orderId))}
+    return {"payload": v0_views.order_address(_order(orderId), wire_now())}
 
 
 def get_order_items(orderId: str, NextToken: str | None = None) -> dict:

@@ -55,7 +55,7 @@ _ORDER_PROGRAMS = (
 _TAX_REGISTRATION_TYPES = {"VATNumber": "VAT", "VAT": "VAT", "CSTNumber": "CST", "CST": "CST", "CPF": "CPF", "CNPJ": "CNPJ"}
 
 
-def order(doc: dict, included: Collection[str] = ()) -> dict:
+def order(doc: dict, included: Collection[str] = (), now: str | None = None) -> dict:
     """The v2026 Order of a document, with the datasets ``included`` names (includedData)."""
     v0_order = v0_views.order(doc)
     v0_items = v0_views.order_items(doc)
@@ -73,7 +73,7 @@ def order(doc: dict, included: Collection[str] = ()) -> dict:
     if BUYER in included:
         _put(body, "buyer", _buyer(v0_order, doc))
     if RECIPIENT in included:
-        _put(body, "recipient", _recipient(v0_order, doc))
+        _put(body, "recipient", _recipient(v0_order, doc, now))
     if PROCEEDS in included:
         _put(body, "proceeds", _order_proceeds(v0_order, v0_items))
     if PAYMENT in included:
@@ -132,8 +132,8 @@ def _buyer(v0_order: dict, doc: dict) -> dict:
     )
 
 
-def _recipient(v0_order: dict, doc: dict) -> dict:
-    address = v0_views.order_address(doc)
+def _recipient(v0_order: dict, doc: dict, now: str | None) -> dict:
+    address = v0_views.order_address(doc, now)
     body: dict = {}
     if address.get("ShippingAddress"):
         body["deliveryAddress"] = _address(address["ShippingAddress"], v0_order.get("IsAccessPointOrder"))

@@ -28,26 +28,35 @@ _ADDRESS_FIELDS_WITHOUT_RDT = ("City", "County", "District", "Municipality", "St
 _BUYER_INFO_FIELDS_WITHOUT_RDT = ("BuyerEmail", "BuyerCounty")
 
 
-def order(doc: dict, personal_data: frozenset[str] | None = None) -> dict:
-    """``personal_data``: the RDT dataElements the caller holds; None shows everything."""
+def order(doc: dict, personal_data: frozenset[str] | None = None, now: str | None = None) -> dict:
+    """``personal_data``: the RDT dataElements the caller holds; None shows everything. ``now``
+    (the mock clock, as on the wire): what Amazon stops showing after delivery is withheld."""
     body = dict(doc["order"])
     if is_payment_pending(body):
         for name in _ORDER_FIELDS_HIDDEN_WHILE_PENDING:
             body.pop(name, None)
     if body.get("ShippingAddress"):
-        body["ShippingAddress"] = _disclosed_address(body)
+        body["ShippingAddress"] = _disclosed_address(body, now)
     if personal_data is not None:
         body = _restricted(body, personal_data)
     return body
 
 
-def _disclosed_address(order: dict) -> dict:
+def _disclosed_address(order: dict, now: str | None) -> dict:
     """The shipping address as Amazon discloses it. Amazon's model (Address.Phone): "Phone is
-    suppressed for all AFN (fulfilled by Amazon) orders"; Amazon ships those itself."""
+    suppressed for all AFN (fulfilled by Amazon) orders", and "for the shipped MFN (fulfilled
+    by seller) order when the current date is past the Latest Delivery Date"."""
     address = order["ShippingAddress"]
-    if order.get("FulfillmentChannel") == "AFN" and "Phone" in address:
+    if "Phone" in address and _phone_suppressed(order, now):
         return _without(address, ("Phone",))
     return address
+
+
+def _phone_suppressed(order: dict, now: str | None) -> bool:
+    if order.get("FulfillmentChannel") == "AFN":
+        return True
+    delivered_by = order.get("LatestDeliveryDate")
+    return now is not None and order.get("OrderStatus") == "Shipped" and bool(delivered_by) and now > delivered_by
 
 
 def _restricted(body: dict, personal_data: frozenset[str]) -> dict:
@@ -87,14 +96,14 @@ def order_buyer_info(doc: dict) -> dict:
     return {"AmazonOrderId": doc["order"]["AmazonOrderId"], **(doc["order"].get("BuyerInfo") or {})}
 
 
-def order_address(doc: dict) -> dict:
+def order_address(doc: dict, now: str | None = None) -> dict:
     stored = doc["order"]
     body = {"AmazonOrderId": stored["AmazonOrderId"]}
     extras = doc.get("address") or {}
     if extras.get("BuyerCompanyName"):
         body["BuyerCompanyName"] = extras["BuyerCompanyName"]
     if not is_payment_pending(stored) and stored.get("ShippingAddress"):
-        body["ShippingAddress"] = _disclosed_address(stored)
+        body["ShippingAddress"] = _disclosed_address(stored, now)
     if extras.get("DeliveryPreferences"):
         body["DeliveryPreferences"] = extras["DeliveryPreferences"]
     return body
