@@ -71,3 +71,18 @@ def test_a_shipped_mfn_orders_phone_is_withheld_once_its_latest_delivery_date_ha
             path = f"/orders/v0/orders/{order['AmazonOrderId']}"
             assert "Phone" not in client.get(f"{path}/address").json()["payload"]["ShippingAddress"], path
             assert "Phone" not in client.get(path).json()["payload"]["ShippingAddress"], path
+
+
+def test_only_orders_amazon_ships_or_will_ship_show_a_shipping_address(market):
+    """Amazon's model (Order.ShippingAddress): only for Unshipped, PartiallyShipped, Shipped and
+    InvoiceUnconfirmed orders. Before, Canceled orders showed the buyer's address."""
+    client, store = market
+    canceled = [
+        d["order"]["AmazonOrderId"]
+        for d in store.docs()
+        if d["order"]["OrderStatus"] == "Canceled" and d["order"].get("ShippingAddress")
+    ]
+    assert canceled, "the built-in fixtures hold a Canceled order with a stored address"
+    for order_id in canceled:
+        assert "ShippingAddress" not in client.get(f"/orders/v0/orders/{order_id}").json()["payload"]
+        assert "ShippingAddress" not in client.get(f"/orders/v0/orders/{order_id}/address").json()["payload"]

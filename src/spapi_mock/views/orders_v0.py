@@ -11,6 +11,9 @@ from __future__ import annotations
 from ..domain.orders import ITEM_MONEY_FIELDS, buyer_requested_cancel, is_payment_pending
 
 _ORDER_FIELDS_HIDDEN_WHILE_PENDING = ("OrderTotal", "ShippingAddress", "PaymentExecutionDetail")
+# Amazon's model (Order.ShippingAddress): "only available for orders with the following status
+# values: Unshipped, PartiallyShipped, Shipped and InvoiceUnconfirmed".
+_STATUSES_WITH_ADDRESS = frozenset({"Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed"})
 _ITEM_FIELDS_HIDDEN_WHILE_PENDING = (
     *ITEM_MONEY_FIELDS,
     "PromotionIds",
@@ -35,6 +38,8 @@ def order(doc: dict, personal_data: frozenset[str] | None = None, now: str | Non
     if is_payment_pending(body):
         for name in _ORDER_FIELDS_HIDDEN_WHILE_PENDING:
             body.pop(name, None)
+    if body.get("OrderStatus") not in _STATUSES_WITH_ADDRESS:
+        body.pop("ShippingAddress", None)
     if body.get("ShippingAddress"):
         body["ShippingAddress"] = _disclosed_address(body, now)
     if personal_data is not None:
@@ -102,7 +107,7 @@ def order_address(doc: dict, now: str | None = None) -> dict:
     extras = doc.get("address") or {}
     if extras.get("BuyerCompanyName"):
         body["BuyerCompanyName"] = extras["BuyerCompanyName"]
-    if not is_payment_pending(stored) and stored.get("ShippingAddress"):
+    if stored.get("OrderStatus") in _STATUSES_WITH_ADDRESS and stored.get("ShippingAddress"):
         body["ShippingAddress"] = _disclosed_address(stored, now)
     if extras.get("DeliveryPreferences"):
         body["DeliveryPreferences"] = extras["DeliveryPreferences"]
