@@ -79,12 +79,15 @@ def cached_db(size: int, cache: Path = DEFAULT_CACHE, seed: int = DEFAULT_SEED) 
     ``serve --fixtures`` would hold (due dates of Amazon's automatic cancellation included, as
     the server sets them at load: without them ``serve --db`` would rewrite the whole file at
     start-up), but with the relative dates resolved when the file is built; the file is
-    therefore kept for one UTC day only (``store-YYYYMMDD.json``).
+    therefore kept for one UTC day only (``store-fFORMAT-YYYYMMDD.json``, rebuilt when the
+    store file's format changes).
     """
     from datetime import datetime
 
+    from spapi_mock.store_file import FORMAT
+
     fixtures_dir, meta = cached(size, cache, seed)
-    db_path = fixtures_dir.parent / f"store-{datetime.now(UTC):%Y%m%d}.json"
+    db_path = fixtures_dir.parent / f"store-f{FORMAT}-{datetime.now(UTC):%Y%m%d}.json"
     if db_path.exists():
         return db_path, meta
     for old in fixtures_dir.parent.glob("store-*.json"):
@@ -106,15 +109,16 @@ def loaded(fixtures_dir: Path) -> list[dict]:
 
 def build_db(docs: list[dict], db_path: Path) -> None:
     """A TinyDB file for ``serve --db`` holding ``docs``, written whole or not at all."""
-    from spapi_mock.store import OrderStore
+    from spapi_mock.store import Store
 
     tmp = db_path.with_name(db_path.name + ".building")
     if tmp.exists():
         tmp.unlink()
-    store = OrderStore(str(tmp))
+    store = Store(str(tmp))
     store.replace_all(docs)
     store.close()
     tmp.replace(db_path)
+    tmp.with_name(tmp.name + ".lock").unlink()
 
 
 def given_set(fixtures_dir: Path, store: str, workdir: Path, seed: int = DEFAULT_SEED) -> tuple[Path, dict]:

@@ -13,6 +13,8 @@ from pathlib import Path
 import requests
 import yaml
 
+from spapi_mock.store import read_tables
+
 from support import DATA, TEST_FIXTURES
 from support.http import TOKEN
 from support.live_server import free_port, live_server
@@ -123,7 +125,7 @@ def test_db_file_keeps_state_across_restarts(tmp_path):
     db = tmp_path / "state.json"
     with live_server("--fixtures", str(TEST_FIXTURES), "--db", str(db), tmp_dir=tmp_path):
         pass
-    assert len(json.loads(db.read_text())["orders"]) == 10
+    assert len(read_tables(str(db))["orders"]) == 10
     # The file, not the fixtures, is the state once it exists.
     with live_server("--fixtures", str(DATA / "other-seller"), "--db", str(db), tmp_dir=tmp_path) as server:
         response = requests.get(f"{server.base_url}/orders/v0/orders/{ORDER}", headers=TOKEN, timeout=5)

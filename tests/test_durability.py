@@ -7,8 +7,8 @@
   file: the file parses, the server starts, every acknowledged change (orders and clock) is
   there, and no temporary files pile up.
 - Deterministic kill points: a hook loaded into the server (``sitecustomize`` on PYTHONPATH)
-  SIGKILLs it at an exact write of the store file, so a crash between the writes of one commit,
-  or between writing the temporary file and renaming it, is reproduced every time.
+  SIGKILLs it at an exact write of the store file, half-way through the change's line, so a
+  crash in the middle of a change is reproduced every time.
 
 Every run is bounded by a number of operations, never by wall-clock time.
 """
@@ -16,7 +16,6 @@ Every run is bounded by a number of operations, never by wall-clock time.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import random
 import signal
@@ -34,6 +33,7 @@ import requests
 from spapi_mock import resources
 from spapi_mock.dates import parse_iso, to_wire
 from spapi_mock.fixtures import load_fixture_dir
+from spapi_mock.store import read_tables
 
 from support import TEST_FIXTURES
 from support.live_server import LiveServer, live_server
@@ -462,7 +462,7 @@ def test_concurrent_clients_and_scenarios_leave_every_order_whole_and_every_ackn
         assert not log.server_errors and not log.failures
 
         # The store file holds the same orders in the same states, and no temporary file is left.
-        stored = json.loads(db.read_text(encoding="utf-8"))
+        stored = read_tables(str(db))
         in_file = {doc["order"]["AmazonOrderId"]: doc["order"] for doc in stored["orders"].values()}
         assert {oid: (o["OrderStatus"], o["LastUpdateDate"]) for oid, o in in_file.items()} == shown
         assert list(tmp_path.glob(TEMP_GLOB)) == []
@@ -512,7 +512,7 @@ def servers(tmp_path):
 
 def stored_ids(db: Path) -> set[str]:
     """The default seller's order ids in the store file, which must parse and hold whole orders."""
-    data = json.loads(db.read_text(encoding="utf-8"))
+    data = read_tables(str(db))
     assert set(data) >= {"orders", "meta"}, sorted(data)
     ids = set()
     for doc_id, doc in data["orders"].items():
@@ -613,37 +613,38 @@ def test_sigkill_mid_write_and_restart_on_the_same_file_loses_no_acknowledged_ch
 
 # Loaded by the server (a sitecustomize module on PYTHONPATH): while the file named by
 # SPAPI_MOCK_TEST_KILL_FILE exists, holding "<arm id> <write number>", the server counts its
-# writes of the store file from the arming and SIGKILLs itself in that write, once the temporary
-# file is complete and synced but before it is renamed over the store file.
+# writes to the store file from the arming and SIGKILLs itself in that write, with half of the
+# change's line written and synced: the torn write a crash leaves.
 KILL_HOOK = """
 import os
 import signal
 
 _ARM_FILE = os.environ.get("SPAPI_MOCK_TEST_KILL_FILE")
 if _ARM_FILE:
-    from spapi_mock import store as _store
+    from spapi_mock import store_file as _store_file
 
-    _write = _store.AtomicJSONStorage.write
+    _write_line = _store_file.StoreFile._write_line
     _count = {"arm": None, "writes": 0}
 
-    def _die(*_):
+    def _write_half_and_die(self, line):
+        _write_line(self, line[: len(line) // 2])
         os.unlink(_ARM_FILE)
         os.kill(os.getpid(), signal.SIGKILL)
 
-    def write(self, data):
+    def write_line(self, line):
         try:
             with open(_ARM_FILE) as handle:
                 arm, at = handle.read().split()
         except FileNotFoundError:
-            return _write(self, data)
+            return _write_line(self, line)
         if arm != _count["arm"]:
             _count.update(arm=arm, writes=0)
         _count["writes"] += 1
         if _count["writes"] == int(at):
-            os.replace = _die
-        return _write(self, data)
+            _write_half_and_die(self, line)
+        return _write_line(self, line)
 
-    _store.AtomicJSONStorage.write = write
+    _store_file.StoreFile._write_line = write_line
 """
 
 
@@ -659,7 +660,7 @@ class KillSwitch:
         monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(hook_dir), os.environ.get("PYTHONPATH")])))
 
     def arm(self, write: int) -> None:
-        """The server's ``write``-th write of the store file from now on kills it before its rename."""
+        """The server's ``write``-th write of the store file from now on kills it half-way through."""
         self.file.write_text(f"{uuid.uuid4().hex} {write}", encoding="utf-8")
 
     def disarm(self) -> None:
@@ -682,17 +683,17 @@ class StrayTempFiles(AssertionError):
 def _state(api: Api, db: Path, sku: str) -> tuple[dict, int, bool]:
     """(clock, number of the seller's orders, whether an order with ``sku`` exists)."""
     ids = stored_ids(db)
-    data = json.loads(db.read_text(encoding="utf-8"))
+    data = read_tables(str(db))
     has_sku = any(item.get("SellerSKU") == sku for doc in data["orders"].values() for item in doc["items"])
     return api.clock(), len(ids), has_sku
 
 
 @pytest.mark.parametrize("change", ["advance-clock", "scenario-with-order-and-clock"])
 def test_a_kill_between_any_two_writes_of_one_change_keeps_all_of_it_or_none(servers, kill_switch, change):
-    """Kill the server at its first write of the change (the temporary file complete, not yet
-    renamed), restart, send the change again and kill it one write later, until it is answered:
-    after each restart the store shows the state before the change or after it, never a part,
-    and never loses the clock acknowledged before."""
+    """Kill the server at its first write of the change (half of it on disk), restart, send the
+    change again and kill it one write later, until it is answered: after each restart the
+    store shows the state before the change or after it, never a part, and never loses the
+    clock acknowledged before."""
     api = servers.start()
     clock = api.freeze()
     sku = "KILL-POINT-1"

@@ -236,7 +236,7 @@ def test_no_seller_starts_at_risk_and_loading_cancels_nothing(app, docs):
         assert rates and all(rate["rate"] < 0.025 for rate in rates), rates
     # Open MFN orders are all before Amazon's automatic-cancellation deadline.
     backend = app.services.backend
-    served = Counter(doc["order"]["OrderStatus"] for doc in backend.store.docs())
+    served = Counter(doc["order"]["OrderStatus"] for doc in backend.store.orders.docs())
     assert served == Counter(doc["order"]["OrderStatus"] for doc in docs)
 
 

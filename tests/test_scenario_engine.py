@@ -20,6 +20,7 @@ import pytest
 from spapi_mock import resources
 from spapi_mock.cli import main
 from spapi_mock.control import ControlError, LocalControl
+from spapi_mock.store import read_tables
 
 from support.http import FROZEN_AT, US, CheckedClient, make_app
 
@@ -53,7 +54,7 @@ def backend(app):
 
 def snapshot(app) -> tuple[list[dict], dict]:
     """Every stored document and the clock: 'exactly as before' means these are equal."""
-    docs = sorted(backend(app).store.docs(), key=lambda d: d["order"]["AmazonOrderId"])
+    docs = sorted(backend(app).store.orders.docs(), key=lambda d: d["order"]["AmazonOrderId"])
     return copy.deepcopy(docs), backend(app).clock_state()
 
 
@@ -243,7 +244,7 @@ def test_a_scenario_failing_at_run_time_started_at_the_frozen_clock_leaves_the_c
 def test_the_command_exits_1_with_the_message_on_stderr_and_the_store_file_unchanged(tmp_path):
     db = tmp_path / "state.json"
     LocalControl.open(db).close()  # a store file seeded from the built-in fixtures
-    stored = json.loads(db.read_text())["orders"]
+    stored = read_tables(str(db))["orders"]
     scenario = tmp_path / "half-done.yaml"
     scenario.write_text(json.dumps({"name": "half-done", "steps": FAILS_AT_STEP_3}))
 
@@ -256,7 +257,7 @@ def test_the_command_exits_1_with_the_message_on_stderr_and_the_store_file_uncha
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("spapi-mock: Scenario half-done was not run (nothing changed): Step 3 (seller_cancel)")
-    assert json.loads(db.read_text())["orders"] == stored
+    assert read_tables(str(db))["orders"] == stored
 
 
 def test_the_command_reports_static_problems_and_unknown_names(tmp_path):
@@ -273,6 +274,6 @@ def test_the_command_reports_static_problems_and_unknown_names(tmp_path):
         assert code == 1 and fragment in err.getvalue() and out.getvalue() == "", err.getvalue()
     control = LocalControl.open(db)
     try:
-        assert control.backend.store.count() == 94  # the built-in fixtures, nothing added
+        assert control.backend.store.orders.count() == 94  # the built-in fixtures, nothing added
     finally:
         control.close()

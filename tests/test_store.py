@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from spapi_mock import store_file
 from spapi_mock.errors import StoreFileError
-from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
+from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE, Store, read_tables
 
 US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
 
@@ -36,7 +37,7 @@ def ids(docs) -> list[str]:
 
 
 def test_scan_returns_a_window_in_date_then_id_order_and_resumes_after_a_key():
-    store = OrderStore()
+    store = Store()
     store.replace_all(
         [
             doc("3", "2025-01-03T00:00:00Z"),
@@ -45,69 +46,74 @@ def test_scan_returns_a_window_in_date_then_id_order_and_resumes_after_a_key():
             doc("2a", "2025-01-02T00:00:00Z"),
         ]
     )
-    assert ids(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US])) == ["1", "2a", "2b"]
+    assert ids(store.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US])) == ["1", "2a", "2b"]
     assert ids(
-        store.scan(
+        store.orders.scan(
             "S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", [US], after=("2025-01-02T00:00:00Z", "2a")
         )
     ) == ["2b", "3"]
-    assert ids(store.scan("S2", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", [US])) == []
+    assert ids(store.orders.scan("S2", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", [US])) == []
 
 
 def test_scan_merges_marketplaces_over_many_chunks_in_order():
-    store = OrderStore()
+    store = Store()
     store.replace_all(
         [doc(f"{n:04d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z", marketplace=US if n % 3 else CA) for n in range(700)]
     )
     window = ("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")
-    assert ids(store.scan(*window, [US, CA])) == [f"{n:04d}" for n in range(700)]
-    assert ids(store.scan(*window, [CA])) == [f"{n:04d}" for n in range(0, 700, 3)]
+    assert ids(store.orders.scan(*window, [US, CA])) == [f"{n:04d}" for n in range(700)]
+    assert ids(store.orders.scan(*window, [CA])) == [f"{n:04d}" for n in range(0, 700, 3)]
     after = ("2025-01-01T00:05:00Z", "0300")
-    assert ids(store.scan(*window, [US, CA], after=after)) == [f"{n:04d}" for n in range(301, 700)]
+    assert ids(store.orders.scan(*window, [US, CA], after=after)) == [f"{n:04d}" for n in range(301, 700)]
 
 
 def test_get_is_per_seller():
-    store = OrderStore()
+    store = Store()
     store.replace_all([doc("1", "2025-01-01T00:00:00Z", seller="S1")])
-    assert store.get("S1", "1")["order"]["AmazonOrderId"] == "1"
-    assert store.get("S2", "1") is None
-    assert store.get("S1", "2") is None
+    assert store.orders.get("S1", "1")["order"]["AmazonOrderId"] == "1"
+    assert store.orders.get("S2", "1") is None
+    assert store.orders.get("S1", "2") is None
 
 
 def test_put_replaces_a_document_whole_and_moves_it_in_the_indexes():
-    store = OrderStore()
+    store = Store()
     store.replace_all(
         [doc("1", "2025-01-01T00:00:00Z", SellerOrderId="A", BuyerInfo={"BuyerEmail": "x@y"}), doc("2", "2025-01-02T00:00:00Z")]
     )
     store.put(doc("1", "2025-01-01T00:00:00Z", updated="2025-02-01T00:00:00Z", SellerOrderId="B"))
-    assert "BuyerInfo" not in store.get("S1", "1")["order"]
-    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-15T00:00:00Z", "2025-03-01T00:00:00Z", [US])) == ["1"]
-    assert ids(store.scan("S1", LAST_UPDATE_DATE, "2025-01-01T00:00:00Z", "2025-01-10T00:00:00Z", [US])) == ["2"]
-    assert store.order_ids_for_seller_order_id("S1", "A") == set()
-    assert store.order_ids_for_seller_order_id("S1", "B") == {"1"}
-    assert store.order_ids_for_buyer_email("S1", "x@y") == set()
+    assert "BuyerInfo" not in store.orders.get("S1", "1")["order"]
+    assert ids(store.orders.scan("S1", LAST_UPDATE_DATE, "2025-01-15T00:00:00Z", "2025-03-01T00:00:00Z", [US])) == ["1"]
+    assert ids(store.orders.scan("S1", LAST_UPDATE_DATE, "2025-01-01T00:00:00Z", "2025-01-10T00:00:00Z", [US])) == ["2"]
+    assert store.orders.ids_for_seller_order_id("S1", "A") == set()
+    assert store.orders.ids_for_seller_order_id("S1", "B") == {"1"}
+    assert store.orders.ids_for_buyer_email("S1", "x@y") == set()
     store.put(doc("3", "2025-01-03T00:00:00Z"))
-    assert store.count("S1") == 3 and store.count() == 3
+    assert store.orders.count("S1") == 3 and store.orders.count() == 3
 
 
-def test_file_store_keeps_state_across_restarts_and_is_plain_tinydb_json(tmp_path):
+def test_file_store_keeps_state_across_restarts_as_a_log_of_json_lines(tmp_path):
     path = tmp_path / "state.json"
-    store = OrderStore(str(path))
+    store = Store(str(path))
     store.replace_all([doc("1", "2025-01-01T00:00:00Z")])
     store.put(doc("2", "2025-01-02T00:00:00Z", seller="S2"))
     store.close()
-    on_disk = json.loads(path.read_text())
-    assert len(on_disk["orders"]) == 2
-    again = OrderStore(str(path))
-    assert again.get("S2", "2") is not None and again.sellers() == ["S1", "S2"]
-    assert ids(again.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z", [US])) == ["1"]
+    lines = path.read_bytes().splitlines()
+    assert json.loads(lines[0]) == {"spapi-mock-store": 2}
+    assert [json.loads(line)["put"]["orders"] for line in lines[-2:]] == [
+        {"1": doc("1", "2025-01-01T00:00:00Z")},
+        {"2": doc("2", "2025-01-02T00:00:00Z", seller="S2")},
+    ]
+    assert len(read_tables(str(path))["orders"]) == 2
+    again = Store(str(path))
+    assert again.orders.get("S2", "2") is not None and again.orders.sellers() == ["S1", "S2"]
+    assert ids(again.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z", [US])) == ["1"]
     assert not list(tmp_path.glob(".spapi-mock-*.tmp"))  # no temporary file left behind
 
 
 def test_readers_see_whole_documents_while_a_writer_replaces_them():
     import threading
 
-    store = OrderStore()
+    store = Store()
     store.replace_all([doc(f"{n:03d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z", version=0) for n in range(200)])
     failures: list[str] = []
     stop = threading.Event()
@@ -130,7 +136,7 @@ def test_readers_see_whole_documents_while_a_writer_replaces_them():
 
     def reader() -> None:
         while not stop.is_set():
-            seen = list(store.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US]))
+            seen = list(store.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US]))
             if len(seen) != 200:
                 failures.append(f"scan saw {len(seen)} orders")
             for d in seen:
@@ -143,50 +149,50 @@ def test_readers_see_whole_documents_while_a_writer_replaces_them():
     for t in threads:
         t.join(timeout=60)
     assert not failures, failures[:3]
-    assert store.get("S1", "007")["order"]["version"] == 59
+    assert store.orders.get("S1", "007")["order"]["version"] == 59
 
 
 def test_two_sellers_hold_the_same_order_id_without_seeing_each_other(tmp_path):
-    store = OrderStore(str(tmp_path / "state.json"))
+    store = Store(str(tmp_path / "state.json"))
     store.put_many([doc("1", "2025-01-01T00:00:00Z", seller="S1"), doc("1", "2025-01-02T00:00:00Z", seller="S2")])
     store.put(doc("1", "2025-01-01T00:00:00Z", seller="S1", OrderStatus="Shipped"))
-    assert store.get("S1", "1")["order"]["OrderStatus"] == "Shipped"
-    assert "OrderStatus" not in store.get("S2", "1")["order"]
+    assert store.orders.get("S1", "1")["order"]["OrderStatus"] == "Shipped"
+    assert "OrderStatus" not in store.orders.get("S2", "1")["order"]
     store.replace_seller("S1", [doc("9", "2025-01-03T00:00:00Z", seller="S1")])
     store.close()
-    again = OrderStore(str(tmp_path / "state.json"))
-    assert again.get("S1", "1") is None and again.get("S1", "9") is not None
-    assert again.get("S2", "1")["order"]["PurchaseDate"] == "2025-01-02T00:00:00Z"
+    again = Store(str(tmp_path / "state.json"))
+    assert again.orders.get("S1", "1") is None and again.orders.get("S1", "9") is not None
+    assert again.orders.get("S2", "1")["order"]["PurchaseDate"] == "2025-01-02T00:00:00Z"
 
 
 def test_orders_and_the_records_beside_them_land_in_one_write_of_the_file(tmp_path, monkeypatch):
-    from spapi_mock import store as store_module
+    from spapi_mock.store_file import StoreFile
 
-    store = OrderStore(str(tmp_path / "state.json"))
+    store = Store(str(tmp_path / "state.json"))
     store.set_meta("clock", {"frozen_at": "2025-01-01T00:00:00+00:00"})
     writes = []
-    original = store_module.AtomicJSONStorage.write
-    monkeypatch.setattr(store_module.AtomicJSONStorage, "write", lambda self, data: (writes.append(1), original(self, data)))
+    original = StoreFile._write_line
+    monkeypatch.setattr(StoreFile, "_write_line", lambda self, line: (writes.append(line), original(self, line)))
     store.put_many([doc("1", "2025-01-01T00:00:00Z"), doc("2", "2025-01-02T00:00:00Z")], {"clock": {"frozen_at": "X"}})
     store.set_meta("clock", {"frozen_at": "Y"})
-    assert len(writes) == 2
+    assert len(writes) == 2 and set(json.loads(writes[0])["put"]) == {"orders", "meta"}
     store.close()
-    on_disk = json.loads((tmp_path / "state.json").read_text())
+    on_disk = read_tables(str(tmp_path / "state.json"))
     assert [record["value"] for record in on_disk["meta"].values()] == [{"frozen_at": "Y"}]
-    assert OrderStore(str(tmp_path / "state.json")).get_meta("clock") == {"frozen_at": "Y"}
+    assert Store(str(tmp_path / "state.json")).get_meta("clock") == {"frozen_at": "Y"}
 
 
 def test_a_second_owner_of_a_store_file_is_refused_naming_the_file_and_the_owner(tmp_path):
     """Before: two servers on one --db both started, gave one new order id to two orders, and
     one's acknowledged writes were lost."""
     path = str(tmp_path / "state.json")
-    first = OrderStore(path)
+    first = Store(path)
     with pytest.raises(
         StoreFileError, match=rf"{re.escape(path)}: the store is in use by another spapi-mock process \(pid {os.getpid()}\)"
     ):
-        OrderStore(path)
+        Store(path)
     first.close()
-    OrderStore(path).close()  # free once its owner is gone
+    Store(path).close()  # free once its owner is gone
 
 
 @pytest.mark.parametrize(
@@ -205,30 +211,28 @@ def test_an_unusable_store_file_is_named_with_what_is_wrong(tmp_path, make, comp
     path = tmp_path / "state.json"
     make(path)
     with pytest.raises(StoreFileError) as raised:
-        OrderStore(str(path))
+        Store(str(path))
     assert str(path) in raised.value.message and complaint in raised.value.message
-    OrderStore(str(tmp_path / "other.json")).close()  # the failed open left no lock behind on others
+    Store(str(tmp_path / "other.json")).close()  # the failed open left no lock behind on others
 
 
 def test_a_failed_write_is_a_503_that_changes_nothing(tmp_path, monkeypatch):
     """Before: a full disk or a read-only file answered a bare 500 per write."""
-    from spapi_mock import store as store_module
-
-    store = OrderStore(str(tmp_path / "state.json"))
+    store = Store(str(tmp_path / "state.json"))
     store.put(doc("1", "2025-01-01T00:00:00Z"))
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store_module.os, "fsync", disk_full)
+    monkeypatch.setattr(store_file.os, "fsync", disk_full)
     with pytest.raises(StoreFileError) as raised:
         store.put(doc("2", "2025-01-02T00:00:00Z"))
     assert raised.value.status == 503 and "No space left on device" in raised.value.message
     assert "nothing was changed" in raised.value.message
     monkeypatch.undo()
     store.close()
-    again = OrderStore(str(tmp_path / "state.json"))
-    assert again.get(doc("1", "x")["seller_id"], "1") is not None and again.get(doc("2", "x")["seller_id"], "2") is None
+    again = Store(str(tmp_path / "state.json"))
+    assert again.orders.get("S1", "1") is not None and again.orders.get("S1", "2") is None
 
 
 def test_a_saved_clock_outside_the_clocks_range_stops_start_up_naming_the_file(tmp_path):
@@ -239,7 +243,7 @@ def test_a_saved_clock_outside_the_clocks_range_stops_start_up_naming_the_file(t
     from spapi_mock.domain.policy import Policy
 
     path = str(tmp_path / "state.json")
-    store = OrderStore(path)
+    store = Store(path)
     store.set_meta("clock", {"frozen_at": "9999-12-31T23:30:00+00:00", "offset_seconds": 0})
     with pytest.raises(StoreFileError, match="the saved clock cannot be used.*outside the mock clock's range"):
         Backend(store, Clock(), Policy(), None, "A1MOCKSELLER00")
@@ -255,3 +259,145 @@ def test_unit_policy_durations_are_bounded():
         Policy(auto_cancel_after=timedelta(days=100_000))
     with pytest.raises(ValueError, match="cancellation_rate_threshold"):
         Policy(cancellation_rate_threshold=2)
+
+
+# -- the log on disk ---------------------------------------------------------------------------------
+
+
+def test_a_change_cut_short_by_a_crash_is_dropped_and_the_next_change_does_not_run_into_it(tmp_path, caplog):
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    store.put(doc("1", "2025-01-01T00:00:00Z"))
+    store.close()
+    whole = path.read_bytes()
+    torn = json.dumps({"put": {"orders": {"2": doc("2", "2025-01-02T00:00:00Z")}}}).encode()
+    path.write_bytes(whole + torn[: len(torn) // 2])  # killed in the middle of its line
+    again = Store(str(path))
+    assert again.orders.get("S1", "1") is not None and again.orders.get("S1", "2") is None
+    assert "its last change was cut short" in caplog.text
+    again.put(doc("3", "2025-01-03T00:00:00Z"))
+    again.close()
+    assert path.read_bytes().startswith(whole) and path.read_bytes().endswith(b"\n")
+    third = Store(str(path))
+    assert sorted(ids(third.orders.docs())) == ["1", "3"]
+
+
+def test_a_damaged_line_before_the_last_stops_start_up_naming_the_line(tmp_path):
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    store.put(doc("1", "2025-01-01T00:00:00Z"))
+    store.put(doc("2", "2025-01-02T00:00:00Z"))
+    store.close()
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[-2] = b'{"put": {"orders"\n'
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(StoreFileError, match=rf"{re.escape(str(path))}: line {len(lines) - 1} of the store is damaged"):
+        Store(str(path))
+
+
+def test_a_store_file_of_the_earlier_whole_json_format_is_converted_when_opened(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text(
+        json.dumps(
+            {
+                "orders": {"1": doc("1", "2025-01-01T00:00:00Z"), "7": doc("7", "2025-01-07T00:00:00Z", seller="S2")},
+                "meta": {"1": {"key": "clock", "value": {"frozen_at": "2025-01-08T00:00:00+00:00"}}},
+            }
+        )
+    )
+    store = Store(str(path))
+    assert store.orders.get("S2", "7") is not None and store.get_meta("clock") == {"frozen_at": "2025-01-08T00:00:00+00:00"}
+    store.put(doc("8", "2025-01-08T00:00:00Z"))  # a new order takes the next free document id
+    store.close()
+    assert json.loads(path.read_bytes().splitlines()[0]) == {"spapi-mock-store": 2}
+    assert sorted(read_tables(str(path))["orders"]) == ["1", "7", "8"]
+
+
+def test_a_newer_format_is_refused_rather_than_misread(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text('{"spapi-mock-store": 3}\n')
+    with pytest.raises(StoreFileError, match="format 3; this version reads format 2"):
+        Store(str(path))
+
+
+def test_the_log_is_compacted_in_the_background_and_changes_made_meanwhile_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 20_000)
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    store.replace_all([doc(f"{n:03d}", "2025-01-01T00:00:00Z") for n in range(40)])
+    sizes = []
+    for version in range(300):
+        store.put(doc(f"{version % 40:03d}", "2025-01-01T00:00:00Z", f"2025-02-01T00:00:{version % 60:02d}Z", version=version))
+        sizes.append(path.stat().st_size)
+    store._db.storage._file.wait_for_compaction()  # noqa: SLF001
+    # One order is ~300 bytes a line: without compaction the file would pass 90 KB.
+    assert max(sizes) < 60_000 and min(sizes[100:]) < sizes[99], sizes[::20]
+    latest = {d["order"]["AmazonOrderId"]: d["order"]["version"] for d in store.orders.docs()}
+    store.close()
+    again = Store(str(path))
+    assert {d["order"]["AmazonOrderId"]: d["order"]["version"] for d in again.orders.docs()} == latest
+    assert latest["019"] == 299 and latest["039"] == 279 and len(latest) == 40
+    assert not list(tmp_path.glob(".spapi-mock-*.tmp"))
+
+
+def test_a_compaction_that_fails_keeps_the_log_and_the_state(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 5_000)
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+
+    def refuse(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_file.os, "replace", refuse)
+    for n in range(40):
+        store.put(doc(f"{n:03d}", "2025-01-01T00:00:00Z"))
+    store._db.storage._file.wait_for_compaction()  # noqa: SLF001
+    assert "compaction failed (No space left on device)" in caplog.text
+    monkeypatch.undo()
+    store.close()
+    assert Store(str(path)).orders.count() == 40
+    assert not list(tmp_path.glob(".spapi-mock-*.tmp"))
+
+
+def test_a_write_that_fails_half_way_is_cut_off_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    store.put(doc("1", "2025-01-01T00:00:00Z"))
+    size = path.stat().st_size
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_file.os, "write", half_then_full)
+    with pytest.raises(StoreFileError, match="No space left on device"):
+        store.put(doc("2", "2025-01-02T00:00:00Z"))
+    monkeypatch.undo()
+    assert path.stat().st_size == size and store.orders.get("S1", "2") is None
+    store.put(doc("3", "2025-01-03T00:00:00Z"))
+    store.close()
+    assert sorted(ids(Store(str(path)).orders.docs())) == ["1", "3"]
+
+
+def test_a_left_over_temporary_file_of_a_killed_compaction_is_removed_at_start(tmp_path):
+    path = tmp_path / "state.json"
+    Store(str(path)).close()
+    leftover = tmp_path / ".spapi-mock-state.json.abc123.tmp"
+    leftover.write_text('{"spapi-mock-store": 2}\n{"snapshot": true, "put": {"orders": {}}}')
+    Store(str(path)).close()
+    assert not leftover.exists()
+
+
+def test_replacing_a_seller_drops_their_documents_and_keeps_others_and_the_meta(tmp_path):
+    store = Store(str(tmp_path / "state.json"))
+    both = [doc("1", "2025-01-01T00:00:00Z", seller="S1"), doc("2", "2025-01-01T00:00:00Z", seller="S2")]
+    store.put_many(both, {"clock": {"a": 1}})
+    store.replace_seller("S1", [doc("5", "2025-01-05T00:00:00Z", seller="S1")])
+    store.close()
+    again = Store(str(tmp_path / "state.json"))
+    assert [(d["seller_id"], d["order"]["AmazonOrderId"]) for d in again.orders.docs()] in (
+        [("S1", "5"), ("S2", "2")],
+        [("S2", "2"), ("S1", "5")],
+    )
+    assert again.get_meta("clock") == {"a": 1}

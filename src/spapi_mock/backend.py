@@ -33,7 +33,7 @@ from .domain.policy import Policy
 from .errors import StoreFileError
 from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
 from .sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, refresh_token_for
-from .store import LAST_UPDATE_DATE, PURCHASE_DATE, OrderStore
+from .store import LAST_UPDATE_DATE, PURCHASE_DATE, Store
 
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
@@ -43,9 +43,7 @@ Rule = Callable[[dict, datetime, Policy], dict]
 
 
 class Backend:
-    def __init__(
-        self, store: OrderStore, clock: Clock, policy: Policy, fixtures_dir: Path | None, default_seller_id: str
-    ) -> None:
+    def __init__(self, store: Store, clock: Clock, policy: Policy, fixtures_dir: Path | None, default_seller_id: str) -> None:
         self.store = store
         self.clock = clock
         self.policy = policy
@@ -70,7 +68,7 @@ class Backend:
             self.reset()
         else:
             # A store file written under other policy numbers (or by an older version).
-            self._refresh_due_dates(store.docs())
+            self._refresh_due_dates(store.orders.docs())
             self.settle()
 
     # -- time ----------------------------------------------------------------------------------
@@ -104,7 +102,7 @@ class Backend:
     def settle(self) -> None:
         """Apply what became due up to now."""
         # Every read calls this: one look at the earliest deadline, not a list of them.
-        due = self.store.next_due()
+        due = self.store.orders.next_due()
         if due is not None and due[0] <= to_wire(self.clock.now()):
             with self.transaction(None) as tx:
                 tx.settle()
@@ -113,7 +111,7 @@ class Backend:
 
     def order(self, seller_id: str, order_id: str) -> dict:
         self.settle()
-        doc = self.store.get(seller_id, order_id)
+        doc = self.store.orders.get(seller_id, order_id)
         if doc is None:
             raise UnknownOrder(order_id)
         return doc
@@ -122,7 +120,7 @@ class Backend:
         """How many orders the seller has, and the ``limit`` most recently updated, latest first
         (ties by order id, highest first)."""
         self.settle()
-        docs = self.store.docs(seller_id)
+        docs = self.store.orders.docs(seller_id)
         latest = heapq.nlargest(limit, docs, key=lambda doc: (doc["order"][LAST_UPDATE_DATE], doc["order"]["AmazonOrderId"]))
         return len(docs), latest
 
@@ -157,9 +155,9 @@ class Backend:
         now = self.clock.now()
         start, end = cancellation_rate.window(now, self.policy)
         rates = []
-        for marketplace_id in marketplace_ids or self.store.marketplaces(seller_id):
-            placed = self.store.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
-            changed = self.store.scan(seller_id, LAST_UPDATE_DATE, start, end, [marketplace_id])
+        for marketplace_id in marketplace_ids or self.store.orders.marketplaces(seller_id):
+            placed = self.store.orders.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
+            changed = self.store.orders.scan(seller_id, LAST_UPDATE_DATE, start, end, [marketplace_id])
             docs = itertools.chain(placed, changed)
             rates.append(cancellation_rate.compute(docs, seller_id, marketplace_id, now, self.policy))
         return rates
@@ -192,7 +190,7 @@ class Backend:
     def sellers(self) -> list[dict]:
         """Every seller with orders or created through the control plane."""
         registry = self._registry()
-        ids = sorted(set(registry) | set(self.store.sellers()) | {self.default_seller_id})
+        ids = sorted(set(registry) | set(self.store.orders.sellers()) | {self.default_seller_id})
         return [self._seller_summary(seller_id, registry.get(seller_id, {})) for seller_id in ids]
 
     def create_seller(self, seller_id: str | None = None, seed: str = "default", refresh_token: str | None = None) -> dict:
@@ -206,7 +204,7 @@ class Backend:
                 seller_id = "A" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(13))
             elif not SELLER_ID.fullmatch(seller_id):
                 raise RuleViolation(f"Invalid sellerId {seller_id!r}: use 1 to 64 letters, digits, '.', '_' or '-'.")
-            if seller_id in registry or seller_id == self.default_seller_id or self.store.count(seller_id):
+            if seller_id in registry or seller_id == self.default_seller_id or self.store.orders.count(seller_id):
                 raise RuleViolation(f"Seller {seller_id} already exists: delete it first, or reset it.")
             if refresh_token is not None and refresh_token in self._custom_refresh_tokens(registry):
                 raise RuleViolation("That refresh token already belongs to another seller.")
@@ -222,7 +220,7 @@ class Backend:
             registry = self._registry()
             if seller_id == self.default_seller_id:
                 raise RuleViolation(f"Seller {seller_id} is the default seller: reset it instead.")
-            count = self.store.count(seller_id)
+            count = self.store.orders.count(seller_id)
             if seller_id not in registry and not count:
                 raise UnknownSeller(seller_id)
             registry.pop(seller_id, None)
@@ -271,7 +269,7 @@ class Backend:
             "sellerId": seller_id,
             "refreshToken": entry.get("refreshToken") or refresh_token_for(seller_id),
             "seed": entry.get("seed", "fixtures"),
-            "orders": self.store.count(seller_id),
+            "orders": self.store.orders.count(seller_id),
             "default": seller_id == self.default_seller_id,
         }
 
@@ -291,16 +289,16 @@ class Backend:
         if "AmazonOrderIds" in f:
             ids = set(f["AmazonOrderIds"])
         if "SellerOrderId" in f:
-            found = self.store.order_ids_for_seller_order_id(seller_id, f["SellerOrderId"])
+            found = self.store.orders.ids_for_seller_order_id(seller_id, f["SellerOrderId"])
             ids = found if ids is None else ids & found
         if "BuyerEmail" in f:
-            found = self.store.order_ids_for_buyer_email(seller_id, f["BuyerEmail"])
+            found = self.store.orders.ids_for_buyer_email(seller_id, f["BuyerEmail"])
             ids = found if ids is None else ids & found
         if ids is None:
-            return self.store.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
+            return self.store.orders.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
         keyed = []
         for order_id in ids:
-            doc = self.store.get(seller_id, order_id)
+            doc = self.store.orders.get(seller_id, order_id)
             if doc is None:
                 continue
             key = (doc["order"][search.by], order_id)
@@ -430,7 +428,7 @@ class Transaction:
         return doc
 
     def _current(self, seller_id: str, order_id: str) -> dict | None:
-        return self.changed.get((seller_id, order_id)) or self.backend.store.get(seller_id, order_id)
+        return self.changed.get((seller_id, order_id)) or self.backend.store.orders.get(seller_id, order_id)
 
     def _move_to(self, at: datetime) -> None:
         try:
@@ -443,12 +441,12 @@ class Transaction:
 
     def _next_due(self) -> tuple[str, str] | None:
         until = to_wire(self.now)
-        candidates = [key for key in self.backend.store.due_until(until) if key[1:] not in self.changed]
+        candidates = [key for key in self.backend.store.orders.due_until(until) if key[1:] not in self.changed]
         candidates += [(doc["due_at"], *key) for key, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until]
         return min(candidates, default=None)
 
     def _new_order_id(self, seller_id: str, marketplace_id: str) -> str:
-        sequence = self.backend.store.count(seller_id) + len(self.changed)
+        sequence = self.backend.store.orders.count(seller_id) + len(self.changed)
         while True:
             candidate = order_factory.order_id(seller_id, marketplace_id, to_wire(self.now), sequence)
             if self._current(seller_id, candidate) is None:

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         "--fixtures", type=_directory, metavar="DIR", help="directory of fixture files (default: the built-in set)"
     )
     serve.add_argument(
-        "--db", type=_store_file, metavar="FILE", help="TinyDB JSON file that keeps state across restarts (default: in memory)"
+        "--db", type=_store_file, metavar="FILE", help="store file that keeps state across restarts (default: in memory)"
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(
@@ -366,8 +366,8 @@ def banner(config: Config, services, log_level: str = "info") -> str:
         ("auth", _auth_line(config), ""),
         ("request log", "a line per request" if logged else "off (on: --log-level info)", ""),
     ]
-    sellers = services.store.sellers()
-    lines = [f"spapi-mock {__version__}: {services.store.count()} orders, seller(s) {', '.join(sellers)}"]
+    sellers = services.store.orders.sellers()
+    lines = [f"spapi-mock {__version__}: {services.store.orders.count()} orders, seller(s) {', '.join(sellers)}"]
     lines += [f"  {name:<19} {where}" + (f"  (docs {docs})" if docs else "") for name, where, docs in rows]
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ class Config:
     port: int = 8080
     # Directory of fixture files the store starts from; None means the built-in set.
     fixtures_dir: Path | None = None
-    # TinyDB JSON file that keeps state across restarts; None keeps everything in memory.
+    # The store file that keeps state across restarts; None keeps everything in memory.
     db_path: Path | None = None
     default_seller_id: str = DEFAULT_SELLER_ID
     # Amazon pages getOrderItems; a long business order needs NextToken.

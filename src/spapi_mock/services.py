@@ -16,7 +16,7 @@ from .journal import Journal
 from .paging import Pager, PageTokens
 from .sandbox import SandboxCases
 from .specs import usage_plans
-from .store import OrderStore
+from .store import Store
 from .throttling import Throttle
 
 
@@ -31,7 +31,7 @@ class ServerState(Protocol):
 class Services:
     config: Config
     clock: Clock
-    store: OrderStore
+    store: Store
     pager: Pager
     sandbox: SandboxCases
     access_tokens: AccessTokens
@@ -62,7 +62,7 @@ class Services:
 
 
 def build_services(config: Config, clock: Clock) -> Services:
-    store = OrderStore(str(config.db_path) if config.db_path else None)
+    store = Store(str(config.db_path) if config.db_path else None)
     backend = Backend(store, clock, config.policy, config.fixtures_dir, config.default_seller_id)
     return Services(
         config=config,

@@ -117,7 +117,7 @@ def money(value: dict) -> Decimal:
 
 
 def default_order_ids(app) -> list[str]:
-    return sorted(doc["order"]["AmazonOrderId"] for doc in app.services.store.docs())
+    return sorted(doc["order"]["AmazonOrderId"] for doc in app.services.store.orders.docs())
 
 
 # -- one state, two views ------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_an_unexpected_failure_is_a_500_envelope_without_a_stack_trace(monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store, "get", broken)
+    monkeypatch.setattr(store.orders, "get", broken)
     with app.test_client() as raw:
         response = raw.get(f"/orders/v0/orders/{ORDER}", headers={"x-amz-access-token": "t"})
     assert response.status_code == 500

@@ -64,3 +64,17 @@ def test_a_set_without_the_benchmarks_seller_is_refused_by_name(wrk, tmp_path):
         timeout=120,
     )
     assert run.returncode != 0 and "no orders of the default seller" in run.stderr, run.stdout + run.stderr
+
+
+def test_the_store_benchmark_times_writes_and_opening(tmp_path):
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "store_write.py"), "--sizes", "300", "--writes", "20", "--cache", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    header, row = run.stdout.splitlines()[-2:]
+    assert header.split()[:3] == ["orders", "file", "MB"]
+    figures = dict(zip(["orders", "file_mb", "open_s", "writes", "p50_ms", "p99_ms", "max_ms", "reopen_s"], row.split()))
+    assert figures["orders"] == "300" and figures["writes"] == "20" and float(figures["p50_ms"]) > 0, row

@@ -185,7 +185,7 @@ def test_the_scenario_example_runs():
     backend = make_app().services.backend
     result = LocalControl(backend).run_inline_scenario(yaml.safe_load(SCENARIO_EXAMPLE))
     assert result["log"][-1].startswith("6. confirm_shipment: refused as expected")
-    order = backend.store.get(backend.default_seller_id, result["orders"]["order"])["order"]
+    order = backend.store.orders.get(backend.default_seller_id, result["orders"]["order"])["order"]
     assert order["OrderStatus"] == "Canceled"
 
 

@@ -24,7 +24,7 @@ def market():
 def _with_phone(store, channel: str) -> list[str]:
     return [
         doc["order"]["AmazonOrderId"]
-        for doc in store.docs()
+        for doc in store.orders.docs()
         if doc["order"]["FulfillmentChannel"] == channel and (doc["order"].get("ShippingAddress") or {}).get("Phone")
     ]
 
@@ -53,7 +53,7 @@ def test_a_shipped_mfn_orders_phone_is_withheld_once_its_latest_delivery_date_ha
     store = LocalControl.of(app.services).backend.store
     shipped = [
         doc["order"]
-        for doc in store.docs()
+        for doc in store.orders.docs()
         if doc["order"]["FulfillmentChannel"] == "MFN"
         and doc["order"]["OrderStatus"] == "Shipped"
         and doc["order"].get("LatestDeliveryDate")
@@ -79,7 +79,7 @@ def test_only_orders_amazon_ships_or_will_ship_show_a_shipping_address(market):
     client, store = market
     canceled = [
         d["order"]["AmazonOrderId"]
-        for d in store.docs()
+        for d in store.orders.docs()
         if d["order"]["OrderStatus"] == "Canceled" and d["order"].get("ShippingAddress")
     ]
     assert canceled, "the built-in fixtures hold a Canceled order with a stored address"

@@ -85,8 +85,8 @@ class LocalControl:
         return {
             "status": "ok",
             "version": __version__,
-            "orders": store.count(),
-            "sellers": len(store.sellers()),
+            "orders": store.orders.count(),
+            "sellers": len(store.orders.sellers()),
             "store": store.path or "memory",
             "clock": self.backend.clock_state(),
         }
