@@ -76,5 +76,7 @@ def test_the_store_benchmark_times_writes_and_opening(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     header, row = run.stdout.splitlines()[-2:]
     assert header.split()[:3] == ["orders", "file", "MB"]
-    figures = dict(zip(["orders", "file_mb", "open_s", "writes", "p50_ms", "p99_ms", "max_ms", "reopen_s"], row.split()))
+    figures = dict(
+        zip(["orders", "file_mb", "open_s", "writes", "p50_ms", "p99_ms", "max_ms", "reopen_s"], row.split(), strict=True)
+    )
     assert figures["orders"] == "300" and figures["writes"] == "20" and float(figures["p50_ms"]) > 0, row
