@@ -23,6 +23,16 @@ SLOW_DIRECTORIES = {"sdk", "project"}
 APP_FIXTURES = {"app", "client", "default_app", "default_client", "http", "market"}
 
 
+# Tests that take half a minute or more (pytest --durations): scheduled first.
+LONGEST = frozenset(
+    {
+        "tests/project/test_readme.py::test_the_100k_generated_set_is_written_and_served",
+        "tests/test_pytest_plugin.py::test_the_example_projects_install_command_works_as_written",
+        "tests/project/test_readme.py::test_the_install_and_serve_command_starts_the_built_in_marketplace",
+    }
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``slow`` what leaves the process (the SDK and project tests, and every test of a
     module that starts live servers or subprocesses) and ``unit`` what builds no app either:
@@ -34,6 +44,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         elif not APP_FIXTURES & set(getattr(item, "fixturenames", ())) and not hasattr(module, "make_app"):
             item.add_marker(pytest.mark.unit)
+    # The longest tests first: started last, a minute-long one kept one worker busy alone at the end.
+    items.sort(key=lambda item: item.nodeid not in LONGEST)
 
 
 @pytest.fixture(scope="session")
