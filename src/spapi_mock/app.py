@@ -17,7 +17,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
 from connexion.spec import Specification
 
-from . import request_scope, resources
+from . import fast_operations, request_scope, resources
 from .api import auth, control, http_errors, orders_2026, orders_v0
 from .api.validation import VALIDATORS
 from .clock import Clock
@@ -65,6 +65,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
     app = MockApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
+    fast_operations.install(app)
     _add_api(app, ORDERS_V0_SPEC, _module_resolver(orders_v0), config)
     _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)
     _add_api(app, TOKENS_SPEC, _module_resolver(auth), config)
@@ -129,7 +130,7 @@ class _Resolver(Resolver):
 
     def resolve(self, operation) -> Resolution:
         operation_id = self.resolve_operation_id(operation)
-        return Resolution(self._find(operation_id), operation_id)
+        return Resolution(fast_operations.as_coroutine(self._find(operation_id)), operation_id)
 
 
 def _module_resolver(module: ModuleType) -> Resolver:
