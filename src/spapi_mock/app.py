@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import logging
 import re
@@ -60,7 +59,7 @@ _SLASH_REDIRECTS = frozenset({"/_mock"})
 
 def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.AsyncApp:
     config = config or Config()
-    _validate_specs_once()
+    _skip_validating_packaged_specs()
     # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
@@ -70,7 +69,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)
     _add_api(app, TOKENS_SPEC, _module_resolver(auth), config)
     app.add_api(
-        copy.deepcopy(resources.openapi_spec(LWA_SPEC)),
+        _packaged_spec(LWA_SPEC),
         resolver=_module_resolver(auth),
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
@@ -91,9 +90,8 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
 
 
 def _add_api(app: connexion.AsyncApp, spec_name: str, resolver: Resolver, config: Config) -> None:
-    # Specs are passed parsed: Connexion would parse them again with PyYAML's slow parser.
     app.add_api(
-        copy.deepcopy(resources.openapi_spec(spec_name)),
+        _packaged_spec(spec_name),
         resolver=resolver,
         validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
@@ -102,23 +100,31 @@ def _add_api(app: connexion.AsyncApp, spec_name: str, resolver: Resolver, config
     )
 
 
-def _validate_specs_once() -> None:
+# Marks the specs that come with the package, whose validation the server skips.
+_PACKAGED = "x-spapi-mock-packaged"
+
+
+def _skip_validating_packaged_specs() -> None:
     """Connexion validates a spec against the OpenAPI schema every time an app adds it (about a
-    tenth of a second each, half of start-up); ours are the same documents every time in a
-    process, so each is validated the first time only (tests/test_spec.py validates them too)."""
-    if getattr(Specification._validate_spec, "spapi_mock_once", False):
+    tenth of a second each, a third of start-up). Ours are package data that the test suite
+    validates (tests/openapi/test_spec.py, with Connexion's own check too), so the server skips
+    it for them, and only for them: any other app in the process keeps Connexion's check."""
+    if getattr(Specification._validate_spec, "spapi_mock", False):
         return
     validate = Specification._validate_spec.__func__
-    validated: set[str] = set()
 
-    def validate_once(cls, spec) -> None:
-        fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
-        if fingerprint not in validated:
+    def validate_unless_packaged(cls, spec) -> None:
+        if not (isinstance(spec, dict) and spec.get(_PACKAGED)):
             validate(cls, spec)
-            validated.add(fingerprint)
 
-    validate_once.spapi_mock_once = True
-    Specification._validate_spec = classmethod(validate_once)
+    validate_unless_packaged.spapi_mock = True
+    Specification._validate_spec = classmethod(validate_unless_packaged)
+
+
+def _packaged_spec(name: str) -> dict:
+    # A copy: Connexion resolves references in place. Passed parsed, as Connexion would parse the
+    # YAML again with PyYAML's slow parser.
+    return {**copy.deepcopy(resources.openapi_spec(name)), _PACKAGED: True}
 
 
 class _Resolver(Resolver):
