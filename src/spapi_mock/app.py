@@ -63,7 +63,12 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock())
-    app = MockApp(__name__, specification_dir=str(resources.openapi_dir()), jsonifier=COMPACT_JSON)
+    app = MockApp(
+        __name__,
+        specification_dir=str(resources.openapi_dir()),
+        jsonifier=COMPACT_JSON,
+        security_map=fast_operations.SECURITY_MAP,
+    )
     fast_operations.install(app)
     _add_api(app, ORDERS_V0_SPEC, _module_resolver(orders_v0), config)
     _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)

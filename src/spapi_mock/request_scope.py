@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connexion.context import _context, _scope
 from starlette.types import Scope, Send
 
 if TYPE_CHECKING:
@@ -72,3 +73,14 @@ def keep_raw_send(scope: Scope, send: Send) -> None:
 
 def raw_send(scope: Scope) -> Any:
     return scope.get(_RAW_SEND)
+
+
+def current_scope() -> Scope:
+    """The scope of the request being handled (Connexion's context variable, read directly:
+    its werkzeug proxy costs a lookup chain on every access)."""
+    return _scope.get()
+
+
+def current_security_context() -> dict:
+    """What the security check found for the request being handled: ``user``, ``token_info``."""
+    return _context.get()

@@ -4,8 +4,6 @@ handlers do not depend on the web framework underneath."""
 
 from __future__ import annotations
 
-from connexion.context import context, scope
-
 from .. import request_scope
 from ..access_tokens import Grant
 from ..dates import to_wire
@@ -14,16 +12,16 @@ from ..services import Services
 
 
 def services() -> Services:
-    return request_scope.services(scope)
+    return request_scope.services(request_scope.current_scope())
 
 
 def seller_id() -> str:
     """The selling partner the request's access token acts for (set by the security check)."""
-    return context["user"]
+    return request_scope.current_security_context()["user"]
 
 
 def grant() -> Grant:
-    return context["token_info"]["grant"]
+    return request_scope.current_security_context()["token_info"]["grant"]
 
 
 def personal_data() -> frozenset[str] | None:
@@ -31,11 +29,13 @@ def personal_data() -> frozenset[str] | None:
     may read; None when everything shows (lenient auth)."""
     if not services().access_tokens.strict:
         return None
+    scope = request_scope.current_scope()
     return grant().data_elements(scope["method"], scope["path"]) or frozenset()
 
 
 def require_restricted_data_token() -> None:
     """Operations that only return personal data answer only under an RDT naming their path."""
+    scope = request_scope.current_scope()
     method, path = scope["method"], scope["path"]
     if services().access_tokens.strict and grant().data_elements(method, path) is None:
         raise Unauthorized(details=f"{method} {path} needs a Restricted Data Token that names this path.")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
+from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, ParameterValidator
 from connexion.validators.json import JSONRequestBodyValidator
-from jsonschema import ValidationError
+from jsonschema import Draft4Validator, ValidationError
 
 from .. import untrusted_json
 
@@ -19,10 +20,26 @@ from .. import untrusted_json
 class NamedParameterValidator(ParameterValidator):
     @staticmethod
     def validate_parameter(parameter_type, value, param, param_name=None):
-        error = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
-        if error and not error.startswith("Missing"):
-            return f"Invalid {param['name']}: {error.splitlines()[0]}"
-        return error
+        # Connexion's own deep-copies the parameter's definition and builds a validator for it
+        # on every request; the definitions are the spec's, fixed for the app's life.
+        if value is None or (is_nullable(param) and is_null(value)):
+            return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+        try:
+            _schema_validator(param).validate(value)
+        except ValidationError as exception:
+            return f"Invalid {param['name']}: {str(exception).splitlines()[0]}"
+        return None
+
+
+_validators: dict[int, tuple[dict, Draft4Validator]] = {}
+
+
+def _schema_validator(param: dict) -> Draft4Validator:
+    cached = _validators.get(id(param))
+    if cached is None or cached[0] is not param:
+        schema = param.get("schema", param)
+        cached = _validators[id(param)] = (param, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+    return cached[1]
 
 
 class NamedFieldBodyValidator(JSONRequestBodyValidator):
