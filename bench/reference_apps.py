@@ -15,7 +15,7 @@ connexion
     the mock's services; a ``security_map`` swaps in the stub without touching the file). Its
     handlers return the canned body as a dict, so Connexion serialises it as it does ours.
     What it lacks is exactly what spapi-mock adds: the store, the domain code, the sandbox
-    check, the SpApiHeaders middleware and the second (LWA) API.
+    check, the request envelope middleware and the second (LWA) API.
 
 starlette
     A minimal Starlette app with two routes answering the canned bodies as pre-serialised

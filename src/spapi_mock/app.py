@@ -21,8 +21,7 @@ from .api import auth, control, http_errors, orders_2026, orders_v0
 from .api.validation import VALIDATORS
 from .clock import Clock
 from .config import Config
-from .middleware import JournalRecorder, RequestLog, SpApiHeaders, TrafficGate
-from .sandbox import SandboxMiddleware
+from .middleware import RequestEnvelope, TrafficGate
 from .services import Services, build_services
 from .specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC, operation_names
 
@@ -85,11 +84,8 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     for handled in http_errors.HANDLED:
         app.add_error_handler(handled, http_errors.to_response)
     services.operation_names = operation_names()
-    app.add_middleware(SpApiHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
-    app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
-    app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(RequestEnvelope, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
-    app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, cases=services.sandbox)
     app.services = services
     return app
 

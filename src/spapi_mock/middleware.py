@@ -1,10 +1,9 @@
-"""ASGI layers around the SP-API operations: the headers every response carries, the request
-journal, the request log, and the traffic gate (injected faults, then throttling).
+"""The two ASGI layers around the SP-API operations, each one pass per request.
 
-Order, outermost first: SpApiHeaders, JournalRecorder and RequestLog see the final answer
-whoever made it;
-Connexion then routes and checks the access token; TrafficGate runs after that, so it knows
-the operation, the seller and the order id before any handler does.
+RequestEnvelope, outermost, sees the final answer whoever made it: the headers every response
+carries, the request journal, the request log. Connexion then routes and checks the access
+token; TrafficGate runs after that, so it knows the operation, the seller and the order id
+before any handler does: injected faults, throttling, Amazon's sandbox cases.
 
 ``x-amzn-RequestId`` goes on every response, errors included; ``x-amzn-RateLimit-Limit`` (the
 rate of the operation's usage plan) on successful ones and on 429s, as Amazon sends them.
@@ -22,7 +21,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import journal, request_guard, untrusted_json
+from . import journal, request_guard, sandbox, untrusted_json
 from .dates import to_wire
 from .errors import RequestTooLarge, Unauthorized, lwa_error_for_status, sp_api_error_for_status
 from .faults import TOKEN_OPERATION, Fault
@@ -54,7 +53,11 @@ def is_sp_api(scope: Scope) -> bool:
     return scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX)
 
 
-class SpApiHeaders:
+class RequestEnvelope:
+    """Around every request, in one ASGI layer (each layer is a call and a wrapped ``send`` per
+    request): the host and control-token guard, the body limit, the request id and SP-API
+    headers on the answer, the journal entry and the request log line."""
+
     def __init__(self, app: ASGIApp, services) -> None:
         self.app = app
         self.services = services
@@ -64,15 +67,17 @@ class SpApiHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        share_routing_results(scope)
+        path_params = share_routing_results(scope)
         amzn_request_id = str(uuid.uuid4())
         attach(scope, self.services, amzn_request_id)
         receive = self._limited(scope, receive)
+        journal = _JournalEntry(scope, self.services, path_params) if is_sp_api(scope) else None
+        line = _LogLine(scope, self.services, path_params) if REQUEST_LOG.isEnabledFor(logging.INFO) else None
 
-        async def send_with_headers(message: Message) -> None:
+        async def send_around(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
                 status = message["status"]
+                headers = list(message.get("headers", []))
                 if status == 204:
                     # No content, so no content type (Connexion labels even an empty body JSON).
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
@@ -82,6 +87,16 @@ class SpApiHeaders:
                     if rate:
                         headers.append((b"x-amzn-RateLimit-Limit", rate.encode()))
                 message["headers"] = headers
+                if journal is not None:
+                    # Recorded before the answer leaves: a client that reads the journal as soon
+                    # as it has its answer finds its request there.
+                    journal.record(status)
+                if line is not None:
+                    line.status = status
+            elif line is not None and message["type"] == "http.response.body" and not message.get("more_body"):
+                # Logged before the last of the answer leaves: a client that has its answer
+                # finds the line already written (tests, and users tailing the log, need not wait).
+                line.write()
             await send(message)
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -90,9 +105,20 @@ class SpApiHeaders:
             query = scope.get("query_string", b"").decode("latin-1")
             refused = request_guard.control_token_refusal(scope["path"], query, headers, self.services.config.control_token)
         if refused is not None:
-            await _send_json(send_with_headers, 403, Unauthorized(refused).body())
+            # Refused before anything else: not journalled, not logged as a request.
+            journal = line = None
+            await _send_json(send_around, 403, Unauthorized(refused).body())
             return
-        await self.app(scope, receive, self._with_token_cookie(scope, send_with_headers))
+        if journal is not None:
+            receive = journal.keeping(receive)
+        try:
+            await self.app(scope, receive, self._with_token_cookie(scope, send_around))
+        finally:
+            # No answer was sent: the connection was dropped.
+            if journal is not None:
+                journal.record(None)
+            if line is not None:
+                line.write()
 
     def _with_token_cookie(self, scope: Scope, send: Send) -> Send:
         """The dashboard opened with ?token= keeps it as a cookie for its own calls."""
@@ -134,79 +160,66 @@ class SpApiHeaders:
         return counted
 
 
-class JournalRecorder:
-    """Records every SP-API and LWA request with the answer it got (control plane calls are
-    not recorded: reading the journal must not change it)."""
+class _JournalEntry:
+    """One SP-API or LWA request's journal entry, with the answer it got (control plane calls
+    are not recorded: reading the journal must not change it)."""
 
-    def __init__(self, app: ASGIApp, services) -> None:
-        self.app = app
+    def __init__(self, scope: Scope, services, path_params: dict) -> None:
+        self.scope = scope
         self.services = services
+        self.path_params = path_params
+        self.received_at = services.clock.now()
+        self.chunks: list[bytes] = []
+        self.body_cut = False
+        self.recorded = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_sp_api(scope):
-            await self.app(scope, receive, send)
-            return
-        path_params = share_routing_results(scope)
-        received_at = self.services.clock.now()
-        chunks: list[bytes] = []
-        recorded = False
-
-        def record(status: int | None) -> None:
-            nonlocal recorded
-            if not recorded:
-                recorded = True
-                body = b"".join(chunks)
-                headers, headers_cut = _journalled_headers(scope.get("headers") or [])
-                truncated = headers_cut or len(body) > _JOURNAL_BODY_LIMIT or body_cut
-                body = body[:_JOURNAL_BODY_LIMIT]
-                entry = {
-                    "operation": operation_name(scope, self.services),
-                    "orderId": path_params.get("orderId"),
-                    "sellerId": self._seller(scope, body),
-                    "status": status,
-                }
-                if status is None:
-                    entry["dropped"] = True
-                if truncated:
-                    entry["truncated"] = True  # headers or body kept cut short (see _journalled_headers)
-                # Only what the entry needs is kept, not the scope (it holds the connection).
-                request = {k: scope.get(k) for k in ("method", "path", "query_string")}
-                request["headers"] = headers
-                request["request_id"] = request_id(scope)
-                size = len(body) + sum(len(k) + len(v) for k, v in headers) + len(request["query_string"] or b"")
-                self.services.journal.record(entry, functools.partial(_details, request, received_at, body), size)
-
-        body_cut = False
+    def keeping(self, receive: Receive) -> Receive:
+        """``receive``, keeping the first of the body for the entry."""
 
         async def receive_and_keep() -> Message:
-            nonlocal body_cut
             message = await receive()
             if message["type"] == "http.request":
-                if sum(map(len, chunks)) < _JOURNAL_BODY_LIMIT:
-                    chunks.append(message.get("body", b""))
+                if sum(map(len, self.chunks)) < _JOURNAL_BODY_LIMIT:
+                    self.chunks.append(message.get("body", b""))
                 elif message.get("body"):
-                    body_cut = True
+                    self.body_cut = True
             return message
 
-        async def send_and_note(message: Message) -> None:
-            # Recorded before the answer leaves: a client that reads the journal as soon as it
-            # has its answer finds its request there.
-            if message["type"] == "http.response.start":
-                record(message["status"])
-            await send(message)
+        return receive_and_keep
 
-        try:
-            await self.app(scope, receive_and_keep, send_and_note)
-        finally:
-            record(None)  # no answer was sent: the connection was dropped
+    def record(self, status: int | None) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
+        scope = self.scope
+        body = b"".join(self.chunks)
+        headers, headers_cut = _journalled_headers(scope.get("headers") or [])
+        truncated = headers_cut or len(body) > _JOURNAL_BODY_LIMIT or self.body_cut
+        body = body[:_JOURNAL_BODY_LIMIT]
+        entry = {
+            "operation": operation_name(scope, self.services),
+            "orderId": self.path_params.get("orderId"),
+            "sellerId": self._seller(body),
+            "status": status,
+        }
+        if status is None:
+            entry["dropped"] = True
+        if truncated:
+            entry["truncated"] = True  # headers or body kept cut short (see _journalled_headers)
+        # Only what the entry needs is kept, not the scope (it holds the connection).
+        request = {k: scope.get(k) for k in ("method", "path", "query_string")}
+        request["headers"] = headers
+        request["request_id"] = request_id(scope)
+        size = len(body) + sum(len(k) + len(v) for k, v in headers) + len(request["query_string"] or b"")
+        self.services.journal.record(entry, functools.partial(_details, request, self.received_at, body), size)
 
-    def _seller(self, scope: Scope, body: bytes) -> str | None:
+    def _seller(self, body: bytes) -> str | None:
         """Whose request it was: the seller its access token was accepted for, else the one its
         refresh token (a token request) or its refused access token names."""
-        seller = authorised_seller(scope)
+        seller = authorised_seller(self.scope)
         if seller is not None:
             return seller
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.scope.get("headers", [])}
         fields = _body_fields(body, headers.get("content-type", ""))
         if isinstance(fields, dict) and fields.get("refresh_token"):
             return self.services.backend.seller_for_refresh_token(str(fields["refresh_token"]))
@@ -264,70 +277,54 @@ def _body_fields(body: bytes, content_type: str):
     return text
 
 
-class RequestLog:
+class _LogLine:
     """One line per request: what was asked (operation and order id, else the method and path),
     the status answered and how long it took. At info level: every SP-API call, every change
     through the control plane and every error; successful reads of the control plane, the
     dashboard and the docs only at debug level (an open dashboard polls several times a second)."""
 
-    def __init__(self, app: ASGIApp, services) -> None:
-        self.app = app
+    def __init__(self, scope: Scope, services, path_params: dict) -> None:
+        self.scope = scope
         self.services = services
+        self.path_params = path_params
+        self.started = time.perf_counter()
+        self.status: int | None = None
+        self.written = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not REQUEST_LOG.isEnabledFor(logging.INFO):
-            await self.app(scope, receive, send)
+    def write(self) -> None:
+        if self.written:
             return
-        path_params = share_routing_results(scope)
-        started = time.perf_counter()
-        status: int | None = None
-        logged = False
+        self.written = True
+        scope, status = self.scope, self.status
+        REQUEST_LOG.log(
+            logging.DEBUG if self._routine() else logging.INFO,
+            "%s -> %s (%.1f ms%s)",
+            self._what(),
+            status if status is not None else "dropped",
+            (time.perf_counter() - self.started) * 1000,
+            f", seller {seller}" if (seller := authorised_seller(scope)) else "",
+        )
 
-        def log() -> None:
-            nonlocal logged
-            if logged:
-                return
-            logged = True
-            REQUEST_LOG.log(
-                logging.DEBUG if self._routine(scope, status) else logging.INFO,
-                "%s -> %s (%.1f ms%s)",
-                self._what(scope, path_params),
-                status if status is not None else "dropped",
-                (time.perf_counter() - started) * 1000,
-                f", seller {seller}" if (seller := authorised_seller(scope)) else "",
-            )
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                # Logged before the last of the answer leaves: a client that has its answer
-                # finds the line already written (tests, and users tailing the log, need not wait).
-                log()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            log()  # no answer, or a dropped connection
-
-    def _routine(self, scope: Scope, status: int | None) -> bool:
+    def _routine(self) -> bool:
+        scope, status = self.scope, self.status
         is_operation = is_sp_api(scope) and operation_name(scope, self.services) is not None
         return scope["method"] == "GET" and status is not None and status < 400 and not is_operation
 
-    def _what(self, scope: Scope, path_params: dict) -> str:
+    def _what(self) -> str:
+        scope = self.scope
         operation = operation_name(scope, self.services)
         if operation is None:
             return f"{scope['method']} {scope['path']}"
         if not is_sp_api(scope):
             operation = f"control {operation}"
-        order_id = path_params.get("orderId")
+        order_id = self.path_params.get("orderId")
         return f"{operation} {order_id}" if order_id else operation
 
 
 class TrafficGate:
-    """Injected faults first (a test asked for them), then the seller's usage-plan bucket."""
+    """Once the operation and the seller are known, in one ASGI layer: injected faults first (a
+    test asked for them), then the seller's usage-plan bucket, then Amazon's static sandbox
+    cases (a request that matches one gets its canned answer)."""
 
     def __init__(self, app: ASGIApp, services) -> None:
         self.app = app
@@ -352,6 +349,11 @@ class TrafficGate:
                 return
         if seller is not None and not self.services.throttle.admit(seller, operation, self.services.clock.now()):
             await _send_json(send, 429, sp_api_error_for_status(429).body())
+            return
+        canned, receive = await sandbox.matching_case(self.services.sandbox, scope, receive)
+        if canned is not None:
+            body = b"" if canned.body is None else json.dumps(canned.body, separators=(",", ":")).encode()
+            await _send(send, canned.status, body, content_type=bool(body))
             return
         await self.app(scope, receive, send)
 
@@ -384,7 +386,9 @@ async def _send_json(send: Send, status: int, body: dict) -> None:
     await _send(send, status, json.dumps(body, separators=(",", ":")).encode())
 
 
-async def _send(send: Send, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def _send(send: Send, status: int, body: bytes, content_type: bool = True) -> None:
+    headers = [(b"content-length", str(len(body)).encode())]
+    if content_type:
+        headers.insert(0, (b"content-type", b"application/json"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 
 from . import untrusted_json
 from .request_scope import routed_api_base_path, routed_operation_id
@@ -73,38 +73,23 @@ def _same(given: Any, expected: Any) -> bool:
     return given == expected
 
 
-class SandboxMiddleware:
-    """Answers a request that matches a sandbox case before the API sees it."""
-
-    def __init__(self, app: ASGIApp, cases: SandboxCases) -> None:
-        self.app = app
-        self.cases = cases
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation_id = routed_operation_id(scope)
-        base_path = routed_api_base_path(scope)
-        if scope["type"] != "http" or not self.cases.has_cases(operation_id, base_path):
-            await self.app(scope, receive, send)
-            return
-        params: dict[str, Any] = dict(scope.get("path_params") or {})
-        for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-            params[name] = value
-        if scope["method"] not in ("GET", "HEAD"):
-            raw_body, receive = await _buffer_body(receive)
-            try:
-                params["body"] = untrusted_json.loads(raw_body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError):
-                pass  # matches no case; the validator says what is wrong with it
-        canned = self.cases.answer(operation_id, params, base_path)
-        if canned is None:
-            await self.app(scope, receive, send)
-            return
-        body = b"" if canned.body is None else json.dumps(canned.body, separators=(",", ":")).encode()
-        headers = [(b"content-length", str(len(body)).encode())]
-        if body:
-            headers.append((b"content-type", b"application/json"))
-        await send({"type": "http.response.start", "status": canned.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+async def matching_case(cases: SandboxCases, scope: Scope, receive: Receive) -> tuple[CannedAnswer | None, Receive]:
+    """The sandbox case a routed request matches, if any, and the ``receive`` to read its body
+    with from now on (a body read to match it is handed on unchanged)."""
+    operation_id = routed_operation_id(scope)
+    base_path = routed_api_base_path(scope)
+    if not cases.has_cases(operation_id, base_path):
+        return None, receive
+    params: dict[str, Any] = dict(scope.get("path_params") or {})
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        params[name] = value
+    if scope["method"] not in ("GET", "HEAD"):
+        raw_body, receive = await _buffer_body(receive)
+        try:
+            params["body"] = untrusted_json.loads(raw_body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            pass  # matches no case; the validator says what is wrong with it
+    return cases.answer(operation_id, params, base_path), receive
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
