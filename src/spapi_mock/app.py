@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import re
 from collections.abc import Callable
 from types import ModuleType
 
 import connexion
-from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
@@ -21,19 +19,11 @@ from .api import auth, control, http_errors, orders_2026, orders_v0
 from .api.validation import VALIDATORS
 from .clock import Clock
 from .config import Config
+from .fast_operations import COMPACT_JSON
+from .fast_reads import FastReads
 from .middleware import RequestEnvelope, TrafficGate
 from .services import Services, build_services
 from .specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC, operation_names
-
-
-class CompactJsonifier(Jsonifier):
-    """Amazon answers compact JSON; Connexion's default indents and appends a newline."""
-
-    def dumps(self, data, **kwargs):
-        return super().dumps(data, **kwargs)[:-1]
-
-
-COMPACT_JSON = CompactJsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 
 class MockApp(connexion.AsyncApp):
@@ -85,6 +75,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
         app.add_error_handler(handled, http_errors.to_response)
     services.operation_names = operation_names()
     app.add_middleware(RequestEnvelope, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(FastReads, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
     app.services = services
     return app

@@ -13,6 +13,7 @@ never wait on anything but the store, whose writes are a single fsync'd line.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +21,19 @@ from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import _operation, _receive, _scope
 from connexion.decorators import StarletteDecorator
+from connexion.jsonifier import Jsonifier
 from connexion.security import SECURITY_HANDLERS, ApiKeySecurityHandler
 from connexion.utils import inspect_function_arguments
+
+
+class CompactJsonifier(Jsonifier):
+    """Amazon answers compact JSON; Connexion's default indents and appends a newline."""
+
+    def dumps(self, data, **kwargs):
+        return super().dumps(data, **kwargs)[:-1]
+
+
+COMPACT_JSON = CompactJsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 
 def as_coroutine(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -23,7 +23,11 @@ def create_restricted_data_token(body: dict) -> dict:
 
 def check_access_token(apikey: str, required_scopes=None, request=None) -> dict:
     """Connexion's security hook for the ``x-amz-access-token`` header."""
-    svc = request_scope.services(request.scope)
-    # grant_for raises Unauthorized, with Amazon's details, for a token it refuses.
+    return token_info(request_scope.services(request.scope), apikey)
+
+
+def token_info(svc, apikey: str) -> dict:
+    """Whom an access token acts for, and what it grants. grant_for raises Unauthorized, with
+    Amazon's details, for a token it refuses."""
     found = svc.access_tokens.grant_for(apikey, svc.clock.now())
     return {"sub": found.seller_id, "grant": found}
