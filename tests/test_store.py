@@ -401,3 +401,16 @@ def test_replacing_a_seller_drops_their_documents_and_keeps_others_and_the_meta(
         [("S2", "2"), ("S1", "5")],
     )
     assert again.get_meta("clock") == {"a": 1}
+
+
+def test_numbers_come_back_exactly_however_large(tmp_path):
+    """orjson reads the file fast but would turn an integer beyond 64 bits into a float."""
+    path = str(tmp_path / "state.json")
+    store = Store(path)
+    big = doc("1", "2025-01-01T00:00:00Z", Huge=2**70, Long="1" * 25)
+    small = doc("2", "2025-01-01T00:00:00Z", Count=7, Ratio=0.5)
+    store.put_many([big, small])
+    store.close()
+    again = Store(path)
+    assert again.orders.get("S1", "1")["order"]["Huge"] == 2**70 and isinstance(again.orders.get("S1", "1")["order"]["Huge"], int)
+    assert again.orders.get("S1", "2") == small
