@@ -28,7 +28,7 @@ from .api import http_errors, orders_v0
 from .api.auth import token_info
 from .api.validation import NamedParameterValidator
 from .fast_operations import COMPACT_JSON
-from .middleware import TrafficGate
+from .middleware import TrafficGate, send_body
 from .specs import ORDERS_V0_SPEC
 
 FAST_OPERATIONS = {"getOrder": orders_v0.get_order, "getOrderItems": orders_v0.get_order_items}
@@ -56,7 +56,7 @@ class FastReads:
         self.app = app
         self.services = services
         self.enabled = not services.config.validate_responses
-        self.routes = _routes()
+        self.routes = {route.operation_id: route for route in _routes()}
         self.answer = TrafficGate(self._answer, services)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,14 +82,14 @@ class FastReads:
         if not token:
             return None
         path = scope["path"]
-        for route in self.routes:
+        for route in self.routes.values():
             match = route.pattern.fullmatch(path)
             if match:
                 return route, match.groupdict(), token.decode("latin-1")
         return None
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = next(r for r in self.routes if r.operation_id == request_scope.routed_operation_id(scope))
+        route = self.routes[request_scope.routed_operation_id(scope)]
         restore = request_scope.enter_handler_context(scope, receive)
         try:
             kwargs = _arguments(route, scope)
@@ -99,9 +99,7 @@ class FastReads:
             return
         finally:
             restore()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_body(send, 200, body)
 
     @staticmethod
     async def _error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:

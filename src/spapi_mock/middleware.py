@@ -353,17 +353,17 @@ class TrafficGate:
         canned, receive = await sandbox.matching_case(self.services.sandbox, scope, receive)
         if canned is not None:
             body = b"" if canned.body is None else json.dumps(canned.body, separators=(",", ":")).encode()
-            await _send(send, canned.status, body, content_type=bool(body))
+            await send_body(send, canned.status, body, content_type=bool(body))
             return
         await self.app(scope, receive, send)
 
 
 async def _fault_answer(fault: Fault, operation: str, send: Send) -> None:
     if fault.body == "empty":
-        await _send(send, 200, b"")
+        await send_body(send, 200, b"")
     elif fault.body == "malformed":
         # Cut short mid-document, as a truncated response would be.
-        await _send(send, 200, b'{"payload":{"Orders":[{"AmazonOrderId":"')
+        await send_body(send, 200, b'{"payload":{"Orders":[{"AmazonOrderId":"')
     elif operation == TOKEN_OPERATION:
         await _send_json(send, fault.status, lwa_error_for_status(fault.status).body())
     else:
@@ -383,10 +383,11 @@ async def _drop_connection(scope: Scope) -> None:
 
 
 async def _send_json(send: Send, status: int, body: dict) -> None:
-    await _send(send, status, json.dumps(body, separators=(",", ":")).encode())
+    await send_body(send, status, json.dumps(body, separators=(",", ":")).encode())
 
 
-async def _send(send: Send, status: int, body: bytes, content_type: bool = True) -> None:
+async def send_body(send: Send, status: int, body: bytes, content_type: bool = True) -> None:
+    """One whole answer: ``body`` as JSON (or nothing labelled), with its length."""
     headers = [(b"content-length", str(len(body)).encode())]
     if content_type:
         headers.insert(0, (b"content-type", b"application/json"))

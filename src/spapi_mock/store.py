@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from .store_file import StoreFile, Tables, apply, read_tables
+from .store_file import StoreFile, Tables, apply, copy_of, read_tables
 from .store_indexes import LAST_UPDATE_DATE, PURCHASE_DATE, Key, KindIndex, OrderIndex
 
 __all__ = ["LAST_UPDATE_DATE", "PURCHASE_DATE", "Store", "read_tables"]
@@ -58,11 +58,7 @@ class LogStorage(Storage):
             self._file.append(record)
         apply(self._tables, record)
         if self._file is not None and self._file.wants_compaction():
-            self._file.compact_in_background(self._snapshot())
-
-    def _snapshot(self) -> Tables:
-        # Documents are replaced whole, never changed, so copying the tables copies the state.
-        return {table: dict(docs) for table, docs in self._tables.items()}
+            self._file.compact_in_background(copy_of(self._tables))
 
     def close(self) -> None:
         if self._file is not None:
@@ -110,14 +106,18 @@ class Store:
             placed: dict[str, dict[Key, tuple[str, dict]]] = {}
             record_put: dict[str, dict[str, dict]] = {}
             next_ids = dict(self._next_ids)
+
+            def new_id(table: str) -> str:
+                next_ids[table] = next_ids.get(table, 1) + 1
+                return str(next_ids[table] - 1)
+
             for table, doc in put:
                 index = self._kinds[table]
                 key = index.key(doc)
                 stored = placed.setdefault(table, {})
                 stored_id = stored[key][0] if key in stored else index.stored_id(key)
                 if stored_id is None:
-                    stored_id = str(next_ids.get(table, 1))
-                    next_ids[table] = int(stored_id) + 1
+                    stored_id = new_id(table)
                 stored[key] = (stored_id, doc)
                 record_put.setdefault(table, {})[stored_id] = doc
             dropped: list[tuple[str, Key]] = []
@@ -130,8 +130,7 @@ class Store:
             meta_ids = dict(self._meta_ids)
             for name, value in (meta or {}).items():
                 if name not in meta_ids:
-                    meta_ids[name] = str(next_ids.get(META_TABLE, 1))
-                    next_ids[META_TABLE] = int(meta_ids[name]) + 1
+                    meta_ids[name] = new_id(META_TABLE)
                 record_put.setdefault(META_TABLE, {})[meta_ids[name]] = {"key": name, "value": value}
             record = {"put": record_put, "drop": record_drop} if record_drop else {"put": record_put}
             self._db.storage.commit(record)

@@ -122,47 +122,16 @@ class StoreFile:
                 raise StoreFileError(f"{self.path}: cannot create the store: its directory is not writable")
             self._rewrite({})
             return {}
-        _check_usable(self.path)
-        with open(self.path, "rb") as handle:
-            first = handle.readline()
-        if _is_header(first, self.path):
-            tables, good_end, snapshot_bytes = self._replay()
-            self._open_for_append(good_end)
-            self._snapshot_bytes = snapshot_bytes
-            if self._log_bytes() > self._compact_threshold():
-                self._start_compaction({table: dict(docs) for table, docs in tables.items()}, self._end)
+        tables, good_end, snapshot_bytes = _load(self.path)
+        if good_end is None:
+            self._rewrite(tables)
+            log.warning("%s: converted to the append-only store format", self.path)
             return tables
-        # Written by an earlier version: one JSON object of tables.
-        tables = _read_whole_object(self.path)
-        self._rewrite(tables)
-        log.warning("%s: converted to the append-only store format", self.path)
+        self._open_for_append(good_end)
+        self._snapshot_bytes = snapshot_bytes
+        if self._log_bytes() > self._compact_threshold():
+            self._start_compaction(copy_of(tables), self._end)
         return tables
-
-    def _replay(self) -> tuple[Tables, int, int]:
-        """(the tables, the end of the last whole line, the snapshot's size in bytes)."""
-        tables: Tables = {}
-        end = snapshot_end = 0
-        for number, line, torn in _lines(self.path):
-            if torn:
-                log.warning(
-                    "%s: its last change was cut short (line %d, %d bytes): it was never acknowledged and is dropped",
-                    self.path,
-                    number,
-                    len(line),
-                )
-                break
-            if number > 1:
-                try:
-                    record = _decode(line)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise StoreFileError(f"{self.path}: line {number} of the store is damaged ({exc})") from None
-                if not isinstance(record, dict):
-                    raise StoreFileError(f"{self.path}: line {number} of the store is not a change")
-                apply(tables, record)
-            if number == 1 or record.get("snapshot"):
-                snapshot_end = end + len(line)
-            end += len(line)
-        return tables, end, snapshot_end
 
     def _open_for_append(self, good_end: int) -> None:
         try:
@@ -240,14 +209,9 @@ class StoreFile:
         self._compaction.start()
 
     def _compact(self, tables: Tables, mark: int) -> None:
+        tmp = None
         try:
             tmp, size = self._write_snapshot(tables)
-        except OSError as exc:
-            log.warning("%s: compaction failed (%s); the log keeps growing until the next try", self.path, exc.strerror)
-            self._snapshot_bytes = self._end  # next try once the log has grown as much again
-            self._compaction = None
-            return
-        try:
             with self._append_lock:
                 # The changes appended while the snapshot was written follow it.
                 with open(self.path, "rb") as source, open(tmp, "ab") as target:
@@ -259,8 +223,8 @@ class StoreFile:
                 self._install(tmp, size, size + len(tail))
         except OSError as exc:
             log.warning("%s: compaction failed (%s); the log keeps growing until the next try", self.path, exc.strerror)
-            self._snapshot_bytes = self._end
-            if os.path.exists(tmp):
+            self._snapshot_bytes = self._end  # next try once the log has grown as much again
+            if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)
         finally:
             self._compaction = None
@@ -323,21 +287,46 @@ def read_tables(path: str) -> Tables:
     A torn last line is dropped as a start would drop it; anything else wrong raises
     StoreFileError.
     """
-    _check_usable(path, writable=False)
+    return _load(path, writable=False)[0]
+
+
+def copy_of(tables: Tables) -> Tables:
+    """A copy of the state to snapshot: documents are replaced whole, never changed, so copying
+    the tables copies the state."""
+    return {table: dict(docs) for table, docs in tables.items()}
+
+
+def _load(path: str, writable: bool = True) -> tuple[Tables, int | None, int]:
+    """(the tables, the end of the last whole line, the snapshot's size in bytes) of a store
+    file; the end is None for a file of the earlier whole-JSON format."""
+    _check_usable(path, writable)
     with open(path, "rb") as handle:
         first = handle.readline()
     if not _is_header(first, path):
-        return _read_whole_object(path)
+        return _read_whole_object(path), None, 0
     tables: Tables = {}
+    end = snapshot_end = 0
     for number, line, torn in _lines(path):
         if torn:
+            log.warning(
+                "%s: its last change was cut short (line %d, %d bytes): it was never acknowledged and is dropped",
+                path,
+                number,
+                len(line),
+            )
             break
         if number > 1:
             try:
-                apply(tables, _decode(line))
-            except (ValueError, UnicodeDecodeError, AttributeError) as exc:
+                record = _decode(line)
+            except (ValueError, UnicodeDecodeError) as exc:
                 raise StoreFileError(f"{path}: line {number} of the store is damaged ({exc})") from None
-    return tables
+            if not isinstance(record, dict):
+                raise StoreFileError(f"{path}: line {number} of the store is not a change")
+            apply(tables, record)
+        if number == 1 or record.get("snapshot"):
+            snapshot_end = end + len(line)
+        end += len(line)
+    return tables, end, snapshot_end
 
 
 def _lines(path: str) -> Iterator[tuple[int, bytes, bool]]:
