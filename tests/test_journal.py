@@ -25,7 +25,7 @@ from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
 from support import TEST_FIXTURES
-from support.http import US
+from support.http import US, confirm_shipment_body
 from support.live_server import live_server
 from support.sdk import CLIENT_ID, CLIENT_SECRET, amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
@@ -96,21 +96,6 @@ def place_paid_order(control: HttpControl, seller_id: str) -> tuple[str, list[tu
         {"order": {"OrderStatus": "Unshipped"}, "items": [{}, {"QuantityOrdered": 2}]}, seller_id=seller_id
     )
     return created["order"]["AmazonOrderId"], [(i["OrderItemId"], i["QuantityOrdered"]) for i in created["items"]]
-
-
-def confirm_shipment_body(lines: list[tuple[str, int]], ship_date: str) -> dict:
-    return {
-        "marketplaceId": US,
-        "packageDetail": {
-            "packageReferenceId": "1",
-            "carrierCode": "UPS",
-            "carrierName": "UPS",
-            "shippingMethod": "UPS Ground",
-            "trackingNumber": "1Z999AA10123456784",
-            "shipDate": ship_date,
-            "orderItems": [{"orderItemId": item_id, "quantity": quantity} for item_id, quantity in lines],
-        },
-    }
 
 
 def only(found: dict) -> dict:

@@ -22,6 +22,7 @@ from spapi_mock import resources
 from spapi_mock.control import HttpControl
 from spapi_mock.dates import parse_iso, to_wire
 
+from support.http import confirm_shipment_body
 from support.live_server import live_server
 from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
 
@@ -89,22 +90,6 @@ def place_paid_order(control: HttpControl) -> tuple[str, list[tuple[str, int]]]:
     created = control.create_order({"order": {"OrderStatus": "Unshipped"}, "items": [{}, {"QuantityOrdered": 2}]})
     lines = [(item["OrderItemId"], item["QuantityOrdered"]) for item in created["items"]]
     return created["order"]["AmazonOrderId"], lines
-
-
-def confirm_shipment_body(lines: list[tuple[str, int]], ship_date: str) -> dict:
-    """Amazon's ConfirmShipmentRequest, as a seller's software sends it."""
-    return {
-        "marketplaceId": US,
-        "packageDetail": {
-            "packageReferenceId": "1",
-            "carrierCode": "UPS",
-            "carrierName": "UPS",
-            "shippingMethod": "UPS Ground",
-            "trackingNumber": "1Z999AA10123456784",
-            "shipDate": ship_date,
-            "orderItems": [{"orderItemId": item_id, "quantity": quantity} for item_id, quantity in lines],
-        },
-    }
 
 
 # --- the buyer's cancellation request ------------------------------------------------------------

@@ -66,3 +66,19 @@ def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):
     clock.freeze(FROZEN_AT)
     settings = {"fixtures_dir": fixtures_dir, "validate_responses": True, **config}
     return create_app(Config(**settings), clock=clock)
+
+
+def confirm_shipment_body(lines: list[tuple[str, int]], ship_date: str, marketplace_id: str = US) -> dict:
+    """Amazon's ConfirmShipmentRequest for (order item id, quantity) lines, as a seller's software sends it."""
+    return {
+        "marketplaceId": marketplace_id,
+        "packageDetail": {
+            "packageReferenceId": "1",
+            "carrierCode": "UPS",
+            "carrierName": "UPS",
+            "shippingMethod": "UPS Ground",
+            "trackingNumber": "1Z999AA10123456784",
+            "shipDate": ship_date,
+            "orderItems": [{"orderItemId": item_id, "quantity": quantity} for item_id, quantity in lines],
+        },
+    }
