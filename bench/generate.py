@@ -108,15 +108,20 @@ def loaded(fixtures_dir: Path) -> list[dict]:
 
 
 def build_db(docs: list[dict], db_path: Path) -> None:
-    """A TinyDB file for ``serve --db`` holding ``docs``, written whole or not at all."""
+    """A store file for ``serve --db`` holding ``docs`` as a server leaves it (compacted, the
+    due-date terms noted), written whole or not at all."""
+    from spapi_mock.backend import DUE_TERMS_META
+    from spapi_mock.domain import lifecycle
+    from spapi_mock.domain.policy import Policy
     from spapi_mock.store import Store
 
     tmp = db_path.with_name(db_path.name + ".building")
     if tmp.exists():
         tmp.unlink()
     store = Store(str(tmp))
-    store.replace_all(docs)
+    store.replace_all(docs, meta={DUE_TERMS_META: lifecycle.due_terms(Policy())})
     store.close()
+    Store(str(tmp)).close()  # opening compacts the one long change into a snapshot; closing waits for it
     tmp.replace(db_path)
     tmp.with_name(tmp.name + ".lock").unlink()
 

@@ -98,7 +98,7 @@ def test_file_store_keeps_state_across_restarts_as_a_log_of_json_lines(tmp_path)
     store.put(doc("2", "2025-01-02T00:00:00Z", seller="S2"))
     store.close()
     lines = path.read_bytes().splitlines()
-    assert json.loads(lines[0]) == {"spapi-mock-store": 2}
+    assert json.loads(lines[0]) == {"spapi-mock-store": 3}
     assert [json.loads(line)["put"]["orders"] for line in lines[-2:]] == [
         {"1": doc("1", "2025-01-01T00:00:00Z")},
         {"2": doc("2", "2025-01-02T00:00:00Z", seller="S2")},
@@ -309,14 +309,14 @@ def test_a_store_file_of_the_earlier_whole_json_format_is_converted_when_opened(
     assert store.orders.get("S2", "7") is not None and store.get_meta("clock") == {"frozen_at": "2025-01-08T00:00:00+00:00"}
     store.put(doc("8", "2025-01-08T00:00:00Z"))  # a new order takes the next free document id
     store.close()
-    assert json.loads(path.read_bytes().splitlines()[0]) == {"spapi-mock-store": 2}
+    assert json.loads(path.read_bytes().splitlines()[0]) == {"spapi-mock-store": 3}
     assert sorted(read_tables(str(path))["orders"]) == ["1", "7", "8"]
 
 
 def test_a_newer_format_is_refused_rather_than_misread(tmp_path):
     path = tmp_path / "state.json"
-    path.write_text('{"spapi-mock-store": 3}\n')
-    with pytest.raises(StoreFileError, match="format 3; this version reads format 2"):
+    path.write_text('{"spapi-mock-store": 4}\n')
+    with pytest.raises(StoreFileError, match="format 4; this version reads up to format 3"):
         Store(str(path))
 
 
@@ -414,3 +414,77 @@ def test_numbers_come_back_exactly_however_large(tmp_path):
     again = Store(path)
     assert again.orders.get("S1", "1")["order"]["Huge"] == 2**70 and isinstance(again.orders.get("S1", "1")["order"]["Huge"], int)
     assert again.orders.get("S1", "2") == small
+
+
+def _snapshot_lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_bytes().splitlines()[1:] if json.loads(line).get("snapshot")]
+
+
+def test_a_snapshot_holds_each_document_as_its_text_beside_its_index_entry_and_reads_back_exactly(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 0)
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    orders = [
+        doc(f"{n:03d}", f"2025-01-{n % 28 + 1:02d}T00:00:00Z", SellerOrderId=f"S-{n}", BuyerInfo={"BuyerEmail": f"B{n}@x"})
+        for n in range(30)
+    ]
+    orders.append(doc("999", "2025-01-01T00:00:00Z", seller="S2", Huge=2**70, Text='a\u00e9\u4e2d"\\\n'))
+    store.put_many(orders)
+    store.close()
+    Store(str(path)).close()  # the log outgrew the (empty) snapshot: this start compacts it
+    (line,) = _snapshot_lines(path)[:1]
+    text = line["put"]["orders"]
+    assert all(isinstance(value, str) for value in text.values()) and len(text) == 31
+    assert line["index"]["orders"]["version"] == 1 and set(line["index"]["orders"]["entries"]) == set(text)
+    again = Store(str(path))
+    assert again.orders.get("S2", "999") == orders[-1] and isinstance(again.orders.get("S2", "999")["order"]["Huge"], int)
+    assert again.orders.ids_for_buyer_email("S1", "b7@X") == {"007"}
+    assert again.orders.ids_for_seller_order_id("S1", "S-12") == {"012"}
+    assert ids(again.orders.scan("S1", PURCHASE_DATE, "2025-01-02T00:00:00Z", "2025-01-02T00:00:00Z", [US])) == ["001", "029"]
+    assert sorted(d["order"]["AmazonOrderId"] for d in read_tables(str(path))["orders"].values()) == sorted(ids(orders))
+
+
+def test_index_entries_a_file_holds_from_another_version_are_recomputed_from_the_documents(tmp_path):
+    path = tmp_path / "state.json"
+    order = doc("1", "2025-01-05T00:00:00Z", SellerOrderId="X")
+    bogus = {"1": ["S9", "nope", US, "1999-01-01T00:00:00Z", "1999-01-01T00:00:00Z", None, None, None]}
+    snapshot = {
+        "snapshot": True,
+        "put": {"orders": {"1": json.dumps(order)}},
+        "index": {"orders": {"version": 0, "entries": bogus}},
+    }
+    path.write_text('{"spapi-mock-store": 3}\n' + json.dumps(snapshot) + "\n")
+    store = Store(str(path))
+    assert store.orders.get("S1", "1") == order and store.orders.sellers() == ["S1"]
+    assert store.orders.ids_for_seller_order_id("S1", "X") == {"1"}
+    assert ids(store.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z", [US])) == ["1"]
+
+
+def test_a_format_2_file_with_documents_as_objects_is_read_and_appended_to(tmp_path):
+    path = tmp_path / "state.json"
+    snapshot = {
+        "snapshot": True,
+        "put": {"orders": {"1": doc("1", "2025-01-01T00:00:00Z"), "2": doc("2", "2025-01-02T00:00:00Z")}},
+    }
+    path.write_text('{"spapi-mock-store": 2}\n' + json.dumps(snapshot) + "\n")
+    store = Store(str(path))
+    store.put(doc("3", "2025-01-03T00:00:00Z"))
+    store.close()
+    again = Store(str(path))
+    assert ids(again.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-09T00:00:00Z", [US])) == ["1", "2", "3"]
+
+
+def test_unit_documents_are_held_packed_and_unpack_to_what_was_packed():
+    from spapi_mock.store_packing import TRAIN_AFTER, Packer
+
+    packer = Packer()
+    orders = [
+        doc(f"{n:05d}", "2025-01-01T00:00:00Z", BuyerInfo={"BuyerEmail": f"buyer{n}@example.com"})
+        for n in range(TRAIN_AFTER + 200)
+    ]
+    packed = [packer.pack(order) for order in orders]
+    assert [packer.unpack(p) for p in packed] == orders
+    # After training on the first ones, an order packs to a fraction of its JSON.
+    assert len(packed[-1]) * 3 < len(json.dumps(orders[-1])), (len(packed[-1]), len(json.dumps(orders[-1])))
+    big = doc("1", "2025-01-01T00:00:00Z", Huge=-(2**80))
+    assert packer.unpack(packer.pack(big)) == big and packer.unpack(packer.pack_text(json.dumps(big).encode(), True)) == big

@@ -11,12 +11,11 @@ in due order, each at its own due time, before anything reads or changes the sto
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import secrets
 import string
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,6 +37,7 @@ from .store import LAST_UPDATE_DATE, PURCHASE_DATE, Store
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
+DUE_TERMS_META = "due-terms"
 # A lifecycle rule applied to one order: (document, now, policy) → the changed document.
 Rule = Callable[[dict, datetime, Policy], dict]
 
@@ -66,10 +66,13 @@ class Backend:
         self._started_clock = clock.state()
         if store.is_empty():
             self.reset()
-        else:
-            # A store file written under other policy numbers (or by an older version).
-            self._refresh_due_dates(store.orders.docs())
-            self.settle()
+        elif store.get_meta(DUE_TERMS_META) != lifecycle.due_terms(policy):
+            # A store file written under other policy numbers (or by an older version): reading
+            # every order is worth it only then, at 100k orders it costs seconds.
+            self._refresh_due_dates(store.orders.each())
+        if store.get_meta(DUE_TERMS_META) != lifecycle.due_terms(policy):
+            store.set_meta(DUE_TERMS_META, lifecycle.due_terms(policy))
+        self.settle()
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -120,9 +123,7 @@ class Backend:
         """How many orders the seller has, and the ``limit`` most recently updated, latest first
         (ties by order id, highest first)."""
         self.settle()
-        docs = self.store.orders.docs(seller_id)
-        latest = heapq.nlargest(limit, docs, key=lambda doc: (doc["order"][LAST_UPDATE_DATE], doc["order"]["AmazonOrderId"]))
-        return len(docs), latest
+        return self.store.orders.count(seller_id), self.store.orders.latest(seller_id, limit)
 
     def change(self, seller_id: str, order_id: str, rule: Rule) -> dict:
         """Apply one rule to one order, in a transaction of its own."""
@@ -307,7 +308,7 @@ class Backend:
         keyed.sort(key=lambda pair: pair[0])
         return (doc for _, doc in keyed)
 
-    def _refresh_due_dates(self, docs: list[dict]) -> None:
+    def _refresh_due_dates(self, docs: Iterable[dict]) -> None:
         stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]
         if stale:
             self.store.put_many([lifecycle.refresh_due(doc, self.policy) for doc in stale])

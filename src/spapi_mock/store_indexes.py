@@ -10,12 +10,16 @@ indexes and take it out. The store keeps every kind's index in step with its tab
 
 from __future__ import annotations
 
+import heapq
+import sys
 import threading
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterator
 from itertools import islice
 
 from sortedcontainers import SortedList
+
+from .store_packing import Packer
 
 # The two date orders getOrders can select on.
 PURCHASE_DATE = "PurchaseDate"
@@ -27,40 +31,80 @@ Key = tuple[str, str]
 
 
 class KindIndex:
-    """Documents of one kind by (seller id, document id), with the TinyDB id each is stored under.
+    """Documents of one kind by (seller id, document id), kept packed (``store_packing``), with
+    the TinyDB id each is stored under and its index entry.
 
-    Documents are the stored ones, not copies: callers read them and never change them (the
-    store replaces documents whole, so a reader's document stays consistent).
+    An entry is what the kind's indexes need of a document, taken from it once when it is
+    stored (it starts with the key): the indexes never unpack a document, and a document is
+    taken out of them by its entry. The documents ``get`` returns are shared with other
+    readers: callers read them and never change them (the store replaces documents whole).
     """
 
     table: str
+    # Raised whenever ``entry`` changes, so that entries a store file holds from before are
+    # recomputed from their documents rather than trusted.
+    ENTRY_VERSION = 1
+    # Unpacked documents kept for readers that come back to the same few (a client polling
+    # one order): a get of one of them costs a dict lookup, not a decompression and a parse.
+    RECENT = 512
 
-    def __init__(self, lock: threading.RLock) -> None:
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
         self._lock = lock
-        self._by_seller: dict[str, dict[str, dict]] = {}
-        self._doc_ids: dict[Key, str] = {}
+        self._packer = packer
+        self._by_seller: dict[str, dict[str, bytes]] = {}
+        self._entries: dict[Key, tuple[str, tuple]] = {}
+        self._recent: OrderedDict[Key, tuple[bytes, dict]] = OrderedDict()
 
     def key(self, doc: dict) -> Key:
         raise NotImplementedError
+
+    def entry(self, doc: dict) -> tuple:
+        """What this kind's indexes need of a document: its key first, then what the kind adds."""
+        return self.key(doc)
+
+    def entry_from_json(self, value) -> tuple | None:
+        """An entry as a store file holds it (a JSON list), or None if it is not one."""
+        if isinstance(value, list) and len(value) >= 2 and all(isinstance(part, str) or part is None for part in value):
+            return tuple(value)
+        return None
 
     # -- reading -------------------------------------------------------------------------------
 
     def get(self, seller_id: str, doc_id: str) -> dict | None:
         """The seller's document with this id, or None."""
-        return self._by_seller.get(seller_id, {}).get(doc_id)
+        packed = self._by_seller.get(seller_id, {}).get(doc_id)
+        if packed is None:
+            return None
+        key = (seller_id, doc_id)
+        with self._lock:
+            recent = self._recent.get(key)
+            if recent is not None and recent[0] is packed:
+                self._recent.move_to_end(key)
+                return recent[1]
+        doc = self._packer.unpack(packed)
+        with self._lock:
+            self._recent[key] = (packed, doc)
+            if len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
+        return doc
 
     def docs(self, seller_id: str | None = None) -> list[dict]:
-        """Every document of this kind, or a seller's (a snapshot of the list)."""
-        with self._lock:
-            if seller_id is not None:
-                return list(self._by_seller.get(seller_id, {}).values())
-            return [doc for docs in self._by_seller.values() for doc in docs.values()]
+        """Every document of this kind, or a seller's (each unpacked: for small sets and tools)."""
+        return list(self.each(seller_id))
+
+    def each(self, seller_id: str | None = None) -> Iterator[dict]:
+        """Every document of this kind, or a seller's, unpacked one at a time (a pass over a
+        large store holds one document at a time, not all of them)."""
+        for seller, doc_id in self.keys(seller_id):
+            packed = self._by_seller.get(seller, {}).get(doc_id)
+            if packed is not None:
+                yield self._packer.unpack(packed)
 
     def count(self, seller_id: str | None = None) -> int:
         with self._lock:
             if seller_id is not None:
                 return len(self._by_seller.get(seller_id, ()))
-            return len(self._doc_ids)
+            return len(self._entries)
 
     def sellers(self) -> list[str]:
         with self._lock:
@@ -69,55 +113,52 @@ class KindIndex:
     def keys(self, seller_id: str | None = None) -> list[Key]:
         with self._lock:
             if seller_id is None:
-                return list(self._doc_ids)
+                return list(self._entries)
             return [(seller_id, doc_id) for doc_id in self._by_seller.get(seller_id, ())]
 
     def stored_id(self, key: Key) -> str | None:
         """The TinyDB document id the document is stored under, or None."""
-        return self._doc_ids.get(key)
+        found = self._entries.get(key)
+        return found[0] if found else None
 
     # -- keeping in step with the table (the store calls these under its lock) ------------------
 
-    def load(self, table: dict[str, dict]) -> None:
-        """Index a whole table at once (at start)."""
-        for stored_id, doc in table.items():
-            seller_id, doc_id = key = self.key(doc)
-            self._by_seller.setdefault(seller_id, {})[doc_id] = doc
-            self._doc_ids[key] = stored_id
-        self._load_indexes(table.values())
+    def load(self, table: dict[str, tuple[bytes, tuple]]) -> None:
+        """Index a whole table of (packed document, entry) at once (at start)."""
+        loaded = []
+        for stored_id, (packed, entry) in table.items():
+            seller_id, doc_id = entry[0], entry[1]
+            self._by_seller.setdefault(seller_id, {})[doc_id] = packed
+            self._entries[(seller_id, doc_id)] = (stored_id, entry)
+            loaded.append(entry)
+        self._load_indexes(loaded)
 
-    def put(self, stored_id: str, doc: dict) -> None:
-        seller_id, doc_id = key = self.key(doc)
-        docs = self._by_seller.setdefault(seller_id, {})
-        old = docs.get(doc_id)
+    def put(self, stored_id: str, packed: bytes, entry: tuple) -> None:
+        seller_id, doc_id = key = entry[0], entry[1]
+        old = self._entries.get(key)
         if old is not None:
-            self._remove_from_indexes(old)
-        docs[doc_id] = doc
-        self._doc_ids[key] = stored_id
-        self._add_to_indexes(doc)
+            self._remove_from_indexes(old[1])
+        self._by_seller.setdefault(seller_id, {})[doc_id] = packed
+        self._entries[key] = (stored_id, entry)
+        self._add_to_indexes(entry)
 
     def drop(self, key: Key) -> None:
         seller_id, doc_id = key
-        old = self._by_seller.get(seller_id, {}).pop(doc_id, None)
+        old = self._entries.pop(key, None)
         if old is not None:
-            self._remove_from_indexes(old)
-            del self._doc_ids[key]
+            del self._by_seller[seller_id][doc_id]
+            self._remove_from_indexes(old[1])
 
-    # Each kind's own indexes.
-    def _load_indexes(self, docs: Iterable[dict]) -> None:
-        for doc in docs:
-            self._add_to_indexes(doc)
+    # Each kind's own indexes, kept from entries.
+    def _load_indexes(self, entries: list[tuple]) -> None:
+        for entry in entries:
+            self._add_to_indexes(entry)
 
-    def _add_to_indexes(self, doc: dict) -> None:
+    def _add_to_indexes(self, entry: tuple) -> None:
         pass
 
-    def _remove_from_indexes(self, doc: dict) -> None:
+    def _remove_from_indexes(self, entry: tuple) -> None:
         pass
-
-
-def _date_keys(order: dict) -> tuple[Key, Key]:
-    order_id = order["AmazonOrderId"]
-    return (order[PURCHASE_DATE], order_id), (order[LAST_UPDATE_DATE], order_id)
 
 
 class OrderIndex(KindIndex):
@@ -126,24 +167,57 @@ class OrderIndex(KindIndex):
 
     Orders are keyed by seller and order id: each seller is its own marketplace of test data, so
     two sellers seeded from the same fixtures hold the same order ids without seeing each other.
+    An order's entry is (seller id, order id, marketplace id, PurchaseDate, LastUpdateDate,
+    due_at, SellerOrderId, buyer email in lower case).
     """
 
     table = "orders"
 
-    def __init__(self, lock: threading.RLock) -> None:
-        super().__init__(lock)
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
         # (seller id, marketplace id) → (date, order id) keys, in order.
         self._by_date: dict[str, dict[Key, SortedList]] = {
             PURCHASE_DATE: defaultdict(SortedList),
             LAST_UPDATE_DATE: defaultdict(SortedList),
         }
-        self._by_seller_order_id: dict[Key, set[str]] = defaultdict(set)
-        self._by_buyer_email: dict[Key, set[str]] = defaultdict(set)
+        # A SellerOrderId or buyer email is nearly always one order's: kept as its id, and as a
+        # set only when several orders share it (a set per order cost 200 bytes an order).
+        self._by_seller_order_id: dict[Key, str | set[str]] = {}
+        self._by_buyer_email: dict[Key, str | set[str]] = {}
         # (due_at, seller id, order id) of orders something will happen to when the clock reaches due_at.
         self._by_due = SortedList()
 
     def key(self, doc: dict) -> Key:
         return doc["seller_id"], doc["order"]["AmazonOrderId"]
+
+    def entry(self, doc: dict) -> tuple:
+        order = doc["order"]
+        email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
+        return (
+            sys.intern(doc["seller_id"]),
+            order["AmazonOrderId"],
+            sys.intern(order["MarketplaceId"]),
+            order[PURCHASE_DATE],
+            order[LAST_UPDATE_DATE],
+            doc.get("due_at"),
+            order.get("SellerOrderId") or None,
+            email.lower() if email else None,
+        )
+
+    def entry_from_json(self, value) -> tuple | None:
+        # Checked part by part, not through the generic check: 100k of these at every start.
+        if type(value) is not list or len(value) != 8:
+            return None
+        seller_id, order_id, marketplace_id, purchased, updated, due_at, seller_order_id, email = value
+        if not (type(seller_id) is str and type(order_id) is str and type(marketplace_id) is str):
+            return None
+        if not (type(purchased) is str and type(updated) is str):
+            return None
+        if not ((due_at is None or type(due_at) is str) and (seller_order_id is None or type(seller_order_id) is str)):
+            return None
+        if not (email is None or type(email) is str):
+            return None
+        return (sys.intern(seller_id), order_id, sys.intern(marketplace_id), purchased, updated, due_at, seller_order_id, email)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -158,7 +232,7 @@ class OrderIndex(KindIndex):
         by: str,
         since: str,
         until: str,
-        marketplace_ids: Iterable[str],
+        marketplace_ids: list[str],
         after: Key | None = None,
     ) -> Iterator[dict]:
         """A seller's orders in the marketplaces whose ``by`` date lies in [since, until],
@@ -186,11 +260,21 @@ class OrderIndex(KindIndex):
                 # The first CHUNK keys of the union are among each index's first CHUNK.
                 chunk.sort()
                 del chunk[_SCAN_CHUNK:]
-                docs = [self._by_seller[seller_id][order_id] for _, order_id in chunk]
-            yield from docs
+            for _, order_id in chunk:
+                doc = self.get(seller_id, order_id)
+                if doc is not None:  # dropped since the chunk was read
+                    yield doc
             if len(chunk) < _SCAN_CHUNK:
                 return
             cursor = chunk[-1]
+
+    def latest(self, seller_id: str, limit: int) -> list[dict]:
+        """The seller's ``limit`` most recently updated orders, latest first (ties by order id,
+        highest first)."""
+        with self._lock:
+            indexes = [keys for (seller, _), keys in self._by_date[LAST_UPDATE_DATE].items() if seller == seller_id]
+            newest = list(islice(heapq.merge(*(reversed(keys) for keys in indexes), reverse=True), limit))
+        return [doc for doc in (self.get(seller_id, order_id) for _, order_id in newest) if doc is not None]
 
     def next_due(self) -> tuple[str, str, str] | None:
         """(due_at, seller id, order id) of the order due first, or None."""
@@ -204,63 +288,83 @@ class OrderIndex(KindIndex):
 
     def ids_for_seller_order_id(self, seller_id: str, seller_order_id: str) -> set[str]:
         with self._lock:
-            return set(self._by_seller_order_id.get((seller_id, seller_order_id), ()))
+            return _ids(self._by_seller_order_id.get((seller_id, seller_order_id)))
 
     def ids_for_buyer_email(self, seller_id: str, email: str) -> set[str]:
         with self._lock:
-            return set(self._by_buyer_email.get((seller_id, email.lower()), ()))
+            return _ids(self._by_buyer_email.get((seller_id, email.lower())))
 
     # -- its indexes ---------------------------------------------------------------------------
 
-    def _load_indexes(self, docs: Iterable[dict]) -> None:
+    def _load_indexes(self, entries: list[tuple]) -> None:
         # Sorting once is much faster than 100k insertions into sorted lists.
         purchase: dict[Key, list] = defaultdict(list)
         updated: dict[Key, list] = defaultdict(list)
-        for doc in docs:
-            p_key, u_key = _date_keys(doc["order"])
-            partition = (doc["seller_id"], doc["order"]["MarketplaceId"])
-            purchase[partition].append(p_key)
-            updated[partition].append(u_key)
-            self._add_to_lookups(doc)
+        due = []
+        for entry in entries:
+            seller_id, order_id, marketplace_id, purchased, last_updated, due_at = entry[:6]
+            partition = (seller_id, marketplace_id)
+            purchase[partition].append((purchased, order_id))
+            updated[partition].append((last_updated, order_id))
+            if due_at:
+                due.append((due_at, seller_id, order_id))
+            self._add_to_lookups(entry)
         for partition, keys in purchase.items():
             self._by_date[PURCHASE_DATE][partition] = SortedList(keys)
         for partition, keys in updated.items():
             self._by_date[LAST_UPDATE_DATE][partition] = SortedList(keys)
+        self._by_due.update(due)
 
-    def _add_to_indexes(self, doc: dict) -> None:
-        p_key, u_key = _date_keys(doc["order"])
-        partition = (doc["seller_id"], doc["order"]["MarketplaceId"])
-        self._by_date[PURCHASE_DATE][partition].add(p_key)
-        self._by_date[LAST_UPDATE_DATE][partition].add(u_key)
-        self._add_to_lookups(doc)
+    def _add_to_indexes(self, entry: tuple) -> None:
+        seller_id, order_id, marketplace_id, purchased, last_updated, due_at = entry[:6]
+        partition = (seller_id, marketplace_id)
+        self._by_date[PURCHASE_DATE][partition].add((purchased, order_id))
+        self._by_date[LAST_UPDATE_DATE][partition].add((last_updated, order_id))
+        if due_at:
+            self._by_due.add((due_at, seller_id, order_id))
+        self._add_to_lookups(entry)
 
-    def _add_to_lookups(self, doc: dict) -> None:
-        if doc.get("due_at"):
-            self._by_due.add(_due_key(doc))
-        for lookup, key, order_id in self._lookups(doc):
-            lookup[key].add(order_id)
-
-    def _remove_from_indexes(self, doc: dict) -> None:
-        p_key, u_key = _date_keys(doc["order"])
-        partition = (doc["seller_id"], doc["order"]["MarketplaceId"])
-        self._by_date[PURCHASE_DATE][partition].discard(p_key)
-        self._by_date[LAST_UPDATE_DATE][partition].discard(u_key)
-        if doc.get("due_at"):
-            self._by_due.discard(_due_key(doc))
-        for lookup, key, order_id in self._lookups(doc):
-            lookup[key].discard(order_id)
-
-    def _lookups(self, doc: dict) -> list[tuple[dict, Key, str]]:
-        """(lookup, its key, order id) for each search lookup the order belongs in."""
-        seller_id, order = doc["seller_id"], doc["order"]
-        found = []
-        if order.get("SellerOrderId"):
-            found.append((self._by_seller_order_id, (seller_id, order["SellerOrderId"]), order["AmazonOrderId"]))
-        email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        seller_id, order_id, marketplace_id, purchased, last_updated, due_at, seller_order_id, email = entry
+        partition = (seller_id, marketplace_id)
+        self._by_date[PURCHASE_DATE][partition].discard((purchased, order_id))
+        self._by_date[LAST_UPDATE_DATE][partition].discard((last_updated, order_id))
+        if due_at:
+            self._by_due.discard((due_at, seller_id, order_id))
+        if seller_order_id:
+            _forget(self._by_seller_order_id, (seller_id, seller_order_id), order_id)
         if email:
-            found.append((self._by_buyer_email, (seller_id, email.lower()), order["AmazonOrderId"]))
-        return found
+            _forget(self._by_buyer_email, (seller_id, email), order_id)
+
+    def _add_to_lookups(self, entry: tuple) -> None:
+        seller_id, order_id, seller_order_id, email = entry[0], entry[1], entry[6], entry[7]
+        if seller_order_id:
+            _remember(self._by_seller_order_id, (seller_id, seller_order_id), order_id)
+        if email:
+            _remember(self._by_buyer_email, (seller_id, email), order_id)
 
 
-def _due_key(doc: dict) -> tuple[str, str, str]:
-    return doc["due_at"], doc["seller_id"], doc["order"]["AmazonOrderId"]
+def _ids(found: str | set[str] | None) -> set[str]:
+    if found is None:
+        return set()
+    return {found} if isinstance(found, str) else set(found)
+
+
+def _remember(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
+    found = lookup.get(key)
+    if found is None or found == order_id:
+        lookup[key] = order_id
+    elif isinstance(found, str):
+        lookup[key] = {found, order_id}
+    else:
+        found.add(order_id)
+
+
+def _forget(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
+    found = lookup.get(key)
+    if found == order_id:
+        del lookup[key]
+    elif isinstance(found, set):
+        found.discard(order_id)
+        if len(found) == 1:
+            lookup[key] = next(iter(found))

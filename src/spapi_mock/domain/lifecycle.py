@@ -328,6 +328,20 @@ def due_at(doc: OrderDocument, policy: Policy) -> str | None:
     return to_wire(parse_iso(order["LatestShipDate"]) + policy.auto_cancel_after)
 
 
+# Raised whenever ``due_at`` is computed differently, so that stores written before recompute it.
+DUE_RULES_VERSION = 1
+
+
+def due_terms(policy: Policy) -> dict:
+    """What ``due_at`` depends on besides the order: a store remembers the terms its due times
+    were computed under, and recomputes them only when these differ."""
+    return {
+        "rules": DUE_RULES_VERSION,
+        "payment_authorization_timeout_s": policy.payment_authorization_timeout.total_seconds(),
+        "auto_cancel_after_s": policy.auto_cancel_after.total_seconds(),
+    }
+
+
 def apply_due(doc: OrderDocument, at: datetime, policy: Policy) -> OrderDocument:
     """What Amazon does to the order when its ``due_at`` comes."""
     if doc["order"]["OrderStatus"] == OrderStatus.PENDING:
