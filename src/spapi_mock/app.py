@@ -15,15 +15,16 @@ from connexion.resolver import Resolution, Resolver
 from connexion.spec import Specification
 
 from . import fast_operations, request_scope, resources
-from .api import auth, control, http_errors, orders_2026, orders_v0
+from .api import auth, control, documents, feeds, http_errors, orders_2026, orders_v0
 from .api.validation import VALIDATORS
 from .clock import Clock
 from .config import Config
+from .document_urls import PREFIX as DOCUMENTS_PREFIX
 from .fast_operations import COMPACT_JSON
 from .fast_reads import FastReads
 from .middleware import RequestEnvelope, TrafficGate
 from .services import Services, build_services
-from .specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC, operation_names
+from .specs import CONTROL_SPEC, FEEDS_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC, operation_names
 
 
 class MockApp(connexion.AsyncApp):
@@ -37,6 +38,9 @@ class MockApp(connexion.AsyncApp):
             location = scope["path"] + "/" + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
             await send({"type": "http.response.start", "status": 308, "headers": [(b"location", location.encode("latin-1"))]})
             await send({"type": "http.response.body", "body": b""})
+            return
+        if scope["type"] == "http" and scope["path"].startswith(DOCUMENTS_PREFIX):
+            await documents.serve(scope, receive, send, self.services)
             return
         # Kept so that an injected fault can drop the connection itself (see middleware).
         request_scope.keep_raw_send(scope, send)
@@ -62,6 +66,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     _add_api(app, ORDERS_V0_SPEC, _module_resolver(orders_v0), config)
     _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)
     _add_api(app, TOKENS_SPEC, _module_resolver(auth), config)
+    _add_api(app, FEEDS_SPEC, _module_resolver(feeds), config)
     app.add_api(
         _packaged_spec(LWA_SPEC),
         resolver=_module_resolver(auth),

@@ -24,7 +24,7 @@ from typing import Any
 from . import resources
 from .clock import Clock
 from .dates import LATEST_MOCK_TIME, check_mock_time, parse_iso, to_wire
-from .domain import cancellation_rate, lifecycle, order_factory
+from .domain import cancellation_rate, feeds, lifecycle, order_factory
 from .domain.cancellation_rate import CancellationRate
 from .domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
 from .domain.order_search import OrderSearch
@@ -33,7 +33,9 @@ from .errors import StoreFileError
 from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
 from .sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, refresh_token_for
 from .store import LAST_UPDATE_DATE, PURCHASE_DATE, Store
+from .store_indexes import FeedIndex, OrderIndex
 
+ORDERS, FEEDS = OrderIndex.table, FeedIndex.table
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
@@ -53,6 +55,9 @@ class Backend:
         remembered = (store.get_meta(FIXTURES_META) or {}).get("dir")
         self.fixtures_dir = Path(fixtures_dir or remembered or resources.default_fixtures_dir())
         self._lock = threading.RLock()
+        # Called with the (seller id, feed id) of feeds whose processing began (the Feeds API's
+        # runner applies their messages); None where no one processes feeds.
+        self.feed_runner: Callable[[list[tuple[str, str]]], None] | None = None
         saved = store.get_meta(CLOCK_META)
         if saved:
             try:
@@ -105,8 +110,9 @@ class Backend:
     def settle(self) -> None:
         """Apply what became due up to now."""
         # Every read calls this: one look at the earliest deadline, not a list of them.
-        due = self.store.orders.next_due()
-        if due is not None and due[0] <= to_wire(self.clock.now()):
+        now = to_wire(self.clock.now())
+        due = min(filter(None, (self.store.orders.next_due(), self.store.feeds.next_due())), default=None)
+        if due is not None and due[0] <= now:
             with self.transaction(None) as tx:
                 tx.settle()
 
@@ -255,6 +261,8 @@ class Backend:
             tx.settle()
             yield tx
             tx.commit()
+        if tx.started_feeds and self.feed_runner is not None:
+            self.feed_runner(tx.started_feeds)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -325,6 +333,12 @@ class Transaction:
         self._clock_moved = False
         # (seller id, order id) → the order as this transaction left it.
         self.changed: dict[tuple[str, str], dict] = {}
+        # (seller id, feed id) → the feed as this transaction left it.
+        self.feeds: dict[tuple[str, str], dict] = {}
+        # Documents of other kinds to write with the orders: (table, document).
+        self.others: list[tuple[str, dict]] = []
+        # Feeds whose processing began: the backend hands them to the feed runner after commit.
+        self.started_feeds: list[tuple[str, str]] = []
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -397,19 +411,36 @@ class Transaction:
             due = self._next_due()
             if due is None:
                 return
-            at, seller_id, order_id = due
+            at, seller_id, order_id, kind = due
+            if kind == FEEDS:
+                self._move_feed(at, seller_id, order_id)
+                continue
             doc = self._current(seller_id, order_id)
             # Amazon's own change never predates the order's last one (a fixture may be loaded
             # already overdue, updated after its deadline).
             when = max(parse_iso(at), parse_iso(doc["order"]["LastUpdateDate"]))
             self.put(lifecycle.apply_due(doc, when, self.backend.policy))
 
+    def put_feed(self, feed: dict) -> dict:
+        """Keep a changed feed, to be written at commit with the orders."""
+        self.feeds[(feed["seller_id"], feed["feedId"])] = feed
+        return feed
+
+    def feed(self, seller_id: str, feed_id: str) -> dict | None:
+        return self.feeds.get((seller_id, feed_id)) or self.backend.store.feeds.get(seller_id, feed_id)
+
+    def keep(self, table: str, doc: dict) -> None:
+        """Write a document of another kind with this transaction's orders."""
+        self.others.append((table, doc))
+
     def commit(self) -> None:
-        """One write of the changed orders and the moved clock, then the clock itself."""
+        """One write of the changed orders, feeds and other documents and the moved clock, then
+        the clock itself."""
         backend = self.backend
         meta = {CLOCK_META: self._clock_state()} if self._clock_moved else None
-        if self.changed or meta:
-            backend.store.put_many(list(self.changed.values()), meta)
+        put = [(ORDERS, doc) for doc in self.changed.values()] + [(FEEDS, feed) for feed in self.feeds.values()] + self.others
+        if put or meta:
+            backend.store.commit(put=put, meta=meta)
         if self._clock_moved:
             backend.clock.restore(meta[CLOCK_META])
 
@@ -440,11 +471,28 @@ class Transaction:
         self._clock_moved = True
         self.settle()
 
-    def _next_due(self) -> tuple[str, str] | None:
+    def _next_due(self) -> tuple[str, str, str, str] | None:
+        """The order or feed the clock reaches first, up to ``now``: (due time, seller id, its
+        id, its table)."""
         until = to_wire(self.now)
-        candidates = [key for key in self.backend.store.orders.due_until(until) if key[1:] not in self.changed]
-        candidates += [(doc["due_at"], *key) for key, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until]
+        store = self.backend.store
+        candidates = [(*key, ORDERS) for key in store.orders.due_until(until) if key[1:] not in self.changed]
+        candidates += [
+            (doc["due_at"], *key, ORDERS) for key, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until
+        ]
+        candidates += [(*key, FEEDS) for key in store.feeds.due_until(until) if key[1:] not in self.feeds]
+        candidates += [(due, *key, FEEDS) for key, feed in self.feeds.items() if (due := feeds.due_at(feed)) and due <= until]
         return min(candidates, default=None)
+
+    def _move_feed(self, at: str, seller_id: str, feed_id: str) -> None:
+        """The clock reached a feed: a queued one starts (its processing is handed to the feed
+        runner), a processed one ends."""
+        feed = self.feed(seller_id, feed_id)
+        if feed["processingStatus"] == feeds.FeedStatus.IN_QUEUE:
+            self.put_feed(feeds.start(feed, parse_iso(at)))
+            self.started_feeds.append((seller_id, feed_id))
+        else:
+            self.put_feed(feeds.finish(feed, parse_iso(at)))
 
     def _new_order_id(self, seller_id: str, marketplace_id: str) -> str:
         sequence = self.backend.store.orders.count(seller_id) + len(self.changed)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import resources
+from .domain.feeds import FeedTiming
 from .domain.policy import Policy
 from .sellers import DEFAULT_SELLER_ID
 
@@ -49,6 +50,10 @@ class Config:
     scenarios_dir: Path | None = None
     # Signs NextTokens; random per server unless given (tokens then survive restarts).
     page_token_secret: bytes | None = None
+    # The base of the presigned feed-document URLs; None: where each request reached the mock.
+    public_url: str | None = None
+    # How long a feed waits in the queue, and the least its processing takes (mock clock).
+    feed_timing: FeedTiming = FeedTiming()
 
     def fixtures(self) -> Path:
         return Path(self.fixtures_dir) if self.fixtures_dir else resources.default_fixtures_dir()

@@ -45,6 +45,8 @@ class PageModel:
     lifetime: timedelta | None = None
     # Why a token is refused for a request it was not issued for; {names} lists the differences.
     mismatch: str = "it was issued for a query with different {names}."
+    # The token must come as the only parameter (Feeds and Reports: it carries the filters).
+    alone: bool = False
 
 
 # Orders v2026-01-01: a paginationToken expires 24 hours after it was issued.
@@ -64,6 +66,8 @@ PAGINATION_MODEL: dict[str, PageModel] = {
         ),
     ),
     "getOrderItems": PageModel("items", mismatch="it was issued for another order."),
+    # Feeds 2021-06-30: pageSize 10 by default; the nextToken alone carries filters and size.
+    "getFeeds": PageModel("feeds", "nextToken", default_size=10, alone=True),
     "getOrderItemsBuyerInfo": PageModel("items-buyer-info", mismatch="it was issued for another order."),
 }
 
@@ -102,6 +106,12 @@ class Pager:
         model = self._models[operation]
         context = cursor = None
         if token:
+            if model.alone and (query or size is not None):
+                others = ", ".join(sorted(query)) or "pageSize"
+                raise RuleViolation(
+                    f"Invalid {model.token_param}: send it as the only parameter (it carries the first request's filters), "
+                    f"without {others}."
+                )
             state = self._tokens.read(token, model.kind, seller_id, param=model.token_param, now=now)
             query = self._query_for(model, state["query"], query)
             context, cursor = state.get("context"), state.get("cursor")

@@ -21,6 +21,14 @@ def _find(name: str) -> Path:
     raise FileNotFoundError(f"spapi-mock resource '{name}' is missing from the installation")
 
 
+def package_file(name: str) -> Path:
+    """A data file inside the package itself (e.g. the feed schemas)."""
+    path = _PACKAGE / name
+    if not path.exists():
+        raise FileNotFoundError(f"spapi-mock resource '{name}' is missing from the installation")
+    return path
+
+
 def openapi_dir() -> Path:
     return _find("openapi")
 

@@ -12,6 +12,7 @@ from .backend import Backend
 from .clock import Clock
 from .config import Config
 from .faults import FaultRules
+from .feeds import Feeds
 from .journal import Journal
 from .paging import Pager, PageTokens
 from .sandbox import SandboxCases
@@ -36,6 +37,7 @@ class Services:
     sandbox: SandboxCases
     access_tokens: AccessTokens
     backend: Backend
+    feeds: Feeds
     throttle: Throttle
     faults: FaultRules
     journal: Journal
@@ -74,6 +76,7 @@ def build_services(config: Config, clock: Clock) -> Services:
             config.access_token_ttl, config.default_seller_id, backend.seller_for_refresh_token, config.strict_auth
         ),
         backend=backend,
+        feeds=Feeds(backend, config.feed_timing),
         throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
         faults=FaultRules(),
         journal=Journal(config.journal_size),

@@ -29,7 +29,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from .store_file import AS_READ, StoredForm, StoreFile, Tables, apply, copy_of, decode_text, has_long_digits, read_tables
-from .store_indexes import LAST_UPDATE_DATE, PURCHASE_DATE, Key, KindIndex, OrderIndex
+from .store_indexes import LAST_UPDATE_DATE, PURCHASE_DATE, FeedDocumentIndex, FeedIndex, Key, KindIndex, OrderIndex
 from .store_packing import Packer
 
 __all__ = ["LAST_UPDATE_DATE", "PURCHASE_DATE", "Store", "read_tables"]
@@ -115,7 +115,9 @@ class Store:
         self._lock = threading.RLock()
         self._packer = Packer()
         self.orders = OrderIndex(self._lock, self._packer)
-        self._kinds: dict[str, KindIndex] = {index.table: index for index in (self.orders,)}
+        self.feeds = FeedIndex(self._lock, self._packer)
+        self.feed_documents = FeedDocumentIndex(self._lock, self._packer)
+        self._kinds: dict[str, KindIndex] = {index.table: index for index in (self.orders, self.feeds, self.feed_documents)}
         form = PackedForm(self._packer, self._kinds)
         self._db = TinyDB(path, storage=LogStorage, form=form) if path else TinyDB(storage=LogStorage, form=form)
         tables = self._db.storage.read()

@@ -19,6 +19,7 @@ from itertools import islice
 
 from sortedcontainers import SortedList
 
+from .domain.feeds import due_at as feed_due_at
 from .store_packing import Packer
 
 # The two date orders getOrders can select on.
@@ -54,6 +55,9 @@ class KindIndex:
         self._by_seller: dict[str, dict[str, bytes]] = {}
         self._entries: dict[Key, tuple[str, tuple]] = {}
         self._recent: OrderedDict[Key, tuple[bytes, dict]] = OrderedDict()
+        # (due time, seller id, document id) of documents the clock will next change by itself
+        # (kinds with such documents keep it).
+        self._by_due = SortedList()
 
     def key(self, doc: dict) -> Key:
         raise NotImplementedError
@@ -115,6 +119,16 @@ class KindIndex:
             if seller_id is None:
                 return list(self._entries)
             return [(seller_id, doc_id) for doc_id in self._by_seller.get(seller_id, ())]
+
+    def next_due(self) -> tuple[str, str, str] | None:
+        """(due time, seller id, document id) of the document due first, or None."""
+        with self._lock:
+            return self._by_due[0] if self._by_due else None
+
+    def due_until(self, until: str) -> list[tuple[str, str, str]]:
+        """(due time, seller id, document id) of every document due at or before ``until``, earliest first."""
+        with self._lock:
+            return list(self._by_due.irange(maximum=(until, _HIGHEST)))
 
     def stored_id(self, key: Key) -> str | None:
         """The TinyDB document id the document is stored under, or None."""
@@ -184,8 +198,6 @@ class OrderIndex(KindIndex):
         # set only when several orders share it (a set per order cost 200 bytes an order).
         self._by_seller_order_id: dict[Key, str | set[str]] = {}
         self._by_buyer_email: dict[Key, str | set[str]] = {}
-        # (due_at, seller id, order id) of orders something will happen to when the clock reaches due_at.
-        self._by_due = SortedList()
 
     def key(self, doc: dict) -> Key:
         return doc["seller_id"], doc["order"]["AmazonOrderId"]
@@ -276,16 +288,6 @@ class OrderIndex(KindIndex):
             newest = list(islice(heapq.merge(*(reversed(keys) for keys in indexes), reverse=True), limit))
         return [doc for doc in (self.get(seller_id, order_id) for _, order_id in newest) if doc is not None]
 
-    def next_due(self) -> tuple[str, str, str] | None:
-        """(due_at, seller id, order id) of the order due first, or None."""
-        with self._lock:
-            return self._by_due[0] if self._by_due else None
-
-    def due_until(self, until: str) -> list[tuple[str, str, str]]:
-        """(due_at, seller id, order id) of every order whose ``due_at`` is at or before ``until``, earliest first."""
-        with self._lock:
-            return list(self._by_due.irange(maximum=(until, _HIGHEST)))
-
     def ids_for_seller_order_id(self, seller_id: str, seller_order_id: str) -> set[str]:
         with self._lock:
             return _ids(self._by_seller_order_id.get((seller_id, seller_order_id)))
@@ -368,3 +370,59 @@ def _forget(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
         found.discard(order_id)
         if len(found) == 1:
             lookup[key] = next(iter(found))
+
+
+class FeedIndex(KindIndex):
+    """Feeds: per seller by creation time (getFeeds, newest first), and by when the clock next
+    moves each on (a queued feed starts, a processed one ends). An entry is (seller id, feed id,
+    createdTime, feedType, processingStatus, due time, marketplace ids joined by commas)."""
+
+    table = "feeds"
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
+        self._by_created: dict[str, SortedList] = defaultdict(SortedList)
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc["feedId"]
+
+    def entry(self, doc: dict) -> tuple:
+        return (
+            sys.intern(doc["seller_id"]),
+            doc["feedId"],
+            doc["createdTime"],
+            sys.intern(doc["feedType"]),
+            sys.intern(doc["processingStatus"]),
+            feed_due_at(doc),
+            ",".join(doc["marketplaceIds"]),
+        )
+
+    def entry_from_json(self, value) -> tuple | None:
+        entry = super().entry_from_json(value)
+        if entry is None or len(entry) != 7 or None in entry[:5] or entry[6] is None:
+            return None
+        return (sys.intern(entry[0]), entry[1], entry[2], sys.intern(entry[3]), sys.intern(entry[4]), entry[5], entry[6])
+
+    def newest_first(self, seller_id: str) -> list[tuple]:
+        """The entries of a seller's feeds, newest first (ties by feed id, highest first)."""
+        with self._lock:
+            return [self._entries[(seller_id, feed_id)][1] for _, feed_id in reversed(self._by_created.get(seller_id, ()))]
+
+    def _add_to_indexes(self, entry: tuple) -> None:
+        self._by_created[entry[0]].add((entry[2], entry[1]))
+        if entry[5]:
+            self._by_due.add((entry[5], entry[0], entry[1]))
+
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        self._by_created[entry[0]].discard((entry[2], entry[1]))
+        if entry[5]:
+            self._by_due.discard((entry[5], entry[0], entry[1]))
+
+
+class FeedDocumentIndex(KindIndex):
+    """Feed documents (uploads and processing reports), by seller and document id."""
+
+    table = "feed_documents"
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc["feedDocumentId"]

@@ -867,6 +867,11 @@ ASKED = {
         lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("PickedUp")),
         lambda d: lifecycle.update_shipment_status(d, LATER, POLICY, _pickup("PickedUp", _one_open_line(d))),
     ],
+    "acknowledge": [
+        lambda d: lifecycle.acknowledge(d, LATER, POLICY),
+        lambda d: lifecycle.acknowledge(d, LATER, POLICY, "MO-1", {ids(d)[0]: "line-1"}),
+    ],
+    "refund": [lambda d: lifecycle.refund(d, LATER, POLICY, ids(d)[0], "CustomerReturn", {"Principal": "-5.00"})],
     "auto_cancel": [lambda d: lifecycle.auto_cancel(d, LATER, POLICY)],
     "expire_payment": [lambda d: lifecycle.expire_payment(d, LATER, POLICY)],
 }

@@ -17,7 +17,7 @@ FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 TOKEN = {"x-amz-access-token": "Atza|test-token"}
 US = "ATVPDKIKX0DER"
 # Paths whose answers are held to Amazon's models (reference.py picks the version's model).
-ORDERS_API_PREFIXES = ("/orders/v0/", "/orders/2026-01-01/")
+ORDERS_API_PREFIXES = ("/orders/v0/", "/orders/2026-01-01/", "/feeds/2021-06-30/")
 
 
 class CheckedClient:
@@ -30,8 +30,10 @@ class CheckedClient:
         headers = {**(TOKEN if token else {}), **kwargs.pop("headers", {})}
         response = self._client.request(method, url, headers=headers, **kwargs)
         path = urlsplit(str(response.request.url)).path
-        if response.status_code == 200 and path.startswith(ORDERS_API_PREFIXES):
-            assert_valid_response(method, path, 200, response.json())
+        if response.status_code in (200, 201, 202) and path.startswith(ORDERS_API_PREFIXES) and response.content:
+            assert_valid_response(method, path, response.status_code, response.json())
+        if response.status_code >= 400 and path.startswith("/feeds/2021-06-30/"):
+            assert_valid_response(method, path, response.status_code, response.json())
         if envelope and response.status_code >= 400 and path.startswith(ORDERS_API_PREFIXES):
             body = response.json()
             assert set(body) == {"errors"}, body
@@ -45,6 +47,12 @@ class CheckedClient:
 
     def post(self, url: str, **kwargs):
         return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs):
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs):
+        return self.request("DELETE", url, **kwargs)
 
 
 def seller_token(http: CheckedClient, seller_id: str) -> dict:

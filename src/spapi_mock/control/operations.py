@@ -49,6 +49,17 @@ class _Required:
 REQUIRED: Any = _Required()
 
 
+def _feeds(answer: dict) -> str:
+    lines = [f"{answer['sellerId']}: {len(answer['feeds'])} feed(s)"]
+    for feed in answer["feeds"]:
+        counts = feed["summary"]
+        lines.append(
+            f"  {feed['feedId']}  {feed['feedType']}  {feed['processingStatus']}  "
+            f"{counts['processed']} processed, {counts['errors']} error(s), {counts['warnings']} warning(s)"
+        )
+    return "\n".join(lines)
+
+
 def _wire_name(arg: str) -> str:
     """``seller_id`` → ``sellerId``: the control plane's names are camelCase."""
     head, *rest = arg.split("_")
@@ -420,6 +431,26 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation("getOrderDetails", "GET", "/orders/{orderId}", "order", (path("order_id"), SELLER)),
+    Operation(
+        "listFeeds",
+        "GET",
+        "/feeds",
+        "feeds",
+        (SELLER, query("limit", 100)),
+        commands=(
+            Command(("feed", "list"), "list the seller's feeds, newest first, with each message's outcome", summary=_feeds),
+        ),
+    ),
+    Operation(
+        "processFeeds",
+        "POST",
+        "/feeds/process",
+        "process_feeds",
+        (SELLER,),
+        commands=(
+            Command(("feed", "process"), "run the seller's queued feeds to their end now, whatever the clock", summary=_feeds),
+        ),
+    ),
     Operation(
         "applyAction",
         "POST",

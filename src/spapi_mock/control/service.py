@@ -24,10 +24,12 @@ from ..backend import Backend
 from ..clock import Clock
 from ..config import Config
 from ..dates import parse_duration, parse_fixture_date
+from ..domain import feeds as feed_rules
 from ..domain.exceptions import RuleViolation
 from ..domain.orders import buyer_requested_cancel
 from ..errors import from_exception
 from ..faults import FaultError
+from ..feeds import Feeds
 from ..services import Services, build_services
 from ..views import orders_v0 as v0_views
 from .client import ControlError
@@ -50,6 +52,7 @@ class LocalControl:
         self.scenarios_dir = scenarios_dir
         # Throttling, faults, the journal and auth belong to a server's services.
         self.services = services
+        self.feed_desk = services.feeds if services is not None else Feeds(backend)
 
     @classmethod
     def of(cls, services: Services) -> LocalControl:
@@ -138,6 +141,21 @@ class LocalControl:
         doc = self._guard(lambda: self.backend.order(seller, order_id))
         history = sorted(copy.deepcopy(doc.get("history") or []), key=lambda event: event["at"])
         return {"sellerId": seller, **v0_views.order_with_items(doc), "history": history}
+
+    def feeds(self, seller_id: str | None = None, limit: int = DEFAULT_ORDERS_LIMIT) -> dict:
+        """The seller's feeds, newest first: status, times, documents, and each message's outcome."""
+        if limit < 1:
+            raise ControlError(400, "InvalidInput", f"Invalid limit: {limit} is less than the minimum of 1.")
+        seller = self._seller(seller_id)
+        self.backend.settle()
+        entries = self.backend.store.feeds.newest_first(seller)
+        shown = [self.backend.store.feeds.get(*entry[:2]) for entry in entries[:limit]]
+        return {"sellerId": seller, "count": len(entries), "feeds": [_feed_summary(feed) for feed in shown]}
+
+    def process_feeds(self, seller_id: str | None = None) -> dict:
+        """Run the seller's queued and unfinished feeds to their end now, whatever the clock."""
+        seller = self._seller(seller_id)
+        return {"sellerId": seller, "feeds": [_feed_summary(feed) for feed in self.feed_desk.process_now(seller)]}
 
     def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
         return self._guard(lambda: v0_views.order_with_items(self.backend.place_order(self._seller(seller_id), spec or {})))
@@ -256,6 +274,15 @@ class LocalControl:
 
 def _operation_paths() -> set[str]:
     return {f"{operation.method} /_mock{operation.path}" for operation in OPERATIONS}
+
+
+def _feed_summary(feed: dict) -> dict:
+    return {
+        **feed_rules.wire(feed),
+        "inputFeedDocumentId": feed["inputFeedDocumentId"],
+        "summary": feed["summary"],
+        "results": feed["results"],
+    }
 
 
 def _order_summary(doc: dict) -> dict:

@@ -13,7 +13,7 @@ may become, is ``model.TRANSITIONS``: the rules below ask it, and say why when i
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -181,6 +181,43 @@ def seller_cancel(doc: OrderDocument, now: datetime, policy: Policy, reason: str
     return _cancel(doc, now, policy, MERCHANT, reason, selected, counts=not answers_request, answers_request=answers_request)
 
 
+def acknowledge(
+    doc: OrderDocument, now: datetime, policy: Policy, merchant_order_id: str | None = None, item_ids: Mapping | None = None
+) -> OrderDocument:
+    """The seller acknowledges the order (order acknowledgement feed, StatusCode Success),
+    optionally naming it: the MerchantOrderID becomes the order's SellerOrderId, and each
+    MerchantOrderItemID is remembered for later feeds that name the item by it."""
+    _require_move(doc, "acknowledge")
+    known = {item["OrderItemId"] for item in doc["items"]}
+    for item_id in item_ids or {}:
+        if item_id not in known:
+            raise RuleViolation(f"Invalid AmazonOrderItemCode: order {doc['order']['AmazonOrderId']} has no item {item_id}.")
+    new = _copy(doc)
+    new["acknowledged_at"] = to_wire(now)
+    if merchant_order_id:
+        new["order"]["SellerOrderId"] = merchant_order_id
+    for item_id, merchant_item_id in (item_ids or {}).items():
+        if merchant_item_id:
+            new.setdefault("merchant_item_ids", {})[merchant_item_id] = item_id
+    return _changed(new, now, policy, "Acknowledged", merchant_order_id=merchant_order_id)
+
+
+def refund(doc: OrderDocument, now: datetime, policy: Policy, item_id: str, reason: str, amounts: Mapping) -> OrderDocument:
+    """The seller refunds a shipped item (order adjustment feed, ActionType Refund): recorded on
+    the order with its reason and amounts; the order's status and quantities stay."""
+    _require_move(doc, "refund")
+    item = next((item for item in doc["items"] if item["OrderItemId"] == item_id), None)
+    if item is None:
+        raise RuleViolation(f"Invalid AmazonOrderItemCode: order {doc['order']['AmazonOrderId']} has no item {item_id}.")
+    if not int(item.get("QuantityShipped") or 0):
+        raise _refused(doc, f"item {item_id} has not shipped, so it cannot be refunded; cancel it instead")
+    if not amounts:
+        raise RuleViolation(f"A refund of item {item_id} needs ItemPriceAdjustments: say what is refunded.")
+    new = _copy(doc)
+    new.setdefault("refunds", []).append({"at": to_wire(now), "item": item_id, "reason": reason, "amounts": dict(amounts)})
+    return _changed(new, now, policy, "Refunded", item=item_id, reason=reason)
+
+
 def buy_shipping_label(doc: OrderDocument, now: datetime, policy: Policy) -> OrderDocument:
     """The seller bought a shipping label (Merchant Fulfillment or Buy Shipping): from now on
     the seller cannot cancel the order."""
@@ -226,10 +263,11 @@ def confirm_shipment(doc: OrderDocument, now: datetime, policy: Policy, request:
     new.setdefault("packages", []).append(
         {
             "packageReferenceId": reference,
-            "carrierCode": package["carrierCode"],
+            # An order fulfillment feed may name its carrier only, and give no tracking number.
+            "carrierCode": package.get("carrierCode"),
             "carrierName": package.get("carrierName"),
             "shippingMethod": package.get("shippingMethod"),
-            "trackingNumber": package["trackingNumber"],
+            "trackingNumber": package.get("trackingNumber"),
             "shipDate": to_wire(ship_date),
             "items": wanted,
         }

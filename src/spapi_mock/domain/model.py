@@ -254,6 +254,21 @@ TRANSITIONS: Mapping[str, Transition] = {
         },
         "only an order waiting to ship can have its pickup status updated",
     ),
+    # The order acknowledgement feed's Success: the seller has the order (and may name it).
+    "acknowledge": Transition(
+        _stays(_S.UNSHIPPED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.INVOICE_UNCONFIRMED),
+        "only an order whose payment is authorized can be acknowledged",
+        {
+            _S.PENDING: f"{_NOT_PAID}; acknowledge it once it is Unshipped",
+            _S.PENDING_AVAILABILITY: f"{_NOT_PAID}; acknowledge it once it is Unshipped",
+        },
+    ),
+    # The order adjustment feed's Refund: money back for what has shipped.
+    "refund": Transition(
+        _stays(_S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.INVOICE_UNCONFIRMED),
+        "only shipped items can be refunded",
+        {_S.UNSHIPPED: "nothing has shipped, so nothing can be refunded; cancel the items instead"},
+    ),
     # Amazon's own: what was not shipped by the deadline is cancelled; what shipped stays shipped.
     "auto_cancel": Transition(
         {_S.UNSHIPPED: frozenset({_S.CANCELED}), _S.PARTIALLY_SHIPPED: frozenset({_S.SHIPPED})},
