@@ -277,3 +277,52 @@ def test_the_command_reports_static_problems_and_unknown_names(tmp_path):
         assert control.backend.store.orders.count() == 94  # the built-in fixtures, nothing added
     finally:
         control.close()
+
+
+# -- feeds in scenarios ---------------------------------------------------------------------------
+
+ACK_XML = (
+    "<AmazonEnvelope><Header><DocumentVersion>1.01</DocumentVersion><MerchantIdentifier>M</MerchantIdentifier></Header>"
+    "<MessageType>OrderAcknowledgement</MessageType><Message><MessageID>1</MessageID><OrderAcknowledgement>"
+    "<AmazonOrderID>{order}</AmazonOrderID><StatusCode>Failure</StatusCode><Item><AmazonOrderItemCode>{order:item1}"
+    "</AmazonOrderItemCode><CancelReason>NoInventory</CancelReason></Item></OrderAcknowledgement></Message></AmazonEnvelope>"
+)
+
+
+def test_a_feed_step_names_its_orders_and_items_and_runs_through_the_rules(client, app):
+    steps = [
+        {"place_order": {"as": "order", "order": {"OrderStatus": "Unshipped"}, "items": KETTLE}},
+        {"submit_feed": {"type": "POST_ORDER_ACKNOWLEDGEMENT_DATA", "document": ACK_XML}},
+    ]
+    answer = client.post("/_mock/scenarios/run", json={"steps": steps})
+    assert answer.status_code == 200, answer.text
+    assert "DONE: 1 message(s), 1 successful" in answer.json()["log"][1]
+    order_id = answer.json()["orders"]["order"]
+    assert client.get(f"/orders/v0/orders/{order_id}").json()["payload"]["OrderStatus"] == "Canceled"
+    (feed,) = client.get("/_mock/feeds").json()["feeds"]
+    assert feed["feedType"] == "POST_ORDER_ACKNOWLEDGEMENT_DATA" and feed["processingStatus"] == "DONE"
+
+
+def test_a_feed_step_whose_message_is_refused_changes_nothing_unless_refusal_is_expected(client, app):
+    before = snapshot(app)
+    steps = [
+        {"place_order": {"as": "order", "items": KETTLE}},  # Pending: the seller cannot cancel it
+        {"submit_feed": {"type": "POST_ORDER_ACKNOWLEDGEMENT_DATA", "document": ACK_XML}},
+    ]
+    refused = client.post("/_mock/scenarios/run", json={"steps": steps})
+    assert refused.status_code == 400 and "message 1: Order" in refused.text and "Pending" in refused.text
+    assert snapshot(app) == before and client.get("/_mock/feeds").json()["feeds"] == []
+    steps[1]["expect_refused"] = "Pending"
+    assert client.post("/_mock/scenarios/run", json={"steps": steps}).status_code == 200
+
+
+def test_a_feed_step_is_checked_before_anything_runs(client):
+    steps = [
+        {"submit_feed": {"type": "POST_ORDER_ACKNOWLEDGEMENT_DATA", "document": "{nobody}"}},
+        {"submit_feed": {"type": "", "document": "x", "marketplaces": ["NOPE"]}},
+        {"submit_feed": {"type": "X", "document": "x", "speed": 1}},
+    ]
+    problems = client.post("/_mock/scenarios/run", json={"steps": steps}).json()["errors"][0]["message"]
+    assert "Step 1 (submit_feed): {nobody} in the document is not a name given earlier" in problems
+    assert "Step 2 (submit_feed): field type is required" in problems
+    assert "Step 3 (submit_feed): unknown field 'speed'" in problems

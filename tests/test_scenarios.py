@@ -64,6 +64,7 @@ def canceled(after: str, sku: str = "KETTLE-1", requested: str | None = None) ->
 EXPECTED: dict[str, Expected] = {
     "buyer-cancels-within-30-minutes": Expected({"order": canceled("10m")}, US, (0, US_WEEK + 1, False)),
     "buyer-requests-cancellation": Expected({"order": canceled("1h45m", requested=MISTAKE)}, US, (0, US_WEEK + 1, False)),
+    "buyer-request-answered-by-feed": Expected({"order": canceled("1h45m", requested=MISTAKE)}, US, (0, US_WEEK + 1, False)),
     # One seller cancellation among the default data's US orders is already over 2.5%.
     "buyer-messages-seller-cancels": Expected({"order": canceled("3h")}, US, (1, US_WEEK + 1, True)),
     "out-of-stock": Expected({"order": canceled("2h", "LANTERN-LED")}, US, (1, US_WEEK + 1, True)),
@@ -302,7 +303,7 @@ def test_a_buyer_message_moves_nothing_a_client_can_see():
 # -- listing ------------------------------------------------------------------------------------
 
 
-def test_get_scenarios_lists_all_nine_built_in_ones_with_descriptions():
+def test_get_scenarios_lists_all_ten_built_in_ones_with_descriptions():
     with fresh_app().test_client() as raw:
         response = CheckedClient(raw).get("/_mock/scenarios")
     assert response.status_code == 200

@@ -18,6 +18,7 @@ from .config import Config
 from .control import cli as control_cli
 from .dates import parse_duration
 from .domain.exceptions import FixtureError
+from .domain.feeds import FeedTiming
 from .domain.policy import Policy
 
 
@@ -102,6 +103,26 @@ def main(argv: list[str] | None = None) -> int:
         help="accept only tokens from /auth/o2/token, expiring on the mock clock; personal data needs an RDT",
     )
     realism.add_argument("--journal-size", type=_at_least_one, default=10_000, metavar="N", help="requests the journal keeps")
+    feeds_group = serve.add_argument_group("Feeds API")
+    feeds_group.add_argument(
+        "--feed-queue-seconds",
+        type=_feed_seconds,
+        default=FeedTiming.queued.total_seconds(),
+        metavar="S",
+        help="mock-clock seconds a new feed waits IN_QUEUE (default: %(default)s)",
+    )
+    feeds_group.add_argument(
+        "--feed-processing-seconds",
+        type=_feed_seconds,
+        default=FeedTiming.processing.total_seconds(),
+        metavar="S",
+        help="least mock-clock seconds a feed is IN_PROGRESS (default: %(default)s)",
+    )
+    feeds_group.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="base of the feed-document URLs the mock hands out (default: where each request reached it)",
+    )
     _defaults_from_environment(serve)
     control_cli.add_commands(commands)
     _add_fixtures_command(commands)
@@ -118,6 +139,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ENV_PREFIX = "SPAPI_MOCK_"
+
+
+def _feed_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 <= seconds <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 86400 seconds")
+    return seconds
 
 
 def _defaults_from_environment(parser: argparse.ArgumentParser) -> None:
@@ -293,6 +324,8 @@ def serve_command(args: argparse.Namespace) -> int:
         journal_size=args.journal_size,
         allowed_hosts=tuple(args.allow_hosts),
         control_token=args.control_token or None,
+        feed_timing=FeedTiming(timedelta(seconds=args.feed_queue_seconds), timedelta(seconds=args.feed_processing_seconds)),
+        public_url=args.public_url or None,
     )
     # Loading allocates millions of long-lived objects; the cyclic collector would walk the
     # growing heap again and again meanwhile (a third of a 100k-order start-up).

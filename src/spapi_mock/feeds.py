@@ -16,7 +16,8 @@ import logging
 import queue
 import threading
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from . import feed_formats, feed_processing, feed_reports
 from .backend import Backend
@@ -76,15 +77,8 @@ class Feeds:
             raise RuleViolation("Invalid contentType: give the content type of the feed, e.g. text/xml; charset=UTF-8.")
         document_id = _document_id()
         now = self.backend.clock.now()
-        doc = {
-            "seller_id": seller_id,
-            "feedDocumentId": document_id,
-            "contentType": content_type,
-            "createdTime": to_wire(now),
-            "purpose": "input",
-        }
         with self.backend.transaction(seller_id) as tx:
-            tx.keep(DOCUMENTS, doc)
+            tx.keep(DOCUMENTS, _document_record(seller_id, document_id, content_type, now, "input"))
         url = self.urls.presign(base_url, _path(seller_id, document_id), "PUT", content_type, now)
         return {"feedDocumentId": document_id, "url": url}
 
@@ -144,7 +138,7 @@ class Feeds:
                 f"Invalid inputFeedDocumentId: nothing was uploaded to document {document_id}; PUT its contents to its url first."
             )
         with self.backend.transaction(seller_id) as tx:
-            feed_id = self._next_feed_id(seller_id, tx)
+            feed_id = next_feed_id(tx)
             tx.put_feed(feeds.new_feed(seller_id, feed_id, spec, tx.now, self.timing))
         return {"feedId": feed_id}
 
@@ -252,71 +246,12 @@ class Feeds:
         feed = self.store.feeds.get(seller_id, feed_id)
         if feed is None or feed["processingStatus"] != FeedStatus.IN_PROGRESS or feed.get("processed"):
             return
-        content = _content(self.store.feed_documents.get(seller_id, feed["inputFeedDocumentId"]))
-        feed_type = feed["feedType"]
-        if not feed_formats.is_order_feed(feed_type):
-            self._finish_unmodelled(feed, content)
-            return
-        parsed = feed_formats.parse(feed_type, content)
-        if parsed.fatal:
-            result = {"message": "0", "code": "Error", "number": parsed.fatal_code, "description": parsed.fatal}
-            self._write_report(feed, parsed.merchant, [result], fatal=True)
-            return
-        messages = parsed.messages
-        while feed["next_message"] < len(messages):
-            start = feed["next_message"]
-            chunk = messages[start : start + CHUNK]
+        reading = read_feed(feed, _content(self.store.feed_documents.get(seller_id, feed["inputFeedDocumentId"])))
+        while reading.messages is not None and feed["next_message"] < len(reading.messages):
             with self.backend.transaction(seller_id) as tx:
-                feed = tx.feed(seller_id, feed_id)
-                results: list[dict] = []
-                failed = 0
-                for message in chunk:
-                    outcome = feed_processing.apply(tx, message, feed)
-                    results += outcome
-                    failed += any(result["code"] == "Error" for result in outcome)
-                feed = tx.put_feed(feeds.record(feed, start + len(chunk), results, len(chunk) - failed))
-        self._write_report(feed, parsed.merchant, feed["results"])
-
-    def _finish_unmodelled(self, feed: dict, content: bytes) -> None:
-        received = {
-            "message": "0",
-            "code": "Warning",
-            "number": feed_processing.IGNORED,
-            "description": f"spapi-mock received this {feed['feedType']} feed ({len(content)} bytes) but does not model "
-            "this feed type: nothing was changed.",
-        }
-        self._write_report(feed, None, [received])
-
-    def _write_report(self, feed: dict, merchant: str | None, results: list[dict], fatal: bool = False) -> None:
-        seller_id = feed["seller_id"]
-        summary = feed["summary"] if not fatal else {"processed": 0, "successful": 0, "errors": 1, "warnings": 0}
-        if feed_formats.is_flat(feed["feedType"]):
-            body, content_type = feed_reports.flat_report(summary, results), feed_reports.FLAT_CONTENT_TYPE
-        else:
-            body, content_type = (
-                feed_reports.xml_report(feed["feedId"], merchant or seller_id, summary, results),
-                feed_reports.XML_CONTENT_TYPE,
-            )
-        document_id = _document_id()
+                feed = apply_messages(tx, tx.feed(seller_id, feed_id), reading.messages, CHUNK)
         with self.backend.transaction(seller_id) as tx:
-            report = {
-                "seller_id": seller_id,
-                "feedDocumentId": document_id,
-                "contentType": content_type,
-                "createdTime": to_wire(tx.now),
-                "purpose": "result",
-                "content": body.decode("utf-8"),
-                "encoding": "text",
-                "size": len(body),
-            }
-            tx.keep(DOCUMENTS, report)
-            current = tx.feed(seller_id, feed["feedId"])
-            if fatal:
-                current = dict(current, results=results, summary=summary)
-            done = feeds.processed(current, document_id, fatal)
-            if tx.now >= parse_iso(done["ends_at"]):
-                done = feeds.finish(done, tx.now)
-            tx.put_feed(done)
+            conclude(tx, tx.feed(seller_id, feed_id), reading)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -326,14 +261,110 @@ class Feeds:
             raise UnknownFeedDocument(document_id)
         return doc
 
-    def _next_feed_id(self, seller_id: str, tx) -> str:
-        taken = [int(entry[1]) for entry in self.store.feeds.newest_first(seller_id) if entry[1].isdigit()]
-        taken += [int(key[1]) for key in tx.feeds if key[0] == seller_id and key[1].isdigit()]
-        return str(max(taken, default=FIRST_FEED_ID) + 1)
-
 
 def _is_not(count: int, one: str, many: str) -> str:
     return f"is not {one}" if count == 1 else f"are not {many}"
+
+
+# -- processing, in a transaction (the runner's, or a scenario's) --------------------------------
+
+
+@dataclass
+class FeedReading:
+    """A feed's document as processing reads it: its messages (None if it is refused whole or not
+    an order feed), or the result that says why not."""
+
+    messages: list | None
+    merchant: str | None
+    refusal: dict | None = None  # the one result of a document refused whole, or not modelled
+    fatal: bool = False
+
+
+def read_feed(feed: dict, content: bytes) -> FeedReading:
+    feed_type = feed["feedType"]
+    if not feed_formats.is_order_feed(feed_type):
+        received = (
+            f"spapi-mock received this {feed_type} feed ({len(content)} bytes) but does not model this feed type: "
+            "nothing was changed."
+        )
+        return FeedReading(None, None, _result("Warning", feed_processing.IGNORED, received))
+    parsed = feed_formats.parse(feed_type, content)
+    if parsed.fatal:
+        return FeedReading(None, parsed.merchant, _result("Error", parsed.fatal_code, parsed.fatal), fatal=True)
+    return FeedReading(parsed.messages, parsed.merchant)
+
+
+def apply_messages(tx, feed: dict, messages: list, limit: int | None = None) -> dict:
+    """Apply the feed's next messages (up to ``limit``) in the transaction; the feed as it
+    records them (kept in the transaction too)."""
+    start = feed["next_message"]
+    chunk = messages[start : start + limit] if limit else messages[start:]
+    results: list[dict] = []
+    failed = 0
+    for message in chunk:
+        outcome = feed_processing.apply(tx, message, feed)
+        results += outcome
+        failed += any(result["code"] == "Error" for result in outcome)
+    return tx.put_feed(feeds.record(feed, start + len(chunk), results, len(chunk) - failed))
+
+
+def conclude(tx, feed: dict, reading: FeedReading) -> dict:
+    """Write the feed's processing report; the feed ends now if its processing time is up."""
+    seller_id = feed["seller_id"]
+    if reading.refusal is not None:
+        errors = 1 if reading.fatal else 0
+        summary = {"processed": 0, "successful": 0, "errors": errors, "warnings": 1 - errors}
+        feed = dict(feed, results=[reading.refusal], summary=summary)
+    if feed_formats.is_flat(feed["feedType"]):
+        body, content_type = feed_reports.flat_report(feed["summary"], feed["results"]), feed_reports.FLAT_CONTENT_TYPE
+    else:
+        merchant = reading.merchant or seller_id
+        body, content_type = (
+            feed_reports.xml_report(feed["feedId"], merchant, feed["summary"], feed["results"]),
+            feed_reports.XML_CONTENT_TYPE,
+        )
+    report = _document_record(seller_id, _document_id(), content_type, tx.now, "result")
+    report.update(content=body.decode("utf-8"), encoding="text", size=len(body))
+    tx.keep(DOCUMENTS, report)
+    done = feeds.processed(feed, report["feedDocumentId"], reading.fatal)
+    if tx.now >= parse_iso(done["ends_at"]):
+        done = feeds.finish(done, tx.now)
+    return tx.put_feed(done)
+
+
+def submit_in(tx, feed_type: str, marketplace_ids: list[str], content: bytes, content_type: str) -> dict:
+    """Upload, create and run a feed to its end inside one transaction (a scenario step): the
+    same documents, rules and report as through the API, at the transaction's time."""
+    seller_id = tx.seller
+    document = _document_record(seller_id, _document_id(), content_type, tx.now, "input")
+    document.update(content=content.decode("utf-8"), encoding="text", size=len(content))
+    tx.keep(DOCUMENTS, document)
+    spec = {"feedType": feed_type, "marketplaceIds": marketplace_ids, "inputFeedDocumentId": document["feedDocumentId"]}
+    feed = feeds.start(feeds.new_feed(seller_id, next_feed_id(tx), spec, tx.now, FeedTiming(timedelta(0), timedelta(0))), tx.now)
+    reading = read_feed(feed, content)
+    if reading.messages is not None:
+        feed = apply_messages(tx, feed, reading.messages)
+    return conclude(tx, feed, reading)
+
+
+def next_feed_id(tx) -> str:
+    taken = [int(entry[1]) for entry in tx.backend.store.feeds.newest_first(tx.seller) if entry[1].isdigit()]
+    taken += [int(key[1]) for key in tx.feeds if key[0] == tx.seller and key[1].isdigit()]
+    return str(max(taken, default=FIRST_FEED_ID) + 1)
+
+
+def _result(code: str, number: int, description: str) -> dict:
+    return {"message": "0", "code": code, "number": number, "description": description}
+
+
+def _document_record(seller_id: str, document_id: str, content_type: str, now: datetime, purpose: str) -> dict:
+    return {
+        "seller_id": seller_id,
+        "feedDocumentId": document_id,
+        "contentType": content_type,
+        "createdTime": to_wire(now),
+        "purpose": purpose,
+    }
 
 
 def _path(seller_id: str, document_id: str) -> str:

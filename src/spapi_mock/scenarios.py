@@ -12,9 +12,20 @@ A scenario is YAML or JSON::
       - seller_cancel: {order: order, reason: BuyerCanceled}
 
 Each step is one action of ``actions.ACTIONS`` (its ``order`` is a fixture order id or a name an
-earlier ``place_order`` gave with ``as``), ``place_order``, or a clock move (``advance_clock``,
-``set_clock``, ``freeze_clock``, ``unfreeze_clock``). A step may add ``expect_refused: true``
-(or a text the refusal must contain) to show a move the rules forbid.
+earlier ``place_order`` gave with ``as``), ``place_order``, a clock move (``advance_clock``,
+``set_clock``, ``freeze_clock``, ``unfreeze_clock``), or ``submit_feed``: a Feeds API feed the
+seller's software uploads, run to its end at once through the same rules and report as through
+the API::
+
+      - submit_feed:
+          type: POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA
+          document: "order-id\tcancellation-reason-code\n{order}\tBuyerCanceled\n"
+
+where ``{name}`` is the id of the order an earlier ``place_order`` named, and ``{name:item1}``
+its first item's id. The step is refused if the feed ends FATAL or any message has an error.
+
+A step may add ``expect_refused: true`` (or a text the refusal must contain) to show a move the
+rules forbid.
 
 A scenario is checked completely before it changes anything: every step's action, fields and
 order references first (all problems reported at once, by step number), then the whole run in
@@ -36,8 +47,15 @@ from . import actions, resources
 from .backend import Backend, Transaction
 from .dates import parse_duration, parse_fixture_date, to_wire
 from .domain.exceptions import RuleViolation, Unknown, UnknownOrder
+from .feed_formats import is_flat
+from .feeds import submit_in
+from .marketplaces import BY_ID as MARKETPLACES
 
 CLOCK_STEPS = ("advance_clock", "set_clock", "freeze_clock", "unfreeze_clock")
+FEED_STEP = "submit_feed"
+_FEED_FIELDS = {"type", "document", "marketplaces", "content_type"}
+# {name} or {name:itemN} in a feed step's document.
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::item(\d+))?\}")
 STEP_OPTIONS = ("expect_refused", "note")
 _PLACE_ORDER_FIELDS = {"as", "count", "order", "items", "address", "regulated"}
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -219,6 +237,9 @@ def _check_step(step: Any, tx: Transaction, names: set[str]) -> list[str]:
     if name in CLOCK_STEPS:
         _clock_value(name, args)
         return []
+    if name == FEED_STEP:
+        _check_feed_step(args, names)
+        return []
     if name == "place_order":
         args = args or {}
         if not isinstance(args, dict):
@@ -236,7 +257,7 @@ def _check_step(step: Any, tx: Transaction, names: set[str]) -> list[str]:
             raise RuleViolation("field as: a name is a non-empty string.")
         return [alias] if count == 1 else [f"{alias}-{n}" for n in range(1, count + 1)]
     if name not in actions.ACTIONS:
-        known = ", ".join([*actions.ACTIONS, "place_order", *CLOCK_STEPS])
+        known = ", ".join([*actions.ACTIONS, "place_order", FEED_STEP, *CLOCK_STEPS])
         raise RuleViolation(f"unknown action '{name}'; known: {known}.")
     if not isinstance(args, dict) or "order" not in args:
         raise RuleViolation("field order is required: a fixture order id or a name given by place_order's 'as'.")
@@ -268,6 +289,8 @@ def _run_step(tx: Transaction, step: Any, number: int, result: ScenarioResult) -
 def _apply(tx: Transaction, name: str, args: Any, result: ScenarioResult) -> str:
     if name in CLOCK_STEPS:
         return _move_clock(tx, name, args)
+    if name == FEED_STEP:
+        return _submit_feed(tx, args, result)
     if name == "place_order":
         args = dict(args or {})
         alias, count = args.pop("as", None), args.pop("count", 1)
@@ -286,6 +309,50 @@ def _apply(tx: Transaction, name: str, args: Any, result: ScenarioResult) -> str
     before = tx.order(order_id)["order"]["OrderStatus"]
     doc = tx.change(order_id, actions.rule(name, rest))
     return f"{order_id} {before} → {doc['order']['OrderStatus']}"
+
+
+def _check_feed_step(args: Any, names: set[str]) -> None:
+    if not isinstance(args, dict):
+        raise RuleViolation("submit_feed takes a mapping: {type, document, marketplaces, content_type}.")
+    unknown = set(args) - _FEED_FIELDS
+    if unknown:
+        raise RuleViolation(f"unknown field '{sorted(unknown)[0]}' (known: {', '.join(sorted(_FEED_FIELDS))}).")
+    for field_name in ("type", "document"):
+        if not isinstance(args.get(field_name), str) or not args[field_name].strip():
+            raise RuleViolation(f"field {field_name} is required: a non-empty string.")
+    marketplaces = args.get("marketplaces")
+    if marketplaces is not None and (
+        not isinstance(marketplaces, list) or not marketplaces or not all(mp in MARKETPLACES for mp in marketplaces)
+    ):
+        raise RuleViolation("field marketplaces: a list of marketplace ids, e.g. [ATVPDKIKX0DER].")
+    for match in _PLACEHOLDER.finditer(args["document"]):
+        if match.group(1) not in names:
+            raise RuleViolation(f"{{{match.group(1)}}} in the document is not a name given earlier (by place_order 'as').")
+
+
+def _submit_feed(tx: Transaction, args: dict, result: ScenarioResult) -> str:
+    def order_or_item(match: re.Match) -> str:
+        order_id = result.orders[match.group(1)]
+        if match.group(2) is None:
+            return order_id
+        items = tx.order(order_id)["items"]
+        number = int(match.group(2))
+        if not 1 <= number <= len(items):
+            raise RuleViolation(f"{match.group(0)}: order {order_id} has {len(items)} item(s).")
+        return items[number - 1]["OrderItemId"]
+
+    document = _PLACEHOLDER.sub(order_or_item, args["document"]).encode("utf-8")
+    feed_type = args["type"]
+    content_type = args.get("content_type") or (
+        "text/tab-separated-values; charset=UTF-8" if is_flat(feed_type) else "text/xml; charset=UTF-8"
+    )
+    feed = submit_in(tx, feed_type, args.get("marketplaces") or sorted(MARKETPLACES), document, content_type)
+    counts = feed["summary"]
+    errors = [f"message {r['message']}: {r['description']}" for r in feed["results"] if r["code"] == "Error"]
+    if errors:
+        raise RuleViolation(f"feed {feed['feedId']} ({feed_type}) ended {feed['processingStatus']}: " + "; ".join(errors))
+    outcome = f"{counts['processed']} message(s), {counts['successful']} successful"
+    return f"feed {feed['feedId']} {feed_type} {feed['processingStatus']}: {outcome}"
 
 
 def _clock_value(name: str, value: Any) -> None:

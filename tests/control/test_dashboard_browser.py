@@ -271,3 +271,45 @@ def test_store_data_is_shown_as_text_never_run_as_html(open_dashboard, control, 
     expect(page.get_by_test_id("item-row").locator('[data-col="reason"]')).to_have_text(payload, timeout=WAIT_MS)
     expect(page.locator("main img, main b")).to_have_count(0)
     assert page.evaluate("window.__injected") is None
+
+
+def test_a_feed_is_listed_and_processed_from_the_page_with_each_messages_outcome(open_dashboard, server, control, seller):
+    page = open_dashboard(seller, poll=0)
+    expect(page.get_by_test_id("feeds-body")).to_contain_text("This seller has sent no feeds.")
+    # The seller's software uploads an acknowledgement feed: one good message, one for an unknown order.
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token_for(seller),
+        "client_id": CLIENT_ID,
+        "client_secret": "s",
+    }
+    token = {
+        "x-amz-access-token": requests.post(f"{server.base_url}/auth/o2/token", data=form, timeout=10).json()["access_token"]
+    }
+    order = control.create_order({"order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"}, "items": [{}]}, seller)
+    order_id = order["order"]["AmazonOrderId"]
+    flat = f"order-id\tcancellation-reason-code\n{order_id}\tNoInventory\n111-0000000-0000000\tNoInventory\n"
+    created = requests.post(
+        f"{server.base_url}/feeds/2021-06-30/documents",
+        json={"contentType": "text/tab-separated-values"},
+        headers=token,
+        timeout=10,
+    ).json()
+    assert requests.put(created["url"], data=flat, headers={"Content-Type": "text/tab-separated-values"}, timeout=10).ok
+    spec = {"feedType": "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA", "marketplaceIds": ["ATVPDKIKX0DER"]}
+    feed_id = requests.post(
+        f"{server.base_url}/feeds/2021-06-30/feeds",
+        json={**spec, "inputFeedDocumentId": created["feedDocumentId"]},
+        headers=token,
+        timeout=10,
+    ).json()["feedId"]
+
+    page.get_by_test_id("process-feeds").click()
+
+    row = page.locator(f'[data-testid="feed-row"][data-feed-id="{feed_id}"]')
+    expect(row.locator('[data-col="status"]')).to_have_text("DONE", timeout=WAIT_MS)
+    expect(row).to_contain_text("1/2")
+    expect(row.get_by_test_id("feed-result")).to_have_count(1)
+    expect(row.get_by_test_id("feed-result")).to_contain_text("Error in message 3 (111-0000000-0000000)")
+    expect(order_row(page, order_id).locator('[data-col="status"]')).to_have_text("Canceled")
+    assert same_document(page)

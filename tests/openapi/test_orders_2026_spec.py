@@ -7,7 +7,7 @@ import yaml
 from openapi_spec_validator import validate
 
 from support import PROJECT_ROOT
-from support.reference import ORDERS_2026, reference_model
+from support.reference import ORDERS_2026, operations, our_operations, reference_model
 
 SPEC = PROJECT_ROOT / "openapi" / "orders-2026-01-01.yaml"
 
@@ -20,16 +20,6 @@ def ours() -> dict:
 @pytest.fixture(scope="module")
 def amazon() -> dict:
     return reference_model(ORDERS_2026)
-
-
-def operations(paths: dict, prefix: str = "") -> dict[tuple[str, str], dict]:
-    return {(prefix + path, method): op for path, item in paths.items() for method, op in item.items() if method != "parameters"}
-
-
-def our_operations(spec: dict) -> dict[tuple[str, str], dict]:
-    # Our paths hang under the server URL, so that this API has a base path of its own.
-    (server,) = spec["servers"]
-    return operations(spec["paths"], server["url"])
 
 
 def resolved(spec: dict, parameter: dict) -> dict:

@@ -101,3 +101,15 @@ def assert_valid_response(method: str, path: str, status: int, body) -> None:
     assert not errors, f"{operation['operationId']} {status} body breaks Amazon's {definition}: " + "; ".join(
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
     )
+
+
+def operations(paths: dict, prefix: str = "") -> dict[tuple[str, str], dict]:
+    """(path, method) → operation, of a model's or our spec's ``paths`` (under ``prefix``)."""
+    return {(prefix + path, method): op for path, item in paths.items() for method, op in item.items() if method != "parameters"}
+
+
+def our_operations(spec: dict) -> dict[tuple[str, str], dict]:
+    """Our spec's operations by Amazon's full path: ours hang under the server URL, so that each
+    API has a base path of its own."""
+    (server,) = spec["servers"]
+    return operations(spec["paths"], server["url"])

@@ -1,0 +1,247 @@
+"""Real SDK clients run the seller's side of cancellation through the Feeds API, against a live
+server: python-amazon-sp-api (``Feeds.submit_feed``, ``get_feed``, ``get_feed_result_document``)
+and amzn-sp-api (``FeedsApi``, uploading to the presigned URL as Amazon's guide shows). Each uploads
+a feed, polls getFeed until it is DONE (the server's feed times are shortened, the clock runs),
+downloads and parses the processing report, then reads the orders with Orders v0 and v2026-01-01.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+
+import pytest
+import requests
+from lxml import etree
+
+from spapi_mock import resources
+from spapi_mock.control import HttpControl
+
+from support.live_server import live_server
+from support.sdk import CLIENT_ID, CLIENT_SECRET, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class
+
+US = "ATVPDKIKX0DER"
+XML = "text/xml; charset=UTF-8"
+TSV = "text/tab-separated-values; charset=UTF-8"
+
+
+@pytest.fixture(scope="module")
+def server(network, tmp_path_factory):
+    args = (
+        "--fixtures",
+        str(resources.default_fixtures_dir()),
+        "--feed-queue-seconds",
+        "0.2",
+        "--feed-processing-seconds",
+        "0.3",
+    )
+    with live_server(*args, tmp_dir=tmp_path_factory.mktemp("feeds-sdk")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def control(server):
+    return HttpControl(server.base_url)
+
+
+@pytest.fixture(scope="module")
+def psa_feeds(server):
+    from sp_api.api import Feeds
+    from sp_api.base import Marketplaces
+
+    feeds = Feeds(
+        Marketplaces.US,
+        credentials={
+            "refresh_token": f"Atzr|feeds-{uuid.uuid4().hex}",
+            "lwa_app_id": CLIENT_ID,
+            "lwa_client_secret": CLIENT_SECRET,
+        },
+        auth_token_client_class=mock_lwa_client_class(server.base_url),
+    )
+    feeds.endpoint = server.base_url
+    yield feeds
+    feeds.close()
+
+
+@pytest.fixture(scope="module")
+def amzn(server):
+    from spapi import FeedsApi, GetOrderApi
+
+    client = amzn_sp_api_client(server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
+    return FeedsApi(client.api_client), amzn_orders_api(client), GetOrderApi(client.api_client)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def place(control: HttpControl, *quantities: int, requested: bool = False) -> tuple[str, list[str]]:
+    created = control.create_order(
+        {
+            "order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"},
+            "items": [{"QuantityOrdered": q} for q in quantities],
+        }
+    )
+    order_id = created["order"]["AmazonOrderId"]
+    items = [item["OrderItemId"] for item in created["items"]]
+    if requested:
+        control.advance_clock("31m")
+        control.apply(order_id, "buyer_request_cancellation", reason="Order Created By Mistake")
+    return order_id, items
+
+
+def envelope(message_type: str, *messages: str) -> str:
+    body = "".join(f"<Message><MessageID>{n}</MessageID>{m}</Message>" for n, m in enumerate(messages, start=1))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><AmazonEnvelope><Header><DocumentVersion>1.01</DocumentVersion>'
+        f"<MerchantIdentifier>SELLER</MerchantIdentifier></Header><MessageType>{message_type}</MessageType>{body}</AmazonEnvelope>"
+    )
+
+
+def cancel(order_id: str, reason: str, *items: str) -> str:
+    lines = "".join(
+        f"<Item><AmazonOrderItemCode>{i}</AmazonOrderItemCode><CancelReason>{reason}</CancelReason></Item>" for i in items
+    )
+    return (
+        f"<OrderAcknowledgement><AmazonOrderID>{order_id}</AmazonOrderID>"
+        f"<StatusCode>Failure</StatusCode>{lines}</OrderAcknowledgement>"
+    )
+
+
+def summary_and_results(report: str) -> tuple[dict, list[tuple[str, str]]]:
+    root = etree.fromstring(report.encode("utf-8"))
+    summary = {child.tag: int(child.text) for child in root.find(".//ProcessingSummary")}
+    return summary, [(r.findtext("MessageID"), r.findtext("ResultDescription")) for r in root.iterfind(".//Result")]
+
+
+def rate(control: HttpControl) -> int:
+    return control.cancellation_rate(marketplace_ids=[US])["rates"][0]["sellerCancelledOrders"]
+
+
+def psa_submit(feeds, feed_type: str, content: str, content_type: str = XML) -> tuple[dict, str]:
+    """python-amazon-sp-api end to end: submit, poll until DONE, download the report."""
+    _, created = feeds.submit_feed(feed_type, io.StringIO(content), content_type=content_type)
+    feed_id = created.payload["feedId"]
+    for _ in range(100):
+        feed = feeds.get_feed(feed_id).payload
+        if feed["processingStatus"] in ("DONE", "FATAL", "CANCELLED"):
+            break
+        time.sleep(0.1)
+    assert feed["processingStatus"] == "DONE", feed
+    return feed, feeds.get_feed_result_document(feed["resultFeedDocumentId"])
+
+
+def amzn_submit(api, feed_type: str, content: str, content_type: str = XML) -> tuple:
+    from spapi.models.feeds_v2021_06_30 import CreateFeedDocumentSpecification, CreateFeedSpecification
+
+    document = api.create_feed_document(CreateFeedDocumentSpecification(content_type=content_type))
+    upload = requests.put(document.url, data=content.encode("utf-8"), headers={"Content-Type": content_type}, timeout=10)
+    assert upload.status_code == 200, upload.text
+    spec = CreateFeedSpecification(feed_type=feed_type, marketplace_ids=[US], input_feed_document_id=document.feed_document_id)
+    feed_id = api.create_feed(spec).feed_id
+    for _ in range(100):
+        feed = api.get_feed(feed_id)
+        if feed.processing_status in ("DONE", "FATAL", "CANCELLED"):
+            break
+        time.sleep(0.1)
+    assert feed.processing_status == "DONE", feed
+    result = api.get_feed_document(feed.result_feed_document_id)
+    return feed, requests.get(result.url, timeout=10).content.decode("utf-8")
+
+
+# -- python-amazon-sp-api ----------------------------------------------------------------------------
+
+
+def test_python_sp_api_answers_a_buyers_request_with_a_cancellation_feed(psa_feeds, control, server):
+    from support.sdk import python_sp_api_orders
+
+    order_id, items = place(control, 1, 2, requested=True)
+    before = rate(control)
+    feed, report = psa_submit(
+        psa_feeds, "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(order_id, "BuyerCanceled", *items))
+    )
+    assert summary_and_results(report) == (
+        {"MessagesProcessed": 1, "MessagesSuccessful": 1, "MessagesWithError": 0, "MessagesWithWarning": 0},
+        [],
+    )
+    orders = python_sp_api_orders(server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
+    assert orders.get_order(order_id).payload["OrderStatus"] == "Canceled"
+    assert rate(control) == before
+    # NoInventory, not in answer to a request: it counts.
+    other, other_items = place(control, 1)
+    psa_submit(
+        psa_feeds, "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(other, "NoInventory", *other_items))
+    )
+    assert orders.get_order(other).payload["OrderStatus"] == "Canceled"
+    assert rate(control) == before + 1
+    orders.close()
+
+
+def test_python_sp_api_cancels_part_of_an_order_and_ships_the_rest_by_flat_files(psa_feeds, control):
+    order_id, items = place(control, 3, 1)
+    adjustment = f"order-id\torder-item-id\tadjustment-reason-code\tquantity-cancelled\n{order_id}\t{items[0]}\tNoInventory\t2\n"
+    _, report = psa_submit(psa_feeds, "POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA", adjustment, TSV)
+    assert "Number of records successful\t\t1" in report
+    detail = control.order(order_id)
+    assert [item["QuantityOrdered"] for item in detail["items"]] == [1, 1] and detail["order"]["OrderStatus"] == "Unshipped"
+    now = control.clock()["now"]
+    shipping = f"order-id\tship-date\tcarrier-code\ttracking-number\n{order_id}\t{now}\tUSPS\t9400100000000000000000\n"
+    _, report = psa_submit(psa_feeds, "POST_FLAT_FILE_FULFILLMENT_DATA", shipping, TSV)
+    assert "Number of records successful\t\t1" in report
+    assert control.order(order_id)["order"]["OrderStatus"] == "Shipped"
+
+
+def test_python_sp_api_reads_the_one_bad_message_of_a_feed(psa_feeds, control):
+    good, good_items = place(control, 1)
+    _, report = psa_submit(
+        psa_feeds,
+        "POST_ORDER_ACKNOWLEDGEMENT_DATA",
+        envelope(
+            "OrderAcknowledgement", cancel(good, "NoInventory", *good_items), cancel("123-4567890-1234567", "NoInventory", "1")
+        ),
+    )
+    summary, results = summary_and_results(report)
+    assert summary["MessagesSuccessful"] == 1 and summary["MessagesWithError"] == 1
+    assert [message for message, _ in results] == ["2"] and "123-4567890-1234567" in results[0][1]
+
+
+# -- amzn-sp-api ------------------------------------------------------------------------------------
+
+
+def test_amzn_sp_api_answers_a_buyers_request_and_sees_it_in_both_order_versions(amzn, control):
+    feeds_api, orders_v0, orders_2026 = amzn
+    order_id, items = place(control, 1, requested=True)
+    before = rate(control)
+    feed, report = amzn_submit(
+        feeds_api, "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(order_id, "BuyerCanceled", *items))
+    )
+    assert feed.processing_end_time >= feed.processing_start_time
+    assert summary_and_results(report)[0]["MessagesSuccessful"] == 1
+    assert orders_v0.get_order(order_id).payload.order_status == "Canceled"
+    v2026 = orders_2026.get_order(order_id, included_data=["FULFILLMENT"]).order
+    assert v2026.fulfillment.fulfillment_status == "CANCELLED"
+    assert rate(control) == before
+
+
+def test_amzn_sp_api_adjusts_ships_and_lists_its_feeds(amzn, control):
+    feeds_api, orders_v0, _ = amzn
+    order_id, items = place(control, 2, 1)
+    adjustment = (
+        f"<OrderAdjustment><AmazonOrderID>{order_id}</AmazonOrderID><ActionType>Cancel</ActionType><AdjustedItem>"
+        f"<AmazonOrderItemCode>{items[1]}</AmazonOrderItemCode><AdjustmentReason>CustomerCancel</AdjustmentReason>"
+        "<QuantityCancelled>1</QuantityCancelled></AdjustedItem></OrderAdjustment>"
+    )
+    amzn_submit(feeds_api, "POST_PAYMENT_ADJUSTMENT_DATA", envelope("OrderAdjustment", adjustment))
+    lines = orders_v0.get_order_items(order_id).payload.order_items
+    assert [line.quantity_ordered for line in lines] == [2, 0]
+    now = control.clock()["now"]
+    shipping = (
+        f"<OrderFulfillment><AmazonOrderID>{order_id}</AmazonOrderID><FulfillmentDate>{now}</FulfillmentDate>"
+        "<FulfillmentData><CarrierName>Royal Mail</CarrierName>"
+        "<ShipperTrackingNumber>RM1</ShipperTrackingNumber></FulfillmentData>"
+        "</OrderFulfillment>"
+    )
+    amzn_submit(feeds_api, "POST_ORDER_FULFILLMENT_DATA", envelope("OrderFulfillment", shipping))
+    assert orders_v0.get_order(order_id).payload.order_status == "Shipped"
+    listed = feeds_api.get_feeds(feed_types=["POST_ORDER_FULFILLMENT_DATA"], page_size=1)
+    assert len(listed.feeds) == 1 and listed.feeds[0].processing_status == "DONE" and listed.next_token is None
