@@ -396,3 +396,18 @@ def test_feed_calls_carry_the_usage_plan_and_other_sellers_see_nothing(http):
         ).json()["access_token"]
     }
     assert http.get(f"{FEEDS}/feeds/{feed_id}", token=False, headers=other).status_code == 404
+
+
+def test_feeds_are_throttled_faulted_and_journalled_like_orders(http):
+    assert http.request("PUT", "/_mock/throttling", json={"mode": "amazon"}).status_code == 200
+    try:
+        statuses = [http.get(f"{FEEDS}/feeds", params={"feedTypes": "POST_PRODUCT_DATA"}).status_code for _ in range(11)]
+        assert statuses == [200] * 10 + [429]  # getFeeds' burst is 10
+    finally:
+        assert http.request("PUT", "/_mock/throttling", json={"mode": "off"}).status_code == 200
+    assert http.post("/_mock/faults", json={"operation": "createFeedDocument", "status": 503, "times": 1}).status_code == 201
+    faulted = http.post(f"{FEEDS}/documents", json={"contentType": XML})
+    assert faulted.status_code == 503 and faulted.json()["errors"][0]["code"]
+    assert http.post(f"{FEEDS}/documents", json={"contentType": XML}).status_code == 201
+    journal = http.get("/_mock/journal", params={"operation": "createFeedDocument"}).json()["requests"]
+    assert [entry["status"] for entry in journal[-2:]] == [503, 201]  # oldest first

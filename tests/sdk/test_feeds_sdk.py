@@ -149,99 +149,114 @@ def amzn_submit(api, feed_type: str, content: str, content_type: str = XML) -> t
     return feed, requests.get(result.url, timeout=10).content.decode("utf-8")
 
 
-# -- python-amazon-sp-api ----------------------------------------------------------------------------
+# -- every flow, with each SDK -----------------------------------------------------------------------
 
 
-def test_python_sp_api_answers_a_buyers_request_with_a_cancellation_feed(psa_feeds, control, server):
-    from support.sdk import python_sp_api_orders
+@pytest.fixture(scope="module", params=["python-amazon-sp-api", "amzn-sp-api"])
+def sdk(request, psa_feeds, amzn, server):
+    """(submit(feed_type, content, content_type) -> (feed as Amazon's JSON, report text), v0 order
+    status of an order id) for one SDK."""
+    feeds_api, orders_v0, _ = amzn
+    if request.param == "python-amazon-sp-api":
+        from support.sdk import python_sp_api_orders
 
+        orders = python_sp_api_orders(server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
+        yield (lambda *args: psa_submit(psa_feeds, *args)), (lambda order_id: orders.get_order(order_id).payload["OrderStatus"])
+        orders.close()
+    else:
+
+        def submit(*args):
+            feed, report = amzn_submit(feeds_api, *args)
+            return feed.to_dict(), report
+
+        yield submit, (lambda order_id: orders_v0.get_order(order_id).payload.order_status)
+
+
+def test_a_cancellation_answering_a_buyers_request_is_not_counted_and_shows_in_both_versions(sdk, control, amzn):
+    submit, status_of = sdk
     order_id, items = place(control, 1, 2, requested=True)
     before = rate(control)
-    feed, report = psa_submit(
-        psa_feeds, "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(order_id, "BuyerCanceled", *items))
+    feed, report = submit(
+        "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(order_id, "BuyerCanceled", *items))
     )
     assert summary_and_results(report) == (
         {"MessagesProcessed": 1, "MessagesSuccessful": 1, "MessagesWithError": 0, "MessagesWithWarning": 0},
         [],
     )
-    orders = python_sp_api_orders(server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
-    assert orders.get_order(order_id).payload["OrderStatus"] == "Canceled"
-    assert rate(control) == before
-    # NoInventory, not in answer to a request: it counts.
-    other, other_items = place(control, 1)
-    psa_submit(
-        psa_feeds, "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(other, "NoInventory", *other_items))
-    )
-    assert orders.get_order(other).payload["OrderStatus"] == "Canceled"
-    assert rate(control) == before + 1
-    orders.close()
-
-
-def test_python_sp_api_cancels_part_of_an_order_and_ships_the_rest_by_flat_files(psa_feeds, control):
-    order_id, items = place(control, 3, 1)
-    adjustment = f"order-id\torder-item-id\tadjustment-reason-code\tquantity-cancelled\n{order_id}\t{items[0]}\tNoInventory\t2\n"
-    _, report = psa_submit(psa_feeds, "POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA", adjustment, TSV)
-    assert "Number of records successful\t\t1" in report
-    detail = control.order(order_id)
-    assert [item["QuantityOrdered"] for item in detail["items"]] == [1, 1] and detail["order"]["OrderStatus"] == "Unshipped"
-    now = control.clock()["now"]
-    shipping = f"order-id\tship-date\tcarrier-code\ttracking-number\n{order_id}\t{now}\tUSPS\t9400100000000000000000\n"
-    _, report = psa_submit(psa_feeds, "POST_FLAT_FILE_FULFILLMENT_DATA", shipping, TSV)
-    assert "Number of records successful\t\t1" in report
-    assert control.order(order_id)["order"]["OrderStatus"] == "Shipped"
-
-
-def test_python_sp_api_reads_the_one_bad_message_of_a_feed(psa_feeds, control):
-    good, good_items = place(control, 1)
-    _, report = psa_submit(
-        psa_feeds,
-        "POST_ORDER_ACKNOWLEDGEMENT_DATA",
-        envelope(
-            "OrderAcknowledgement", cancel(good, "NoInventory", *good_items), cancel("123-4567890-1234567", "NoInventory", "1")
-        ),
-    )
-    summary, results = summary_and_results(report)
-    assert summary["MessagesSuccessful"] == 1 and summary["MessagesWithError"] == 1
-    assert [message for message, _ in results] == ["2"] and "123-4567890-1234567" in results[0][1]
-
-
-# -- amzn-sp-api ------------------------------------------------------------------------------------
-
-
-def test_amzn_sp_api_answers_a_buyers_request_and_sees_it_in_both_order_versions(amzn, control):
-    feeds_api, orders_v0, orders_2026 = amzn
-    order_id, items = place(control, 1, requested=True)
-    before = rate(control)
-    feed, report = amzn_submit(
-        feeds_api, "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(order_id, "BuyerCanceled", *items))
-    )
-    assert feed.processing_end_time >= feed.processing_start_time
-    assert summary_and_results(report)[0]["MessagesSuccessful"] == 1
-    assert orders_v0.get_order(order_id).payload.order_status == "Canceled"
-    v2026 = orders_2026.get_order(order_id, included_data=["FULFILLMENT"]).order
+    assert status_of(order_id) == "Canceled"
+    v2026 = amzn[2].get_order(order_id, included_data=["FULFILLMENT", "CANCELLATION"]).order
     assert v2026.fulfillment.fulfillment_status == "CANCELLED"
+    assert {item.cancellation.cancellation_execution.cancel_reason for item in v2026.order_items} == {"BuyerCanceled"}
     assert rate(control) == before
 
 
-def test_amzn_sp_api_adjusts_ships_and_lists_its_feeds(amzn, control):
-    feeds_api, orders_v0, _ = amzn
-    order_id, items = place(control, 2, 1)
+def test_a_no_inventory_cancellation_is_counted(sdk, control):
+    submit, status_of = sdk
+    order_id, items = place(control, 1)
+    before = rate(control)
+    submit("POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(order_id, "NoInventory", *items)))
+    assert status_of(order_id) == "Canceled"
+    assert rate(control) == before + 1
+
+
+def test_a_partial_cancellation_by_adjustment_then_a_fulfillment_that_ships(sdk, control):
+    submit, status_of = sdk
+    order_id, items = place(control, 3, 1)
+    total = control.order(order_id)["order"]["OrderTotal"]["Amount"]
     adjustment = (
         f"<OrderAdjustment><AmazonOrderID>{order_id}</AmazonOrderID><ActionType>Cancel</ActionType><AdjustedItem>"
-        f"<AmazonOrderItemCode>{items[1]}</AmazonOrderItemCode><AdjustmentReason>CustomerCancel</AdjustmentReason>"
-        "<QuantityCancelled>1</QuantityCancelled></AdjustedItem></OrderAdjustment>"
+        f"<AmazonOrderItemCode>{items[0]}</AmazonOrderItemCode><AdjustmentReason>NoInventory</AdjustmentReason>"
+        "<QuantityCancelled>2</QuantityCancelled></AdjustedItem></OrderAdjustment>"
     )
-    amzn_submit(feeds_api, "POST_PAYMENT_ADJUSTMENT_DATA", envelope("OrderAdjustment", adjustment))
-    lines = orders_v0.get_order_items(order_id).payload.order_items
-    assert [line.quantity_ordered for line in lines] == [2, 0]
+    _, report = submit("POST_PAYMENT_ADJUSTMENT_DATA", envelope("OrderAdjustment", adjustment))
+    assert summary_and_results(report)[0]["MessagesSuccessful"] == 1
+    detail = control.order(order_id)
+    assert [item["QuantityOrdered"] for item in detail["items"]] == [1, 1] and detail["order"]["OrderStatus"] == "Unshipped"
+    assert float(detail["order"]["OrderTotal"]["Amount"]) < float(total)
     now = control.clock()["now"]
     shipping = (
         f"<OrderFulfillment><AmazonOrderID>{order_id}</AmazonOrderID><FulfillmentDate>{now}</FulfillmentDate>"
         "<FulfillmentData><CarrierName>Royal Mail</CarrierName>"
-        "<ShipperTrackingNumber>RM1</ShipperTrackingNumber></FulfillmentData>"
-        "</OrderFulfillment>"
+        "<ShipperTrackingNumber>RM1</ShipperTrackingNumber></FulfillmentData></OrderFulfillment>"
     )
-    amzn_submit(feeds_api, "POST_ORDER_FULFILLMENT_DATA", envelope("OrderFulfillment", shipping))
-    assert orders_v0.get_order(order_id).payload.order_status == "Shipped"
-    listed = feeds_api.get_feeds(feed_types=["POST_ORDER_FULFILLMENT_DATA"], page_size=1)
-    assert len(listed.feeds) == 1 and listed.feeds[0].processing_status == "DONE" and listed.next_token is None
+    _, report = submit("POST_ORDER_FULFILLMENT_DATA", envelope("OrderFulfillment", shipping))
+    assert summary_and_results(report)[0]["MessagesSuccessful"] == 1
+    assert status_of(order_id) == "Shipped"
+
+
+def test_the_report_names_exactly_the_one_bad_message_among_good_ones(sdk, control):
+    submit, status_of = sdk
+    first, first_items = place(control, 1)
+    second, second_items = place(control, 1)
+    messages = (
+        cancel(first, "NoInventory", *first_items),
+        cancel("123-4567890-1234567", "NoInventory", "1"),
+        cancel(second, "CustomerExchange", *second_items),
+    )
+    _, report = submit("POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", *messages))
+    summary, results = summary_and_results(report)
+    assert summary == {"MessagesProcessed": 3, "MessagesSuccessful": 2, "MessagesWithError": 1, "MessagesWithWarning": 0}
+    assert [message for message, _ in results] == ["2"] and "123-4567890-1234567" in results[0][1]
+    assert (status_of(first), status_of(second)) == ("Canceled", "Canceled")
+
+
+def test_flat_files_cancel_part_of_an_order_and_ship_the_rest(sdk, control):
+    submit, status_of = sdk
+    order_id, items = place(control, 3, 1)
+    adjustment = f"order-id\torder-item-id\tadjustment-reason-code\tquantity-cancelled\n{order_id}\t{items[0]}\tNoInventory\t2\n"
+    _, report = submit("POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA", adjustment, TSV)
+    assert "Number of records successful\t\t1" in report
+    now = control.clock()["now"]
+    shipping = f"order-id\tship-date\tcarrier-code\ttracking-number\n{order_id}\t{now}\tUSPS\t9400100000000000000000\n"
+    _, report = submit("POST_FLAT_FILE_FULFILLMENT_DATA", shipping, TSV)
+    assert "Number of records successful\t\t1" in report
+    assert status_of(order_id) == "Shipped"
+
+
+def test_amzn_sp_api_lists_its_feeds_page_by_page(amzn, control):
+    feeds_api, _, _ = amzn
+    ids = [amzn_submit(feeds_api, "POST_PRODUCT_IMAGE_DATA", f"image {n}", "text/plain")[0].feed_id for n in range(3)]
+    first = feeds_api.get_feeds(feed_types=["POST_PRODUCT_IMAGE_DATA"], page_size=2)
+    assert [feed.feed_id for feed in first.feeds] == ids[::-1][:2] and first.next_token
+    rest = feeds_api.get_feeds(next_token=first.next_token)
+    assert [feed.feed_id for feed in rest.feeds] == ids[:1] and rest.next_token is None
