@@ -488,3 +488,31 @@ def test_unit_documents_are_held_packed_and_unpack_to_what_was_packed():
     assert len(packed[-1]) * 3 < len(json.dumps(orders[-1])), (len(packed[-1]), len(json.dumps(orders[-1])))
     big = doc("1", "2025-01-01T00:00:00Z", Huge=-(2**80))
     assert packer.unpack(packer.pack(big)) == big and packer.unpack(packer.pack_text(json.dumps(big).encode(), True)) == big
+
+
+def test_feeds_and_their_documents_survive_a_restart_and_a_compaction(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 0)
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    feeds = [
+        {
+            "seller_id": "S1",
+            "feedId": str(n),
+            "feedType": "POST_ORDER_ACKNOWLEDGEMENT_DATA",
+            "marketplaceIds": [US, CA],
+            "createdTime": f"2025-01-0{n}T00:00:00Z",
+            "processingStatus": "IN_QUEUE",
+            "starts_at": f"2025-01-0{n}T00:00:02Z",
+        }
+        for n in (1, 2)
+    ]
+    document = {"seller_id": "S1", "feedDocumentId": "amzn1.tortuga.x", "contentType": "text/xml", "content": "<a/>"}
+    store.commit(put=[("feeds", feed) for feed in feeds] + [("feed_documents", document)])
+    store.close()
+    Store(str(path)).close()  # compacts into a snapshot of every kind
+    again = Store(str(path))
+    assert [entry[1] for entry in again.feeds.newest_first("S1")] == ["2", "1"]
+    assert again.feeds.next_due() == ("2025-01-01T00:00:02Z", "S1", "1")
+    assert again.feeds.get("S1", "2") == feeds[1] and again.feed_documents.get("S1", "amzn1.tortuga.x") == document
+    snapshot = [json.loads(line) for line in path.read_bytes().splitlines()[1:]]
+    assert {table for line in snapshot for table in line.get("index", {})} == {"feeds", "feed_documents"}

@@ -245,14 +245,19 @@ class Feeds:
     def _process(self, key: tuple[str, str]) -> None:
         seller_id, feed_id = key
         feed = self.store.feeds.get(seller_id, feed_id)
-        if feed is None or feed["processingStatus"] != FeedStatus.IN_PROGRESS or feed.get("processed"):
+        if not _still_running(feed):
             return
         reading = read_feed(feed, _content(self.store.feed_documents.get(seller_id, feed["inputFeedDocumentId"])))
         while reading.messages is not None and feed["next_message"] < len(reading.messages):
             with self.backend.transaction(seller_id) as tx:
-                feed = apply_messages(tx, tx.feed(seller_id, feed_id), reading.messages, CHUNK)
+                feed = tx.feed(seller_id, feed_id)
+                if not _still_running(feed):
+                    return  # the seller was reset meanwhile
+                feed = apply_messages(tx, feed, reading.messages, CHUNK)
         with self.backend.transaction(seller_id) as tx:
-            conclude(tx, tx.feed(seller_id, feed_id), reading)
+            feed = tx.feed(seller_id, feed_id)
+            if _still_running(feed):
+                conclude(tx, feed, reading)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -352,6 +357,10 @@ def next_feed_id(tx) -> str:
     taken = [int(entry[1]) for entry in tx.backend.store.feeds.newest_first(tx.seller) if entry[1].isdigit()]
     taken += [int(key[1]) for key in tx.feeds if key[0] == tx.seller and key[1].isdigit()]
     return str(max(taken, default=FIRST_FEED_ID) + 1)
+
+
+def _still_running(feed: dict | None) -> bool:
+    return feed is not None and feed["processingStatus"] == FeedStatus.IN_PROGRESS and not feed.get("processed")
 
 
 def _result(code: str, number: int, description: str) -> dict:

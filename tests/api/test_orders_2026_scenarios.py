@@ -49,6 +49,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Seen]]] = {
     # A message is no request: the seller's BuyerCanceled is the seller's own cancellation.
     "buyer-messages-seller-cancels": (US, {"order": cancelled("KETTLE-1", "MERCHANT", "BuyerCanceled")}),
     "buyer-requests-cancellation": (US, {"order": cancelled("KETTLE-1", "MERCHANT", "BuyerCanceled", requested=MISTAKE)}),
+    # The same answer, given through an order cancellation feed.
+    "buyer-request-answered-by-feed": (US, {"order": cancelled("KETTLE-1", "MERCHANT", "BuyerCanceled", requested=MISTAKE)}),
     "cancellation-rate-breach": (
         UK,
         {
