@@ -15,7 +15,7 @@ from connexion.resolver import Resolution, Resolver
 from connexion.spec import Specification
 
 from . import fast_operations, request_scope, resources
-from .api import auth, control, documents, feeds, http_errors, orders_2026, orders_v0
+from .api import auth, control, documents, feeds, http_errors, orders_2026, orders_v0, reports
 from .api.validation import VALIDATORS
 from .clock import Clock
 from .config import Config
@@ -24,7 +24,16 @@ from .fast_operations import COMPACT_JSON
 from .fast_reads import FastReads
 from .middleware import RequestEnvelope, TrafficGate
 from .services import Services, build_services
-from .specs import CONTROL_SPEC, FEEDS_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC, operation_names
+from .specs import (
+    CONTROL_SPEC,
+    FEEDS_SPEC,
+    LWA_SPEC,
+    ORDERS_2026_SPEC,
+    ORDERS_V0_SPEC,
+    REPORTS_SPEC,
+    TOKENS_SPEC,
+    operation_names,
+)
 
 
 class MockApp(connexion.AsyncApp):
@@ -67,6 +76,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)
     _add_api(app, TOKENS_SPEC, _module_resolver(auth), config)
     _add_api(app, FEEDS_SPEC, _module_resolver(feeds), config)
+    _add_api(app, REPORTS_SPEC, _module_resolver(reports), config)
     app.add_api(
         _packaged_spec(LWA_SPEC),
         resolver=_module_resolver(auth),

@@ -24,7 +24,7 @@ from typing import Any
 from . import resources
 from .clock import Clock
 from .dates import LATEST_MOCK_TIME, check_mock_time, parse_iso, to_wire
-from .domain import cancellation_rate, feeds, lifecycle, order_factory
+from .domain import cancellation_rate, feeds, lifecycle, order_factory, reports
 from .domain.cancellation_rate import CancellationRate
 from .domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
 from .domain.order_search import OrderSearch
@@ -33,9 +33,12 @@ from .errors import StoreFileError
 from .fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
 from .sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, refresh_token_for
 from .store import LAST_UPDATE_DATE, PURCHASE_DATE, Store
-from .store_indexes import FeedIndex, OrderIndex
+from .store_indexes import FeedIndex, JobIndex, OrderIndex, ReportIndex, ReportScheduleIndex
 
-ORDERS, FEEDS = OrderIndex.table, FeedIndex.table
+ORDERS, FEEDS, REPORTS, SCHEDULES = OrderIndex.table, FeedIndex.table, ReportIndex.table, ReportScheduleIndex.table
+# Kinds of work the clock moves on, besides orders.
+JOBS = (FEEDS, REPORTS, SCHEDULES)
+FIRST_REPORT_ID = 60_000_000_000
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
@@ -55,9 +58,11 @@ class Backend:
         remembered = (store.get_meta(FIXTURES_META) or {}).get("dir")
         self.fixtures_dir = Path(fixtures_dir or remembered or resources.default_fixtures_dir())
         self._lock = threading.RLock()
-        # Called with the (seller id, feed id) of feeds whose processing began (the Feeds API's
-        # runner applies their messages); None where no one processes feeds.
-        self.feed_runner: Callable[[list[tuple[str, str]]], None] | None = None
+        # Table → called with the (seller id, id) of the feeds or reports whose processing began
+        # (the Feeds and Reports APIs' runners apply a feed's messages, produce a report).
+        self.job_runners: dict[str, Callable[[list[tuple[str, str]]], None]] = {}
+        # How long the reports a schedule creates queue and take (the Reports API sets it).
+        self.report_timing = reports.ProcessingTiming()
         saved = store.get_meta(CLOCK_META)
         if saved:
             try:
@@ -111,7 +116,8 @@ class Backend:
         """Apply what became due up to now."""
         # Every read calls this: one look at the earliest deadline, not a list of them.
         now = to_wire(self.clock.now())
-        due = min(filter(None, (self.store.orders.next_due(), self.store.feeds.next_due())), default=None)
+        indexes = (self.store.orders, *(self.store.index(table) for table in JOBS))
+        due = min(filter(None, (index.next_due() for index in indexes)), default=None)
         if due is not None and due[0] <= now:
             with self.transaction(None) as tx:
                 tx.settle()
@@ -261,8 +267,9 @@ class Backend:
             tx.settle()
             yield tx
             tx.commit()
-        if tx.started_feeds and self.feed_runner is not None:
-            self.feed_runner(tx.started_feeds)
+        for table, started in tx.started.items():
+            if started and table in self.job_runners:
+                self.job_runners[table](started)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -333,12 +340,13 @@ class Transaction:
         self._clock_moved = False
         # (seller id, order id) → the order as this transaction left it.
         self.changed: dict[tuple[str, str], dict] = {}
-        # (seller id, feed id) → the feed as this transaction left it.
-        self.feeds: dict[tuple[str, str], dict] = {}
+        # (table, seller id, id) → the feed, report or schedule as this transaction left it.
+        self.jobs: dict[tuple[str, str, str], dict] = {}
         # Documents of other kinds to write with the orders: (table, document).
         self.others: list[tuple[str, dict]] = []
-        # Feeds whose processing began: the backend hands them to the feed runner after commit.
-        self.started_feeds: list[tuple[str, str]] = []
+        # Table → (seller id, id) of feeds and reports whose processing began: the backend hands
+        # them to their runner after commit.
+        self.started: dict[str, list[tuple[str, str]]] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -412,8 +420,8 @@ class Transaction:
             if due is None:
                 return
             at, seller_id, order_id, kind = due
-            if kind == FEEDS:
-                self._move_feed(at, seller_id, order_id)
+            if kind != ORDERS:
+                self._move_job(kind, at, seller_id, order_id)
                 continue
             doc = self._current(seller_id, order_id)
             # Amazon's own change never predates the order's last one (a fixture may be loaded
@@ -421,13 +429,25 @@ class Transaction:
             when = max(parse_iso(at), parse_iso(doc["order"]["LastUpdateDate"]))
             self.put(lifecycle.apply_due(doc, when, self.backend.policy))
 
+    def put_job(self, table: str, doc: dict) -> dict:
+        """Keep a changed feed, report or schedule, to be written at commit with the orders."""
+        self.jobs[(table, *self._index(table).key(doc))] = doc
+        return doc
+
+    def job(self, table: str, seller_id: str, doc_id: str) -> dict | None:
+        return self.jobs.get((table, seller_id, doc_id)) or self._index(table).get(seller_id, doc_id)
+
     def put_feed(self, feed: dict) -> dict:
-        """Keep a changed feed, to be written at commit with the orders."""
-        self.feeds[(feed["seller_id"], feed["feedId"])] = feed
-        return feed
+        return self.put_job(FEEDS, feed)
 
     def feed(self, seller_id: str, feed_id: str) -> dict | None:
-        return self.feeds.get((seller_id, feed_id)) or self.backend.store.feeds.get(seller_id, feed_id)
+        return self.job(FEEDS, seller_id, feed_id)
+
+    def next_id(self, table: str, first: int) -> str:
+        """A new numeric id for the seller's feeds or reports or schedules: one past the highest."""
+        taken = [int(entry[1]) for entry in self._index(table).newest_first(self.seller) if entry[1].isdigit()]
+        taken += [int(key[2]) for key in self.jobs if key[:2] == (table, self.seller) and key[2].isdigit()]
+        return str(max(taken, default=first) + 1)
 
     def keep(self, table: str, doc: dict) -> None:
         """Write a document of another kind with this transaction's orders."""
@@ -438,7 +458,7 @@ class Transaction:
         the clock itself."""
         backend = self.backend
         meta = {CLOCK_META: self._clock_state()} if self._clock_moved else None
-        put = [(ORDERS, doc) for doc in self.changed.values()] + [(FEEDS, feed) for feed in self.feeds.values()] + self.others
+        put = [(ORDERS, doc) for doc in self.changed.values()] + [(key[0], doc) for key, doc in self.jobs.items()] + self.others
         if put or meta:
             backend.store.commit(put=put, meta=meta)
         if self._clock_moved:
@@ -480,19 +500,43 @@ class Transaction:
         candidates += [
             (doc["due_at"], *key, ORDERS) for key, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until
         ]
-        candidates += [(*key, FEEDS) for key in store.feeds.due_until(until) if key[1:] not in self.feeds]
-        candidates += [(due, *key, FEEDS) for key, feed in self.feeds.items() if (due := feeds.due_at(feed)) and due <= until]
+        for table in JOBS:
+            index = self._index(table)
+            candidates += [(*key, table) for key in index.due_until(until) if (table, *key[1:]) not in self.jobs]
+            candidates += [
+                (due, key[1], key[2], table)
+                for key, doc in self.jobs.items()
+                if key[0] == table and (due := index.due_at(doc)) and due <= until
+            ]
         return min(candidates, default=None)
 
-    def _move_feed(self, at: str, seller_id: str, feed_id: str) -> None:
-        """The clock reached a feed: a queued one starts (its processing is handed to the feed
-        runner), a processed one ends."""
-        feed = self.feed(seller_id, feed_id)
-        if feed["processingStatus"] == feeds.FeedStatus.IN_QUEUE:
-            self.put_feed(feeds.start(feed, parse_iso(at)))
-            self.started_feeds.append((seller_id, feed_id))
+    def _move_job(self, table: str, at: str, seller_id: str, doc_id: str) -> None:
+        """The clock reached a feed or report (a queued one starts, and its runner is handed it;
+        a processed one ends) or a schedule (it creates its report and moves on)."""
+        when = parse_iso(at)
+        doc = self.job(table, seller_id, doc_id)
+        if table == SCHEDULES:
+            spec, moved = reports.fire(doc)
+            self.put_job(SCHEDULES, moved)
+            report_id = self._next_id_for(seller_id, REPORTS)
+            self.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, when, self.backend.report_timing, doc_id))
+            return
+        rules = feeds if table == FEEDS else reports
+        if doc["processingStatus"] == feeds.FeedStatus.IN_QUEUE:
+            self.put_job(table, rules.start(doc, when))
+            self.started.setdefault(table, []).append((seller_id, doc_id))
         else:
-            self.put_feed(feeds.finish(feed, parse_iso(at)))
+            self.put_job(table, rules.finish(doc, when))
+
+    def _next_id_for(self, seller_id: str, table: str) -> str:
+        saved, self.seller_id = self.seller_id, seller_id
+        try:
+            return self.next_id(table, FIRST_REPORT_ID)
+        finally:
+            self.seller_id = saved
+
+    def _index(self, table: str) -> JobIndex:
+        return self.backend.store.index(table)
 
     def _new_order_id(self, seller_id: str, marketplace_id: str) -> str:
         sequence = self.backend.store.orders.count(seller_id) + len(self.changed)

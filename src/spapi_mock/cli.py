@@ -18,7 +18,7 @@ from .config import Config
 from .control import cli as control_cli
 from .dates import parse_duration
 from .domain.exceptions import FixtureError
-from .domain.feeds import FeedTiming
+from .domain.feeds import ProcessingTiming
 from .domain.policy import Policy
 
 
@@ -103,25 +103,39 @@ def main(argv: list[str] | None = None) -> int:
         help="accept only tokens from /auth/o2/token, expiring on the mock clock; personal data needs an RDT",
     )
     realism.add_argument("--journal-size", type=_at_least_one, default=10_000, metavar="N", help="requests the journal keeps")
-    feeds_group = serve.add_argument_group("Feeds API")
+    feeds_group = serve.add_argument_group("Feeds and Reports APIs")
     feeds_group.add_argument(
         "--feed-queue-seconds",
         type=_feed_seconds,
-        default=FeedTiming.queued.total_seconds(),
+        default=ProcessingTiming.queued.total_seconds(),
         metavar="S",
         help="mock-clock seconds a new feed waits IN_QUEUE (default: %(default)s)",
     )
     feeds_group.add_argument(
         "--feed-processing-seconds",
         type=_feed_seconds,
-        default=FeedTiming.processing.total_seconds(),
+        default=ProcessingTiming.processing.total_seconds(),
         metavar="S",
         help="least mock-clock seconds a feed is IN_PROGRESS (default: %(default)s)",
     )
     feeds_group.add_argument(
+        "--report-queue-seconds",
+        type=_feed_seconds,
+        default=ProcessingTiming.queued.total_seconds(),
+        metavar="S",
+        help="mock-clock seconds a new report waits IN_QUEUE (default: %(default)s)",
+    )
+    feeds_group.add_argument(
+        "--report-processing-seconds",
+        type=_feed_seconds,
+        default=ProcessingTiming.processing.total_seconds(),
+        metavar="S",
+        help="least mock-clock seconds a report is IN_PROGRESS (default: %(default)s)",
+    )
+    feeds_group.add_argument(
         "--public-url",
         metavar="URL",
-        help="base of the feed-document URLs the mock hands out (default: where each request reached it)",
+        help="base of the document URLs the mock hands out (default: where each request reached it)",
     )
     _defaults_from_environment(serve)
     control_cli.add_commands(commands)
@@ -324,7 +338,10 @@ def serve_command(args: argparse.Namespace) -> int:
         journal_size=args.journal_size,
         allowed_hosts=tuple(args.allow_hosts),
         control_token=args.control_token or None,
-        feed_timing=FeedTiming(timedelta(seconds=args.feed_queue_seconds), timedelta(seconds=args.feed_processing_seconds)),
+        feed_timing=ProcessingTiming(timedelta(seconds=args.feed_queue_seconds), timedelta(seconds=args.feed_processing_seconds)),
+        report_timing=ProcessingTiming(
+            timedelta(seconds=args.report_queue_seconds), timedelta(seconds=args.report_processing_seconds)
+        ),
         public_url=args.public_url or None,
     )
     # Loading allocates millions of long-lived objects; the cyclic collector would walk the

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import resources
-from .domain.feeds import FeedTiming
+from .domain.feeds import ProcessingTiming
 from .domain.policy import Policy
 from .sellers import DEFAULT_SELLER_ID
 
@@ -53,7 +53,9 @@ class Config:
     # The base of the presigned feed-document URLs; None: where each request reached the mock.
     public_url: str | None = None
     # How long a feed waits in the queue, and the least its processing takes (mock clock).
-    feed_timing: FeedTiming = FeedTiming()
+    feed_timing: ProcessingTiming = ProcessingTiming()
+    # The same for reports (and the reports schedules create).
+    report_timing: ProcessingTiming = ProcessingTiming()
 
     def fixtures(self) -> Path:
         return Path(self.fixtures_dir) if self.fixtures_dir else resources.default_fixtures_dir()

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import queue
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,9 +23,10 @@ from .dates import parse_iso, to_wire
 from .document_urls import PREFIX, DocumentUrls
 from .domain import feeds
 from .domain.exceptions import RuleViolation, Unknown
-from .domain.feeds import FeedStatus, FeedTiming
+from .domain.feeds import FeedStatus, ProcessingTiming
+from .job_runner import JobRunner, resume_unfinished, run_now
 from .marketplaces import BY_ID as MARKETPLACES
-from .store_indexes import FeedDocumentIndex
+from .store_indexes import FeedDocumentIndex, FeedIndex
 
 log = logging.getLogger("spapi_mock.feeds")
 
@@ -50,25 +49,16 @@ class UnknownFeedDocument(Unknown):
 
 
 class Feeds:
-    def __init__(self, backend: Backend, timing: FeedTiming | None = None, url_secret: bytes | None = None) -> None:
+    def __init__(self, backend: Backend, timing: ProcessingTiming | None = None, url_secret: bytes | None = None) -> None:
         self.backend = backend
         self.store = backend.store
-        self.timing = timing or FeedTiming()
+        self.timing = timing or ProcessingTiming()
         self.urls = DocumentUrls(url_secret)
-        self._claims: dict[tuple[str, str], threading.Event] = {}
-        self._claims_lock = threading.Lock()
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._worker: threading.Thread | None = None
-        backend.feed_runner = self.submit
+        self._runner = JobRunner("feed", self._process)
+        self.submit, self.run = self._runner.submit, self._runner.run
+        backend.job_runners[FeedIndex.table] = self.submit
         # A feed that started before a restart and was not finished goes on where it stopped.
-        unfinished = [
-            entry[:2]
-            for seller in self.store.feeds.sellers()
-            for entry in self.store.feeds.newest_first(seller)
-            if entry[4] == FeedStatus.IN_PROGRESS and not self.store.feeds.get(*entry[:2]).get("processed")
-        ]
-        if unfinished:
-            self.submit(unfinished)
+        resume_unfinished(backend, FeedIndex.table, self._runner)
 
     # -- documents -----------------------------------------------------------------------------
 
@@ -161,86 +151,13 @@ class Feeds:
         """A page of the seller's feeds, newest first, that match getFeeds' filters; and the
         (createdTime, feed id) of its last one if more follow."""
         self.backend.settle()
-        types = set(query.get("feedTypes") or ())
-        marketplaces = set(query.get("marketplaceIds") or ())
-        statuses = set(query.get("processingStatuses") or ())
-        since, until = query["createdSince"], query["createdUntil"]
-        found: list[tuple] = []
-        for entry in self.store.feeds.newest_first(seller_id):
-            key = [entry[2], entry[1]]
-            if after is not None and key >= after:
-                continue
-            if not since <= entry[2] <= until:
-                continue
-            if types and entry[3] not in types:
-                continue
-            if statuses and entry[4] not in statuses:
-                continue
-            if marketplaces and not marketplaces & set(entry[6].split(",")):
-                continue
-            found.append(entry)
-            if len(found) > size:
-                break
-        more = len(found) > size
-        page = [self.store.feeds.get(*entry[:2]) for entry in found[:size]]
-        return page, ([found[size - 1][2], found[size - 1][1]] if more else None)
+        return self.store.feeds.find(seller_id, query.get("feedTypes"), query, after, size)
 
     def process_now(self, seller_id: str | None = None) -> list[dict]:
-        """Run every queued or unfinished feed (of one seller, or of all) to its end now,
-        whatever the clock says; the feeds, as they end."""
-        keys = [
-            entry[:2]
-            for seller in ([seller_id] if seller_id else self.store.feeds.sellers())
-            for entry in reversed(self.store.feeds.newest_first(seller))
-            if entry[4] in (FeedStatus.IN_QUEUE, FeedStatus.IN_PROGRESS)
-        ]
-        for key in keys:
-            with self.backend.transaction(key[0]) as tx:
-                feed = tx.feed(*key)
-                if feed["processingStatus"] == FeedStatus.IN_QUEUE:
-                    tx.put_feed(feeds.start(feed, tx.now))
-            self.run(key)
-            with self.backend.transaction(key[0]) as tx:
-                feed = tx.feed(*key)
-                if feed["processingStatus"] == FeedStatus.IN_PROGRESS:
-                    tx.put_feed(feeds.finish(feed, tx.now))
-        return [self.store.feeds.get(*key) for key in keys]
+        """Run every queued or unfinished feed (of one seller, or of all) to its end now."""
+        return run_now(self.backend, FeedIndex.table, self._runner, seller_id)
 
     # -- processing ----------------------------------------------------------------------------
-
-    def submit(self, keys: list[tuple[str, str]]) -> None:
-        """Feeds whose processing began: the runner thread applies their messages."""
-        for key in keys:
-            self._queue.put(tuple(key))
-        if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name="feed-runner", daemon=True)
-            self._worker.start()
-
-    def _work(self) -> None:
-        while True:
-            try:
-                key = self._queue.get(timeout=5)
-            except queue.Empty:
-                return
-            try:
-                self.run(key)
-            except Exception:  # a bug must not stop the runner: the feed stays IN_PROGRESS, logged
-                log.exception("feed %s of seller %s could not be processed", key[1], key[0])
-
-    def run(self, key: tuple[str, str]) -> None:
-        """Apply a started feed's messages, unless another thread already does (then wait for it)."""
-        with self._claims_lock:
-            running = self._claims.get(key)
-            if running is None:
-                self._claims[key] = threading.Event()
-        if running is not None:
-            running.wait()
-            return
-        try:
-            self._process(key)
-        finally:
-            with self._claims_lock:
-                self._claims.pop(key).set()
 
     def _process(self, key: tuple[str, str]) -> None:
         seller_id, feed_id = key
@@ -346,7 +263,9 @@ def submit_in(tx, feed_type: str, marketplace_ids: list[str], content: bytes, co
     document.update(content=content.decode("utf-8"), encoding="text", size=len(content))
     tx.keep(DOCUMENTS, document)
     spec = {"feedType": feed_type, "marketplaceIds": marketplace_ids, "inputFeedDocumentId": document["feedDocumentId"]}
-    feed = feeds.start(feeds.new_feed(seller_id, next_feed_id(tx), spec, tx.now, FeedTiming(timedelta(0), timedelta(0))), tx.now)
+    feed = feeds.start(
+        feeds.new_feed(seller_id, next_feed_id(tx), spec, tx.now, ProcessingTiming(timedelta(0), timedelta(0))), tx.now
+    )
     reading = read_feed(feed, content)
     if reading.messages is not None:
         feed = apply_messages(tx, feed, reading.messages)
@@ -354,9 +273,7 @@ def submit_in(tx, feed_type: str, marketplace_ids: list[str], content: bytes, co
 
 
 def next_feed_id(tx) -> str:
-    taken = [int(entry[1]) for entry in tx.backend.store.feeds.newest_first(tx.seller) if entry[1].isdigit()]
-    taken += [int(key[1]) for key in tx.feeds if key[0] == tx.seller and key[1].isdigit()]
-    return str(max(taken, default=FIRST_FEED_ID) + 1)
+    return tx.next_id(FeedIndex.table, FIRST_FEED_ID)
 
 
 def _still_running(feed: dict | None) -> bool:

@@ -68,6 +68,7 @@ PAGINATION_MODEL: dict[str, PageModel] = {
     "getOrderItems": PageModel("items", mismatch="it was issued for another order."),
     # Feeds 2021-06-30: pageSize 10 by default; the nextToken alone carries filters and size.
     "getFeeds": PageModel("feeds", "nextToken", default_size=10, alone=True),
+    "getReports": PageModel("reports", "nextToken", default_size=10, alone=True),
     "getOrderItemsBuyerInfo": PageModel("items-buyer-info", mismatch="it was issued for another order."),
 }
 

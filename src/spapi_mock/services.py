@@ -15,6 +15,7 @@ from .faults import FaultRules
 from .feeds import Feeds
 from .journal import Journal
 from .paging import Pager, PageTokens
+from .reports import Reports
 from .sandbox import SandboxCases
 from .specs import usage_plans
 from .store import Store
@@ -38,6 +39,7 @@ class Services:
     access_tokens: AccessTokens
     backend: Backend
     feeds: Feeds
+    reports: Reports
     throttle: Throttle
     faults: FaultRules
     journal: Journal
@@ -77,6 +79,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         ),
         backend=backend,
         feeds=Feeds(backend, config.feed_timing),
+        reports=Reports(backend, config.report_timing),
         throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
         faults=FaultRules(),
         journal=Journal(config.journal_size),

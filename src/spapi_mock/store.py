@@ -29,7 +29,18 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from .store_file import AS_READ, StoredForm, StoreFile, Tables, apply, copy_of, decode_text, has_long_digits, read_tables
-from .store_indexes import LAST_UPDATE_DATE, PURCHASE_DATE, FeedDocumentIndex, FeedIndex, Key, KindIndex, OrderIndex
+from .store_indexes import (
+    LAST_UPDATE_DATE,
+    PURCHASE_DATE,
+    FeedDocumentIndex,
+    FeedIndex,
+    Key,
+    KindIndex,
+    OrderIndex,
+    ReportDocumentIndex,
+    ReportIndex,
+    ReportScheduleIndex,
+)
 from .store_packing import Packer
 
 __all__ = ["LAST_UPDATE_DATE", "PURCHASE_DATE", "Store", "read_tables"]
@@ -117,7 +128,11 @@ class Store:
         self.orders = OrderIndex(self._lock, self._packer)
         self.feeds = FeedIndex(self._lock, self._packer)
         self.feed_documents = FeedDocumentIndex(self._lock, self._packer)
-        self._kinds: dict[str, KindIndex] = {index.table: index for index in (self.orders, self.feeds, self.feed_documents)}
+        self.reports = ReportIndex(self._lock, self._packer)
+        self.report_schedules = ReportScheduleIndex(self._lock, self._packer)
+        self.report_documents = ReportDocumentIndex(self._lock, self._packer)
+        kinds = (self.orders, self.feeds, self.feed_documents, self.reports, self.report_schedules, self.report_documents)
+        self._kinds: dict[str, KindIndex] = {index.table: index for index in kinds}
         form = PackedForm(self._packer, self._kinds)
         self._db = TinyDB(path, storage=LogStorage, form=form) if path else TinyDB(storage=LogStorage, form=form)
         tables = self._db.storage.read()
@@ -127,6 +142,10 @@ class Store:
         self._next_ids = {table: max(map(int, docs), default=0) + 1 for table, docs in tables.items()}
 
     # -- reading -------------------------------------------------------------------------------
+
+    def index(self, table: str) -> KindIndex:
+        """The index of one kind of document, by its table's name."""
+        return self._kinds[table]
 
     def is_empty(self) -> bool:
         return not any(index.count() for index in self._kinds.values())

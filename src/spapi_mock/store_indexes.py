@@ -19,7 +19,8 @@ from itertools import islice
 
 from sortedcontainers import SortedList
 
-from .domain.feeds import due_at as feed_due_at
+from .domain import feeds as feed_rules
+from .domain import reports as report_rules
 from .store_packing import Packer
 
 # The two date orders getOrders can select on.
@@ -372,28 +373,33 @@ def _forget(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
             lookup[key] = next(iter(found))
 
 
-class FeedIndex(KindIndex):
-    """Feeds: per seller by creation time (getFeeds, newest first), and by when the clock next
-    moves each on (a queued feed starts, a processed one ends). An entry is (seller id, feed id,
-    createdTime, feedType, processingStatus, due time, marketplace ids joined by commas)."""
+class JobIndex(KindIndex):
+    """Documents of work the clock moves on (feeds, reports, report schedules): per seller by
+    creation time (newest first, as getFeeds and getReports list them), and by when the clock
+    next moves each one. An entry is (seller id, id, createdTime, type, processingStatus, due
+    time, marketplace ids joined by commas)."""
 
-    table = "feeds"
+    id_field: str
+    type_field: str
 
     def __init__(self, lock: threading.RLock, packer: Packer) -> None:
         super().__init__(lock, packer)
         self._by_created: dict[str, SortedList] = defaultdict(SortedList)
 
     def key(self, doc: dict) -> Key:
-        return doc["seller_id"], doc["feedId"]
+        return doc["seller_id"], doc[self.id_field]
+
+    def due_at(self, doc: dict) -> str | None:
+        raise NotImplementedError
 
     def entry(self, doc: dict) -> tuple:
         return (
             sys.intern(doc["seller_id"]),
-            doc["feedId"],
+            doc[self.id_field],
             doc["createdTime"],
-            sys.intern(doc["feedType"]),
+            sys.intern(doc[self.type_field]),
             sys.intern(doc["processingStatus"]),
-            feed_due_at(doc),
+            self.due_at(doc),
             ",".join(doc["marketplaceIds"]),
         )
 
@@ -403,10 +409,32 @@ class FeedIndex(KindIndex):
             return None
         return (sys.intern(entry[0]), entry[1], entry[2], sys.intern(entry[3]), sys.intern(entry[4]), entry[5], entry[6])
 
+    def find(self, seller_id: str, types, query: dict, after: list | None, size: int) -> tuple[list[dict], list | None]:
+        """A page of the seller's documents, newest first, of these types (all if none) matching
+        ``query``'s processingStatuses, marketplaceIds and [createdSince, createdUntil]; and the
+        (createdTime, id) of its last one if more follow (getFeeds, getReports)."""
+        types = set(types or ())
+        marketplaces = set(query.get("marketplaceIds") or ())
+        statuses = set(query.get("processingStatuses") or ())
+        since, until = query["createdSince"], query["createdUntil"]
+        found: list[tuple] = []
+        for entry in self.newest_first(seller_id):
+            if after is not None and [entry[2], entry[1]] >= after:
+                continue
+            if not since <= entry[2] <= until or (types and entry[3] not in types) or (statuses and entry[4] not in statuses):
+                continue
+            if marketplaces and not marketplaces & set(entry[6].split(",")):
+                continue
+            found.append(entry)
+            if len(found) > size:
+                break
+        page = [self.get(*entry[:2]) for entry in found[:size]]
+        return page, ([found[size - 1][2], found[size - 1][1]] if len(found) > size else None)
+
     def newest_first(self, seller_id: str) -> list[tuple]:
-        """The entries of a seller's feeds, newest first (ties by feed id, highest first)."""
+        """The entries of a seller's documents, newest first (ties by id, highest first)."""
         with self._lock:
-            return [self._entries[(seller_id, feed_id)][1] for _, feed_id in reversed(self._by_created.get(seller_id, ()))]
+            return [self._entries[(seller_id, doc_id)][1] for _, doc_id in reversed(self._by_created.get(seller_id, ()))]
 
     def _add_to_indexes(self, entry: tuple) -> None:
         self._by_created[entry[0]].add((entry[2], entry[1]))
@@ -419,10 +447,46 @@ class FeedIndex(KindIndex):
             self._by_due.discard((entry[5], entry[0], entry[1]))
 
 
-class FeedDocumentIndex(KindIndex):
-    """Feed documents (uploads and processing reports), by seller and document id."""
+class FeedIndex(JobIndex):
+    """Feeds: the clock starts a queued feed and ends a processed one."""
 
-    table = "feed_documents"
+    table, id_field, type_field = "feeds", "feedId", "feedType"
+
+    def due_at(self, doc: dict) -> str | None:
+        return feed_rules.due_at(doc)
+
+
+class ReportIndex(JobIndex):
+    """Reports: the clock starts a queued report and ends a produced one."""
+
+    table, id_field, type_field = "reports", "reportId", "reportType"
+
+    def due_at(self, doc: dict) -> str | None:
+        return report_rules.due_at(doc)
+
+
+class ReportScheduleIndex(JobIndex):
+    """Report schedules: the clock creates a report at each nextReportCreationTime."""
+
+    table, id_field, type_field = "report_schedules", "reportScheduleId", "reportType"
+
+    def due_at(self, doc: dict) -> str | None:
+        return report_rules.schedule_due_at(doc)
+
+
+class DocumentIndex(KindIndex):
+    """Documents behind presigned URLs (feed uploads and processing reports, report contents),
+    by seller and document id."""
+
+    id_field: str
 
     def key(self, doc: dict) -> Key:
-        return doc["seller_id"], doc["feedDocumentId"]
+        return doc["seller_id"], doc[self.id_field]
+
+
+class FeedDocumentIndex(DocumentIndex):
+    table, id_field = "feed_documents", "feedDocumentId"
+
+
+class ReportDocumentIndex(DocumentIndex):
+    table, id_field = "report_documents", "reportDocumentId"

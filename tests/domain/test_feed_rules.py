@@ -39,7 +39,7 @@ def envelope(message_type: str, body: str) -> bytes:
 
 
 def test_a_feed_is_due_to_start_then_due_to_end_once_processed():
-    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.FeedTiming(timedelta(seconds=2), timedelta(seconds=3)))
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.ProcessingTiming(timedelta(seconds=2), timedelta(seconds=3)))
     assert feed["processingStatus"] == "IN_QUEUE" and feeds.due_at(feed) == "2025-06-15T12:00:02Z"
     started = feeds.start(feed, NOW + timedelta(seconds=2))
     assert started["processingStatus"] == "IN_PROGRESS" and feeds.due_at(started) is None  # not processed yet
@@ -52,13 +52,13 @@ def test_a_feed_is_due_to_start_then_due_to_end_once_processed():
 
 
 def test_a_feed_started_late_ends_no_earlier_than_it_started():
-    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.FeedTiming())
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.ProcessingTiming())
     started = feeds.start(feed, NOW + timedelta(hours=1))
     assert started["ends_at"] == "2025-06-15T13:00:00Z"
 
 
 def test_only_a_queued_feed_can_be_cancelled():
-    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.FeedTiming())
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.ProcessingTiming())
     assert feeds.cancel(feed, NOW)["processingStatus"] == "CANCELLED"
     with pytest.raises(RuleViolation, match="it is IN_PROGRESS"):
         feeds.cancel(feeds.start(feed, NOW), NOW)
@@ -66,7 +66,7 @@ def test_only_a_queued_feed_can_be_cancelled():
 
 def test_feed_timing_is_bounded():
     with pytest.raises(ValueError, match="between 0 and 1 day"):
-        feeds.FeedTiming(queued=timedelta(days=2))
+        feeds.ProcessingTiming(queued=timedelta(days=2))
 
 
 # -- reading feed documents -------------------------------------------------------------------------

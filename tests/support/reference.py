@@ -21,6 +21,7 @@ from support import PROJECT_ROOT
 ORDERS_V0 = "ordersV0.json"
 ORDERS_2026 = "orders_2026-01-01.json"
 FEEDS = "feeds_2021-06-30.json"
+REPORTS = "reports_2021-06-30.json"
 REFERENCE_DIR = Path(os.environ.get("SPAPI_MOCK_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
 
 
@@ -57,6 +58,8 @@ def model_for(path: str) -> str:
     """The reference model of the API version a request path belongs to."""
     if path.startswith("/feeds/2021-06-30/"):
         return FEEDS
+    if path.startswith("/reports/2021-06-30/"):
+        return REPORTS
     return ORDERS_2026 if path.startswith("/orders/2026-01-01/") else ORDERS_V0
 
 

@@ -1,5 +1,6 @@
 """The mock's S3 (``document_urls``) over HTTP: a PUT of a feed document's contents to its
-presigned URL, a GET of a document's contents. Served before the SP-API machinery: these are
+presigned URL, a GET of a feed or report document's contents (``/_s3/feeds/...``,
+``/_s3/reports/...``). Served before the SP-API machinery: these are
 not SP-API requests (no access token, no throttling, S3's XML errors)."""
 
 from __future__ import annotations
@@ -29,22 +30,22 @@ async def serve(scope: Scope, receive: Receive, send: Send, services: Services) 
 async def _answer(scope: Scope, receive: Receive, services: Services) -> tuple[int, list, bytes]:
     method, path = scope["method"], scope["path"]
     headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
-    if not path.startswith("/_s3/feeds/") or path.count("/") != 4:
+    bucket = path.split("/")[2] if path.count("/") == 4 else None
+    desk = {"feeds": services.feeds, "reports": services.reports}.get(bucket)
+    if desk is None:
         raise S3Error(404, "NoSuchKey", "The specified key does not exist.")
     signed_as = "GET" if method == "HEAD" else method
     content_type = headers.get("content-type", "") if method == "PUT" else ""
-    feeds = services.feeds
-    seller_id, document_id, error = feeds.signed_document(
-        signed_as, path, scope.get("query_string", b"").decode("latin-1"), content_type
-    )
+    query = scope.get("query_string", b"").decode("latin-1")
+    seller_id, document_id, error = desk.signed_document(signed_as, path, query, content_type)
     if error is not None:
         raise error
     try:
         if method == "PUT":
-            feeds.upload(seller_id, document_id, content_type, await _body(scope, receive))
+            desk.upload(seller_id, document_id, content_type, await _body(scope, receive))
             return 200, [(b"etag", f'"{uuid.uuid4().hex}"'.encode())], b""
         if method in ("GET", "HEAD"):
-            found = feeds.download(seller_id, document_id)
+            found = desk.download(seller_id, document_id)
             if found is None:
                 raise S3Error(404, "NoSuchKey", "The specified key does not exist.")
             content, document_type = found

@@ -60,6 +60,16 @@ def _feeds(answer: dict) -> str:
     return "\n".join(lines)
 
 
+def _reports(answer: dict) -> str:
+    lines = [f"{answer['sellerId']}: {len(answer['reports'])} report(s), {len(answer['schedules'])} schedule(s)"]
+    lines += [
+        f"  {r['reportId']}  {r['reportType']}  {r['processingStatus']}  {r.get('reportDocumentId', '')}"
+        for r in answer["reports"]
+    ]
+    lines += [f"  schedule {s['reportScheduleId']}  {s['reportType']}  every {s['period']}" for s in answer["schedules"]]
+    return "\n".join(lines)
+
+
 def _wire_name(arg: str) -> str:
     """``seller_id`` → ``sellerId``: the control plane's names are camelCase."""
     head, *rest = arg.split("_")
@@ -439,6 +449,24 @@ OPERATIONS: tuple[Operation, ...] = (
         (SELLER, query("limit", 100)),
         commands=(
             Command(("feed", "list"), "list the seller's feeds, newest first, with each message's outcome", summary=_feeds),
+        ),
+    ),
+    Operation(
+        "listReports",
+        "GET",
+        "/reports",
+        "reports",
+        (SELLER, query("limit", 100)),
+        commands=(Command(("report", "list"), "list the seller's reports, newest first, and its schedules", summary=_reports),),
+    ),
+    Operation(
+        "processReports",
+        "POST",
+        "/reports/process",
+        "process_reports",
+        (SELLER,),
+        commands=(
+            Command(("report", "process"), "produce the seller's queued reports now, whatever the clock", summary=_reports),
         ),
     ),
     Operation(

@@ -25,11 +25,13 @@ from ..clock import Clock
 from ..config import Config
 from ..dates import parse_duration, parse_fixture_date
 from ..domain import feeds as feed_rules
+from ..domain import reports as report_rules
 from ..domain.exceptions import RuleViolation
 from ..domain.orders import buyer_requested_cancel
 from ..errors import from_exception
 from ..faults import FaultError
 from ..feeds import Feeds
+from ..reports import Reports
 from ..services import Services, build_services
 from ..views import orders_v0 as v0_views
 from .client import ControlError
@@ -53,6 +55,7 @@ class LocalControl:
         # Throttling, faults, the journal and auth belong to a server's services.
         self.services = services
         self.feed_desk = services.feeds if services is not None else Feeds(backend)
+        self.report_desk = services.reports if services is not None else Reports(backend)
 
     @classmethod
     def of(cls, services: Services) -> LocalControl:
@@ -156,6 +159,29 @@ class LocalControl:
         """Run the seller's queued and unfinished feeds to their end now, whatever the clock."""
         seller = self._seller(seller_id)
         return {"sellerId": seller, "feeds": [_feed_summary(feed) for feed in self.feed_desk.process_now(seller)]}
+
+    def reports(self, seller_id: str | None = None, limit: int = DEFAULT_ORDERS_LIMIT) -> dict:
+        """The seller's reports, newest first, with their documents, and the seller's schedules."""
+        if limit < 1:
+            raise ControlError(400, "InvalidInput", f"Invalid limit: {limit} is less than the minimum of 1.")
+        seller = self._seller(seller_id)
+        self.backend.settle()
+        store = self.backend.store
+        entries = store.reports.newest_first(seller)
+        shown = [store.reports.get(*entry[:2]) for entry in entries[:limit]]
+        schedules = [store.report_schedules.get(*entry[:2]) for entry in store.report_schedules.newest_first(seller)]
+        return {
+            "sellerId": seller,
+            "count": len(entries),
+            "reports": [report_rules.wire(report) for report in shown],
+            "schedules": [report_rules.wire_schedule(s) for s in schedules if s["processingStatus"] == report_rules.ACTIVE],
+        }
+
+    def process_reports(self, seller_id: str | None = None) -> dict:
+        """Produce the seller's queued reports now, whatever the clock."""
+        seller = self._seller(seller_id)
+        produced = self.report_desk.process_now(seller)
+        return {"sellerId": seller, "count": len(produced), "reports": [report_rules.wire(r) for r in produced], "schedules": []}
 
     def create_order(self, spec: dict | None = None, seller_id: str | None = None) -> dict:
         return self._guard(lambda: v0_views.order_with_items(self.backend.place_order(self._seller(seller_id), spec or {})))

@@ -2,8 +2,8 @@
 
 Amazon queues a feed, processes it, and ends it DONE (read the processing report for each
 message's outcome) or FATAL (the document could not be processed at all); a feed still queued can
-be cancelled. The mock does the same on its clock: a feed waits ``FeedTiming.queued`` before it
-starts, and takes at least ``FeedTiming.processing`` to finish, so a client polling getFeed sees
+be cancelled. The mock does the same on its clock: a feed waits ``ProcessingTiming.queued`` before it
+starts, and takes at least ``ProcessingTiming.processing`` to finish, so a client polling getFeed sees
 IN_QUEUE, then IN_PROGRESS, then DONE, as it would at Amazon.
 
 A feed document is the stored feed: Amazon's Feed fields, plus what the mock needs to run it
@@ -35,7 +35,7 @@ RETENTION = timedelta(days=90)
 
 
 @dataclass(frozen=True)
-class FeedTiming:
+class ProcessingTiming:
     """How long a feed waits in the queue, and the least time its processing takes."""
 
     queued: timedelta = timedelta(seconds=2)
@@ -53,7 +53,7 @@ def new_feed(
     feed_id: str,
     spec: dict,
     now: datetime,
-    timing: FeedTiming,
+    timing: ProcessingTiming,
 ) -> dict:
     """The stored feed createFeed makes of its request body."""
     starts = now + timing.queued
