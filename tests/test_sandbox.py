@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from support.reference import FEEDS, ORDERS_V0, missing_reason, reference_model_if_present
+from support.reference import FEEDS, ORDERS_V0, REPORTS, missing_reason, reference_model_if_present
 
 
 def sandbox_cases(model_name: str) -> list[tuple[str, str, str, dict]]:
@@ -39,7 +39,9 @@ def sandbox_cases(model_name: str) -> list[tuple[str, str, str, dict]]:
 ANSWERED_FOR_REAL = {("createFeedDocument", 201), ("getFeeds", 200)}
 
 
-@pytest.mark.parametrize("method, template, status, case", sandbox_cases(ORDERS_V0) + sandbox_cases(FEEDS))
+@pytest.mark.parametrize(
+    "method, template, status, case", sandbox_cases(ORDERS_V0) + sandbox_cases(FEEDS) + sandbox_cases(REPORTS)
+)
 def test_sandbox_case_is_answered_as_amazon_does(client, method, template, status, case):
     params = {name: spec["value"] for name, spec in case["request"]["parameters"].items()}
     path = re.sub(r"\{(\w+)\}", lambda m: params.pop(m.group(1), "111-0000000-0000001"), template)

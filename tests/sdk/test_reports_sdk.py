@@ -1,0 +1,155 @@
+"""Real SDK clients read orders from reports against a live server: python-amazon-sp-api
+(``create_report``, ``get_report``, ``get_report_document(download=True)``, its own decompression
+and decoding) and amzn-sp-api (``ReportsApi``, downloading from the presigned URL). Each creates an
+Unshipped Orders report, polls it to DONE (the server's report times are shortened, the clock
+runs), downloads it gzipped and not, and finds the row of the order whose buyer asked to cancel.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import time
+import uuid
+
+import pytest
+import requests
+
+from spapi_mock import resources
+from spapi_mock.control import HttpControl
+
+from support.live_server import live_server
+from support.sdk import CLIENT_ID, CLIENT_SECRET, amzn_sp_api_client, mock_lwa_client_class
+
+US = "ATVPDKIKX0DER"
+UNSHIPPED = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
+ALL_BY_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+MISTAKE = "Order Created By Mistake"
+
+
+@pytest.fixture(scope="module")
+def server(network, tmp_path_factory):
+    args = (
+        "--fixtures",
+        str(resources.default_fixtures_dir()),
+        "--report-queue-seconds",
+        "0.2",
+        "--report-processing-seconds",
+        "0.3",
+    )
+    with live_server(*args, tmp_dir=tmp_path_factory.mktemp("reports-sdk")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def control(server):
+    return HttpControl(server.base_url)
+
+
+@pytest.fixture(scope="module")
+def requested(control):
+    """An Unshipped order whose buyer asked to cancel its first item: (order id, first item, second item)."""
+    created = control.create_order({"order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"}, "items": [{}, {}]})
+    order_id = created["order"]["AmazonOrderId"]
+    first, second = (item["OrderItemId"] for item in created["items"])
+    control.advance_clock("31m")
+    control.apply(order_id, "buyer_request_cancellation", reason=MISTAKE, items=[first])
+    return order_id, first, second
+
+
+@pytest.fixture(scope="module")
+def psa_reports(server):
+    from sp_api.api import Reports
+    from sp_api.base import Marketplaces
+
+    reports = Reports(
+        Marketplaces.US,
+        credentials={
+            "refresh_token": f"Atzr|reports-{uuid.uuid4().hex}",
+            "lwa_app_id": CLIENT_ID,
+            "lwa_client_secret": CLIENT_SECRET,
+        },
+        auth_token_client_class=mock_lwa_client_class(server.base_url),
+    )
+    reports.endpoint = server.base_url
+    yield reports
+    reports.close()
+
+
+@pytest.fixture(scope="module")
+def amzn_reports(server):
+    from spapi import ReportsApi
+
+    return ReportsApi(amzn_sp_api_client(server.base_url, f"Atzr|reports-{uuid.uuid4().hex}").api_client)
+
+
+def psa_report(reports, report_type: str, **options) -> str:
+    """python-amazon-sp-api end to end: the report's contents, decoded by the client itself."""
+    spec = {"reportType": report_type, "marketplaceIds": [US]}
+    if options:
+        spec["reportOptions"] = options
+    report_id = reports.create_report(**spec).payload["reportId"]
+    for _ in range(100):
+        report = reports.get_report(report_id).payload
+        if report["processingStatus"] in ("DONE", "FATAL", "CANCELLED"):
+            break
+        time.sleep(0.1)
+    assert report["processingStatus"] == "DONE", report
+    return reports.get_report_document(report["reportDocumentId"], download=True).payload["document"]
+
+
+def amzn_report(api, report_type: str, **options) -> tuple[str, object]:
+    from spapi.models.reports_v2021_06_30 import CreateReportSpecification
+
+    spec = CreateReportSpecification(report_type=report_type, marketplace_ids=[US], report_options=options or None)
+    report_id = api.create_report(spec).report_id
+    for _ in range(100):
+        report = api.get_report(report_id)
+        if report.processing_status in ("DONE", "FATAL", "CANCELLED"):
+            break
+        time.sleep(0.1)
+    assert report.processing_status == "DONE", report
+    document = api.get_report_document(report.report_document_id)
+    content = requests.get(document.url, timeout=10).content
+    if document.compression_algorithm == "GZIP":
+        content = gzip.decompress(content)
+    return content.decode("utf-8"), document
+
+
+def rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text), dialect="excel-tab"))
+
+
+def flags(text: str, order_id: str) -> dict[str, tuple[str, str]]:
+    return {
+        row["order-item-id"]: (row["is-buyer-requested-cancellation"], row["buyer-requested-cancel-reason"])
+        for row in rows(text)
+        if row["order-id"] == order_id
+    }
+
+
+@pytest.mark.parametrize("compression", ["GZIP", "NONE"])
+def test_python_sp_api_finds_the_buyers_request_in_the_unshipped_orders_report(psa_reports, requested, compression):
+    order_id, first, second = requested
+    text = psa_report(psa_reports, UNSHIPPED, mockCompression=compression)
+    assert flags(text, order_id) == {first: ("true", MISTAKE), second: ("false", "")}
+
+
+@pytest.mark.parametrize("compression", ["GZIP", "NONE"])
+def test_amzn_sp_api_finds_the_buyers_request_in_the_unshipped_orders_report(amzn_reports, requested, compression):
+    order_id, first, second = requested
+    text, document = amzn_report(amzn_reports, UNSHIPPED, mockCompression=compression)
+    assert (document.compression_algorithm == "GZIP") == (compression == "GZIP")
+    assert flags(text, order_id) == {first: ("true", MISTAKE), second: ("false", "")}
+
+
+def test_after_the_seller_cancels_the_next_reports_say_so_to_both_clients(psa_reports, amzn_reports, control):
+    created = control.create_order({"order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"}, "items": [{}]})
+    order_id = created["order"]["AmazonOrderId"]
+    assert order_id in {row["order-id"] for row in rows(psa_report(psa_reports, UNSHIPPED))}
+    control.apply(order_id, "seller_cancel", reason="NoInventory")
+    for text in (psa_report(psa_reports, UNSHIPPED), amzn_report(amzn_reports, UNSHIPPED)[0]):
+        assert order_id not in {row["order-id"] for row in rows(text)}
+    for text in (psa_report(psa_reports, ALL_BY_UPDATE), amzn_report(amzn_reports, ALL_BY_UPDATE)[0]):
+        assert {row["order-status"] for row in rows(text) if row["amazon-order-id"] == order_id} == {"Cancelled"}
