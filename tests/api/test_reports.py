@@ -218,3 +218,23 @@ def test_a_schedule_with_period_pt1h_creates_24_reports_over_24_hours(http):
     )
     bad = http.post(f"{REPORTS}/schedules", json={"reportType": ALL_BY_UPDATE, "marketplaceIds": [US], "period": "PT7M"})
     assert bad.status_code == 400
+
+
+def test_reports_are_throttled_journalled_and_kept_per_seller(http):
+    report_id = http.post(f"{REPORTS}/reports", json={"reportType": PENDING, "marketplaceIds": [US]}).json()["reportId"]
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": "Atzr|spapi-mock|A2OTHERSELLER",
+        "client_id": "a",
+        "client_secret": "b",
+    }
+    other = {"x-amz-access-token": http.post("/auth/o2/token", token=False, data=form).json()["access_token"]}
+    assert http.get(f"{REPORTS}/reports/{report_id}", token=False, headers=other).status_code == 404
+    assert http.request("PUT", "/_mock/throttling", json={"mode": "amazon"}).status_code == 200
+    try:
+        statuses = [http.get(f"{REPORTS}/reports/{report_id}").status_code for _ in range(16)]
+        assert statuses == [200] * 15 + [429]  # getReport's burst is 15
+    finally:
+        assert http.request("PUT", "/_mock/throttling", json={"mode": "off"}).status_code == 200
+    journal = http.get("/_mock/journal", params={"operation": "getReport"}).json()["requests"]
+    assert journal[-1]["status"] == 429

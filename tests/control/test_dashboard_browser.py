@@ -313,3 +313,30 @@ def test_a_feed_is_listed_and_processed_from_the_page_with_each_messages_outcome
     expect(row.get_by_test_id("feed-result")).to_contain_text("Error in message 3 (111-0000000-0000000)")
     expect(order_row(page, order_id).locator('[data-col="status"]')).to_have_text("Canceled")
     assert same_document(page)
+
+
+def test_a_report_is_produced_from_the_page_and_its_document_opens(open_dashboard, server, control, seller):
+    page = open_dashboard(seller, poll=0)
+    expect(page.get_by_test_id("reports-body")).to_contain_text("This seller has requested no reports.")
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token_for(seller),
+        "client_id": CLIENT_ID,
+        "client_secret": "s",
+    }
+    token = {
+        "x-amz-access-token": requests.post(f"{server.base_url}/auth/o2/token", data=form, timeout=10).json()["access_token"]
+    }
+    spec = {"reportType": "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING", "marketplaceIds": ["ATVPDKIKX0DER"]}
+    report_id = requests.post(f"{server.base_url}/reports/2021-06-30/reports", json=spec, headers=token, timeout=10).json()[
+        "reportId"
+    ]
+
+    page.get_by_test_id("process-reports").click()
+
+    row = page.locator(f'[data-testid="report-row"][data-report-id="{report_id}"]')
+    expect(row.locator('[data-col="status"]')).to_have_text("DONE", timeout=WAIT_MS)
+    href = row.get_by_test_id("report-document").get_attribute("href")
+    text = requests.get(f"{server.base_url}{href}", timeout=10).text
+    assert text.startswith("order-id\torder-item-id\tpurchase-date")
+    assert same_document(page)

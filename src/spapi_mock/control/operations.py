@@ -460,6 +460,14 @@ OPERATIONS: tuple[Operation, ...] = (
         commands=(Command(("report", "list"), "list the seller's reports, newest first, and its schedules", summary=_reports),),
     ),
     Operation(
+        "getReportContent",
+        "GET",
+        "/reports/{reportId}/document",
+        "report_document",
+        (path("report_id"), SELLER),
+        media_type="text/plain",
+    ),
+    Operation(
         "processReports",
         "POST",
         "/reports/process",

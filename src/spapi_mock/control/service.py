@@ -13,6 +13,7 @@ status, code and message, so code written against it works against a server too.
 from __future__ import annotations
 
 import copy
+import gzip
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
@@ -176,6 +177,17 @@ class LocalControl:
             "reports": [report_rules.wire(report) for report in shown],
             "schedules": [report_rules.wire_schedule(s) for s in schedules if s["processingStatus"] == report_rules.ACTIVE],
         }
+
+    def report_document(self, report_id: str, seller_id: str | None = None) -> str:
+        """A produced report's contents, as text (decompressed): what the dashboard links to."""
+        seller = self._seller(seller_id)
+        report = self._guard(lambda: self.report_desk.report(seller, report_id))
+        if not report.get("reportDocumentId"):
+            raise ControlError(404, "NotFound", f"Report {report_id} has no document yet: it is {report['processingStatus']}.")
+        content, _ = self.report_desk.download(seller, report["reportDocumentId"])
+        if content[:2] == b"\x1f\x8b":
+            content = gzip.decompress(content)
+        return content.decode("utf-8")
 
     def process_reports(self, seller_id: str | None = None) -> dict:
         """Produce the seller's queued reports now, whatever the clock."""
