@@ -1,0 +1,102 @@
+"""How long an all-orders report over a 100k-order store takes, and the memory it costs.
+
+    python bench/report_production.py                 # the 100k set (built and cached first)
+    python bench/report_production.py --size 10000
+
+The benchmark's own order set (``bench/generate.py``, cached) is served from a ``--db`` copy,
+pinned to CPU 0. A GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL report over the last 89
+days in every marketplace of the set is requested and produced at once (``POST
+/_mock/reports/process``, which waits for it). It prints the time to produce it, its rows and
+size (gzipped, as the mock serves a document of 1 MB or more), and the server's resident memory
+before and after, and its peak (VmHWM). It never fails on a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402  (bench/ is not a package)
+from run import free_port  # noqa: E402
+
+TOKEN = {"x-amz-access-token": "Atza|bench"}
+
+
+def memory(pid: int) -> dict[str, float]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return fields
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    args = parser.parse_args()
+    from spapi_mock.marketplaces import BY_ID as MARKETPLACES
+
+    source, _ = generate.cached_db(args.size)
+    with tempfile.TemporaryDirectory(prefix="spapi-mock-report-bench-") as tmp:
+        db = Path(tmp) / "store.json"
+        shutil.copyfile(source, db)
+        port = free_port()
+        argv = [sys.executable, "-m", "spapi_mock", "serve", "--db", str(db), "--port", str(port), "--log-level", "warning"]
+        server = subprocess.Popen(argv, preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+        os.sched_setaffinity(0, {1})
+        try:
+            base = f"http://127.0.0.1:{port}"
+            session = requests.Session()
+            session.headers.update(TOKEN)
+            for _ in range(1200):
+                try:
+                    if session.get(f"{base}/_mock/health", timeout=1).status_code == 200:
+                        break
+                except requests.RequestException:  # not listening yet, or still loading
+                    time.sleep(0.1)
+            now = datetime.fromisoformat(session.get(f"{base}/_mock/clock").json()["now"].replace("Z", "+00:00"))
+            before = memory(server.pid)
+            spec = {
+                "reportType": "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
+                "marketplaceIds": sorted(MARKETPLACES)[:25],
+                "dataStartTime": (now - timedelta(days=89)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            report_id = session.post(f"{base}/reports/2021-06-30/reports", json=spec).json()["reportId"]
+            started = time.perf_counter()
+            assert session.post(f"{base}/_mock/reports/process", timeout=600).status_code == 200
+            elapsed = time.perf_counter() - started
+            after = memory(server.pid)
+            report = session.get(f"{base}/reports/2021-06-30/reports/{report_id}").json()
+            document = session.get(f"{base}/reports/2021-06-30/documents/{report['reportDocumentId']}").json()
+            body = requests.get(document["url"], timeout=60).content
+            text = gzip.decompress(body) if document.get("compressionAlgorithm") == "GZIP" else body
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    rows = text.count(b"\n") - 1
+    print(
+        f"all-orders report over {args.size:,} orders: {report['processingStatus']} in {elapsed:.2f} s, {rows:,} rows, "
+        f"{len(text) / 1e6:.1f} MB ({len(body) / 1e6:.1f} MB {document.get('compressionAlgorithm') or 'uncompressed'})"
+    )
+    print(
+        f"  server RSS {before['VmRSS']:.0f} MiB before, {after['VmRSS']:.0f} MiB after; "
+        f"peak {after['VmHWM']:.0f} MiB (was {before['VmHWM']:.0f} MiB at start-up)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
