@@ -83,6 +83,7 @@ def resume_unfinished(backend, table: str, runner: JobRunner) -> None:
 def run_now(backend, table: str, runner: JobRunner, seller_id: str | None = None) -> list[dict]:
     """Run every queued or unfinished feed or report (of one seller, or of all) to its end now,
     whatever the clock says; the documents, as they end."""
+    backend.settle()  # what the clock made due first: a schedule's report, a feed that starts
     index = backend.store.index(table)
     keys = [
         entry[:2]

@@ -14,6 +14,13 @@ reports as real parsers read them:
   order whose PurchaseDate (or LastUpdateDate) lies in [dataStartTime, dataEndTime], any status,
   ``Canceled`` written ``Cancelled`` as these reports do.
 - ``GET_FLAT_FILE_PENDING_ORDERS_DATA``: Pending orders only (the mock's reading of its columns).
+- ``GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING`` (the Order Report, which Amazon produces only on a
+  schedule): the seller's own paid orders placed in the data range, one row per item not
+  cancelled, with the optional columns (business order, purchase order, price designation, and
+  the buyer-cancellation columns).
+- ``GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL`` and ``..._BY_LAST_UPDATE_GENERAL``: the same
+  orders as an ``AmazonEnvelope`` of ``AllOrdersReport`` messages, one ``Order`` with its
+  ``OrderItem`` elements each, valid against ``report_schemas/all-orders-report.xsd``.
 
 Any other report type is not produced: its report ends FATAL with a document that says so.
 """
@@ -25,10 +32,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from lxml import etree
+
 from .dates import parse_iso, to_wire
 from .views import orders_v0 as v0_views
 
 CONTENT_TYPE = "text/tab-separated-values;charset=UTF-8"
+XML_CONTENT_TYPE = "text/xml;charset=UTF-8"
+XML_ALL_BY_ORDER_DATE = "GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+XML_ALL_BY_LAST_UPDATE = "GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 UNSHIPPED = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
 ALL_BY_ORDER_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 ALL_BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
@@ -52,6 +64,17 @@ ALL_ORDERS_COLUMNS = (
     "ship-postal-code", "ship-country", "promotion-ids", "is-business-order", "purchase-order-number",
     "price-designation",
 )  # fmt: skip
+ORDER_REPORT = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"
+ORDER_REPORT_COLUMNS = (
+    "order-id", "order-item-id", "purchase-date", "payments-date", "buyer-email", "buyer-name", "buyer-phone-number",
+    "sku", "product-name", "quantity-purchased", "currency", "item-price", "item-tax", "shipping-price", "shipping-tax",
+    "ship-service-level", "recipient-name", "ship-address-1", "ship-address-2", "ship-address-3", "ship-city",
+    "ship-state", "ship-postal-code", "ship-country", "ship-phone-number", "delivery-start-date", "delivery-end-date",
+    "delivery-time-zone", "delivery-Instructions", "sales-channel",
+    # The optional columns a seller can add to this report (Seller Central's order report settings).
+    "is-business-order", "purchase-order-number", "price-designation", "is-buyer-requested-cancellation",
+    "buyer-requested-cancel-reason",
+)  # fmt: skip
 PENDING_COLUMNS = (
     "order-id", "order-item-id", "purchase-date", "reporting-date", "sku", "product-name", "quantity-purchased",
     "ship-service-level", "sales-channel", "fulfillment-channel", "is-business-order",
@@ -60,6 +83,7 @@ PENDING_COLUMNS = (
 # Orders whose rows each report may hold, and how it selects them.
 _PAID_TO_SHIP = ("Unshipped", "PartiallyShipped")
 _PENDING = ("Pending", "PendingAvailability")
+_PAID = ("Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed")
 
 
 @dataclass(frozen=True)
@@ -69,11 +93,22 @@ class ReportType:
     by: str | None
     rows: Callable[[dict, dict, list[dict], datetime], Iterator[dict]]
     keeps: Callable[[dict], bool]
+    xml: bool = False
+    # Amazon produces it only on a schedule, never on request.
+    scheduled_only: bool = False
 
 
 def produce(report_type: str, docs: Iterable[dict], now: datetime) -> bytes:
     """The report's contents from the documents it covers (already selected by date)."""
     kind = REPORT_TYPES[report_type]
+    return _xml(kind, docs, now) if kind.xml else _flat(kind, docs, now)
+
+
+def content_type(report_type: str) -> str:
+    return XML_CONTENT_TYPE if REPORT_TYPES[report_type].xml else CONTENT_TYPE
+
+
+def _flat(kind: ReportType, docs: Iterable[dict], now: datetime) -> bytes:
     # Written row by row: a 100k-order report is 40 MB, and a list of its lines cost 100 MB more.
     out = io.BytesIO()
     out.write(("\t".join(kind.columns) + "\n").encode("utf-8"))
@@ -89,6 +124,10 @@ def produce(report_type: str, docs: Iterable[dict], now: datetime) -> bytes:
 
 def is_modelled(report_type: str) -> bool:
     return report_type in REPORT_TYPES
+
+
+def scheduled_only(report_type: str) -> bool:
+    return report_type in REPORT_TYPES and REPORT_TYPES[report_type].scheduled_only
 
 
 def date_field(report_type: str) -> str | None:
@@ -182,6 +221,134 @@ def _all_orders_rows(doc: dict, order: dict, items: list[dict], now: datetime) -
         }
 
 
+def _xml(kind: ReportType, docs: Iterable[dict], now: datetime) -> bytes:
+    """An AmazonEnvelope of AllOrdersReport messages, one Order each, written as it goes."""
+    out = io.BytesIO()
+    wire_now = to_wire(now)
+    with etree.xmlfile(out, encoding="UTF-8") as xml:
+        xml.write_declaration()
+        with xml.element("AmazonEnvelope", nsmap={"xsi": "http://www.w3.org/2001/XMLSchema-instance"}):
+            header = etree.Element("Header")
+            etree.SubElement(header, "DocumentVersion").text = "1.00"
+            xml.write(header)
+            message_type = etree.Element("MessageType")
+            message_type.text = "AllOrdersReport"
+            xml.write(message_type)
+            number = 0
+            for doc in docs:
+                number += 1
+                xml.write(_xml_order(number, v0_views.order(doc, None, wire_now), v0_views.order_items(doc), now))
+    return out.getvalue()
+
+
+def _xml_order(number: int, order: dict, items: list[dict], now: datetime):
+    message = etree.Element("Message")
+    etree.SubElement(message, "MessageID").text = str(number)
+    element = etree.SubElement(message, "Order")
+    rows = list(_all_orders_rows({}, order, items, now))
+    first = rows[0] if rows else _all_orders_rows_header(order)
+    for tag, value in (
+        ("AmazonOrderID", order["AmazonOrderId"]),
+        ("MerchantOrderID", order.get("SellerOrderId")),
+        ("PurchaseDate", first["purchase-date"]),
+        ("LastUpdatedDate", first["last-updated-date"]),
+        ("OrderStatus", first["order-status"]),
+        ("SalesChannel", order.get("SalesChannel")),
+    ):
+        if value:
+            etree.SubElement(element, tag).text = value
+    fulfillment = etree.SubElement(element, "FulfillmentData")
+    etree.SubElement(fulfillment, "FulfillmentChannel").text = first["fulfillment-channel"]
+    if order.get("ShipmentServiceLevelCategory"):
+        etree.SubElement(fulfillment, "ShipServiceLevel").text = order["ShipmentServiceLevelCategory"]
+    address = order.get("ShippingAddress") or {}
+    if address:
+        where = etree.SubElement(fulfillment, "Address")
+        for tag, name in (("City", "City"), ("State", "StateOrRegion"), ("PostalCode", "PostalCode"), ("Country", "CountryCode")):
+            if address.get(name):
+                etree.SubElement(where, tag).text = address[name]
+    etree.SubElement(element, "IsBusinessOrder").text = _cell(bool(order.get("IsBusinessOrder")))
+    if (order.get("BuyerInfo") or {}).get("PurchaseOrderNumber"):
+        etree.SubElement(element, "PurchaseOrderNumber").text = order["BuyerInfo"]["PurchaseOrderNumber"]
+    for item, row in zip(items, rows, strict=True):
+        line = etree.SubElement(element, "OrderItem")
+        etree.SubElement(line, "AmazonOrderItemCode").text = item["OrderItemId"]
+        for tag, value in (("ASIN", row["asin"]), ("SKU", row["sku"])):
+            if value:
+                etree.SubElement(line, tag).text = value
+        etree.SubElement(line, "ItemStatus").text = row["item-status"]
+        if row["product-name"]:
+            etree.SubElement(line, "ProductName").text = row["product-name"]
+        etree.SubElement(line, "Quantity").text = str(row["quantity"])
+        components = [
+            (kind, money)
+            for kind, money in (
+                ("Principal", item.get("ItemPrice")),
+                ("Tax", item.get("ItemTax")),
+                ("Shipping", item.get("ShippingPrice")),
+                ("ShippingTax", item.get("ShippingTax")),
+                ("GiftWrap", item.get("GiftWrapPrice")),
+                ("GiftWrapTax", item.get("GiftWrapTax")),
+            )
+            if money
+        ]
+        if components:
+            price = etree.SubElement(line, "ItemPrice")
+            for kind, money in components:
+                component = etree.SubElement(price, "Component")
+                etree.SubElement(component, "Type").text = kind
+                amount = etree.SubElement(component, "Amount", currency=money["CurrencyCode"])
+                amount.text = money["Amount"]
+    return message
+
+
+def _all_orders_rows_header(order: dict) -> dict:
+    return {
+        "purchase-date": _date(order["PurchaseDate"]),
+        "last-updated-date": _date(order["LastUpdateDate"]),
+        "order-status": "Cancelled" if order["OrderStatus"] == "Canceled" else order["OrderStatus"],
+        "fulfillment-channel": "Amazon" if order.get("FulfillmentChannel") == "AFN" else "Merchant",
+    }
+
+
+def _order_report_rows(doc: dict, order: dict, items: list[dict], now: datetime) -> Iterator[dict]:
+    address = order.get("ShippingAddress") or {}
+    buyer = order.get("BuyerInfo") or {}
+    for item in items:
+        if not int(item.get("QuantityOrdered") or 0):
+            continue  # a cancelled line is no longer an order to ship
+        flag = item.get("BuyerRequestedCancel") or {}
+        requested = flag.get("IsBuyerRequestedCancel") == "true"
+        price = item.get("ItemPrice") or {}
+        yield {
+            "order-id": order["AmazonOrderId"],
+            "order-item-id": item["OrderItemId"],
+            "purchase-date": _date(order["PurchaseDate"]),
+            "payments-date": _date(_paid_at(doc) or order["PurchaseDate"]),
+            "buyer-email": buyer.get("BuyerEmail"),
+            "buyer-name": buyer.get("BuyerName"),
+            "buyer-phone-number": address.get("Phone"),
+            "sku": item.get("SellerSKU"),
+            "product-name": item.get("Title"),
+            "quantity-purchased": item.get("QuantityOrdered"),
+            "currency": price.get("CurrencyCode"),
+            "item-price": price.get("Amount"),
+            "item-tax": (item.get("ItemTax") or {}).get("Amount"),
+            "shipping-price": (item.get("ShippingPrice") or {}).get("Amount"),
+            "shipping-tax": (item.get("ShippingTax") or {}).get("Amount"),
+            "ship-service-level": order.get("ShipmentServiceLevelCategory"),
+            "recipient-name": address.get("Name"),
+            **_address(address),
+            "ship-phone-number": address.get("Phone"),
+            "sales-channel": order.get("SalesChannel"),
+            "is-business-order": order.get("IsBusinessOrder", False),
+            "purchase-order-number": buyer.get("PurchaseOrderNumber"),
+            "price-designation": item.get("PriceDesignation"),
+            "is-buyer-requested-cancellation": requested,
+            "buyer-requested-cancel-reason": flag.get("BuyerCancelReason") if requested else "",
+        }
+
+
 def _pending_rows(doc: dict, order: dict, items: list[dict], now: datetime) -> Iterator[dict]:
     for item in items:
         yield {
@@ -209,6 +376,15 @@ REPORT_TYPES: dict[str, ReportType] = {
     ALL_BY_ORDER_DATE: ReportType(ALL_ORDERS_COLUMNS, "PurchaseDate", _all_orders_rows, lambda doc: True),
     ALL_BY_LAST_UPDATE: ReportType(ALL_ORDERS_COLUMNS, "LastUpdateDate", _all_orders_rows, lambda doc: True),
     PENDING: ReportType(PENDING_COLUMNS, None, _pending_rows, lambda doc: doc["order"]["OrderStatus"] in _PENDING),
+    ORDER_REPORT: ReportType(
+        ORDER_REPORT_COLUMNS,
+        "PurchaseDate",
+        _order_report_rows,
+        lambda doc: doc["order"]["OrderStatus"] in _PAID and doc["order"].get("FulfillmentChannel") == "MFN",
+        scheduled_only=True,
+    ),
+    XML_ALL_BY_ORDER_DATE: ReportType((), "PurchaseDate", _all_orders_rows, lambda doc: True, xml=True),
+    XML_ALL_BY_LAST_UPDATE: ReportType((), "LastUpdateDate", _all_orders_rows, lambda doc: True, xml=True),
 }
 
 

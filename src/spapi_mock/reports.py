@@ -68,6 +68,10 @@ class Reports:
 
     def create_report(self, seller_id: str, spec: dict) -> dict:
         _check_request(spec)
+        if report_formats.scheduled_only(spec["reportType"]):
+            raise RuleViolation(
+                f"Invalid reportType: {spec['reportType']} is produced only on a schedule (createReportSchedule), not on request."
+            )
         with self.backend.transaction(seller_id) as tx:
             report_id = tx.next_id(REPORTS, FIRST_REPORT_ID)
             tx.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, tx.now, self.timing))
@@ -166,7 +170,9 @@ class Reports:
                     f"spapi-mock does not produce {report_type} reports; it produces {', '.join(report_formats.REPORT_TYPES)}.\n"
                 )
                 content, fatal = why.encode("utf-8"), True
-            document = _document(seller_id, content, (report.get("reportOptions") or {}).get("mockCompression"), tx.now)
+            compression = (report.get("reportOptions") or {}).get("mockCompression")
+            kind = report_formats.content_type(report_type) if not fatal else report_formats.CONTENT_TYPE
+            document = _document(seller_id, content, kind, compression, tx.now)
             tx.keep(DOCUMENTS, document)
             done = reports.produced(report, document["reportDocumentId"], fatal)
             if to_wire(tx.now) >= done["ends_at"]:
@@ -201,13 +207,13 @@ def _check_request(spec: dict) -> None:
         raise RuleViolation(f"Invalid reportOptions.mockCompression: {compression!r} is neither GZIP nor NONE.")
 
 
-def _document(seller_id: str, content: bytes, compression: str | None, now) -> dict:
+def _document(seller_id: str, content: bytes, content_type: str, compression: str | None, now) -> dict:
     gzipped = compression == "GZIP" or (compression is None and len(content) >= GZIP_FROM_BYTES)
     body = gzip.compress(content, mtime=0) if gzipped else content
     doc = {
         "seller_id": seller_id,
         "reportDocumentId": f"amzn1.spdoc.1.4.na.{uuid.uuid4()}.T{uuid.uuid4().hex[:14].upper()}.{uuid.uuid4().int % 10**4}",
-        "contentType": report_formats.CONTENT_TYPE,
+        "contentType": content_type,
         "createdTime": to_wire(now),
         "content": base64.b64encode(body).decode("ascii"),
         "size": len(body),

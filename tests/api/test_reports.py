@@ -238,3 +238,61 @@ def test_reports_are_throttled_journalled_and_kept_per_seller(http):
         assert http.request("PUT", "/_mock/throttling", json={"mode": "off"}).status_code == 200
     journal = http.get("/_mock/journal", params={"operation": "getReport"}).json()["requests"]
     assert journal[-1]["status"] == 429
+
+
+def test_the_xml_all_orders_report_validates_against_its_schema_and_says_cancelled(http):
+    from lxml import etree
+
+    from spapi_mock import resources
+
+    order_id, items = new_order(http, 1, 2)
+    assert (
+        http.post(f"/_mock/orders/{order_id}/actions", json={"action": "seller_cancel", "reason": "NoInventory"}).status_code
+        == 200
+    )
+    _, content, _ = report(http, "GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL")
+    schema = etree.XMLSchema(etree.parse(str(resources.package_file("report_schemas/all-orders-report.xsd"))))
+    root = etree.fromstring(content)
+    assert schema.validate(root), schema.error_log.last_error
+    (order,) = [o for o in root.iterfind("Message/Order") if o.findtext("AmazonOrderID") == order_id]
+    assert order.findtext("OrderStatus") == "Cancelled"
+    assert [line.findtext("AmazonOrderItemCode") for line in order.iterfind("OrderItem")] == items
+    assert {line.findtext("ItemStatus") for line in order.iterfind("OrderItem")} == {"Cancelled"}
+
+
+def test_the_order_report_is_produced_only_on_a_schedule_with_its_optional_columns(http):
+    refused = http.post(
+        f"{REPORTS}/reports", json={"reportType": "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING", "marketplaceIds": [US]}
+    )
+    assert refused.status_code == 400 and "only on a schedule" in refused.json()["errors"][0]["message"]
+    order_id, items = new_order(http, 1)
+    advance(http, "1h")
+    http.post(f"/_mock/orders/{order_id}/actions", json={"action": "buyer_request_cancellation", "reason": MISTAKE})
+    now = http.get("/_mock/clock").json()["now"]
+    spec = {
+        "reportType": "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING",
+        "marketplaceIds": [US],
+        "period": "P1D",
+        "nextReportCreationTime": now,
+    }
+    schedule_id = http.post(f"{REPORTS}/schedules", json=spec).json()["reportScheduleId"]
+    # At nextReportCreationTime (now) the schedule creates its report; process-now produces it.
+    assert http.post("/_mock/reports/process").status_code == 200
+    (made,) = [
+        r
+        for r in http.get("/_mock/reports", params={"limit": 1000}).json()["reports"]
+        if r.get("reportScheduleId") == schedule_id
+    ]
+    document = http.get(f"{REPORTS}/documents/{made['reportDocumentId']}").json()
+    url = urlsplit(document["url"])
+    body = http.get(f"{url.path}?{url.query}", token=False).content
+    table = rows(gzip.decompress(body) if document.get("compressionAlgorithm") else body)
+    (row,) = [r for r in table if r["order-id"] == order_id]
+    assert row["is-buyer-requested-cancellation"] == "true" and row["buyer-requested-cancel-reason"] == MISTAKE
+    assert list(table[0])[-5:] == [
+        "is-business-order",
+        "purchase-order-number",
+        "price-designation",
+        "is-buyer-requested-cancellation",
+        "buyer-requested-cancel-reason",
+    ]
