@@ -296,3 +296,16 @@ def test_the_order_report_is_produced_only_on_a_schedule_with_its_optional_colum
         "is-buyer-requested-cancellation",
         "buyer-requested-cancel-reason",
     ]
+
+
+def test_a_report_documents_url_expires_after_five_minutes_of_the_mock_clock(http):
+    created = http.post(f"{REPORTS}/reports", json={"reportType": PENDING, "marketplaceIds": [US]}).json()
+    http.post("/_mock/reports/process")
+    done = http.get(f"{REPORTS}/reports/{created['reportId']}").json()
+    url = urlsplit(http.get(f"{REPORTS}/documents/{done['reportDocumentId']}").json()["url"])
+    assert http.get(f"{url.path}?{url.query}", token=False).status_code == 200
+    put = http.put(f"{url.path}?{url.query}", content=b"x", token=False)
+    assert put.status_code == 403 and b"SignatureDoesNotMatch" in put.content
+    advance(http, "5m")
+    expired = http.get(f"{url.path}?{url.query}", token=False)
+    assert expired.status_code == 403 and b"<Message>Request has expired</Message>" in expired.content
