@@ -153,3 +153,28 @@ def test_after_the_seller_cancels_the_next_reports_say_so_to_both_clients(psa_re
         assert order_id not in {row["order-id"] for row in rows(text)}
     for text in (psa_report(psa_reports, ALL_BY_UPDATE), amzn_report(amzn_reports, ALL_BY_UPDATE)[0]):
         assert {row["order-status"] for row in rows(text) if row["amazon-order-id"] == order_id} == {"Cancelled"}
+
+
+def test_a_pending_order_is_in_the_pending_report_and_not_the_unshipped_one(psa_reports, amzn_reports, control):
+    created = control.create_order({"order": {"OrderStatus": "Pending", "FulfillmentChannel": "MFN"}, "items": [{}]})
+    order_id = created["order"]["AmazonOrderId"]
+    assert order_id in {row["order-id"] for row in rows(psa_report(psa_reports, "GET_FLAT_FILE_PENDING_ORDERS_DATA"))}
+    assert order_id in {row["order-id"] for row in rows(amzn_report(amzn_reports, "GET_FLAT_FILE_PENDING_ORDERS_DATA")[0])}
+    assert order_id not in {row["order-id"] for row in rows(psa_report(psa_reports, UNSHIPPED))}
+
+
+def test_a_pt1h_schedule_makes_24_reports_over_a_24_hour_advance(amzn_reports, control):
+    from spapi.models.reports_v2021_06_30 import CreateReportScheduleSpecification
+
+    start = control.clock()["now"]
+    spec = CreateReportScheduleSpecification(
+        report_type=ALL_BY_UPDATE, marketplace_ids=[US], period="PT1H", next_report_creation_time=start
+    )
+    schedule_id = amzn_reports.create_report_schedule(spec).report_schedule_id
+    made_before = [r for r in control.reports(limit=1000)["reports"] if r.get("reportScheduleId") == schedule_id]
+    control.advance_clock("24h")
+    made = [r for r in control.reports(limit=1000)["reports"] if r.get("reportScheduleId") == schedule_id]
+    assert len(made) - len(made_before) == 24
+    listed = amzn_reports.get_report_schedules(report_types=[ALL_BY_UPDATE]).report_schedules
+    assert [s.report_schedule_id for s in listed] == [schedule_id] and listed[0].period == "PT1H"
+    amzn_reports.cancel_report_schedule(schedule_id)

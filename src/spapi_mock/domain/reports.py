@@ -12,6 +12,7 @@ is ``report_formats``' business; these rules only check the request's dates and 
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import datetime, timedelta
 
@@ -29,6 +30,7 @@ RETENTION = timedelta(days=90)
 # reading: Amazon's model says the default is now, which would select nothing).
 DEFAULT_RANGE = timedelta(days=30)
 ACTIVE = "ACTIVE"
+CLOCK_SKEW = timedelta(minutes=5)
 PERIODS = (
     "PT5M",
     "PT15M",
@@ -121,8 +123,11 @@ def new_schedule(seller_id: str, schedule_id: str, spec: dict, now: datetime) ->
     if period not in PERIODS:
         raise RuleViolation(f"Invalid period: {period!r} is not one of {', '.join(PERIODS)}.")
     first = _date(spec, "nextReportCreationTime", now)
-    if first < now:
-        raise RuleViolation(f"Invalid nextReportCreationTime: {to_wire(first)} is before now ({to_wire(now)}).")
+    # A client's "now" is a little behind the server's: a time slightly past creates a report at once.
+    if first < now - CLOCK_SKEW:
+        raise RuleViolation(
+            f"Invalid nextReportCreationTime: {to_wire(first)} is more than 5 minutes before now ({to_wire(now)})."
+        )
     schedule = {
         "seller_id": seller_id,
         "reportScheduleId": schedule_id,
@@ -174,9 +179,10 @@ def period_length(period: str, at: datetime, backwards: bool = False) -> timedel
         raise RuleViolation(f"Invalid period: {period!r}.")
     months, days, hours, minutes = (int(part) if part else 0 for part in match.groups())
     if months:
+        # The same day of the month before or after, or that month's last day if it is shorter.
         year, month = divmod(at.month - 1 + (-months if backwards else months), 12)
-        day = min(at.day, 28)
-        return abs(at.replace(year=at.year + year, month=month + 1, day=day) - at.replace(day=day))
+        year, month = at.year + year, month + 1
+        return abs(at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1])) - at)
     return timedelta(days=days, hours=hours, minutes=minutes)
 
 
