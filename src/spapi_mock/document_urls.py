@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs, quote, urlencode
 from xml.sax.saxutils import escape
 
+from .clock import Clock
 from .dates import to_wire
 
 PREFIX = "/_s3/"
@@ -26,19 +27,22 @@ _DATE = "%Y%m%dT%H%M%SZ"
 _SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your key and signing method."
 )
-_SIGNATURE_MISMATCH = (
-    "The request signature we calculated does not match the signature you provided. Check your key and signing method."
-)
 
 
 class DocumentUrls:
-    def __init__(self, secret: bytes | None = None) -> None:
+    """The presigned URLs of one bucket (``feeds`` or ``reports``): ``/_s3/{bucket}/{seller}/{document}``,
+    valid for five minutes of the mock clock."""
+
+    def __init__(self, bucket: str, clock: Clock, secret: bytes | None = None) -> None:
+        self.bucket = bucket
+        self._clock = clock
         self._secret = secret or secrets.token_bytes(32)
 
-    def presign(self, base_url: str, path: str, method: str, content_type: str, now: datetime) -> str:
-        """A URL good for ``method`` on ``path`` (with ``content_type`` for a PUT) until five
-        minutes past ``now``."""
-        date = now.strftime(_DATE)
+    def presign(self, base_url: str, seller_id: str, document_id: str, method: str, content_type: str = "") -> str:
+        """A URL good for ``method`` on the seller's document (with ``content_type`` for a PUT)
+        until five minutes from now."""
+        path = f"{PREFIX}{self.bucket}/{seller_id}/{document_id}"
+        date = self._clock.now().strftime(_DATE)
         query = {
             "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
             "X-Amz-Date": date,
@@ -48,23 +52,25 @@ class DocumentUrls:
         }
         return f"{base_url}{quote(path)}?{urlencode(query)}"
 
-    def check(self, method: str, path: str, query_string: str, content_type: str, now: datetime) -> S3Error | None:
-        """None if the request is what the URL was signed for and still in time; else S3's error."""
+    def check(self, method: str, path: str, query_string: str, content_type: str) -> tuple[str, str]:
+        """(seller id, document id) of a request to a URL of this bucket, if it is what the URL
+        was signed for and still in time; else S3's error is raised."""
+        seller_id, _, document_id = path[len(PREFIX) + len(self.bucket) + 1 :].partition("/")
         query = {name: values[0] for name, values in parse_qs(query_string, keep_blank_values=True).items()}
         date, signature = query.get("X-Amz-Date", ""), query.get("X-Amz-Signature", "")
+        now = self._clock.now()
         try:
             signed_at = datetime.strptime(date, _DATE).replace(tzinfo=now.tzinfo)
         except ValueError:
-            return S3Error(
+            raise S3Error(
                 403, "AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
-            )
-        expected = self._signature(method, path, date, content_type)
-        if not hmac.compare_digest(signature, expected):
-            return S3Error(403, "SignatureDoesNotMatch", _SIGNATURE_MISMATCH)
+            ) from None
+        if not hmac.compare_digest(signature, self._signature(method, path, date, content_type)):
+            raise S3Error(403, "SignatureDoesNotMatch", _SIGNATURE_MISMATCH)
         expires = signed_at + LIFETIME
         if now >= expires:
-            return S3Error(403, "AccessDenied", "Request has expired", {"Expires": to_wire(expires), "ServerTime": to_wire(now)})
-        return None
+            raise S3Error(403, "AccessDenied", "Request has expired", {"Expires": to_wire(expires), "ServerTime": to_wire(now)})
+        return seller_id, document_id
 
     def _signature(self, method: str, path: str, date: str, content_type: str) -> str:
         message = "\n".join((method.upper(), path, date, content_type or "")).encode("utf-8")

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from . import feed_formats, feed_processing, feed_reports
 from .backend import Backend
 from .dates import parse_iso, to_wire
-from .document_urls import PREFIX, DocumentUrls
+from .document_urls import DocumentUrls
 from .domain import feeds
 from .domain.exceptions import RuleViolation, Unknown
 from .domain.feeds import FeedStatus, ProcessingTiming
@@ -53,7 +53,7 @@ class Feeds:
         self.backend = backend
         self.store = backend.store
         self.timing = timing or ProcessingTiming()
-        self.urls = DocumentUrls(url_secret)
+        self.urls = DocumentUrls("feeds", backend.clock, url_secret)
         self._runner = JobRunner("feed", self._process)
         self.submit, self.run = self._runner.submit, self._runner.run
         backend.job_runners[FeedIndex.table] = self.submit
@@ -67,18 +67,15 @@ class Feeds:
         if not content_type.strip():
             raise RuleViolation("Invalid contentType: give the content type of the feed, e.g. text/xml; charset=UTF-8.")
         document_id = _document_id()
-        now = self.backend.clock.now()
         with self.backend.transaction(seller_id) as tx:
-            tx.keep(DOCUMENTS, _document_record(seller_id, document_id, content_type, now, "input"))
-        url = self.urls.presign(base_url, _path(seller_id, document_id), "PUT", content_type, now)
-        return {"feedDocumentId": document_id, "url": url}
+            tx.keep(DOCUMENTS, _document_record(seller_id, document_id, content_type, tx.now, "input"))
+        return {"feedDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "PUT", content_type)}
 
     def document(self, seller_id: str, document_id: str, base_url: str) -> dict:
         """getFeedDocument: where to download a document (an upload, or a processing report)."""
         self.backend.settle()
         self._document(seller_id, document_id)
-        url = self.urls.presign(base_url, _path(seller_id, document_id), "GET", "", self.backend.clock.now())
-        return {"feedDocumentId": document_id, "url": url}
+        return {"feedDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "GET")}
 
     def upload(self, seller_id: str, document_id: str, content_type: str, body: bytes) -> None:
         """The PUT to a presigned URL (already checked): the document's contents."""
@@ -100,12 +97,6 @@ class Feeds:
         if doc is None or "content" not in doc:
             return None
         return _content(doc), doc["contentType"]
-
-    def signed_document(self, method: str, path: str, query: str, content_type: str):
-        """(seller id, document id, S3's error or None) for a request to a presigned URL."""
-        seller_id, _, document_id = path[len(PREFIX) + len("feeds/") :].partition("/")
-        error = self.urls.check(method, path, query, content_type, self.backend.clock.now())
-        return seller_id, document_id, error
 
     # -- feeds ---------------------------------------------------------------------------------
 
@@ -292,10 +283,6 @@ def _document_record(seller_id: str, document_id: str, content_type: str, now: d
         "createdTime": to_wire(now),
         "purpose": purpose,
     }
-
-
-def _path(seller_id: str, document_id: str) -> str:
-    return f"{PREFIX}feeds/{seller_id}/{document_id}"
 
 
 def _document_id() -> str:

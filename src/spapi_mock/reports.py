@@ -22,7 +22,7 @@ import uuid
 from . import report_formats
 from .backend import Backend
 from .dates import to_wire
-from .document_urls import PREFIX, DocumentUrls
+from .document_urls import DocumentUrls
 from .domain import reports
 from .domain.exceptions import RuleViolation, Unknown
 from .domain.reports import ProcessingTiming, ReportStatus
@@ -59,7 +59,7 @@ class Reports:
         self.store = backend.store
         self.timing = timing or ProcessingTiming()
         backend.report_timing = self.timing
-        self.urls = DocumentUrls(url_secret)
+        self.urls = DocumentUrls("reports", backend.clock, url_secret)
         self._runner = JobRunner("report", self._produce)
         backend.job_runners[REPORTS] = self._runner.submit
         resume_unfinished(backend, REPORTS, self._runner)
@@ -135,8 +135,7 @@ class Reports:
         doc = self.store.report_documents.get(seller_id, document_id)
         if doc is None:
             raise UnknownReportDocument(document_id)
-        url = self.urls.presign(base_url, _path(seller_id, document_id), "GET", "", self.backend.clock.now())
-        answer = {"reportDocumentId": document_id, "url": url}
+        answer = {"reportDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "GET")}
         if doc.get("compressionAlgorithm"):
             answer["compressionAlgorithm"] = doc["compressionAlgorithm"]
         return answer
@@ -146,13 +145,6 @@ class Reports:
         if doc is None:
             return None
         return base64.b64decode(doc["content"]), doc["contentType"]
-
-    def upload(self, seller_id: str, document_id: str, content_type: str, body: bytes) -> None:
-        raise RuleViolation("A report document cannot be replaced.")
-
-    def signed_document(self, method: str, path: str, query: str, content_type: str):
-        seller_id, _, document_id = path[len(PREFIX) + len("reports/") :].partition("/")
-        return seller_id, document_id, self.urls.check(method, path, query, content_type, self.backend.clock.now())
 
     # -- producing -----------------------------------------------------------------------------
 
@@ -221,7 +213,3 @@ def _document(seller_id: str, content: bytes, content_type: str, compression: st
     if gzipped:
         doc["compressionAlgorithm"] = "GZIP"
     return doc
-
-
-def _path(seller_id: str, document_id: str) -> str:
-    return f"{PREFIX}reports/{seller_id}/{document_id}"

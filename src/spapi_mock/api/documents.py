@@ -36,11 +36,9 @@ async def _answer(scope: Scope, receive: Receive, services: Services) -> tuple[i
         raise S3Error(404, "NoSuchKey", "The specified key does not exist.")
     signed_as = "GET" if method == "HEAD" else method
     content_type = headers.get("content-type", "") if method == "PUT" else ""
-    query = scope.get("query_string", b"").decode("latin-1")
-    seller_id, document_id, error = desk.signed_document(signed_as, path, query, content_type)
-    if error is not None:
-        raise error
+    seller_id, document_id = desk.urls.check(signed_as, path, scope.get("query_string", b"").decode("latin-1"), content_type)
     try:
+        # Only feed documents are uploaded to; a report's URL is signed for GET alone.
         if method == "PUT":
             desk.upload(seller_id, document_id, content_type, await _body(scope, receive))
             return 200, [(b"etag", f'"{uuid.uuid4().hex}"'.encode())], b""
