@@ -38,7 +38,6 @@ from .store_indexes import FeedIndex, JobIndex, OrderIndex, ReportIndex, ReportS
 ORDERS, FEEDS, REPORTS, SCHEDULES = OrderIndex.table, FeedIndex.table, ReportIndex.table, ReportScheduleIndex.table
 # Kinds of work the clock moves on, besides orders.
 JOBS = (FEEDS, REPORTS, SCHEDULES)
-FIRST_REPORT_ID = 60_000_000_000
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
@@ -443,11 +442,14 @@ class Transaction:
     def feed(self, seller_id: str, feed_id: str) -> dict | None:
         return self.job(FEEDS, seller_id, feed_id)
 
-    def next_id(self, table: str, first: int) -> str:
-        """A new numeric id for the seller's feeds or reports or schedules: one past the highest."""
-        taken = [int(entry[1]) for entry in self._index(table).newest_first(self.seller) if entry[1].isdigit()]
-        taken += [int(key[2]) for key in self.jobs if key[:2] == (table, self.seller) and key[2].isdigit()]
-        return str(max(taken, default=first) + 1)
+    def next_id(self, table: str, seller_id: str | None = None) -> str:
+        """A new numeric id for a seller's feeds, reports or schedules (this transaction's seller
+        by default): one past the highest, counting from the kind's first id."""
+        seller = seller_id or self.seller
+        index = self._index(table)
+        taken = [int(entry[1]) for entry in index.newest_first(seller) if entry[1].isdigit()]
+        taken += [int(key[2]) for key in self.jobs if key[:2] == (table, seller) and key[2].isdigit()]
+        return str(max(taken, default=index.first_id) + 1)
 
     def keep(self, table: str, doc: dict) -> None:
         """Write a document of another kind with this transaction's orders."""
@@ -518,22 +520,15 @@ class Transaction:
         if table == SCHEDULES:
             spec, moved = reports.fire(doc)
             self.put_job(SCHEDULES, moved)
-            report_id = self._next_id_for(seller_id, REPORTS)
+            report_id = self.next_id(REPORTS, seller_id)
             self.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, when, self.backend.report_timing, doc_id))
             return
-        rules = feeds if table == FEEDS else reports
+        # Feeds and reports move alike (domain/reports takes its processing rules from feeds).
         if doc["processingStatus"] == feeds.FeedStatus.IN_QUEUE:
-            self.put_job(table, rules.start(doc, when))
+            self.put_job(table, feeds.start(doc, when))
             self.started.setdefault(table, []).append((seller_id, doc_id))
         else:
-            self.put_job(table, rules.finish(doc, when))
-
-    def _next_id_for(self, seller_id: str, table: str) -> str:
-        saved, self.seller_id = self.seller_id, seller_id
-        try:
-            return self.next_id(table, FIRST_REPORT_ID)
-        finally:
-            self.seller_id = saved
+            self.put_job(table, feeds.finish(doc, when))
 
     def _index(self, table: str) -> JobIndex:
         return self.backend.store.index(table)

@@ -12,12 +12,11 @@ clock is frozen.
 from __future__ import annotations
 
 import base64
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import feed_formats, feed_processing, feed_reports
+from . import feed_formats, feed_processing, feed_reports, marketplaces
 from .backend import Backend
 from .dates import parse_iso, to_wire
 from .document_urls import DocumentUrls
@@ -25,17 +24,13 @@ from .domain import feeds
 from .domain.exceptions import RuleViolation, Unknown
 from .domain.feeds import FeedStatus, ProcessingTiming
 from .job_runner import JobRunner, resume_unfinished, run_now
-from .marketplaces import BY_ID as MARKETPLACES
 from .store_indexes import FeedDocumentIndex, FeedIndex
-
-log = logging.getLogger("spapi_mock.feeds")
 
 DOCUMENTS = FeedDocumentIndex.table
 # Messages applied per transaction: small enough that other requests are not held up long (getOrder's
 # p99 while a 10,000-message feed runs: 20 ms at 100, 36 ms at 250), large enough that the feed is
 # not one write per message (bench/feed_processing.py: 2,500 messages/s either way).
 CHUNK = 100
-FIRST_FEED_ID = 50_000_000_000
 
 
 class UnknownFeed(Unknown):
@@ -102,11 +97,7 @@ class Feeds:
 
     def create_feed(self, seller_id: str, spec: dict) -> dict:
         """createFeed: the feed is queued; processing starts when the clock says."""
-        unknown = [mp for mp in spec["marketplaceIds"] if mp not in MARKETPLACES]
-        if unknown:
-            raise RuleViolation(
-                f"Invalid marketplaceIds: {', '.join(unknown)} {_is_not(len(unknown), 'a marketplace', 'marketplaces')}."
-            )
+        marketplaces.require_known(spec["marketplaceIds"])
         if not spec["feedType"].strip():
             raise RuleViolation("Invalid feedType: give the feed's type, e.g. POST_ORDER_ACKNOWLEDGEMENT_DATA.")
         document_id = spec["inputFeedDocumentId"]
@@ -120,7 +111,7 @@ class Feeds:
                 f"Invalid inputFeedDocumentId: nothing was uploaded to document {document_id}; PUT its contents to its url first."
             )
         with self.backend.transaction(seller_id) as tx:
-            feed_id = next_feed_id(tx)
+            feed_id = tx.next_id(FeedIndex.table)
             tx.put_feed(feeds.new_feed(seller_id, feed_id, spec, tx.now, self.timing))
         return {"feedId": feed_id}
 
@@ -174,10 +165,6 @@ class Feeds:
         if doc is None:
             raise UnknownFeedDocument(document_id)
         return doc
-
-
-def _is_not(count: int, one: str, many: str) -> str:
-    return f"is not {one}" if count == 1 else f"are not {many}"
 
 
 # -- processing, in a transaction (the runner's, or a scenario's) --------------------------------
@@ -255,16 +242,12 @@ def submit_in(tx, feed_type: str, marketplace_ids: list[str], content: bytes, co
     tx.keep(DOCUMENTS, document)
     spec = {"feedType": feed_type, "marketplaceIds": marketplace_ids, "inputFeedDocumentId": document["feedDocumentId"]}
     feed = feeds.start(
-        feeds.new_feed(seller_id, next_feed_id(tx), spec, tx.now, ProcessingTiming(timedelta(0), timedelta(0))), tx.now
+        feeds.new_feed(seller_id, tx.next_id(FeedIndex.table), spec, tx.now, ProcessingTiming(timedelta(0), timedelta(0))), tx.now
     )
     reading = read_feed(feed, content)
     if reading.messages is not None:
         feed = apply_messages(tx, feed, reading.messages)
     return conclude(tx, feed, reading)
-
-
-def next_feed_id(tx) -> str:
-    return tx.next_id(FeedIndex.table, FIRST_FEED_ID)
 
 
 def _still_running(feed: dict | None) -> bool:
@@ -294,20 +277,3 @@ def _content(doc: dict) -> bytes:
     if doc.get("encoding") == "base64":
         return base64.b64decode(doc["content"])
     return doc["content"].encode("utf-8")
-
-
-def feed_window(now: datetime, since: str | None, until: str | None) -> tuple[str, str]:
-    """getFeeds' createdSince/createdUntil, defaulted and checked as Amazon's model says."""
-    try:
-        start = parse_iso(since) if since else now - feeds.RETENTION
-        end = parse_iso(until) if until else now
-    except ValueError as exc:
-        raise RuleViolation(f"Invalid createdSince/createdUntil: {exc}.") from None
-    if start < now - feeds.RETENTION:
-        raise RuleViolation(
-            f"Invalid createdSince: {to_wire(start)} is more than 90 days before now ({to_wire(now)}); "
-            "feeds are kept for 90 days."
-        )
-    if end < start:
-        raise RuleViolation(f"Invalid createdUntil: {to_wire(end)} is before createdSince {to_wire(start)}.")
-    return to_wire(start), to_wire(end)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .domain.exceptions import RuleViolation
+
 
 class Marketplace(NamedTuple):
     id: str
@@ -48,3 +50,11 @@ _ALL = [
 ]
 
 BY_ID: dict[str, Marketplace] = {m.id: m for m in _ALL}
+
+
+def require_known(marketplace_ids, name: str = "marketplaceIds") -> None:
+    """Refuse, naming them, marketplace ids the mock does not know (createFeed, createReport)."""
+    unknown = [marketplace_id for marketplace_id in marketplace_ids if marketplace_id not in BY_ID]
+    if unknown:
+        verb = "is not a marketplace" if len(unknown) == 1 else "are not marketplaces"
+        raise RuleViolation(f"Invalid {name}: {', '.join(unknown)} {verb} the mock knows.")

@@ -19,7 +19,7 @@ import gzip
 import re
 import uuid
 
-from . import report_formats
+from . import marketplaces, report_formats
 from .backend import Backend
 from .dates import to_wire
 from .document_urls import DocumentUrls
@@ -27,13 +27,10 @@ from .domain import reports
 from .domain.exceptions import RuleViolation, Unknown
 from .domain.reports import ProcessingTiming, ReportStatus
 from .job_runner import JobRunner, resume_unfinished, run_now
-from .marketplaces import BY_ID as MARKETPLACES
 from .store import LAST_UPDATE_DATE, PURCHASE_DATE
 from .store_indexes import ReportDocumentIndex, ReportIndex, ReportScheduleIndex
 
 REPORTS, SCHEDULES, DOCUMENTS = ReportIndex.table, ReportScheduleIndex.table, ReportDocumentIndex.table
-FIRST_REPORT_ID = 60_000_000_000
-FIRST_SCHEDULE_ID = 70_000_000_000
 GZIP_FROM_BYTES = 1024 * 1024
 _REPORT_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
@@ -73,7 +70,7 @@ class Reports:
                 f"Invalid reportType: {spec['reportType']} is produced only on a schedule (createReportSchedule), not on request."
             )
         with self.backend.transaction(seller_id) as tx:
-            report_id = tx.next_id(REPORTS, FIRST_REPORT_ID)
+            report_id = tx.next_id(REPORTS)
             tx.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, tx.now, self.timing))
         return {"reportId": report_id}
 
@@ -104,7 +101,7 @@ class Reports:
     def create_schedule(self, seller_id: str, spec: dict) -> dict:
         _check_request(spec)
         with self.backend.transaction(seller_id) as tx:
-            schedule_id = tx.next_id(SCHEDULES, FIRST_SCHEDULE_ID)
+            schedule_id = tx.next_id(SCHEDULES)
             tx.put_job(SCHEDULES, reports.new_schedule(seller_id, schedule_id, spec, tx.now))
         return {"reportScheduleId": schedule_id}
 
@@ -191,9 +188,7 @@ def _check_request(spec: dict) -> None:
         raise RuleViolation(
             f"Invalid reportType: {report_type!r} is not a report type (capital letters, digits and _, e.g. {example})."
         )
-    unknown = [mp for mp in spec["marketplaceIds"] if mp not in MARKETPLACES]
-    if unknown:
-        raise RuleViolation(f"Invalid marketplaceIds: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known.")
+    marketplaces.require_known(spec["marketplaceIds"])
     compression = (spec.get("reportOptions") or {}).get("mockCompression")
     if compression not in (None, "GZIP", "NONE"):
         raise RuleViolation(f"Invalid reportOptions.mockCompression: {compression!r} is neither GZIP nor NONE.")

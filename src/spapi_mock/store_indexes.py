@@ -381,6 +381,8 @@ class JobIndex(KindIndex):
 
     id_field: str
     type_field: str
+    # A seller's ids of this kind count up from here (Amazon's are long numbers).
+    first_id: int
 
     def __init__(self, lock: threading.RLock, packer: Packer) -> None:
         super().__init__(lock, packer)
@@ -450,7 +452,7 @@ class JobIndex(KindIndex):
 class FeedIndex(JobIndex):
     """Feeds: the clock starts a queued feed and ends a processed one."""
 
-    table, id_field, type_field = "feeds", "feedId", "feedType"
+    table, id_field, type_field, first_id = "feeds", "feedId", "feedType", 50_000_000_000
 
     def due_at(self, doc: dict) -> str | None:
         return feed_rules.due_at(doc)
@@ -459,7 +461,7 @@ class FeedIndex(JobIndex):
 class ReportIndex(JobIndex):
     """Reports: the clock starts a queued report and ends a produced one."""
 
-    table, id_field, type_field = "reports", "reportId", "reportType"
+    table, id_field, type_field, first_id = "reports", "reportId", "reportType", 60_000_000_000
 
     def due_at(self, doc: dict) -> str | None:
         return report_rules.due_at(doc)
@@ -468,7 +470,7 @@ class ReportIndex(JobIndex):
 class ReportScheduleIndex(JobIndex):
     """Report schedules: the clock creates a report at each nextReportCreationTime."""
 
-    table, id_field, type_field = "report_schedules", "reportScheduleId", "reportType"
+    table, id_field, type_field, first_id = "report_schedules", "reportScheduleId", "reportType", 70_000_000_000
 
     def due_at(self, doc: dict) -> str | None:
         return report_rules.schedule_due_at(doc)

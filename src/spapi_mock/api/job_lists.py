@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain.exceptions import RuleViolation
-from ..feeds import feed_window
+from ..domain.feeds import created_window
 from .context import seller_id, services
 
 _FILTERS = ("marketplaceIds", "processingStatuses", "createdSince", "createdUntil")
@@ -26,7 +26,7 @@ def list_page(operation: str, types_param: str, params: dict[str, Any], find: Ca
     def fetch(query: dict, context: dict | None, after: list | None, size: int) -> tuple[list, list | None, dict]:
         window = (context or {}).get("window")
         if window is None:
-            window = feed_window(svc.clock.now(), query.get("createdSince"), query.get("createdUntil"))
+            window = created_window(svc.clock.now(), query.get("createdSince"), query.get("createdUntil"), key)
         page, last = find(seller, {**query, "createdSince": window[0], "createdUntil": window[1]}, after, size)
         return page, last, {"window": list(window)}
 

@@ -30,7 +30,7 @@ class FeedStatus(StrEnum):
 
 
 ENDED = (FeedStatus.DONE, FeedStatus.FATAL, FeedStatus.CANCELLED)
-# Amazon keeps feeds, and answers getFeeds about them, for 90 days.
+# Amazon keeps feeds and reports, and lists them (getFeeds, getReports), for 90 days.
 RETENTION = timedelta(days=90)
 
 
@@ -158,3 +158,21 @@ def wire(feed: dict) -> dict:
     if feed["processingStatus"] in (FeedStatus.DONE, FeedStatus.FATAL) and feed.get("resultFeedDocumentId"):
         out["resultFeedDocumentId"] = feed["resultFeedDocumentId"]
     return out
+
+
+def created_window(now: datetime, since: str | None, until: str | None, kind: str) -> tuple[str, str]:
+    """getFeeds' or getReports' createdSince/createdUntil, defaulted and checked as Amazon's
+    models say (``kind``: "feeds" or "reports", for the message)."""
+    try:
+        start = parse_iso(since) if since else now - RETENTION
+        end = parse_iso(until) if until else now
+    except ValueError as exc:
+        raise RuleViolation(f"Invalid createdSince/createdUntil: {exc}.") from None
+    if start < now - RETENTION:
+        raise RuleViolation(
+            f"Invalid createdSince: {to_wire(start)} is more than 90 days before now ({to_wire(now)}); "
+            f"{kind} are kept for 90 days."
+        )
+    if end < start:
+        raise RuleViolation(f"Invalid createdUntil: {to_wire(end)} is before createdSince {to_wire(start)}.")
+    return to_wire(start), to_wire(end)

@@ -24,8 +24,6 @@ from .feeds import ProcessingTiming
 
 __all__ = ["ReportStatus", "ProcessingTiming"]
 
-# Amazon keeps reports for 90 days; getReports looks back as far.
-RETENTION = timedelta(days=90)
 # A date-range report without dataStartTime covers this much before its dataEndTime (the mock's
 # reading: Amazon's model says the default is now, which would select nothing).
 DEFAULT_RANGE = timedelta(days=30)
