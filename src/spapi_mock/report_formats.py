@@ -183,7 +183,7 @@ def _unshipped_rows(doc: dict, order: dict, items: list[dict], now: datetime) ->
 
 def _all_orders_rows(doc: dict, order: dict, items: list[dict], now: datetime) -> Iterator[dict]:
     address = order.get("ShippingAddress") or {}
-    status = "Cancelled" if order["OrderStatus"] == "Canceled" else order["OrderStatus"]
+    status = _status(order)
     for item in items:
         ordered, shipped = int(item.get("QuantityOrdered") or 0), int(item.get("QuantityShipped") or 0)
         price = item.get("ItemPrice") or {}
@@ -193,7 +193,7 @@ def _all_orders_rows(doc: dict, order: dict, items: list[dict], now: datetime) -
             "purchase-date": _date(order["PurchaseDate"]),
             "last-updated-date": _date(order["LastUpdateDate"]),
             "order-status": status,
-            "fulfillment-channel": "Amazon" if order.get("FulfillmentChannel") == "AFN" else "Merchant",
+            "fulfillment-channel": _channel(order),
             "sales-channel": order.get("SalesChannel"),
             "ship-service-level": order.get("ShipmentServiceLevelCategory"),
             "product-name": item.get("Title"),
@@ -234,9 +234,7 @@ def _xml(kind: ReportType, docs: Iterable[dict], now: datetime) -> bytes:
             message_type = etree.Element("MessageType")
             message_type.text = "AllOrdersReport"
             xml.write(message_type)
-            number = 0
-            for doc in docs:
-                number += 1
+            for number, doc in enumerate(docs, start=1):
                 xml.write(_xml_order(number, v0_views.order(doc, None, wire_now), v0_views.order_items(doc), now))
     return out.getvalue()
 
@@ -245,20 +243,18 @@ def _xml_order(number: int, order: dict, items: list[dict], now: datetime):
     message = etree.Element("Message")
     etree.SubElement(message, "MessageID").text = str(number)
     element = etree.SubElement(message, "Order")
-    rows = list(_all_orders_rows({}, order, items, now))
-    first = rows[0] if rows else _all_orders_rows_header(order)
     for tag, value in (
         ("AmazonOrderID", order["AmazonOrderId"]),
         ("MerchantOrderID", order.get("SellerOrderId")),
-        ("PurchaseDate", first["purchase-date"]),
-        ("LastUpdatedDate", first["last-updated-date"]),
-        ("OrderStatus", first["order-status"]),
+        ("PurchaseDate", _date(order["PurchaseDate"])),
+        ("LastUpdatedDate", _date(order["LastUpdateDate"])),
+        ("OrderStatus", _status(order)),
         ("SalesChannel", order.get("SalesChannel")),
     ):
         if value:
             etree.SubElement(element, tag).text = value
     fulfillment = etree.SubElement(element, "FulfillmentData")
-    etree.SubElement(fulfillment, "FulfillmentChannel").text = first["fulfillment-channel"]
+    etree.SubElement(fulfillment, "FulfillmentChannel").text = _channel(order)
     if order.get("ShipmentServiceLevelCategory"):
         etree.SubElement(fulfillment, "ShipServiceLevel").text = order["ShipmentServiceLevelCategory"]
     address = order.get("ShippingAddress") or {}
@@ -270,7 +266,7 @@ def _xml_order(number: int, order: dict, items: list[dict], now: datetime):
     etree.SubElement(element, "IsBusinessOrder").text = _cell(bool(order.get("IsBusinessOrder")))
     if (order.get("BuyerInfo") or {}).get("PurchaseOrderNumber"):
         etree.SubElement(element, "PurchaseOrderNumber").text = order["BuyerInfo"]["PurchaseOrderNumber"]
-    for item, row in zip(items, rows, strict=True):
+    for item, row in zip(items, _all_orders_rows({}, order, items, now), strict=True):
         line = etree.SubElement(element, "OrderItem")
         etree.SubElement(line, "AmazonOrderItemCode").text = item["OrderItemId"]
         for tag, value in (("ASIN", row["asin"]), ("SKU", row["sku"])):
@@ -300,15 +296,6 @@ def _xml_order(number: int, order: dict, items: list[dict], now: datetime):
                 amount = etree.SubElement(component, "Amount", currency=money["CurrencyCode"])
                 amount.text = money["Amount"]
     return message
-
-
-def _all_orders_rows_header(order: dict) -> dict:
-    return {
-        "purchase-date": _date(order["PurchaseDate"]),
-        "last-updated-date": _date(order["LastUpdateDate"]),
-        "order-status": "Cancelled" if order["OrderStatus"] == "Canceled" else order["OrderStatus"],
-        "fulfillment-channel": "Amazon" if order.get("FulfillmentChannel") == "AFN" else "Merchant",
-    }
 
 
 def _order_report_rows(doc: dict, order: dict, items: list[dict], now: datetime) -> Iterator[dict]:
@@ -361,7 +348,7 @@ def _pending_rows(doc: dict, order: dict, items: list[dict], now: datetime) -> I
             "quantity-purchased": item.get("QuantityOrdered"),
             "ship-service-level": order.get("ShipmentServiceLevelCategory"),
             "sales-channel": order.get("SalesChannel"),
-            "fulfillment-channel": "Amazon" if order.get("FulfillmentChannel") == "AFN" else "Merchant",
+            "fulfillment-channel": _channel(order),
             "is-business-order": order.get("IsBusinessOrder", False),
         }
 
@@ -405,6 +392,15 @@ def _address(address: dict) -> dict:
         "ship-postal-code": address.get("PostalCode"),
         "ship-country": address.get("CountryCode"),
     }
+
+
+def _status(order: dict) -> str:
+    # These reports spell it Cancelled; the Orders API, Canceled.
+    return "Cancelled" if order["OrderStatus"] == "Canceled" else order["OrderStatus"]
+
+
+def _channel(order: dict) -> str:
+    return "Amazon" if order.get("FulfillmentChannel") == "AFN" else "Merchant"
 
 
 def _date(value: str | None) -> str:
