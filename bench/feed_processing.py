@@ -19,7 +19,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +30,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402  (bench/ is not a package)
-from run import free_port  # noqa: E402
+from run import Server, serve_argv  # noqa: E402
 
 from spapi_mock.marketplaces import BY_ID as MARKETPLACES  # noqa: E402
 
@@ -86,21 +85,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="spapi-mock-feed-bench-") as tmp:
         db = Path(tmp) / "store.json"
         shutil.copyfile(source, db)
-        port = free_port()
-        argv = [sys.executable, "-m", "spapi_mock", "serve", "--db", str(db), "--port", str(port), "--log-level", "warning"]
-        argv += ["--feed-queue-seconds", "0", "--feed-processing-seconds", "0"]
-        server = subprocess.Popen(argv, preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+        times = ["--feed-queue-seconds", "0", "--feed-processing-seconds", "0"]
+        server = Server("feed-bench", serve_argv(["--db", str(db), *times]), Path(tmp), cpu=0)
+        server.start()
         os.sched_setaffinity(0, {1})
         try:
-            base = f"http://127.0.0.1:{port}"
+            server.wait_ready("/_mock/health", timeout=300)
+            base = f"http://127.0.0.1:{server.port}"
             session = requests.Session()
             session.headers.update(TOKEN)
-            for _ in range(600):
-                try:
-                    if session.get(f"{base}/_mock/health", timeout=1).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
             idle_until = time.perf_counter() + 3
             idle = latencies(session, base, sample, lambda: time.perf_counter() > idle_until)
             created = session.post(f"{base}/feeds/2021-06-30/documents", json={"contentType": "text/xml; charset=UTF-8"}).json()
@@ -130,8 +123,7 @@ def main() -> int:
             feeds = session.get(f"{base}/_mock/feeds").json()["feeds"]
             summary = next(feed["summary"] for feed in feeds if feed["feedId"] == feed_id)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
     elapsed = final["elapsed"]
     print(
         f"feed of {len(order_ids):,} acknowledgement messages: {final['processingStatus']} in {elapsed:.2f} s "

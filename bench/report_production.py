@@ -17,7 +17,6 @@ import argparse
 import gzip
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,18 +28,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402  (bench/ is not a package)
-from run import free_port  # noqa: E402
+from run import Server, serve_argv  # noqa: E402
 
 TOKEN = {"x-amz-access-token": "Atza|bench"}
-
-
-def memory(pid: int) -> dict[str, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return fields
 
 
 def main() -> int:
@@ -53,22 +43,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="spapi-mock-report-bench-") as tmp:
         db = Path(tmp) / "store.json"
         shutil.copyfile(source, db)
-        port = free_port()
-        argv = [sys.executable, "-m", "spapi_mock", "serve", "--db", str(db), "--port", str(port), "--log-level", "warning"]
-        server = subprocess.Popen(argv, preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+        server = Server("report-bench", serve_argv(["--db", str(db)]), Path(tmp), cpu=0)
+        server.start()
         os.sched_setaffinity(0, {1})
         try:
-            base = f"http://127.0.0.1:{port}"
+            server.wait_ready("/_mock/health", timeout=600)
+            base = f"http://127.0.0.1:{server.port}"
             session = requests.Session()
             session.headers.update(TOKEN)
-            for _ in range(1200):
-                try:
-                    if session.get(f"{base}/_mock/health", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:  # not listening yet, or still loading
-                    time.sleep(0.1)
             now = datetime.fromisoformat(session.get(f"{base}/_mock/clock").json()["now"].replace("Z", "+00:00"))
-            before = memory(server.pid)
+            before = server.memory()
             spec = {
                 "reportType": "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
                 "marketplaceIds": sorted(MARKETPLACES)[:25],
@@ -78,22 +62,21 @@ def main() -> int:
             started = time.perf_counter()
             assert session.post(f"{base}/_mock/reports/process", timeout=600).status_code == 200
             elapsed = time.perf_counter() - started
-            after = memory(server.pid)
+            after = server.memory()
             report = session.get(f"{base}/reports/2021-06-30/reports/{report_id}").json()
             document = session.get(f"{base}/reports/2021-06-30/documents/{report['reportDocumentId']}").json()
             body = requests.get(document["url"], timeout=60).content
             text = gzip.decompress(body) if document.get("compressionAlgorithm") == "GZIP" else body
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
     rows = text.count(b"\n") - 1
     print(
         f"all-orders report over {args.size:,} orders: {report['processingStatus']} in {elapsed:.2f} s, {rows:,} rows, "
         f"{len(text) / 1e6:.1f} MB ({len(body) / 1e6:.1f} MB {document.get('compressionAlgorithm') or 'uncompressed'})"
     )
     print(
-        f"  server RSS {before['VmRSS']:.0f} MiB before, {after['VmRSS']:.0f} MiB after; "
-        f"peak {after['VmHWM']:.0f} MiB (was {before['VmHWM']:.0f} MiB at start-up)"
+        f"  server RSS {before['rss_mib']:.0f} MiB before, {after['rss_mib']:.0f} MiB after; "
+        f"peak {after['peak_rss_mib']:.0f} MiB (was {before['peak_rss_mib']:.0f} MiB at start-up)"
     )
     return 0
 

@@ -129,6 +129,17 @@ def same_document(page: Page) -> bool:
     return page.evaluate("window.__sameDocument === true")
 
 
+def seller_token(server, seller_id: str) -> dict:
+    """The x-amz-access-token header of a client of this seller, from the LWA endpoint."""
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token_for(seller_id),
+        "client_id": CLIENT_ID,
+        "client_secret": "s",
+    }
+    return {"x-amz-access-token": requests.post(f"{server.base_url}/auth/o2/token", data=form, timeout=10).json()["access_token"]}
+
+
 def order_row(page: Page, order_id: str):
     return page.locator(f'[data-testid="order-row"][data-order-id="{order_id}"]')
 
@@ -238,14 +249,7 @@ def test_a_client_request_shows_in_the_journal_within_a_poll(open_dashboard, ser
     expect(page.get_by_test_id("journal-body")).not_to_contain_text(seller)
 
     # A client of this seller: a token from the LWA endpoint, then getOrder.
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token_for(seller),
-        "client_id": CLIENT_ID,
-        "client_secret": "s",
-    }
-    token = requests.post(f"{server.base_url}/auth/o2/token", data=form, timeout=10).json()["access_token"]
-    response = requests.get(f"{server.base_url}/orders/v0/orders/{order_id}", headers={"x-amz-access-token": token}, timeout=10)
+    response = requests.get(f"{server.base_url}/orders/v0/orders/{order_id}", headers=seller_token(server, seller), timeout=10)
     assert response.status_code == 200, response.text
 
     expect(journal_row).to_have_count(1, timeout=WAIT_MS)
@@ -277,15 +281,7 @@ def test_a_feed_is_listed_and_processed_from_the_page_with_each_messages_outcome
     page = open_dashboard(seller, poll=0)
     expect(page.get_by_test_id("feeds-body")).to_contain_text("This seller has sent no feeds.")
     # The seller's software uploads an acknowledgement feed: one good message, one for an unknown order.
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token_for(seller),
-        "client_id": CLIENT_ID,
-        "client_secret": "s",
-    }
-    token = {
-        "x-amz-access-token": requests.post(f"{server.base_url}/auth/o2/token", data=form, timeout=10).json()["access_token"]
-    }
+    token = seller_token(server, seller)
     order = control.create_order({"order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"}, "items": [{}]}, seller)
     order_id = order["order"]["AmazonOrderId"]
     flat = f"order-id\tcancellation-reason-code\n{order_id}\tNoInventory\n111-0000000-0000000\tNoInventory\n"
@@ -318,15 +314,7 @@ def test_a_feed_is_listed_and_processed_from_the_page_with_each_messages_outcome
 def test_a_report_is_produced_from_the_page_and_its_document_opens(open_dashboard, server, control, seller):
     page = open_dashboard(seller, poll=0)
     expect(page.get_by_test_id("reports-body")).to_contain_text("This seller has requested no reports.")
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token_for(seller),
-        "client_id": CLIENT_ID,
-        "client_secret": "s",
-    }
-    token = {
-        "x-amz-access-token": requests.post(f"{server.base_url}/auth/o2/token", data=form, timeout=10).json()["access_token"]
-    }
+    token = seller_token(server, seller)
     spec = {"reportType": "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING", "marketplaceIds": ["ATVPDKIKX0DER"]}
     report_id = requests.post(f"{server.base_url}/reports/2021-06-30/reports", json=spec, headers=token, timeout=10).json()[
         "reportId"

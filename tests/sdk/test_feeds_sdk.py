@@ -19,7 +19,7 @@ from spapi_mock import resources
 from spapi_mock.control import HttpControl
 
 from support.live_server import live_server
-from support.sdk import CLIENT_ID, CLIENT_SECRET, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class
+from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_client
 
 US = "ATVPDKIKX0DER"
 XML = "text/xml; charset=UTF-8"
@@ -47,21 +47,9 @@ def control(server):
 
 @pytest.fixture(scope="module")
 def psa_feeds(server):
-    from sp_api.api import Feeds
-    from sp_api.base import Marketplaces
-
-    feeds = Feeds(
-        Marketplaces.US,
-        credentials={
-            "refresh_token": f"Atzr|feeds-{uuid.uuid4().hex}",
-            "lwa_app_id": CLIENT_ID,
-            "lwa_client_secret": CLIENT_SECRET,
-        },
-        auth_token_client_class=mock_lwa_client_class(server.base_url),
-    )
-    feeds.endpoint = server.base_url
-    yield feeds
-    feeds.close()
+    client = python_sp_api_client("Feeds", server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="module")

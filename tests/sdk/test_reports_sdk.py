@@ -20,7 +20,7 @@ from spapi_mock import resources
 from spapi_mock.control import HttpControl
 
 from support.live_server import live_server
-from support.sdk import CLIENT_ID, CLIENT_SECRET, amzn_sp_api_client, mock_lwa_client_class
+from support.sdk import amzn_sp_api_client, python_sp_api_client
 
 US = "ATVPDKIKX0DER"
 UNSHIPPED = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
@@ -60,21 +60,9 @@ def requested(control):
 
 @pytest.fixture(scope="module")
 def psa_reports(server):
-    from sp_api.api import Reports
-    from sp_api.base import Marketplaces
-
-    reports = Reports(
-        Marketplaces.US,
-        credentials={
-            "refresh_token": f"Atzr|reports-{uuid.uuid4().hex}",
-            "lwa_app_id": CLIENT_ID,
-            "lwa_client_secret": CLIENT_SECRET,
-        },
-        auth_token_client_class=mock_lwa_client_class(server.base_url),
-    )
-    reports.endpoint = server.base_url
-    yield reports
-    reports.close()
+    client = python_sp_api_client("Reports", server.base_url, f"Atzr|reports-{uuid.uuid4().hex}")
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="module")

@@ -72,23 +72,28 @@ def mock_lwa_client_class(base_url: str):
     return type("MockAccessTokenClient", (AccessTokenClient,), {"scheme": f"{parts.scheme}://", "host": parts.netloc})
 
 
-def python_sp_api_orders(base_url: str, refresh_token: str):
-    """python-amazon-sp-api's Orders (v0) client pointed at the mock.
+def python_sp_api_client(api: str, base_url: str, refresh_token: str):
+    """One of python-amazon-sp-api's clients (``Orders``, ``Feeds``, ``Reports``...) pointed at the mock.
 
     The SP-API endpoint comes from the ``Marketplaces`` enum (fixed Amazon hosts; ``AWS_ENV=SANDBOX``
     only switches to Amazon's sandbox), and 2.1 has no ``endpoint`` argument; ``Client.endpoint``
     is a plain attribute read on every request, so it is set after construction.
     """
-    from sp_api.api import Orders
+    import sp_api.api
     from sp_api.base import Marketplaces
 
-    orders = Orders(
+    client = getattr(sp_api.api, api)(
         Marketplaces.US,
         credentials={"refresh_token": refresh_token, "lwa_app_id": CLIENT_ID, "lwa_client_secret": CLIENT_SECRET},
         auth_token_client_class=mock_lwa_client_class(base_url),
     )
-    orders.endpoint = base_url
-    return orders
+    client.endpoint = base_url
+    return client
+
+
+def python_sp_api_orders(base_url: str, refresh_token: str):
+    """python-amazon-sp-api's Orders (v0) client pointed at the mock."""
+    return python_sp_api_client("Orders", base_url, refresh_token)
 
 
 # --- network guard ---------------------------------------------------------------------------

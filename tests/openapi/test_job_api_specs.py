@@ -1,4 +1,5 @@
-"""Our Feeds API 2021-06-30 document is valid OpenAPI and says what Amazon's model says, field by field."""
+"""Our Feeds and Reports API 2021-06-30 documents are valid OpenAPI and say what Amazon's models
+say, field by field: one set of checks, run for each API."""
 
 from __future__ import annotations
 
@@ -7,19 +8,62 @@ import yaml
 from openapi_spec_validator import validate
 
 from support import PROJECT_ROOT
-from support.reference import FEEDS, operations, our_operations, reference_model
+from support.reference import FEEDS, REPORTS, operations, our_operations, reference_model
 
-SPEC = PROJECT_ROOT / "openapi" / "feeds-2021-06-30.yaml"
+# Each API: our document, Amazon's model, the usage plans the model documents, and what our
+# description must say about how the mock runs it.
+APIS = {
+    "feeds": (
+        "feeds-2021-06-30.yaml",
+        FEEDS,
+        {
+            "getFeeds": ("0.0222", 10),
+            "createFeed": ("0.0083", 15),
+            "cancelFeed": ("2", 15),
+            "getFeed": ("2", 15),
+            "createFeedDocument": ("0.5", 15),
+            "getFeedDocument": ("0.0222", 10),
+        },
+        ("/_s3/", "SignatureDoesNotMatch", "IN_QUEUE for 2 seconds", "/_mock/feeds/process", "a nextToken must come alone"),
+    ),
+    "reports": (
+        "reports-2021-06-30.yaml",
+        REPORTS,
+        {
+            "getReports": ("0.0222", 10),
+            "createReport": ("0.0167", 15),
+            "cancelReport": ("0.0222", 10),
+            "getReport": ("2", 15),
+            "getReportSchedules": ("0.0222", 10),
+            "createReportSchedule": ("0.0222", 10),
+            "cancelReportSchedule": ("0.0222", 10),
+            "getReportSchedule": ("0.0222", 10),
+            "getReportDocument": ("0.0167", 15),
+        },
+        (
+            "/_s3/reports/",
+            "mockCompression GZIP",
+            "IN_QUEUE for 2 seconds",
+            "/_mock/reports/process",
+            "30 days before dataEndTime",
+        ),
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(APIS))
+def api(request) -> tuple:
+    return APIS[request.param]
 
 
 @pytest.fixture(scope="module")
-def ours() -> dict:
-    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+def ours(api) -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "openapi" / api[0]).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def amazon() -> dict:
-    return reference_model(FEEDS)
+def amazon(api) -> dict:
+    return reference_model(api[1])
 
 
 def test_spec_is_valid_openapi(ours):
@@ -56,21 +100,14 @@ def test_parameters_match_amazons_names_locations_types_limits_and_enums(ours, a
             assert "requestBody" not in op, key
 
 
-def test_usage_plans_match_the_rates_amazon_documents(ours, amazon):
+def test_usage_plans_match_the_rates_amazon_documents(ours, amazon, api):
     theirs = operations(amazon["paths"])
     plans = {}
     for key, op in our_operations(ours).items():
         plan = op["x-spapi-mock-usage-plan"]
         assert f"| {plan['rate']} | {plan['burst']} |" in theirs[key]["description"], key
         plans[op["operationId"]] = (plan["rate"], plan["burst"])
-    assert plans == {
-        "getFeeds": ("0.0222", 10),
-        "createFeed": ("0.0083", 15),
-        "cancelFeed": ("2", 15),
-        "getFeed": ("2", 15),
-        "createFeedDocument": ("0.5", 15),
-        "getFeedDocument": ("0.0222", 10),
-    }
+    assert plans == api[2]
 
 
 def test_every_response_amazon_lists_is_ours_with_its_schema_and_headers(ours, amazon):
@@ -120,14 +157,7 @@ def test_every_schema_has_amazons_fields_types_limits_and_enums(ours, amazon):
         assert _shape(mine[name]) == _shape(schema), name
 
 
-def test_the_description_says_how_the_mock_runs_feeds(ours):
+def test_the_description_says_how_the_mock_runs_the_api(ours, api):
     text = " ".join(ours["info"]["description"].split())
-    decisions = (
-        "/_s3/",
-        "SignatureDoesNotMatch",
-        "IN_QUEUE for 2 seconds",
-        "/_mock/feeds/process",
-        "a nextToken must come alone",
-    )
-    for decision in decisions:
+    for decision in api[3]:
         assert decision in text, decision
