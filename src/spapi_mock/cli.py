@@ -104,34 +104,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     realism.add_argument("--journal-size", type=_at_least_one, default=10_000, metavar="N", help="requests the journal keeps")
     feeds_group = serve.add_argument_group("Feeds and Reports APIs")
-    feeds_group.add_argument(
-        "--feed-queue-seconds",
-        type=_feed_seconds,
-        default=ProcessingTiming.queued.total_seconds(),
-        metavar="S",
-        help="mock-clock seconds a new feed waits IN_QUEUE (default: %(default)s)",
-    )
-    feeds_group.add_argument(
-        "--feed-processing-seconds",
-        type=_feed_seconds,
-        default=ProcessingTiming.processing.total_seconds(),
-        metavar="S",
-        help="least mock-clock seconds a feed is IN_PROGRESS (default: %(default)s)",
-    )
-    feeds_group.add_argument(
-        "--report-queue-seconds",
-        type=_feed_seconds,
-        default=ProcessingTiming.queued.total_seconds(),
-        metavar="S",
-        help="mock-clock seconds a new report waits IN_QUEUE (default: %(default)s)",
-    )
-    feeds_group.add_argument(
-        "--report-processing-seconds",
-        type=_feed_seconds,
-        default=ProcessingTiming.processing.total_seconds(),
-        metavar="S",
-        help="least mock-clock seconds a report is IN_PROGRESS (default: %(default)s)",
-    )
+    for kind in ("feed", "report"):
+        feeds_group.add_argument(
+            f"--{kind}-queue-seconds",
+            type=_feed_seconds,
+            default=ProcessingTiming.queued.total_seconds(),
+            metavar="S",
+            help=f"mock-clock seconds a new {kind} waits IN_QUEUE (default: %(default)s)",
+        )
+        feeds_group.add_argument(
+            f"--{kind}-processing-seconds",
+            type=_feed_seconds,
+            default=ProcessingTiming.processing.total_seconds(),
+            metavar="S",
+            help=f"least mock-clock seconds a {kind} is IN_PROGRESS (default: %(default)s)",
+        )
     feeds_group.add_argument(
         "--public-url",
         metavar="URL",
@@ -153,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ENV_PREFIX = "SPAPI_MOCK_"
+
+
+def _timing(queued: float, processing: float) -> ProcessingTiming:
+    return ProcessingTiming(timedelta(seconds=queued), timedelta(seconds=processing))
 
 
 def _feed_seconds(text: str) -> float:
@@ -338,10 +329,8 @@ def serve_command(args: argparse.Namespace) -> int:
         journal_size=args.journal_size,
         allowed_hosts=tuple(args.allow_hosts),
         control_token=args.control_token or None,
-        feed_timing=ProcessingTiming(timedelta(seconds=args.feed_queue_seconds), timedelta(seconds=args.feed_processing_seconds)),
-        report_timing=ProcessingTiming(
-            timedelta(seconds=args.report_queue_seconds), timedelta(seconds=args.report_processing_seconds)
-        ),
+        feed_timing=_timing(args.feed_queue_seconds, args.feed_processing_seconds),
+        report_timing=_timing(args.report_queue_seconds, args.report_processing_seconds),
         public_url=args.public_url or None,
     )
     # Loading allocates millions of long-lived objects; the cyclic collector would walk the
