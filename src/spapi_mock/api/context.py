@@ -4,7 +4,7 @@ handlers do not depend on the web framework underneath."""
 
 from __future__ import annotations
 
-from .. import request_scope
+from .. import request_guard, request_scope
 from ..access_tokens import Grant
 from ..dates import to_wire
 from ..errors import Unauthorized
@@ -44,3 +44,19 @@ def require_restricted_data_token() -> None:
 def wire_now() -> str:
     """The mock clock as the wire writes dates (views compare it with stored dates)."""
     return to_wire(services().clock.now())
+
+
+def base_url() -> str:
+    """Where the client can reach the mock, for the presigned URLs it will call next: the
+    configured public URL, else the Host the request named if the mock answers to it, else the
+    address the request arrived at (python-amazon-sp-api sends ``Host: 27.0.0.1:8080`` for
+    ``http://127.0.0.1:8080``)."""
+    config = services().config
+    if config.public_url:
+        return config.public_url.rstrip("/")
+    scope = request_scope.current_scope()
+    host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "")
+    if not host or not request_guard.AllowedHosts(config.allowed_hosts, config.host).allows(host):
+        server = scope.get("server") or ("127.0.0.1", config.port)
+        host = f"[{server[0]}]:{server[1]}" if ":" in server[0] else f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"

@@ -10,9 +10,8 @@ from typing import Any
 
 from connexion import NoContent
 
-from .. import request_guard, request_scope
 from ..domain import feeds as feed_rules
-from .context import seller_id, services
+from .context import base_url, seller_id, services
 from .job_lists import list_page
 
 
@@ -40,19 +39,3 @@ def cancel_feed(feedId: str) -> tuple:
 def get_feeds(**params: Any) -> dict:
     svc = services()
     return list_page("getFeeds", "feedTypes", params, svc.feeds.find_feeds, feed_rules.wire, "feeds")
-
-
-def base_url() -> str:
-    """Where the client can reach the mock, for the presigned URLs it will call next: the
-    configured public URL, else the Host the request named if the mock answers to it, else the
-    address the request arrived at (python-amazon-sp-api sends ``Host: 27.0.0.1:8080`` for
-    ``http://127.0.0.1:8080``)."""
-    config = services().config
-    if config.public_url:
-        return config.public_url.rstrip("/")
-    scope = request_scope.current_scope()
-    host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "")
-    if not host or not request_guard.AllowedHosts(config.allowed_hosts, config.host).allows(host):
-        server = scope.get("server") or ("127.0.0.1", config.port)
-        host = f"[{server[0]}]:{server[1]}" if ":" in server[0] else f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}"

@@ -11,8 +11,7 @@ from typing import Any
 from connexion import NoContent
 
 from ..domain import reports as report_rules
-from .context import seller_id, services
-from .feeds import base_url
+from .context import base_url, seller_id, services
 from .job_lists import list_page
 
 
