@@ -13,6 +13,7 @@ status, code and message, so code written against it works against a server too.
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 from collections.abc import Callable
 from datetime import datetime
@@ -55,8 +56,16 @@ class LocalControl:
         self.scenarios_dir = scenarios_dir
         # Throttling, faults, the journal and auth belong to a server's services.
         self.services = services
-        self.feed_desk = services.feeds if services is not None else Feeds(backend)
-        self.report_desk = services.reports if services is not None else Reports(backend)
+
+    @functools.cached_property
+    def feed_desk(self) -> Feeds:
+        # A backend without a server's services gets its own, when first asked: building it
+        # wires a runner into the backend, which must not replace a server's.
+        return self.services.feeds if self.services is not None else Feeds(self.backend)
+
+    @functools.cached_property
+    def report_desk(self) -> Reports:
+        return self.services.reports if self.services is not None else Reports(self.backend)
 
     @classmethod
     def of(cls, services: Services) -> LocalControl:
