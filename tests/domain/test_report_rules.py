@@ -47,6 +47,8 @@ def test_a_schedule_fires_a_report_over_its_last_period_and_moves_on():
     late = {**SPEC, "period": "P1D", "nextReportCreationTime": "2025-01-31T11:00:00Z"}
     with pytest.raises(RuleViolation, match="more than 5 minutes before now"):
         reports.new_schedule("S1", "9", late, NOW)
+    with pytest.raises(RuleViolation, match="outside the mock clock's range"):
+        reports.new_schedule("S1", "9", {**late, "nextReportCreationTime": "9999-12-31T23:59:59Z"}, NOW)
 
 
 def test_only_a_queued_report_can_be_cancelled_and_a_produced_one_ends_when_due():

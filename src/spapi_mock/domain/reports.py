@@ -16,7 +16,7 @@ import calendar
 import re
 from datetime import datetime, timedelta
 
-from ..dates import parse_iso, to_wire
+from ..dates import check_mock_time, parse_iso, to_wire
 from . import feeds as processing
 from .exceptions import RuleViolation
 from .feeds import FeedStatus as ReportStatus
@@ -122,6 +122,10 @@ def new_schedule(seller_id: str, schedule_id: str, spec: dict, now: datetime) ->
         raise RuleViolation(f"Invalid period: {period!r} is not one of {', '.join(PERIODS)}.")
     first = _date(spec, "nextReportCreationTime", now)
     # A client's "now" is a little behind the server's: a time slightly past creates a report at once.
+    try:
+        check_mock_time(first)  # a time the mock clock can never reach would never create a report
+    except ValueError as exc:
+        raise RuleViolation(f"Invalid nextReportCreationTime: {exc}.") from None
     if first < now - CLOCK_SKEW:
         raise RuleViolation(
             f"Invalid nextReportCreationTime: {to_wire(first)} is more than 5 minutes before now ({to_wire(now)})."
