@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (bench/ is not a package)
 from run import Server, serve_argv  # noqa: E402
 
-from spapi_mock.marketplaces import BY_ID as MARKETPLACES  # noqa: E402
+from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
 
 US = "ATVPDKIKX0DER"
 TOKEN = {"x-amz-access-token": "Atza|bench"}
@@ -73,7 +73,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     args = parser.parse_args()
     source, meta = generate.cached_db(10_000)
-    from spapi_mock.store import read_tables
+    from spapi_mock.store.database import read_tables
 
     # Orders Amazon lets a seller acknowledge (payment authorized, not cancelled), in any marketplace.
     acknowledgeable = ("Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed")

@@ -33,8 +33,8 @@ DEFAULT_CACHE = Path(__file__).resolve().parent / "results" / "data"
 def generate(size: int, out_dir: Path, seed: int = DEFAULT_SEED) -> dict:
     """Write the set of ``size`` orders to ``out_dir`` (replacing its fixture files); its meta."""
     # Imported here: run.py imports this module before it checks that spapi_mock is installed.
-    from spapi_mock.fixture_generator import generate_fixture_set
-    from spapi_mock.fixtures import DEFAULT_SELLER_ID
+    from spapi_mock.marketplace.fixtures import DEFAULT_SELLER_ID
+    from spapi_mock.tools.fixture_generator import generate_fixture_set
 
     generated = generate_fixture_set(out_dir, size, seed=seed, force=True)
     sample = sampled(generated.order_ids, f"{seed}:{size}:sample")
@@ -84,7 +84,7 @@ def cached_db(size: int, cache: Path = DEFAULT_CACHE, seed: int = DEFAULT_SEED) 
     """
     from datetime import datetime
 
-    from spapi_mock.store_file import FORMAT
+    from spapi_mock.store.file import FORMAT
 
     fixtures_dir, meta = cached(size, cache, seed)
     db_path = fixtures_dir.parent / f"store-f{FORMAT}-{datetime.now(UTC):%Y%m%d}.json"
@@ -100,9 +100,9 @@ def loaded(fixtures_dir: Path) -> list[dict]:
     """The set's store documents as ``serve --fixtures`` holds them, due dates included."""
     from datetime import datetime
 
-    from spapi_mock import fixtures as loader
     from spapi_mock.domain import lifecycle
     from spapi_mock.domain.policy import Policy
+    from spapi_mock.marketplace import fixtures as loader
 
     return [lifecycle.refresh_due(doc, Policy()) for doc in loader.load_fixture_dir(fixtures_dir, datetime.now(UTC))]
 
@@ -110,10 +110,10 @@ def loaded(fixtures_dir: Path) -> list[dict]:
 def build_db(docs: list[dict], db_path: Path) -> None:
     """A store file for ``serve --db`` holding ``docs`` as a server leaves it (compacted, the
     due-date terms noted), written whole or not at all."""
-    from spapi_mock.backend import DUE_TERMS_META
     from spapi_mock.domain import lifecycle
     from spapi_mock.domain.policy import Policy
-    from spapi_mock.store import Store
+    from spapi_mock.marketplace.backend import DUE_TERMS_META
+    from spapi_mock.store.database import Store
 
     tmp = db_path.with_name(db_path.name + ".building")
     if tmp.exists():
@@ -132,7 +132,7 @@ def given_set(fixtures_dir: Path, store: str, workdir: Path, seed: int = DEFAULT
     The benchmark's token acts for the default seller, so its orders are the ones measured and
     sampled; with ``store="db"`` the TinyDB file is built in ``workdir``, never beside the set.
     """
-    from spapi_mock.fixtures import DEFAULT_SELLER_ID
+    from spapi_mock.marketplace.fixtures import DEFAULT_SELLER_ID
 
     docs = loaded(fixtures_dir)
     order_ids = sorted(doc["order"]["AmazonOrderId"] for doc in docs if doc["seller_id"] == DEFAULT_SELLER_ID)

@@ -58,9 +58,10 @@ def connexion_app(canned: dict):
     from connexion.resolver import Resolution, Resolver
     from connexion.security import ApiKeySecurityHandler
 
+    from spapi_mock.http.app import COMPACT_JSON
+
     # The same objects spapi-mock passes to Connexion, so the settings cannot drift apart.
-    from spapi_mock.api.validation import VALIDATORS
-    from spapi_mock.app import COMPACT_JSON
+    from spapi_mock.http.validation import VALIDATORS
 
     items_body = canned["getOrderItems"]
     orders_body = canned["getOrders"]

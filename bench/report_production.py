@@ -37,7 +37,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     args = parser.parse_args()
-    from spapi_mock.marketplaces import BY_ID as MARKETPLACES
+    from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
 
     source, _ = generate.cached_db(args.size)
     with tempfile.TemporaryDirectory(prefix="spapi-mock-report-bench-") as tmp:

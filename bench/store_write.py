@@ -38,7 +38,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(size: int, writes: int, cache: Path = generate.DEFAULT_CACHE) -> dict:
-    from spapi_mock.store import Store
+    from spapi_mock.store.database import Store
 
     source, _ = generate.cached_db(size, cache)
     with tempfile.TemporaryDirectory(prefix="spapi-mock-store-bench-") as tmp:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from spapi_mock.app import create_app
 from spapi_mock.config import Config
+from spapi_mock.http.app import create_app
 
 from support.http import CheckedClient, make_app
 from support.node import install_node_modules

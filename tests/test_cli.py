@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from spapi_mock.store import read_tables
+from spapi_mock.store.database import read_tables
 
 from support import DATA, TEST_FIXTURES
 from support.http import TOKEN

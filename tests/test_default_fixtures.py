@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from spapi_mock.domain.marketplaces import BY_ID
 from spapi_mock.domain.orders import ORDER_STATUSES
-from spapi_mock.marketplaces import BY_ID
 
 MARKETPLACES = [
     "ATVPDKIKX0DER",
@@ -133,10 +133,10 @@ def test_the_seller_caused_cancellations_count_once_the_window_reaches_them():
     """At load every seller-caused cancellation lies outside the 7-day window (no marketplace at
     risk); a 14-day window takes in the NoInventory and automatic ones, never the buyer's or the
     answered request."""
-    from spapi_mock.app import create_app
     from spapi_mock.config import Config
     from spapi_mock.control import LocalControl
     from spapi_mock.domain.policy import Policy
+    from spapi_mock.http.app import create_app
 
     def seller_cancelled(window: timedelta) -> dict[str, int]:
         backend = create_app(Config(policy=Policy(cancellation_rate_window=window))).services.backend

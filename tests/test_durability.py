@@ -30,10 +30,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from spapi_mock import resources
-from spapi_mock.dates import parse_iso, to_wire
-from spapi_mock.fixtures import load_fixture_dir
-from spapi_mock.store import read_tables
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.dates import parse_iso, to_wire
+from spapi_mock.marketplace.fixtures import load_fixture_dir
+from spapi_mock.store.database import read_tables
 
 from support import TEST_FIXTURES
 from support.live_server import LiveServer, live_server
@@ -621,7 +621,7 @@ import signal
 
 _ARM_FILE = os.environ.get("SPAPI_MOCK_TEST_KILL_FILE")
 if _ARM_FILE:
-    from spapi_mock import store_file as _store_file
+    from spapi_mock.store import file as _store_file
 
     _write_line = _store_file.StoreFile._write_line
     _count = {"arm": None, "writes": 0}

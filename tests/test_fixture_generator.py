@@ -20,16 +20,10 @@ import pytest
 
 from spapi_mock import cli
 from spapi_mock.control import LocalControl
-from spapi_mock.dates import parse_fixture_date, parse_iso
 from spapi_mock.domain.orders import ORDER_STATUSES
-from spapi_mock.fixture_generator import (
-    BUYER_CANCEL_REASONS,
-    GeneratorError,
-    generate_fixture_set,
-    relative,
-    seller_ids,
-)
-from spapi_mock.fixtures import DEFAULT_SELLER_ID, load_fixture_dir
+from spapi_mock.kernel.dates import parse_fixture_date, parse_iso
+from spapi_mock.marketplace.fixtures import DEFAULT_SELLER_ID, load_fixture_dir
+from spapi_mock.tools.fixture_generator import BUYER_CANCEL_REASONS, GeneratorError, generate_fixture_set, relative, seller_ids
 
 from support.http import FROZEN_AT, CheckedClient, make_app, seller_token
 

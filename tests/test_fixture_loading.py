@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spapi_mock.fixtures import FixtureError, load_fixture_data, load_fixture_dir
+from spapi_mock.marketplace.fixtures import FixtureError, load_fixture_data, load_fixture_dir
 
 NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 

@@ -22,7 +22,7 @@ import requests
 
 from spapi_mock.cli import main
 from spapi_mock.control import HttpControl
-from spapi_mock.dates import parse_iso, to_wire
+from spapi_mock.kernel.dates import parse_iso, to_wire
 
 from support import TEST_FIXTURES
 from support.http import US, confirm_shipment_body

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from spapi_mock.marketplaces import BY_ID
+from spapi_mock.domain.marketplaces import BY_ID
 
 from support.http import make_app
 

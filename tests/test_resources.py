@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from spapi_mock import resources
+from spapi_mock.kernel import resources
 
 DOC = "a: 1\nb: [x, {c: true}]\n"
 

@@ -17,10 +17,10 @@ import sys
 
 import pytest
 
-from spapi_mock import resources
 from spapi_mock.cli import main
 from spapi_mock.control import ControlError, LocalControl
-from spapi_mock.store import read_tables
+from spapi_mock.kernel import resources
+from spapi_mock.store.database import read_tables
 
 from support.http import FROZEN_AT, US, CheckedClient, make_app
 

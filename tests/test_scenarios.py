@@ -20,11 +20,11 @@ from datetime import timedelta
 import pytest
 import requests
 
-from spapi_mock import resources, scenarios
-from spapi_mock.app import create_app
 from spapi_mock.config import Config
-from spapi_mock.control import LocalControl
-from spapi_mock.dates import parse_duration, parse_iso
+from spapi_mock.control import LocalControl, scenarios
+from spapi_mock.http.app import create_app
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.dates import parse_duration, parse_iso
 
 from support.http import TOKEN, US, CheckedClient, make_app
 from support.live_server import live_server

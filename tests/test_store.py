@@ -8,9 +8,10 @@ import re
 
 import pytest
 
-from spapi_mock import store_file
-from spapi_mock.errors import StoreFileError
-from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE, Store, read_tables
+from spapi_mock.errors import from_exception
+from spapi_mock.store import file as store_file
+from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE, Store, read_tables
+from spapi_mock.store.file import StoreFileError
 
 US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
 
@@ -166,7 +167,7 @@ def test_two_sellers_hold_the_same_order_id_without_seeing_each_other(tmp_path):
 
 
 def test_orders_and_the_records_beside_them_land_in_one_write_of_the_file(tmp_path, monkeypatch):
-    from spapi_mock.store_file import StoreFile
+    from spapi_mock.store.file import StoreFile
 
     store = Store(str(tmp_path / "state.json"))
     store.set_meta("clock", {"frozen_at": "2025-01-01T00:00:00+00:00"})
@@ -212,7 +213,7 @@ def test_an_unusable_store_file_is_named_with_what_is_wrong(tmp_path, make, comp
     make(path)
     with pytest.raises(StoreFileError) as raised:
         Store(str(path))
-    assert str(path) in raised.value.message and complaint in raised.value.message
+    assert str(path) in str(raised.value) and complaint in str(raised.value)
     Store(str(tmp_path / "other.json")).close()  # the failed open left no lock behind on others
 
 
@@ -227,8 +228,10 @@ def test_a_failed_write_is_a_503_that_changes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(store_file.os, "fsync", disk_full)
     with pytest.raises(StoreFileError) as raised:
         store.put(doc("2", "2025-01-02T00:00:00Z"))
-    assert raised.value.status == 503 and "No space left on device" in raised.value.message
-    assert "nothing was changed" in raised.value.message
+    # The client is told to try again later: the store is as it was.
+    answered = from_exception(raised.value)
+    assert answered.status == 503 and answered.code == "ServiceUnavailable"
+    assert "No space left on device" in answered.message and "nothing was changed" in answered.message
     monkeypatch.undo()
     store.close()
     again = Store(str(tmp_path / "state.json"))
@@ -238,9 +241,9 @@ def test_a_failed_write_is_a_503_that_changes_nothing(tmp_path, monkeypatch):
 def test_a_saved_clock_outside_the_clocks_range_stops_start_up_naming_the_file(tmp_path):
     """Before: a store saved with its clock at 9999-12-31T23:30:00Z answered 500 to every request
     after a restart, for good."""
-    from spapi_mock.backend import Backend
-    from spapi_mock.clock import Clock
     from spapi_mock.domain.policy import Policy
+    from spapi_mock.kernel.clock import Clock
+    from spapi_mock.marketplace.backend import Backend
 
     path = str(tmp_path / "state.json")
     store = Store(path)
@@ -475,7 +478,7 @@ def test_a_format_2_file_with_documents_as_objects_is_read_and_appended_to(tmp_p
 
 
 def test_unit_documents_are_held_packed_and_unpack_to_what_was_packed():
-    from spapi_mock.store_packing import TRAIN_AFTER, Packer
+    from spapi_mock.store.packing import TRAIN_AFTER, Packer
 
     packer = Packer()
     orders = [

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spapi_mock.throttling import Throttle, UsagePlan
+from spapi_mock.traffic.throttling import Throttle, UsagePlan
 
 from support.http import US, CheckedClient, make_app
 

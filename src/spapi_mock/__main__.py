@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from spapi_mock.cli import main
 
 sys.exit(main())

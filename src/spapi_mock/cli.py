@@ -13,13 +13,14 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from . import __version__, throttling
-from .config import Config
-from .control import cli as control_cli
-from .dates import parse_duration
-from .domain.exceptions import FixtureError
-from .domain.feeds import ProcessingTiming
-from .domain.policy import Policy
+from spapi_mock import __version__
+from spapi_mock.config import Config
+from spapi_mock.control import cli as control_cli
+from spapi_mock.domain.exceptions import FixtureError
+from spapi_mock.domain.feeds import ProcessingTiming
+from spapi_mock.domain.policy import Policy
+from spapi_mock.kernel.dates import parse_duration
+from spapi_mock.traffic import throttling
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,7 +246,7 @@ def _percent(text: str) -> Decimal:
 
 def _add_fixtures_command(commands) -> None:
     """``fixtures generate``: a large, realistic fixture set (spapi_mock.fixture_generator)."""
-    from .fixture_generator import DEFAULT_OUT, DEFAULT_SEED
+    from spapi_mock.tools.fixture_generator import DEFAULT_OUT, DEFAULT_SEED
 
     fixtures = commands.add_parser("fixtures", help="make fixture sets").add_subparsers(dest="verb", required=True)
     generate = fixtures.add_parser(
@@ -275,7 +276,7 @@ def _add_fixtures_command(commands) -> None:
 
 
 def fixtures_command(args: argparse.Namespace) -> int:
-    from .fixture_generator import GeneratorError, generate_fixture_set
+    from spapi_mock.tools.fixture_generator import GeneratorError, generate_fixture_set
 
     try:
         generated = generate_fixture_set(args.out, args.orders, args.seed, args.sellers, force=args.force, progress=args.progress)
@@ -289,9 +290,9 @@ def fixtures_command(args: argparse.Namespace) -> int:
 def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .errors import StoreFileError
-    from .fixtures import fixture_files
+    from spapi_mock.http.app import create_app
+    from spapi_mock.marketplace.fixtures import fixture_files
+    from spapi_mock.store.file import StoreFileError
 
     # Listen before loading anything: a port in use or a bad address is said at once, and the
     # banner shows the port really listened on.
@@ -367,7 +368,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 class _MaskedAccessLog(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from .journal import masked_path
+        from spapi_mock.traffic.journal import masked_path
 
         # uvicorn's access record: (client, method, path with query, HTTP version, status).
         if isinstance(record.args, tuple) and len(record.args) == 5:

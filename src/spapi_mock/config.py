@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from . import resources
-from .domain.feeds import ProcessingTiming
-from .domain.policy import Policy
-from .sellers import DEFAULT_SELLER_ID
+from spapi_mock.domain.feeds import ProcessingTiming
+from spapi_mock.domain.policy import Policy
+from spapi_mock.domain.sellers import DEFAULT_SELLER_ID
+from spapi_mock.kernel import resources
 
 
 @dataclass(frozen=True)

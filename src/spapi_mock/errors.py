@@ -6,7 +6,8 @@ mock returns, from a handler, a validator or the router, goes through ``error_bo
 
 from __future__ import annotations
 
-from .domain.exceptions import FixtureError, RuleViolation, Unknown
+from spapi_mock.domain.exceptions import FixtureError, RuleViolation, Unknown
+from spapi_mock.store.file import StoreFileError
 
 
 class SpApiError(Exception):
@@ -80,11 +81,6 @@ class ServiceUnavailable(SpApiError):
     default_message = "Service temporarily unavailable. Please try again later."
 
 
-class StoreFileError(ServiceUnavailable):
-    """A store file the server cannot use (at start: the command says why and exits 2) or could
-    not write (a 503 whose message says why; the state is as before the request)."""
-
-
 # Amazon's details for a refused access token, which clients match to decide to refresh.
 TOKEN_EXPIRED = "The access token you provided has expired."
 TOKEN_INVALID = "The access token you provided is revoked, malformed or invalid."
@@ -116,6 +112,9 @@ def from_exception(exc: Exception) -> SpApiError | None:
         return InvalidInput(f"Fixtures refused: {exc}.")
     if isinstance(exc, Unknown):
         return NotFound(str(exc))
+    if isinstance(exc, StoreFileError):
+        # The state is as before the request: the client may try again.
+        return ServiceUnavailable(str(exc))
     return None
 
 

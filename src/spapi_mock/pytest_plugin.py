@@ -25,7 +25,7 @@ import pytest
 # Importing the mock waits until a test asks for it: this module is loaded in every pytest run
 # of an environment where spapi-mock is installed.
 if TYPE_CHECKING:
-    from .testing import MockSeller, MockServer
+    from spapi_mock.testing import MockSeller, MockServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,8 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def spapi_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
-    from .config import Config
-    from .testing import MockServer, background_server
+    from spapi_mock.config import Config
+    from spapi_mock.testing import MockServer, background_server
 
     url = pytestconfig.getoption("spapi_mock_url") or pytestconfig.getini("spapi_mock_url")
     if url:
@@ -61,7 +61,7 @@ def spapi_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
 
 @pytest.fixture
 def spapi_mock(spapi_mock_server: MockServer, request: pytest.FixtureRequest) -> Iterator[MockSeller]:
-    from .testing import MockSeller
+    from spapi_mock.testing import MockSeller
 
     marker = request.node.get_closest_marker("spapi_mock")
     seed = marker.kwargs.get("seed", "default") if marker else "default"

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .control import HttpControl
+from spapi_mock.config import Config
+from spapi_mock.control import HttpControl
 
 # Any non-empty LWA client credentials are accepted; these make journal entries easy to read.
 CLIENT_ID = "amzn1.application-oa2-client.spapi-mock"
@@ -57,7 +57,7 @@ def background_server(config: Config | None = None) -> Iterator[MockServer]:
     with warnings.catch_warnings():
         # Connexion's imports warn about its own dependencies; nothing a test author can act on.
         warnings.simplefilter("ignore")
-        from .app import create_app
+        from spapi_mock.http.app import create_app
 
         app = create_app(config or Config())
     sock = socket.socket()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from spapi_mock import resources
+from spapi_mock.kernel import resources
 
 # (Swagger UI page, the spec document it loads, our spec file, a path that spec must list)
 DOCS = [

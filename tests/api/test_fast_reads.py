@@ -48,7 +48,7 @@ def _without_token(body: bytes) -> bytes:
 def test_the_two_paths_are_two(pair, monkeypatch):
     """The fast reads answer the first app's getOrder and not the second's (if this failed, the
     comparisons below would compare Connexion with itself)."""
-    from spapi_mock import fast_reads
+    from spapi_mock.http import fast_reads
 
     checked = []
     real = fast_reads.token_info

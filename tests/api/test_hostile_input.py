@@ -14,7 +14,7 @@ import json
 import pytest
 import requests
 
-from spapi_mock import untrusted_json
+from spapi_mock.kernel import untrusted_json
 
 from support import TEST_FIXTURES
 from support.http import TOKEN, US, make_app
@@ -150,7 +150,7 @@ def test_the_journal_keeps_big_requests_cut_short_and_is_capped_in_bytes(client)
 
 
 def test_unit_the_journal_drops_its_oldest_entries_past_its_byte_cap():
-    from spapi_mock.journal import Journal
+    from spapi_mock.traffic.journal import Journal
 
     journal = Journal(capacity=100, max_bytes=1_000)
     for n in range(10):

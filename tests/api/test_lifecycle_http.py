@@ -16,8 +16,8 @@ from datetime import timedelta
 
 import pytest
 
-from spapi_mock import resources
-from spapi_mock.dates import parse_iso, to_wire
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.dates import parse_iso, to_wire
 
 from support.http import FROZEN_AT, US, CheckedClient, make_app
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from spapi_mock import resources
 from spapi_mock.control import LocalControl
+from spapi_mock.kernel import resources
 from spapi_mock.views.orders_2026 import FULFILLMENT_STATUS
 
 from support.http import US, CheckedClient, make_app

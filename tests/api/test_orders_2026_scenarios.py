@@ -14,9 +14,9 @@ from datetime import timedelta
 
 import pytest
 
-from spapi_mock import resources, scenarios
-from spapi_mock.control import LocalControl
-from spapi_mock.dates import parse_iso, to_wire
+from spapi_mock.control import LocalControl, scenarios
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.dates import parse_iso, to_wire
 from spapi_mock.views.orders_2026 import FULFILLMENT_STATUS
 
 from support.http import US, CheckedClient, make_app

@@ -243,7 +243,7 @@ def test_reports_are_throttled_journalled_and_kept_per_seller(http):
 def test_the_xml_all_orders_report_validates_against_its_schema_and_says_cancelled(http):
     from lxml import etree
 
-    from spapi_mock import resources
+    from spapi_mock.kernel import resources
 
     order_id, items = new_order(http, 1, 2)
     assert (
@@ -251,7 +251,7 @@ def test_the_xml_all_orders_report_validates_against_its_schema_and_says_cancell
         == 200
     )
     _, content, _ = report(http, "GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL")
-    schema = etree.XMLSchema(etree.parse(str(resources.package_file("report_schemas/all-orders-report.xsd"))))
+    schema = etree.XMLSchema(etree.parse(str(resources.package_file("reports/schemas/all-orders-report.xsd"))))
     root = etree.fromstring(content)
     assert schema.validate(root), schema.error_log.last_error
     (order,) = [o for o in root.iterfind("Message/Order") if o.findtext("AmazonOrderID") == order_id]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from spapi_mock.request_guard import AllowedHosts, host_name, refusal
+from spapi_mock.traffic.request_guard import AllowedHosts, host_name, refusal
 
 from support import TEST_FIXTURES
 from support.http import TOKEN

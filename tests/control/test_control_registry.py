@@ -10,12 +10,14 @@ import inspect
 
 import pytest
 
-from spapi_mock import actions, faults, resources, sellers, throttling
-from spapi_mock.control import HttpControl, LocalControl
+from spapi_mock.control import HttpControl, LocalControl, actions
 from spapi_mock.control import cli as control_cli
 from spapi_mock.control.client import signature
 from spapi_mock.control.operations import OPERATIONS, Operation
-from spapi_mock.specs import CONTROL_SPEC
+from spapi_mock.domain import sellers
+from spapi_mock.kernel import resources
+from spapi_mock.traffic import faults, throttling
+from spapi_mock.traffic.specs import CONTROL_SPEC
 
 SPEC = resources.openapi_spec(CONTROL_SPEC)
 SCHEMAS = SPEC["components"]["schemas"]

@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 import pytest
 
-from spapi_mock import resources
 from spapi_mock.control import ControlError, HttpControl, LocalControl
-from spapi_mock.specs import CONTROL_SPEC
+from spapi_mock.kernel import resources
+from spapi_mock.traffic.specs import CONTROL_SPEC
 
 from support import TEST_FIXTURES
 from support.http import CheckedClient, make_app, seller_token
@@ -246,7 +246,7 @@ def page(client) -> str:
 
 def test_the_dashboard_is_one_html_page_served_as_shipped(client, page):
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
-    assert page == package_files.files("spapi_mock").joinpath("dashboard.html").read_text(encoding="utf-8")
+    assert page == package_files.files("spapi_mock").joinpath("control", "dashboard.html").read_text(encoding="utf-8")
 
 
 def test_the_dashboard_with_a_trailing_slash_is_redirected_with_its_query(client):

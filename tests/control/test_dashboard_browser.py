@@ -26,8 +26,8 @@ import pytest
 import requests
 
 from spapi_mock.control import HttpControl
-from spapi_mock.dates import parse_iso, to_wire
-from spapi_mock.sellers import refresh_token_for
+from spapi_mock.domain.sellers import refresh_token_for
+from spapi_mock.kernel.dates import parse_iso, to_wire
 
 from support.live_server import live_server
 from support.sdk import CLIENT_ID

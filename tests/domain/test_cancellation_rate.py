@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from spapi_mock.dates import to_wire
 from spapi_mock.domain import cancellation_rate, lifecycle, order_factory
 from spapi_mock.domain.policy import Policy
-from spapi_mock.fixtures import build_document
+from spapi_mock.kernel.dates import to_wire
+from spapi_mock.marketplace.fixtures import build_document
 
 NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 SELLER = "A1MOCKSELLER00"

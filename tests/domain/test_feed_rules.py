@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from lxml import etree
 
-from spapi_mock import feed_formats, feed_reports
 from spapi_mock.domain import feeds
 from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.feeds import formats as feed_formats
+from spapi_mock.feeds import results as feed_reports
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 SPEC = {"feedType": "POST_ORDER_ACKNOWLEDGEMENT_DATA", "marketplaceIds": ["ATVPDKIKX0DER"], "inputFeedDocumentId": "doc"}

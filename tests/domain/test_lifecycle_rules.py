@@ -14,12 +14,12 @@ from functools import cache
 
 import pytest
 
-from spapi_mock.dates import parse_iso, to_wire
 from spapi_mock.domain import lifecycle, order_factory
 from spapi_mock.domain.exceptions import FixtureError, RuleViolation
 from spapi_mock.domain.model import TRANSITIONS, OrderStatus
 from spapi_mock.domain.policy import Policy
-from spapi_mock.fixtures import build_document, load_fixture_file
+from spapi_mock.kernel.dates import parse_iso, to_wire
+from spapi_mock.marketplace.fixtures import build_document, load_fixture_file
 
 from support import PROJECT_ROOT
 from support.reference import reference_model

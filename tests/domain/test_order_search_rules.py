@@ -8,7 +8,7 @@ import pytest
 
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.domain.order_search import parse
-from spapi_mock.store import LAST_UPDATE_DATE, PURCHASE_DATE
+from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE
 
 NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 US = ["ATVPDKIKX0DER"]

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spapi_mock import report_formats
 from spapi_mock.domain import reports
 from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.reports import formats as report_formats
 
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 SPEC = {"reportType": "GET_FLAT_FILE_PENDING_ORDERS_DATA", "marketplaceIds": ["ATVPDKIKX0DER"]}

@@ -30,8 +30,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from spapi_mock import resources, scenarios
-from spapi_mock.specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC
+from spapi_mock.control import scenarios
+from spapi_mock.kernel import resources
+from spapi_mock.traffic.specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC
 
 from support import TEST_FIXTURES
 from support.http import TOKEN, US, make_app

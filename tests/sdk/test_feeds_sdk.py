@@ -15,8 +15,8 @@ import pytest
 import requests
 from lxml import etree
 
-from spapi_mock import resources
 from spapi_mock.control import HttpControl
+from spapi_mock.kernel import resources
 
 from support.live_server import live_server
 from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_client

@@ -17,9 +17,9 @@ from datetime import timedelta
 
 import pytest
 
-from spapi_mock import resources
 from spapi_mock.control import HttpControl
-from spapi_mock.dates import parse_iso, to_wire
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.dates import parse_iso, to_wire
 
 from support import PROJECT_ROOT
 from support.live_server import live_server

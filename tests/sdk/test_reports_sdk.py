@@ -16,8 +16,8 @@ import uuid
 import pytest
 import requests
 
-from spapi_mock import resources
 from spapi_mock.control import HttpControl
+from spapi_mock.kernel import resources
 
 from support.live_server import live_server
 from support.sdk import amzn_sp_api_client, python_sp_api_client

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spapi_mock import resources
+from spapi_mock.kernel import resources
 
 from support.live_server import live_server
 from support.sdk import amzn_orders_api, amzn_sp_api_client, is_loopback, listable, python_sp_api_orders, read_fixture_orders

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from spapi_mock.app import create_app
-from spapi_mock.clock import Clock
 from spapi_mock.config import Config
+from spapi_mock.http.app import create_app
+from spapi_mock.kernel.clock import Clock
 
 from support import TEST_FIXTURES
 from support.reference import assert_valid_response

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from spapi_mock.dates import parse_fixture_date
-from spapi_mock.fixtures import DEFAULT_SELLER_ID
+from spapi_mock.kernel.dates import parse_fixture_date
+from spapi_mock.marketplace.fixtures import DEFAULT_SELLER_ID
 
 # Dummy Login with Amazon credentials: the mock issues a token for any of them.
 CLIENT_ID = "amzn1.application-oa2-client.spapimock"

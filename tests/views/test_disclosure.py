@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from spapi_mock import resources
 from spapi_mock.control import LocalControl
+from spapi_mock.kernel import resources
 
 from support.http import CheckedClient, make_app
 

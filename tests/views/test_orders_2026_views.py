@@ -10,7 +10,7 @@ import pytest
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.domain.order_search import parse
 from spapi_mock.domain.orders import ORDER_STATUSES, item_cancellations, unshipped_quantity
-from spapi_mock.paging import PageTokens
+from spapi_mock.marketplace.paging import PageTokens
 from spapi_mock.views import orders_2026 as v2026_views
 
 NOW = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)

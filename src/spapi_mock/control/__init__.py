@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .client import ControlError, HttpControl
+from spapi_mock.control.client import ControlError, HttpControl
 
 if TYPE_CHECKING:
-    from .service import DEFAULT_ORDERS_LIMIT, LocalControl
+    from spapi_mock.control.service import DEFAULT_ORDERS_LIMIT, LocalControl
 
 __all__ = ["DEFAULT_ORDERS_LIMIT", "ControlError", "HttpControl", "LocalControl"]
 
@@ -23,7 +23,7 @@ def __getattr__(name: str):
     # LocalControl brings the whole backend with it; a client of a running server, and the
     # command line's --help, should not pay for that.
     if name in ("LocalControl", "DEFAULT_ORDERS_LIMIT"):
-        from . import service
+        from spapi_mock.control import service
 
         return getattr(service, name)
     raise AttributeError(name)

@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..domain.exceptions import FixtureError
-from .client import ControlError, HttpControl
-from .operations import GROUPS, OPERATIONS, Arg, Command, Operation
+from spapi_mock.control.client import ControlError, HttpControl
+from spapi_mock.control.operations import GROUPS, OPERATIONS, Arg, Command, Operation
+from spapi_mock.domain.exceptions import FixtureError
 
 # (operation, command) pairs behind one command line, the ones with a `when` tried first.
 Entries = list[tuple[Operation, Command]]
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         operation, command = _chosen(args)
         call = command.call(args) if command.call else _default_call(operation, args)
         if args.db:
-            from .service import LocalControl  # a store file needs the whole backend; a server does not
+            from spapi_mock.control.service import LocalControl
 
             control = LocalControl.open(args.db, args.fixtures, args.scenarios)
         else:
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"spapi-mock: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:
-        from ..errors import StoreFileError
+        from spapi_mock.store.file import StoreFileError
 
         if not isinstance(exc, StoreFileError):
             raise

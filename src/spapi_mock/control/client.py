@@ -13,8 +13,8 @@ import os
 import urllib.parse
 from typing import Any
 
-from ..errors import SpApiError
-from .operations import OPERATIONS, Operation, Param
+from spapi_mock.control.operations import OPERATIONS, Operation, Param
+from spapi_mock.errors import SpApiError
 
 
 class ControlError(SpApiError):

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import faults, resources, sellers, throttling
+from spapi_mock.domain import sellers
+from spapi_mock.kernel import resources
+from spapi_mock.traffic import faults, throttling
 
 # -- where an argument travels ---------------------------------------------------------------
 

@@ -21,30 +21,31 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .. import __version__, actions, scenarios
-from ..backend import Backend
-from ..clock import Clock
-from ..config import Config
-from ..dates import parse_duration, parse_fixture_date
-from ..domain import feeds as feed_rules
-from ..domain import reports as report_rules
-from ..domain.exceptions import RuleViolation
-from ..domain.orders import buyer_requested_cancel
-from ..errors import from_exception
-from ..faults import FaultError
-from ..feeds import Feeds
-from ..reports import Reports
-from ..services import Services, build_services
-from ..views import orders_v0 as v0_views
-from .client import ControlError
-from .operations import OPERATIONS
+from spapi_mock import __version__
+from spapi_mock.config import Config
+from spapi_mock.control import actions, scenarios
+from spapi_mock.control.client import ControlError
+from spapi_mock.control.operations import OPERATIONS
+from spapi_mock.domain import feeds as feed_rules
+from spapi_mock.domain import reports as report_rules
+from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.domain.orders import buyer_requested_cancel
+from spapi_mock.errors import from_exception
+from spapi_mock.feeds.service import Feeds
+from spapi_mock.kernel.clock import Clock
+from spapi_mock.kernel.dates import parse_duration, parse_fixture_date
+from spapi_mock.marketplace.backend import Backend
+from spapi_mock.reports.service import Reports
+from spapi_mock.runtime import Services, build_services
+from spapi_mock.traffic.faults import FaultError
+from spapi_mock.views import orders_v0 as v0_views
 
 # How many orders ``orders()`` lists unless told (the control spec's default for listOrders).
 DEFAULT_ORDERS_LIMIT = 100
 # Order fields every stored order has (the fixture loader and the order factory require them).
 _SUMMARY_FIELDS = ("AmazonOrderId", "OrderStatus", "MarketplaceId", "PurchaseDate", "LastUpdateDate")
 # The dashboard: one page of HTML, CSS and JavaScript shipped in the package, served as it is.
-DASHBOARD_PAGE = "dashboard.html"
+DASHBOARD_PAGE = "control/dashboard.html"
 T = TypeVar("T")
 
 

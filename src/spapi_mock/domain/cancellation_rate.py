@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..dates import to_wire
-from .model import OrderDocument
-from .policy import Policy
+from spapi_mock.domain.model import OrderDocument
+from spapi_mock.domain.policy import Policy
+from spapi_mock.kernel.dates import to_wire
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from ..dates import parse_iso, to_wire
-from .exceptions import RuleViolation
+from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.kernel.dates import parse_iso, to_wire
 
 
 class FeedStatus(StrEnum):

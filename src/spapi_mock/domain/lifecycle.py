@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ..dates import parse_iso, to_wire
-from .exceptions import RuleViolation
-from .model import SHIPPABLE_STATUSES, TRANSITIONS, Order, OrderDocument, OrderItem, OrderStatus
-from .orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, item_counts
-from .policy import Policy
+from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.domain.model import SHIPPABLE_STATUSES, TRANSITIONS, Order, OrderDocument, OrderItem, OrderStatus
+from spapi_mock.domain.orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, item_counts
+from spapi_mock.domain.policy import Policy
+from spapi_mock.kernel.dates import parse_iso, to_wire
 
 BUYER = "BUYER"
 MERCHANT = "MERCHANT"

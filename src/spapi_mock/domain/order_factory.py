@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, get_args
 
-from ..dates import parse_fixture_date, to_wire
-from ..marketplaces import BY_ID as MARKETPLACES
-from .exceptions import FixtureError, RuleViolation
-from .model import Cancellation, CancelledBy, OrderDocument, OrderStatus
-from .orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, buyer_requested_cancel, item_counts
+from spapi_mock.domain.exceptions import FixtureError, RuleViolation
+from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
+from spapi_mock.domain.model import Cancellation, CancelledBy, OrderDocument, OrderStatus
+from spapi_mock.domain.orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, buyer_requested_cancel, item_counts
+from spapi_mock.kernel.dates import parse_fixture_date, to_wire
 
 US = "ATVPDKIKX0DER"
 # A new order is placed; later states are reached through actions (or loaded as fixtures).

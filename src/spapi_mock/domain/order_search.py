@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..dates import normalize, to_wire
-from ..marketplaces import BY_ID as MARKETPLACES
-from .exceptions import RuleViolation
-from .orders import LAST_UPDATE_DATE, PURCHASE_DATE
+from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
+from spapi_mock.domain.orders import LAST_UPDATE_DATE, PURCHASE_DATE
+from spapi_mock.kernel.dates import normalize, to_wire
 
 # getOrders never shows the last two minutes: Amazon's index lags behind, and a "Before" bound
 # must be at least this far in the past.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import PAYMENT_PENDING_STATUSES, BuyerRequestedCancel, Order, OrderDocument, OrderItem, OrderStatus
+from spapi_mock.domain.model import PAYMENT_PENDING_STATUSES, BuyerRequestedCancel, Order, OrderDocument, OrderItem, OrderStatus
 
 # The two dates getOrders and searchOrders select orders by.
 PURCHASE_DATE = "PurchaseDate"

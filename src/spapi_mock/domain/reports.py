@@ -16,11 +16,11 @@ import calendar
 import re
 from datetime import datetime, timedelta
 
-from ..dates import check_mock_time, parse_iso, to_wire
-from . import feeds as processing
-from .exceptions import RuleViolation
-from .feeds import FeedStatus as ReportStatus
-from .feeds import ProcessingTiming
+from spapi_mock.domain import feeds as processing
+from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.domain.feeds import FeedStatus as ReportStatus
+from spapi_mock.domain.feeds import ProcessingTiming
+from spapi_mock.kernel.dates import check_mock_time, parse_iso, to_wire
 
 __all__ = ["ReportStatus", "ProcessingTiming"]
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 
-from ..domain.orders import ITEM_MONEY_FIELDS, item_cancellations, unshipped_quantity
-from ..marketplaces import BY_ID as MARKETPLACES
-from . import orders_v0 as v0_views
+from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
+from spapi_mock.domain.orders import ITEM_MONEY_FIELDS, item_cancellations, unshipped_quantity
+from spapi_mock.views import orders_v0 as v0_views
 
 # v0 OrderStatus → v2026 FulfillmentStatus. InvoiceUnconfirmed orders have shipped every item;
 # this version has no status for the invoice still to be confirmed.

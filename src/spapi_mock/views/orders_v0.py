@@ -8,7 +8,7 @@ details, the street address) shows only to a Restricted Data Token whose dataEle
 
 from __future__ import annotations
 
-from ..domain.orders import ITEM_MONEY_FIELDS, buyer_requested_cancel, is_payment_pending
+from spapi_mock.domain.orders import ITEM_MONEY_FIELDS, buyer_requested_cancel, is_payment_pending
 
 _ORDER_FIELDS_HIDDEN_WHILE_PENDING = ("OrderTotal", "ShippingAddress", "PaymentExecutionDetail")
 # Amazon's model (Order.ShippingAddress): "only available for orders with the following status

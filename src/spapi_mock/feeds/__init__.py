@@ -1,0 +1,1 @@
+"""The Feeds API's backend: documents, feeds, their processing and their result documents."""

@@ -1,0 +1,152 @@
+"""The application factory: one configured mock server, no import-time side effects."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Callable
+from types import ModuleType
+
+import connexion
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolution, Resolver
+from connexion.spec import Specification
+
+from spapi_mock.config import Config
+from spapi_mock.http import connexion_glue, http_errors, request_scope, s3
+from spapi_mock.http.connexion_glue import COMPACT_JSON
+from spapi_mock.http.fast_reads import FastReads
+from spapi_mock.http.handlers import auth, control, feeds, orders_2026, orders_v0, reports
+from spapi_mock.http.middleware import RequestEnvelope, TrafficGate
+from spapi_mock.http.validation import VALIDATORS
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.clock import Clock
+from spapi_mock.marketplace.document_urls import PREFIX as DOCUMENTS_PREFIX
+from spapi_mock.runtime import Services, build_services
+from spapi_mock.traffic.specs import (
+    CONTROL_SPEC,
+    FEEDS_SPEC,
+    LWA_SPEC,
+    ORDERS_2026_SPEC,
+    ORDERS_V0_SPEC,
+    REPORTS_SPEC,
+    TOKENS_SPEC,
+    operation_names,
+)
+
+
+class MockApp(connexion.AsyncApp):
+    # The server's services, for whoever holds the app (the command line, tests).
+    services: Services
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] in _SLASH_REDIRECTS:
+            # The control plane's index is /_mock/; its address without the slash, as the banner
+            # and people type it, is redirected (permanently, method kept) rather than refused.
+            location = scope["path"] + "/" + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
+            await send({"type": "http.response.start", "status": 308, "headers": [(b"location", location.encode("latin-1"))]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if scope["type"] == "http" and scope["path"].startswith(DOCUMENTS_PREFIX):
+            await s3.serve(scope, receive, send, self.services)
+            return
+        # Kept so that an injected fault can drop the connection itself (see middleware).
+        request_scope.keep_raw_send(scope, send)
+        await super().__call__(scope, receive, send)
+
+
+_SLASH_REDIRECTS = frozenset({"/_mock"})
+
+
+def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.AsyncApp:
+    config = config or Config()
+    _skip_validating_packaged_specs()
+    # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+    services = build_services(config, clock or Clock())
+    app = MockApp(
+        __name__,
+        specification_dir=str(resources.openapi_dir()),
+        jsonifier=COMPACT_JSON,
+        security_map=connexion_glue.SECURITY_MAP,
+    )
+    connexion_glue.install(app)
+    _add_api(app, ORDERS_V0_SPEC, _module_resolver(orders_v0), config)
+    _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)
+    _add_api(app, TOKENS_SPEC, _module_resolver(auth), config)
+    _add_api(app, FEEDS_SPEC, _module_resolver(feeds), config)
+    _add_api(app, REPORTS_SPEC, _module_resolver(reports), config)
+    app.add_api(
+        _packaged_spec(LWA_SPEC),
+        resolver=_module_resolver(auth),
+        validate_responses=config.validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+        jsonifier=COMPACT_JSON,
+        validator_map=VALIDATORS,
+    )
+    _add_api(app, CONTROL_SPEC, _Resolver(control.handler), config)
+    for handled in http_errors.HANDLED:
+        app.add_error_handler(handled, http_errors.to_response)
+    services.operation_names = operation_names()
+    app.add_middleware(RequestEnvelope, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(FastReads, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
+    app.services = services
+    return app
+
+
+def _add_api(app: connexion.AsyncApp, spec_name: str, resolver: Resolver, config: Config) -> None:
+    app.add_api(
+        _packaged_spec(spec_name),
+        resolver=resolver,
+        validate_responses=config.validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=config.swagger_ui, swagger_ui_path="/ui"),
+        jsonifier=COMPACT_JSON,
+        validator_map=VALIDATORS,
+    )
+
+
+# Marks the specs that come with the package, whose validation the server skips.
+_PACKAGED = "x-spapi-mock-packaged"
+
+
+def _skip_validating_packaged_specs() -> None:
+    """Connexion validates a spec against the OpenAPI schema every time an app adds it (about a
+    tenth of a second each, a third of start-up). Ours are package data that the test suite
+    validates (tests/openapi/test_spec.py, with Connexion's own check too), so the server skips
+    it for them, and only for them: any other app in the process keeps Connexion's check."""
+    if getattr(Specification._validate_spec, "spapi_mock", False):
+        return
+    validate = Specification._validate_spec.__func__
+
+    def validate_unless_packaged(cls, spec) -> None:
+        if not (isinstance(spec, dict) and spec.get(_PACKAGED)):
+            validate(cls, spec)
+
+    validate_unless_packaged.spapi_mock = True
+    Specification._validate_spec = classmethod(validate_unless_packaged)
+
+
+def _packaged_spec(name: str) -> dict:
+    # A copy: Connexion resolves references in place. Passed parsed, as Connexion would parse the
+    # YAML again with PyYAML's slow parser.
+    return {**copy.deepcopy(resources.openapi_spec(name)), _PACKAGED: True}
+
+
+class _Resolver(Resolver):
+    """operationId → its handler, found by a function."""
+
+    def __init__(self, find: Callable[[str], Callable]) -> None:
+        super().__init__()
+        self._find = find
+
+    def resolve(self, operation) -> Resolution:
+        operation_id = self.resolve_operation_id(operation)
+        return Resolution(connexion_glue.as_coroutine(self._find(operation_id)), operation_id)
+
+
+def _module_resolver(module: ModuleType) -> Resolver:
+    """operationId ``getOrderItems`` → ``module.get_order_items``."""
+    return _Resolver(lambda operation_id: getattr(module, re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()))

@@ -1,0 +1,112 @@
+"""What a request's ASGI scope carries, and the one place that knows the keys.
+
+Connexion's router and security check leave their results in the scope under keys of their
+own; our outermost layer adds the server's services, the request id and the server's own
+``send``. Middleware, handlers and error handlers read them through these functions only, so a
+change of Connexion (or of our keys) is a change here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from connexion.context import _context, _receive, _scope
+from starlette.types import Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from spapi_mock.runtime import Services
+
+# Connexion's: the routing middleware's operation id and API base path, and the security
+# middleware's context (the user, and the token info its security function returned).
+_ROUTING = "connexion_routing"
+_SECURITY = "connexion_context"
+# Ours.
+_SERVICES = "spapi_mock.services"
+_REQUEST_ID = "spapi_mock.request_id"
+# The server's own ``send``, before any middleware wraps it: the way to the connection.
+_RAW_SEND = "spapi_mock.raw_send"
+
+
+def routed_operation_id(scope: Scope) -> str | None:
+    """The operationId Connexion's router matched, once routing has run."""
+    return scope.get("extensions", {}).get(_ROUTING, {}).get("operation_id")
+
+
+def routed_api_base_path(scope: Scope) -> str:
+    """The base path of the API Connexion routed the request to ("" for the root)."""
+    return (scope.get("extensions", {}).get(_ROUTING, {}).get("api_base_path") or "").rstrip("/")
+
+
+def authorised_seller(scope: Scope) -> str | None:
+    """The seller the access-token check accepted the request for, once it has run."""
+    return scope.get("extensions", {}).get(_SECURITY, {}).get("user")
+
+
+def share_routing_results(scope: Scope) -> dict:
+    """The path parameters the router will find, readable after the call.
+
+    Connexion's router and security check record what they found in a shallow copy of the
+    scope; dicts that exist before the copy are shared, so outer layers can read them back. The
+    scope's own ``path_params`` may be replaced on the way (Swagger UI's router updates the
+    scope), so the dict itself is what to keep."""
+    scope.setdefault("extensions", {})
+    return scope.setdefault("path_params", {})
+
+
+def attach(scope: Scope, services: Services, request_id: str) -> None:
+    """What the outermost layer gives every request."""
+    scope[_SERVICES] = services
+    scope[_REQUEST_ID] = request_id
+
+
+def services(scope: Scope) -> Services:
+    return scope[_SERVICES]
+
+
+def request_id(scope: Scope) -> str | None:
+    return scope.get(_REQUEST_ID)
+
+
+def keep_raw_send(scope: Scope, send: Send) -> None:
+    scope[_RAW_SEND] = send
+
+
+def raw_send(scope: Scope) -> Any:
+    return scope.get(_RAW_SEND)
+
+
+def current_scope() -> Scope:
+    """The scope of the request being handled (Connexion's context variable, read directly:
+    its werkzeug proxy costs a lookup chain on every access)."""
+    return _scope.get()
+
+
+def current_security_context() -> dict:
+    """What the security check found for the request being handled: ``user``, ``token_info``."""
+    return _context.get()
+
+
+# For the fast reads (fast_reads.py), which do what Connexion's router, security check and
+# context middleware would have done, with the same keys.
+
+
+def set_routing_results(scope: Scope, api_base_path: str, operation_id: str) -> None:
+    routing = scope.setdefault("extensions", {}).setdefault(_ROUTING, {})
+    routing.update({"api_base_path": api_base_path, "operation_id": operation_id})
+
+
+def set_security_context(scope: Scope, context: dict) -> None:
+    scope.setdefault("extensions", {}).setdefault(_SECURITY, {}).update(context)
+
+
+def enter_handler_context(scope: Scope, receive: Receive) -> Callable[[], None]:
+    """Make ``scope`` the request handlers read; call what it returns when the handler is done."""
+    tokens = (_scope.set(scope), _receive.set(receive), _context.set(scope["extensions"].get(_SECURITY, {})))
+
+    def restore() -> None:
+        _context.reset(tokens[2])
+        _receive.reset(tokens[1])
+        _scope.reset(tokens[0])
+
+    return restore

@@ -1,0 +1,542 @@
+"""The live marketplace: the store, the clock and the policy, with the lifecycle rules applied.
+
+Handlers, the control plane, scenarios and the command line all change state through here, so
+an action means the same thing wherever it comes from. Every change runs in a transaction:
+it reads through to the store, keeps its changed orders to itself and writes them in one
+``put_many`` at the end, so a failure anywhere leaves the store as it was.
+
+Time: whatever became due when the clock moved (Amazon's automatic cancellations) is applied
+in due order, each at its own due time, before anything reads or changes the store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import string
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from spapi_mock.domain import cancellation_rate, feeds, lifecycle, order_factory, reports
+from spapi_mock.domain.cancellation_rate import CancellationRate
+from spapi_mock.domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
+from spapi_mock.domain.order_search import OrderSearch
+from spapi_mock.domain.policy import Policy
+from spapi_mock.domain.sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, refresh_token_for
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.clock import Clock
+from spapi_mock.kernel.dates import LATEST_MOCK_TIME, check_mock_time, parse_iso, to_wire
+from spapi_mock.marketplace.fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
+from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE, Store
+from spapi_mock.store.file import StoreFileError
+from spapi_mock.store.indexes import FeedIndex, JobIndex, OrderIndex, ReportIndex, ReportScheduleIndex
+
+ORDERS, FEEDS, REPORTS, SCHEDULES = OrderIndex.table, FeedIndex.table, ReportIndex.table, ReportScheduleIndex.table
+# Kinds of work the clock moves on, besides orders.
+JOBS = (FEEDS, REPORTS, SCHEDULES)
+CLOCK_META = "clock"
+FIXTURES_META = "fixtures"
+SELLERS_META = "sellers"
+DUE_TERMS_META = "due-terms"
+# A lifecycle rule applied to one order: (document, now, policy) → the changed document.
+Rule = Callable[[dict, datetime, Policy], dict]
+
+
+class Backend:
+    def __init__(self, store: Store, clock: Clock, policy: Policy, fixtures_dir: Path | None, default_seller_id: str) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.default_seller_id = default_seller_id
+        # A store file remembers the fixtures it was seeded from, so that a reset without
+        # --fixtures goes back to them rather than to the built-in set.
+        remembered = (store.get_meta(FIXTURES_META) or {}).get("dir")
+        self.fixtures_dir = Path(fixtures_dir or remembered or resources.default_fixtures_dir())
+        self._lock = threading.RLock()
+        # Table → called with the (seller id, id) of the feeds or reports whose processing began
+        # (the Feeds and Reports APIs' runners apply a feed's messages, produce a report).
+        self.job_runners: dict[str, Callable[[list[tuple[str, str]]], None]] = {}
+        # How long the reports a schedule creates queue and take (the Reports API sets it).
+        self.report_timing = reports.ProcessingTiming()
+        saved = store.get_meta(CLOCK_META)
+        if saved:
+            try:
+                clock.restore(saved)
+                check_mock_time(clock.now())
+            except (ValueError, TypeError) as exc:
+                raise StoreFileError(
+                    f"{store.path}: the saved clock cannot be used ({exc}); set the clock meta or start a new store"
+                ) from None
+        # Where a whole reset puts the clock back: as this server started.
+        self._started_clock = clock.state()
+        if store.is_empty():
+            self.reset()
+        elif store.get_meta(DUE_TERMS_META) != lifecycle.due_terms(policy):
+            # A store file written under other policy numbers (or by an older version): reading
+            # every order is worth it only then, at 100k orders it costs seconds.
+            self._refresh_due_dates(store.orders.each())
+        if store.get_meta(DUE_TERMS_META) != lifecycle.due_terms(policy):
+            store.set_meta(DUE_TERMS_META, lifecycle.due_terms(policy))
+        self.settle()
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def clock_state(self) -> dict:
+        return {"now": to_wire(self.clock.now()), "frozen": self.clock.frozen}
+
+    def freeze_clock(self, at: datetime | None = None) -> dict:
+        with self.transaction(None) as tx:
+            tx.freeze(at)
+        return self.clock_state()
+
+    def unfreeze_clock(self) -> dict:
+        with self.transaction(None) as tx:
+            tx.unfreeze()
+        return self.clock_state()
+
+    def set_clock(self, at: datetime) -> dict:
+        with self.transaction(None) as tx:
+            tx.set_time(at)
+        return self.clock_state()
+
+    def advance_clock(self, delta: timedelta) -> dict:
+        with self.transaction(None) as tx:
+            tx.advance(delta)
+        return self.clock_state()
+
+    def settle(self) -> None:
+        """Apply what became due up to now."""
+        # Every read calls this: one look at the earliest deadline, not a list of them.
+        now = to_wire(self.clock.now())
+        indexes = (self.store.orders, *(self.store.index(table) for table in JOBS))
+        due = min(filter(None, (index.next_due() for index in indexes)), default=None)
+        if due is not None and due[0] <= now:
+            with self.transaction(None) as tx:
+                tx.settle()
+
+    # -- orders --------------------------------------------------------------------------------
+
+    def order(self, seller_id: str, order_id: str) -> dict:
+        self.settle()
+        doc = self.store.orders.get(seller_id, order_id)
+        if doc is None:
+            raise UnknownOrder(order_id)
+        return doc
+
+    def recent_orders(self, seller_id: str, limit: int) -> tuple[int, list[dict]]:
+        """How many orders the seller has, and the ``limit`` most recently updated, latest first
+        (ties by order id, highest first)."""
+        self.settle()
+        return self.store.orders.count(seller_id), self.store.orders.latest(seller_id, limit)
+
+    def change(self, seller_id: str, order_id: str, rule: Rule) -> dict:
+        """Apply one rule to one order, in a transaction of its own."""
+        with self.transaction(seller_id) as tx:
+            return tx.change(order_id, rule)
+
+    def place_order(self, seller_id: str, spec: dict) -> dict:
+        with self.transaction(seller_id) as tx:
+            return tx.place_order(spec)
+
+    def search_orders(
+        self, seller_id: str, search: OrderSearch, size: int, after: tuple[str, str] | None = None
+    ) -> tuple[list[dict], tuple[str, str] | None]:
+        """One page of the seller's orders that match, in (date, id) order after the key
+        ``after``, and the key to resume after if there are more. A page costs what it reads:
+        the store's date index gives the window, or an exact-id index narrows it first."""
+        self.settle()
+        page: list[dict] = []
+        for doc in self._search_candidates(seller_id, search, after):
+            if not search.matches(doc):
+                continue
+            if len(page) == size:
+                last = page[-1]["order"]
+                return page, (last[search.by], last["AmazonOrderId"])
+            page.append(doc)
+        return page, None
+
+    def cancellation_rates(self, seller_id: str, marketplace_ids: list[str] | None = None) -> list[CancellationRate]:
+        self.settle()
+        now = self.clock.now()
+        start, end = cancellation_rate.window(now, self.policy)
+        rates = []
+        for marketplace_id in marketplace_ids or self.store.orders.marketplaces(seller_id):
+            placed = self.store.orders.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
+            changed = self.store.orders.scan(seller_id, LAST_UPDATE_DATE, start, end, [marketplace_id])
+            docs = itertools.chain(placed, changed)
+            rates.append(cancellation_rate.compute(docs, seller_id, marketplace_id, now, self.policy))
+        return rates
+
+    # -- whole store ---------------------------------------------------------------------------
+
+    def reset(self, seller_id: str | None = None) -> int:
+        """The clock back as the server started, every order back to the fixtures it started
+        from (dates relative to that clock) and the sellers created since forgotten; or, for one
+        seller, its orders back to its seed (the clock is everyone's and stays)."""
+        with self._lock:
+            if seller_id is not None:
+                docs = self._seed_docs(seller_id, self._registry().get(seller_id, {}).get("seed"))
+                self.store.replace_seller(seller_id, docs)
+                self.settle()
+                return len(docs)
+            clock = Clock(self.clock.source)
+            clock.restore(self._started_clock)
+            docs = [lifecycle.refresh_due(doc, self.policy) for doc in load_fixture_dir(self.fixtures_dir, clock.now())]
+            meta = {SELLERS_META: {}, CLOCK_META: self._started_clock}
+            if self.store.path:
+                meta[FIXTURES_META] = {"dir": str(self.fixtures_dir.resolve())}
+            self.store.replace_all(docs, meta)
+            self.clock.restore(self._started_clock)
+            self.settle()
+            return len(docs)
+
+    # -- sellers -------------------------------------------------------------------------------
+
+    def sellers(self) -> list[dict]:
+        """Every seller with orders or created through the control plane."""
+        registry = self._registry()
+        ids = sorted(set(registry) | set(self.store.orders.sellers()) | {self.default_seller_id})
+        return [self._seller_summary(seller_id, registry.get(seller_id, {})) for seller_id in ids]
+
+    def create_seller(self, seller_id: str | None = None, seed: str = "default", refresh_token: str | None = None) -> dict:
+        """A new selling partner: its orders (a copy of the default seller's fixtures, or none)
+        and the refresh token that acts for it."""
+        if seed not in SEEDS:
+            raise RuleViolation(f"Invalid seed: {seed!r}; expected one of {', '.join(SEEDS)}.")
+        with self._lock:
+            registry = self._registry()
+            if seller_id is None:
+                seller_id = "A" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(13))
+            elif not SELLER_ID.fullmatch(seller_id):
+                raise RuleViolation(f"Invalid sellerId {seller_id!r}: use 1 to 64 letters, digits, '.', '_' or '-'.")
+            if seller_id in registry or seller_id == self.default_seller_id or self.store.orders.count(seller_id):
+                raise RuleViolation(f"Seller {seller_id} already exists: delete it first, or reset it.")
+            if refresh_token is not None and refresh_token in self._custom_refresh_tokens(registry):
+                raise RuleViolation("That refresh token already belongs to another seller.")
+            entry = {"seed": seed, **({"refreshToken": refresh_token} if refresh_token else {})}
+            docs = self._seed_docs(seller_id, seed)
+            self.store.replace_seller(seller_id, docs, {SELLERS_META: {**registry, seller_id: entry}})
+            self.settle()
+            return self._seller_summary(seller_id, entry)
+
+    def delete_seller(self, seller_id: str) -> int:
+        """Forget a created seller and its orders; how many orders went with it."""
+        with self._lock:
+            registry = self._registry()
+            if seller_id == self.default_seller_id:
+                raise RuleViolation(f"Seller {seller_id} is the default seller: reset it instead.")
+            count = self.store.orders.count(seller_id)
+            if seller_id not in registry and not count:
+                raise UnknownSeller(seller_id)
+            registry.pop(seller_id, None)
+            self.store.replace_seller(seller_id, [], {SELLERS_META: registry})
+            return count
+
+    def seller_for_refresh_token(self, refresh_token: str) -> str:
+        if refresh_token.startswith(REFRESH_TOKEN_PREFIX) and SELLER_ID.fullmatch(refresh_token[len(REFRESH_TOKEN_PREFIX) :]):
+            return refresh_token[len(REFRESH_TOKEN_PREFIX) :]
+        return self._custom_refresh_tokens(self._registry()).get(refresh_token, self.default_seller_id)
+
+    def load_fixtures(self, data: Any, *, replace: bool = False, where: str = "fixtures") -> int:
+        """Add the orders of a parsed fixture file (replacing those with the same id), or with
+        ``replace`` make them the whole store. Nothing is stored unless all of them load."""
+        with self._lock:
+            docs = load_fixture_data(data, self.clock.now(), where, self.default_seller_id)
+            docs = [lifecycle.refresh_due(doc, self.policy) for doc in docs]
+            if replace:
+                self.store.replace_all(docs)
+            else:
+                self.store.put_many(docs)
+            self.settle()
+            return len(docs)
+
+    @contextmanager
+    def transaction(self, seller_id: str | None) -> Iterator[Transaction]:
+        """All changes made through the transaction land together when the block ends, or
+        none do if it raises."""
+        with self._lock:
+            tx = Transaction(self, seller_id)
+            tx.settle()
+            yield tx
+            tx.commit()
+        for table, started in tx.started.items():
+            if started and table in self.job_runners:
+                self.job_runners[table](started)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _registry(self) -> dict[str, dict]:
+        return dict(self.store.get_meta(SELLERS_META) or {})
+
+    @staticmethod
+    def _custom_refresh_tokens(registry: dict[str, dict]) -> dict[str, str]:
+        return {entry["refreshToken"]: seller for seller, entry in registry.items() if entry.get("refreshToken")}
+
+    def _seller_summary(self, seller_id: str, entry: dict) -> dict:
+        return {
+            "sellerId": seller_id,
+            "refreshToken": entry.get("refreshToken") or refresh_token_for(seller_id),
+            "seed": entry.get("seed", "fixtures"),
+            "orders": self.store.orders.count(seller_id),
+            "default": seller_id == self.default_seller_id,
+        }
+
+    def _seed_docs(self, seller_id: str, seed: str | None) -> list[dict]:
+        """A seller's starting orders: its seed's, or (a seller of the fixture files) its own there."""
+        if seed == "empty":
+            return []
+        fixtures = load_fixture_dir(self.fixtures_dir, self.clock.now())
+        source = self.default_seller_id if seed == "default" else seller_id
+        docs = [{**doc, "seller_id": seller_id} for doc in fixtures if doc["seller_id"] == source]
+        return [lifecycle.refresh_due(doc, self.policy) for doc in docs]
+
+    def _search_candidates(self, seller_id: str, search: OrderSearch, after: tuple[str, str] | None) -> Iterator[dict]:
+        """Documents in the window in (date, id) order, narrowed first by an exact-id filter."""
+        f = search.filters
+        ids: set[str] | None = None
+        if "AmazonOrderIds" in f:
+            ids = set(f["AmazonOrderIds"])
+        if "SellerOrderId" in f:
+            found = self.store.orders.ids_for_seller_order_id(seller_id, f["SellerOrderId"])
+            ids = found if ids is None else ids & found
+        if "BuyerEmail" in f:
+            found = self.store.orders.ids_for_buyer_email(seller_id, f["BuyerEmail"])
+            ids = found if ids is None else ids & found
+        if ids is None:
+            return self.store.orders.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
+        keyed = []
+        for order_id in ids:
+            doc = self.store.orders.get(seller_id, order_id)
+            if doc is None:
+                continue
+            key = (doc["order"][search.by], order_id)
+            if search.since <= key[0] <= search.until and (after is None or key > after):
+                keyed.append((key, doc))
+        keyed.sort(key=lambda pair: pair[0])
+        return (doc for _, doc in keyed)
+
+    def _refresh_due_dates(self, docs: Iterable[dict]) -> None:
+        stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]
+        if stale:
+            self.store.put_many([lifecycle.refresh_due(doc, self.policy) for doc in stale])
+
+
+class Transaction:
+    """A unit of work over the store, with its own view of time until it commits."""
+
+    def __init__(self, backend: Backend, seller_id: str | None) -> None:
+        self.backend = backend
+        self.seller_id = seller_id
+        self.now = backend.clock.now()
+        self.frozen = backend.clock.frozen
+        self._clock_moved = False
+        # (seller id, order id) → the order as this transaction left it.
+        self.changed: dict[tuple[str, str], dict] = {}
+        # (table, seller id, id) → the feed, report or schedule as this transaction left it.
+        self.jobs: dict[tuple[str, str, str], dict] = {}
+        # Documents of other kinds to write with the orders: (table, document).
+        self.others: list[tuple[str, dict]] = []
+        # Table → (seller id, id) of feeds and reports whose processing began: the backend hands
+        # them to their runner after commit.
+        self.started: dict[str, list[tuple[str, str]]] = {}
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def seller(self) -> str:
+        """The seller whose orders this transaction reads and places."""
+        return self.seller_id or self.backend.default_seller_id
+
+    def order(self, order_id: str) -> dict:
+        doc = self._current(self.seller, order_id)
+        if doc is None:
+            raise UnknownOrder(order_id)
+        return doc
+
+    def exists(self, order_id: str) -> bool:
+        try:
+            self.order(order_id)
+        except UnknownOrder:
+            return False
+        return True
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def change(self, order_id: str, rule: Rule) -> dict:
+        return self.put(rule(self.order(order_id), self.now, self.backend.policy))
+
+    def place_order(self, spec: dict) -> dict:
+        seller_id = self.seller
+        given = order_factory.given_order(spec)
+        order_id = given.get("AmazonOrderId")
+        if order_id is None:
+            order_id = self._new_order_id(seller_id, given.get("MarketplaceId", order_factory.US))
+        elif self._current(seller_id, order_id) is not None:
+            raise RuleViolation(f"Order {order_id} already exists: give another AmazonOrderId, or none to have one made up.")
+        record = order_factory.new_order_record(spec, order_id, self.now)
+        try:
+            doc = build_document(record, seller_id, self.now, f"new order {order_id}")
+        except FixtureError as exc:
+            raise RuleViolation(str(exc)) from None
+        return self.put(lifecycle.refresh_due(doc, self.backend.policy))
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise RuleViolation("The clock only moves forward: give a positive duration.")
+        if delta > LATEST_MOCK_TIME - self.now:
+            raise RuleViolation(f"The clock cannot move by {delta.days} days: it would pass {to_wire(LATEST_MOCK_TIME)}.")
+        self._move_to(self.now + delta)
+
+    def set_time(self, at: datetime) -> None:
+        if at < self.now:
+            raise RuleViolation(
+                f"The clock only moves forward: {to_wire(at)} is before the current mock time {to_wire(self.now)}."
+            )
+        self._move_to(at)
+
+    def freeze(self, at: datetime | None = None) -> None:
+        self.frozen = True
+        self._clock_moved = True
+        if at is not None:
+            self.set_time(at)
+
+    def unfreeze(self) -> None:
+        self.frozen = False
+        self._clock_moved = True
+
+    def settle(self) -> None:
+        """Apply Amazon's automatic changes due by ``now`` (cancellations for a missed ship-by
+        date or a payment never authorized), earliest first, each at its due time."""
+        while True:
+            due = self._next_due()
+            if due is None:
+                return
+            at, seller_id, order_id, kind = due
+            if kind != ORDERS:
+                self._move_job(kind, at, seller_id, order_id)
+                continue
+            doc = self._current(seller_id, order_id)
+            # Amazon's own change never predates the order's last one (a fixture may be loaded
+            # already overdue, updated after its deadline).
+            when = max(parse_iso(at), parse_iso(doc["order"]["LastUpdateDate"]))
+            self.put(lifecycle.apply_due(doc, when, self.backend.policy))
+
+    def put_job(self, table: str, doc: dict) -> dict:
+        """Keep a changed feed, report or schedule, to be written at commit with the orders."""
+        self.jobs[(table, *self._index(table).key(doc))] = doc
+        return doc
+
+    def job(self, table: str, seller_id: str, doc_id: str) -> dict | None:
+        return self.jobs.get((table, seller_id, doc_id)) or self._index(table).get(seller_id, doc_id)
+
+    def put_feed(self, feed: dict) -> dict:
+        return self.put_job(FEEDS, feed)
+
+    def feed(self, seller_id: str, feed_id: str) -> dict | None:
+        return self.job(FEEDS, seller_id, feed_id)
+
+    def next_id(self, table: str, seller_id: str | None = None) -> str:
+        """A new numeric id for a seller's feeds, reports or schedules (this transaction's seller
+        by default): one past the highest, counting from the kind's first id."""
+        seller = seller_id or self.seller
+        index = self._index(table)
+        taken = [int(entry[1]) for entry in index.newest_first(seller) if entry[1].isdigit()]
+        taken += [int(key[2]) for key in self.jobs if key[:2] == (table, seller) and key[2].isdigit()]
+        return str(max(taken, default=index.first_id) + 1)
+
+    def keep(self, table: str, doc: dict) -> None:
+        """Write a document of another kind with this transaction's orders."""
+        self.others.append((table, doc))
+
+    def commit(self) -> None:
+        """One write of the changed orders, feeds and other documents and the moved clock, then
+        the clock itself."""
+        backend = self.backend
+        meta = {CLOCK_META: self._clock_state()} if self._clock_moved else None
+        put = [(ORDERS, doc) for doc in self.changed.values()] + [(key[0], doc) for key, doc in self.jobs.items()] + self.others
+        if put or meta:
+            backend.store.commit(put=put, meta=meta)
+        if self._clock_moved:
+            backend.clock.restore(meta[CLOCK_META])
+
+    def _clock_state(self) -> dict:
+        """The clock as this transaction leaves it, in Clock.state() form."""
+        clock = Clock(self.backend.clock.source)
+        clock.set(self.now)
+        if self.frozen:
+            clock.freeze(self.now)
+        return clock.state()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def put(self, doc: dict) -> dict:
+        """Keep a changed order, to be written at commit."""
+        self.changed[(doc["seller_id"], doc["order"]["AmazonOrderId"])] = doc
+        return doc
+
+    def _current(self, seller_id: str, order_id: str) -> dict | None:
+        return self.changed.get((seller_id, order_id)) or self.backend.store.orders.get(seller_id, order_id)
+
+    def _move_to(self, at: datetime) -> None:
+        try:
+            check_mock_time(at)
+        except ValueError as exc:
+            raise RuleViolation(f"The clock cannot move there: {exc}.") from None
+        self.now = at
+        self._clock_moved = True
+        self.settle()
+
+    def _next_due(self) -> tuple[str, str, str, str] | None:
+        """The order or feed the clock reaches first, up to ``now``: (due time, seller id, its
+        id, its table)."""
+        until = to_wire(self.now)
+        store = self.backend.store
+        candidates = [(*key, ORDERS) for key in store.orders.due_until(until) if key[1:] not in self.changed]
+        candidates += [
+            (doc["due_at"], *key, ORDERS) for key, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until
+        ]
+        for table in JOBS:
+            index = self._index(table)
+            candidates += [(*key, table) for key in index.due_until(until) if (table, *key[1:]) not in self.jobs]
+            candidates += [
+                (due, key[1], key[2], table)
+                for key, doc in self.jobs.items()
+                if key[0] == table and (due := index.due_at(doc)) and due <= until
+            ]
+        return min(candidates, default=None)
+
+    def _move_job(self, table: str, at: str, seller_id: str, doc_id: str) -> None:
+        """The clock reached a feed or report (a queued one starts, and its runner is handed it;
+        a processed one ends) or a schedule (it creates its report and moves on)."""
+        when = parse_iso(at)
+        doc = self.job(table, seller_id, doc_id)
+        if table == SCHEDULES:
+            spec, moved = reports.fire(doc)
+            self.put_job(SCHEDULES, moved)
+            report_id = self.next_id(REPORTS, seller_id)
+            self.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, when, self.backend.report_timing, doc_id))
+            return
+        # Feeds and reports move alike (domain/reports takes its processing rules from feeds).
+        if doc["processingStatus"] == feeds.FeedStatus.IN_QUEUE:
+            self.put_job(table, feeds.start(doc, when))
+            self.started.setdefault(table, []).append((seller_id, doc_id))
+        else:
+            self.put_job(table, feeds.finish(doc, when))
+
+    def _index(self, table: str) -> JobIndex:
+        return self.backend.store.index(table)
+
+    def _new_order_id(self, seller_id: str, marketplace_id: str) -> str:
+        sequence = self.backend.store.orders.count(seller_id) + len(self.changed)
+        while True:
+            candidate = order_factory.order_id(seller_id, marketplace_id, to_wire(self.now), sequence)
+            if self._current(seller_id, candidate) is None:
+                return candidate
+            sequence += 1

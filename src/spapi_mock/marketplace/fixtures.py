@@ -1,0 +1,182 @@
+"""Loading fixture files into order documents, refusing any that break a rule.
+
+A fixture file (YAML or JSON) holds ``{seller: ID, orders: [{order, items, address,
+regulated}]}`` in Amazon's v0 field names. Dates may be absolute or relative to the clock at
+load (``now-3d4h``), so that example queries find data on whatever day they run. Every record
+is checked against the schemas of our own spec, with unknown fields refused so that a typo does
+not silently drop data; the error names the file, the record and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import yaml
+from jsonschema import Draft4Validator
+
+from spapi_mock.domain import order_factory
+from spapi_mock.domain.exceptions import FixtureError
+from spapi_mock.domain.model import OrderDocument
+from spapi_mock.domain.sellers import DEFAULT_SELLER_ID
+from spapi_mock.kernel import resources
+
+
+def load_fixture_dir(directory: str | Path, now: datetime) -> list[OrderDocument]:
+    """Every ``*.yaml``, ``*.yml`` and ``*.json`` file directly in ``directory``; the problems of
+    every file are reported together, so that fixing them takes one run."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FixtureError(f"{directory}: fixture directory not found")
+    docs: list[OrderDocument] = []
+    seen: dict[str, str] = {}
+    problems = _Problems()
+    for path in fixture_files(directory):
+        with problems.collect():
+            for doc in load_fixture_file(path, now):
+                order_id = doc["order"]["AmazonOrderId"]
+                if order_id in seen:
+                    problems.add(f"{path}: order {order_id}: AmazonOrderId is already used in {seen[order_id]}")
+                    continue
+                seen[order_id] = str(path)
+                docs.append(doc)
+    problems.raise_any()
+    return docs
+
+
+def fixture_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+
+
+class _Problems:
+    """Problems gathered across records and files, raised as one FixtureError listing them all."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+    @contextmanager
+    def collect(self):
+        try:
+            yield
+        except FixtureError as exc:
+            self.messages.extend(str(exc).split("\n"))
+
+    def raise_any(self) -> None:
+        if self.messages:
+            raise FixtureError("\n".join(self.messages))
+
+
+def load_fixture_file(path: str | Path, now: datetime) -> list[OrderDocument]:
+    path = Path(path)
+    try:
+        stat = path.stat()
+        if path.suffix != ".json" and stat.st_size <= _PARSED_CACHE_MAX_BYTES:
+            data = _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
+        else:
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text) if path.suffix == ".json" else resources.load_yaml(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise FixtureError(f"{path}: cannot be parsed: {exc}") from None
+    return load_fixture_data(data, now, str(path))
+
+
+# Parsing YAML is most of the time a server takes to load the built-in fixtures, and a reset or a
+# new seller loads them again: a small file is parsed once per version of it (documents are
+# built from a copy, so the parsed data is never changed). Large generated sets are JSON.
+_PARSED_CACHE_MAX_BYTES = 2 * 1024 * 1024
+
+
+@lru_cache(maxsize=64)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    return resources.load_yaml(Path(path).read_text(encoding="utf-8"))
+
+
+def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: str = DEFAULT_SELLER_ID) -> list[OrderDocument]:
+    """The documents of one parsed fixture file (``{seller, orders}``); ``where`` names it in errors."""
+    if not isinstance(data, dict) or not isinstance(data.get("orders"), list):
+        raise FixtureError(f"{where}: expected a mapping with an 'orders' list")
+    unknown = set(data) - {"seller", "orders"}
+    if unknown:
+        raise FixtureError(f"{where}: unknown top-level field(s): {', '.join(sorted(unknown))}")
+    seller_id = data.get("seller") or default_seller_id
+    if not isinstance(seller_id, str):
+        raise FixtureError(f"{where}: field 'seller' must be a string")
+    docs: list[OrderDocument] = []
+    seen: set[str] = set()
+    problems = _Problems()
+    for n, record in enumerate(data["orders"]):
+        with problems.collect():
+            doc = build_document(record, seller_id, now, f"{where}: order #{n + 1}")
+            order_id = doc["order"]["AmazonOrderId"]
+            if order_id in seen:
+                raise FixtureError(f"{where}: order {order_id}: AmazonOrderId appears twice")
+            seen.add(order_id)
+            docs.append(doc)
+    problems.raise_any()
+    return docs
+
+
+def build_document(record: Any, seller_id: str, now: datetime, where: str) -> OrderDocument:
+    """Check one fixture record against Amazon's model and the order rules, and turn it into a
+    store document (the domain builds it; the schemas it is checked against live in our spec)."""
+    return order_factory.build_document(record, seller_id, now, where, _validate)
+
+
+UNKNOWN_FIELD = "unknown field (not a field of Amazon's model here; check the spelling)"
+
+
+def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
+    # fastjsonschema compiles the schema to Python and checks a valid record quickly, which
+    # keeps start-up short; jsonschema then explains a failure field by field.
+    try:
+        _compiled(schema_name)(value)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
+    problems = []
+    for error in sorted(_validator(schema_name).iter_errors(value), key=lambda e: list(e.absolute_path)):
+        field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        if error.validator == "additionalProperties":
+            for unknown in sorted(set(error.instance) - set(error.schema.get("properties", {}))):
+                problems.append(
+                    f"{where}: field {field}.{unknown}: unknown field (not a field of Amazon's model here; check the spelling)"
+                )
+            continue
+        problems.append(f"{where}: field {field}: {error.message}")
+    if problems:
+        raise FixtureError("\n".join(problems))
+
+
+@cache
+def _compiled(schema_name: str):
+    return fastjsonschema.compile({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _strict_schemas()}})
+
+
+@cache
+def _validator(schema_name: str) -> Draft4Validator:
+    return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _strict_schemas()}})
+
+
+@cache
+def _strict_schemas() -> dict:
+    return _strict(resources.openapi_spec("orders-v0.yaml")["components"]["schemas"])
+
+
+def _strict(schema: Any) -> Any:
+    """Refuse unknown fields in objects that declare their fields."""
+    if isinstance(schema, dict):
+        out = {key: _strict(value) for key, value in schema.items()}
+        if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(value) for value in schema]
+    return schema

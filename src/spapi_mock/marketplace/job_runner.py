@@ -1,0 +1,104 @@
+"""A thread that processes started feeds and reports off the serving path.
+
+Processing a 10,000-message feed or a report over 100k orders takes seconds; done in a request,
+it would stop the server answering for as long. A runner takes (seller id, id) keys as the
+clock starts them and processes each in a daemon thread of its own, one at a time; ``run`` does
+the same in the caller's thread (to finish work now), waiting if the runner is already on it,
+so no key is ever processed by two threads at once. The thread ends when it has been idle a few
+seconds and starts again with the next key.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from spapi_mock.domain import feeds as processing
+
+log = logging.getLogger("spapi_mock.jobs")
+IDLE_SECONDS = 5
+
+Key = tuple[str, str]
+
+
+class JobRunner:
+    def __init__(self, name: str, process: Callable[[Key], None]) -> None:
+        self._name = name
+        self._process = process
+        self._claims: dict[Key, threading.Event] = {}
+        self._claims_lock = threading.Lock()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+
+    def submit(self, keys: list[Key]) -> None:
+        """Keys whose processing began: the runner thread processes them."""
+        for key in keys:
+            self._queue.put(tuple(key))
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name=f"{self._name}-runner", daemon=True)
+            self._worker.start()
+
+    def run(self, key: Key) -> None:
+        """Process one key in this thread, unless another thread already does (then wait for it)."""
+        with self._claims_lock:
+            running = self._claims.get(key)
+            if running is None:
+                self._claims[key] = threading.Event()
+        if running is not None:
+            running.wait()
+            return
+        try:
+            self._process(key)
+        finally:
+            with self._claims_lock:
+                self._claims.pop(key).set()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                key = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                return
+            try:
+                self.run(key)
+            except Exception:  # a bug must not stop the runner: the work stays IN_PROGRESS, logged
+                log.exception("%s %s of seller %s could not be processed", self._name, key[1], key[0])
+
+
+def resume_unfinished(backend, table: str, runner: JobRunner) -> None:
+    """Hand the runner what started before a restart and was not processed."""
+    index = backend.store.index(table)
+    unfinished = [
+        entry[:2]
+        for seller in index.sellers()
+        for entry in index.newest_first(seller)
+        if entry[4] == processing.FeedStatus.IN_PROGRESS and not index.get(*entry[:2]).get("processed")
+    ]
+    if unfinished:
+        runner.submit(unfinished)
+
+
+def run_now(backend, table: str, runner: JobRunner, seller_id: str | None = None) -> list[dict]:
+    """Run every queued or unfinished feed or report (of one seller, or of all) to its end now,
+    whatever the clock says; the documents, as they end."""
+    backend.settle()  # what the clock made due first: a schedule's report, a feed that starts
+    index = backend.store.index(table)
+    keys = [
+        entry[:2]
+        for seller in ([seller_id] if seller_id else index.sellers())
+        for entry in reversed(index.newest_first(seller))
+        if entry[4] in (processing.FeedStatus.IN_QUEUE, processing.FeedStatus.IN_PROGRESS)
+    ]
+    for key in keys:
+        with backend.transaction(key[0]) as tx:
+            doc = tx.job(table, *key)
+            if doc["processingStatus"] == processing.FeedStatus.IN_QUEUE:
+                tx.put_job(table, processing.start(doc, tx.now))
+        runner.run(key)
+        with backend.transaction(key[0]) as tx:
+            doc = tx.job(table, *key)
+            if doc["processingStatus"] == processing.FeedStatus.IN_PROGRESS:
+                tx.put_job(table, processing.finish(doc, tx.now))
+    return [index.get(*key) for key in keys]

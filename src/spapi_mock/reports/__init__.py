@@ -1,0 +1,1 @@
+"""The Reports API's backend: reports, schedules and the documents they produce."""

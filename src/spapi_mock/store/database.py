@@ -1,0 +1,250 @@
+"""The store: every kind of document the mock holds, the only module that touches TinyDB.
+
+TinyDB holds the state, one table per kind of document (``orders`` now; feeds, reports and
+subscriptions are more kinds), plus ``meta`` for small named records such as the clock. Its
+storage here keeps the tables in memory and, with ``--db FILE``, makes every change durable as
+one line appended to the file (``store_file``). Documents are held packed, a few hundred bytes
+each (``store_packing``), and unpacked when read. Reads go through each kind's index
+(``store_indexes``), never through TinyDB's scans.
+
+An order document is version-neutral, so that every API version can be derived from it
+without reshaping (``domain/model.py`` types it)::
+
+    {"seller_id": "A1...", "order": {v0 Order fields}, "items": [{v0 OrderItem fields}],
+     "address": {BuyerCompanyName, DeliveryPreferences}, "regulated": {...} | None,
+     "history": [{"at", "event", ...}]}
+
+Writers replace whole documents (never mutate one a reader may hold), and every change goes
+through one lock and is one ``commit``: documents of any kind, what it drops and the named
+records beside them land together or not at all, so a crash leaves the state before the change
+or after it, never half of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from spapi_mock.store.file import (
+    AS_READ,
+    StoredForm,
+    StoreFile,
+    Tables,
+    apply,
+    copy_of,
+    decode_text,
+    has_long_digits,
+    read_tables,
+)
+from spapi_mock.store.indexes import (
+    LAST_UPDATE_DATE,
+    PURCHASE_DATE,
+    FeedDocumentIndex,
+    FeedIndex,
+    Key,
+    KindIndex,
+    OrderIndex,
+    ReportDocumentIndex,
+    ReportIndex,
+    ReportScheduleIndex,
+)
+from spapi_mock.store.packing import Packer
+
+__all__ = ["LAST_UPDATE_DATE", "PURCHASE_DATE", "Store", "read_tables"]
+
+META_TABLE = "meta"
+
+
+class PackedForm(StoredForm):
+    """Documents of the kinds held packed in the tables, each with its index entry:
+    ``(packed document, entry)``; named records as they are.
+
+    A snapshot line holds each document as its JSON text, with its entry beside it, so start-up
+    packs and indexes a document without building it (43 µs an order became 6).
+    """
+
+    def __init__(self, packer: Packer, kinds: dict[str, KindIndex]) -> None:
+        self._packer = packer
+        self._kinds = kinds
+
+    def stored(self, table: str, docs: dict[str, object], index: dict | None, long_digits: bool) -> dict[str, object]:
+        kind = self._kinds.get(table)
+        if kind is None:
+            return super().stored(table, docs, index, long_digits)
+        entries = (index or {}).get("entries") if (index or {}).get("version") == kind.ENTRY_VERSION else None
+        held = {}
+        for doc_id, value in docs.items():
+            if isinstance(value, str):
+                text = value.encode("utf-8")
+                entry = kind.entry_from_json(entries.get(doc_id)) if isinstance(entries, dict) else None
+                exact = long_digits and has_long_digits(text)  # searching every text took 47 µs each
+                held[doc_id] = (self._packer.pack_text(text, exact), entry or kind.entry(decode_text(text)))
+            else:
+                held[doc_id] = (self._packer.pack(value), kind.entry(value))
+        return held
+
+    def snapshot(self, table: str, items: list[tuple[str, object]]) -> dict:
+        kind = self._kinds.get(table)
+        if kind is None:
+            return super().snapshot(table, items)
+        return {
+            "snapshot": True,
+            "put": {table: {doc_id: self._packer.json_text(packed).decode("utf-8") for doc_id, (packed, _) in items}},
+            "index": {table: {"version": kind.ENTRY_VERSION, "entries": {doc_id: entry for doc_id, (_, entry) in items}}},
+        }
+
+
+class LogStorage(Storage):
+    """TinyDB storage holding the tables in memory; with a path, each change is appended to the
+    store file and the whole state is written only by compactions (and TinyDB's own writes)."""
+
+    def __init__(self, path: str | None = None, form: StoredForm = AS_READ) -> None:
+        self._file = StoreFile(path, form) if path else None
+        self._tables: Tables = self._file.tables if self._file else {}
+
+    def read(self) -> Tables:
+        return self._tables
+
+    def write(self, data: Tables) -> None:
+        if self._file is not None:
+            self._file.replace(data)
+        self._tables = data
+
+    def commit(self, record: dict, stored: dict) -> None:
+        """Make one change durable, then apply it (StoreFileError, and nothing applied, if it
+        cannot be written): ``record`` as it is written, ``stored`` the same change as the
+        tables hold it. The caller holds the store's lock."""
+        if self._file is not None:
+            self._file.append(record)
+        apply(self._tables, stored)
+        if self._file is not None and self._file.wants_compaction():
+            self._file.compact_in_background(copy_of(self._tables))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class Store:
+    """Documents of every kind and every seller, with each kind's index, and the named records."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._packer = Packer()
+        self.orders = OrderIndex(self._lock, self._packer)
+        self.feeds = FeedIndex(self._lock, self._packer)
+        self.feed_documents = FeedDocumentIndex(self._lock, self._packer)
+        self.reports = ReportIndex(self._lock, self._packer)
+        self.report_schedules = ReportScheduleIndex(self._lock, self._packer)
+        self.report_documents = ReportDocumentIndex(self._lock, self._packer)
+        kinds = (self.orders, self.feeds, self.feed_documents, self.reports, self.report_schedules, self.report_documents)
+        self._kinds: dict[str, KindIndex] = {index.table: index for index in kinds}
+        form = PackedForm(self._packer, self._kinds)
+        self._db = TinyDB(path, storage=LogStorage, form=form) if path else TinyDB(storage=LogStorage, form=form)
+        tables = self._db.storage.read()
+        for table, index in self._kinds.items():
+            index.load(tables.get(table, {}))
+        self._meta_ids = {record["key"]: doc_id for doc_id, record in tables.get(META_TABLE, {}).items()}
+        self._next_ids = {table: max(map(int, docs), default=0) + 1 for table, docs in tables.items()}
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def index(self, table: str) -> KindIndex:
+        """The index of one kind of document, by its table's name."""
+        return self._kinds[table]
+
+    def is_empty(self) -> bool:
+        return not any(index.count() for index in self._kinds.values())
+
+    def get_meta(self, name: str) -> dict | None:
+        """A small named record kept beside the documents (e.g. the clock), or None."""
+        with self._lock:
+            doc_id = self._meta_ids.get(name)
+            return dict(self._db.storage.read()[META_TABLE][doc_id]["value"]) if doc_id else None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        put: Iterable[tuple[str, dict]] = (),
+        drop: Iterable[tuple[str, Key]] = (),
+        meta: Mapping[str, dict] | None = None,
+    ) -> None:
+        """One change: ``put`` inserts or replaces (table, document) pairs whole, ``drop`` removes
+        (table, key) pairs (a document both dropped and put is put), ``meta`` sets named
+        records. All of it lands, or none."""
+        with self._lock:
+            placed: dict[str, dict[Key, tuple[str, bytes, tuple]]] = {}
+            record_put: dict[str, dict[str, dict]] = {}
+            stored_put: dict[str, dict[str, object]] = {}
+            next_ids = dict(self._next_ids)
+
+            def new_id(table: str) -> str:
+                next_ids[table] = next_ids.get(table, 1) + 1
+                return str(next_ids[table] - 1)
+
+            for table, doc in put:
+                index = self._kinds[table]
+                key = index.key(doc)
+                stored = placed.setdefault(table, {})
+                stored_id = stored[key][0] if key in stored else index.stored_id(key)
+                if stored_id is None:
+                    stored_id = new_id(table)
+                packed = self._packer.pack(doc)
+                stored[key] = (stored_id, packed, index.entry(doc))
+                record_put.setdefault(table, {})[stored_id] = doc
+                stored_put.setdefault(table, {})[stored_id] = stored[key][1:]
+            dropped: list[tuple[str, Key]] = []
+            record_drop: dict[str, list[str]] = {}
+            for table, key in drop:
+                stored_id = self._kinds[table].stored_id(key)
+                if stored_id is not None and key not in placed.get(table, {}):
+                    dropped.append((table, key))
+                    record_drop.setdefault(table, []).append(stored_id)
+            meta_ids = dict(self._meta_ids)
+            for name, value in (meta or {}).items():
+                if name not in meta_ids:
+                    meta_ids[name] = new_id(META_TABLE)
+                named = {"key": name, "value": value}
+                record_put.setdefault(META_TABLE, {})[meta_ids[name]] = named
+                stored_put.setdefault(META_TABLE, {})[meta_ids[name]] = named
+            record = {"put": record_put, "drop": record_drop} if record_drop else {"put": record_put}
+            self._db.storage.commit(record, {"put": stored_put, "drop": record_drop})
+            # Written: now the indexes follow.
+            for table, key in dropped:
+                self._kinds[table].drop(key)
+            for table, stored in placed.items():
+                for stored_id, packed, entry in stored.values():
+                    self._kinds[table].put(stored_id, packed, entry)
+            self._meta_ids = meta_ids
+            self._next_ids = next_ids
+
+    def put(self, doc: dict) -> None:
+        """Insert an order, or replace the stored one with the same seller and order id whole."""
+        self.put_many([doc])
+
+    def put_many(self, docs: Iterable[dict], meta: Mapping[str, dict] | None = None) -> None:
+        """Insert or replace several orders (and named records beside them) in one change."""
+        self.commit(put=[(OrderIndex.table, doc) for doc in docs], meta=meta)
+
+    def replace_all(self, docs: Iterable[dict], meta: Mapping[str, dict] | None = None) -> None:
+        """Drop every document of every kind and store these orders instead, in one change."""
+        with self._lock:
+            everything = [(table, key) for table, index in self._kinds.items() for key in index.keys()]
+            self.commit(put=[(OrderIndex.table, doc) for doc in docs], drop=everything, meta=meta)
+
+    def replace_seller(self, seller_id: str, docs: Iterable[dict], meta: Mapping[str, dict] | None = None) -> None:
+        """Drop one seller's documents of every kind and store these orders instead, in one change."""
+        with self._lock:
+            theirs = [(table, key) for table, index in self._kinds.items() for key in index.keys(seller_id)]
+            self.commit(put=[(OrderIndex.table, doc) for doc in docs], drop=theirs, meta=meta)
+
+    def set_meta(self, name: str, value: dict) -> None:
+        self.commit(meta={name: value})
+
+    def close(self) -> None:
+        self._db.close()

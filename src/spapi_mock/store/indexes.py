@@ -1,0 +1,494 @@
+"""The store's in-memory indexes: one per kind of document, each answering that kind's reads.
+
+TinyDB answers queries by scanning every document and copies each one it returns, so reads
+never go through it: each kind keeps its documents by (seller, id) and whatever ordered
+indexes its API's reads need, so a page costs what it reads, not the size of the store.
+
+A kind is one class here: its TinyDB table, its key, and hooks that add a document to its own
+indexes and take it out. The store keeps every kind's index in step with its table.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterator
+from itertools import islice
+
+from sortedcontainers import SortedList
+
+from spapi_mock.domain import feeds as feed_rules
+from spapi_mock.domain import reports as report_rules
+from spapi_mock.store.packing import Packer
+
+# The two date orders getOrders can select on.
+PURCHASE_DATE = "PurchaseDate"
+LAST_UPDATE_DATE = "LastUpdateDate"
+_HIGHEST = "\uffff"
+_SCAN_CHUNK = 64
+
+Key = tuple[str, str]
+
+
+class KindIndex:
+    """Documents of one kind by (seller id, document id), kept packed (``store_packing``), with
+    the TinyDB id each is stored under and its index entry.
+
+    An entry is what the kind's indexes need of a document, taken from it once when it is
+    stored (it starts with the key): the indexes never unpack a document, and a document is
+    taken out of them by its entry. The documents ``get`` returns are shared with other
+    readers: callers read them and never change them (the store replaces documents whole).
+    """
+
+    table: str
+    # Raised whenever ``entry`` changes, so that entries a store file holds from before are
+    # recomputed from their documents rather than trusted.
+    ENTRY_VERSION = 1
+    # Unpacked documents kept for readers that come back to the same few (a client polling
+    # one order): a get of one of them costs a dict lookup, not a decompression and a parse.
+    RECENT = 512
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        self._lock = lock
+        self._packer = packer
+        self._by_seller: dict[str, dict[str, bytes]] = {}
+        self._entries: dict[Key, tuple[str, tuple]] = {}
+        self._recent: OrderedDict[Key, tuple[bytes, dict]] = OrderedDict()
+        # (due time, seller id, document id) of documents the clock will next change by itself
+        # (kinds with such documents keep it).
+        self._by_due = SortedList()
+
+    def key(self, doc: dict) -> Key:
+        raise NotImplementedError
+
+    def entry(self, doc: dict) -> tuple:
+        """What this kind's indexes need of a document: its key first, then what the kind adds."""
+        return self.key(doc)
+
+    def entry_from_json(self, value) -> tuple | None:
+        """An entry as a store file holds it (a JSON list), or None if it is not one."""
+        if isinstance(value, list) and len(value) >= 2 and all(isinstance(part, str) or part is None for part in value):
+            return tuple(value)
+        return None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, seller_id: str, doc_id: str) -> dict | None:
+        """The seller's document with this id, or None."""
+        packed = self._by_seller.get(seller_id, {}).get(doc_id)
+        if packed is None:
+            return None
+        key = (seller_id, doc_id)
+        with self._lock:
+            recent = self._recent.get(key)
+            if recent is not None and recent[0] is packed:
+                self._recent.move_to_end(key)
+                return recent[1]
+        doc = self._packer.unpack(packed)
+        with self._lock:
+            self._recent[key] = (packed, doc)
+            if len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
+        return doc
+
+    def docs(self, seller_id: str | None = None) -> list[dict]:
+        """Every document of this kind, or a seller's (each unpacked: for small sets and tools)."""
+        return list(self.each(seller_id))
+
+    def each(self, seller_id: str | None = None) -> Iterator[dict]:
+        """Every document of this kind, or a seller's, unpacked one at a time (a pass over a
+        large store holds one document at a time, not all of them)."""
+        for seller, doc_id in self.keys(seller_id):
+            packed = self._by_seller.get(seller, {}).get(doc_id)
+            if packed is not None:
+                yield self._packer.unpack(packed)
+
+    def count(self, seller_id: str | None = None) -> int:
+        with self._lock:
+            if seller_id is not None:
+                return len(self._by_seller.get(seller_id, ()))
+            return len(self._entries)
+
+    def sellers(self) -> list[str]:
+        with self._lock:
+            return sorted(seller for seller, docs in self._by_seller.items() if docs)
+
+    def keys(self, seller_id: str | None = None) -> list[Key]:
+        with self._lock:
+            if seller_id is None:
+                return list(self._entries)
+            return [(seller_id, doc_id) for doc_id in self._by_seller.get(seller_id, ())]
+
+    def next_due(self) -> tuple[str, str, str] | None:
+        """(due time, seller id, document id) of the document due first, or None."""
+        with self._lock:
+            return self._by_due[0] if self._by_due else None
+
+    def due_until(self, until: str) -> list[tuple[str, str, str]]:
+        """(due time, seller id, document id) of every document due at or before ``until``, earliest first."""
+        with self._lock:
+            return list(self._by_due.irange(maximum=(until, _HIGHEST)))
+
+    def stored_id(self, key: Key) -> str | None:
+        """The TinyDB document id the document is stored under, or None."""
+        found = self._entries.get(key)
+        return found[0] if found else None
+
+    # -- keeping in step with the table (the store calls these under its lock) ------------------
+
+    def load(self, table: dict[str, tuple[bytes, tuple]]) -> None:
+        """Index a whole table of (packed document, entry) at once (at start)."""
+        loaded = []
+        for stored_id, (packed, entry) in table.items():
+            seller_id, doc_id = entry[0], entry[1]
+            self._by_seller.setdefault(seller_id, {})[doc_id] = packed
+            self._entries[(seller_id, doc_id)] = (stored_id, entry)
+            loaded.append(entry)
+        self._load_indexes(loaded)
+
+    def put(self, stored_id: str, packed: bytes, entry: tuple) -> None:
+        seller_id, doc_id = key = entry[0], entry[1]
+        old = self._entries.get(key)
+        if old is not None:
+            self._remove_from_indexes(old[1])
+        self._by_seller.setdefault(seller_id, {})[doc_id] = packed
+        self._entries[key] = (stored_id, entry)
+        self._add_to_indexes(entry)
+
+    def drop(self, key: Key) -> None:
+        seller_id, doc_id = key
+        old = self._entries.pop(key, None)
+        if old is not None:
+            del self._by_seller[seller_id][doc_id]
+            self._remove_from_indexes(old[1])
+
+    # Each kind's own indexes, kept from entries.
+    def _load_indexes(self, entries: list[tuple]) -> None:
+        for entry in entries:
+            self._add_to_indexes(entry)
+
+    def _add_to_indexes(self, entry: tuple) -> None:
+        pass
+
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        pass
+
+
+class OrderIndex(KindIndex):
+    """Orders: per seller and marketplace by purchase date and by last update (getOrders), by
+    due time of their next automatic change, by SellerOrderId and by buyer email (searches).
+
+    Orders are keyed by seller and order id: each seller is its own marketplace of test data, so
+    two sellers seeded from the same fixtures hold the same order ids without seeing each other.
+    An order's entry is (seller id, order id, marketplace id, PurchaseDate, LastUpdateDate,
+    due_at, SellerOrderId, buyer email in lower case).
+    """
+
+    table = "orders"
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
+        # (seller id, marketplace id) → (date, order id) keys, in order.
+        self._by_date: dict[str, dict[Key, SortedList]] = {
+            PURCHASE_DATE: defaultdict(SortedList),
+            LAST_UPDATE_DATE: defaultdict(SortedList),
+        }
+        # A SellerOrderId or buyer email is nearly always one order's: kept as its id, and as a
+        # set only when several orders share it (a set per order cost 200 bytes an order).
+        self._by_seller_order_id: dict[Key, str | set[str]] = {}
+        self._by_buyer_email: dict[Key, str | set[str]] = {}
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc["order"]["AmazonOrderId"]
+
+    def entry(self, doc: dict) -> tuple:
+        order = doc["order"]
+        email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
+        return (
+            sys.intern(doc["seller_id"]),
+            order["AmazonOrderId"],
+            sys.intern(order["MarketplaceId"]),
+            order[PURCHASE_DATE],
+            order[LAST_UPDATE_DATE],
+            doc.get("due_at"),
+            order.get("SellerOrderId") or None,
+            email.lower() if email else None,
+        )
+
+    def entry_from_json(self, value) -> tuple | None:
+        # Checked part by part, not through the generic check: 100k of these at every start.
+        if type(value) is not list or len(value) != 8:
+            return None
+        seller_id, order_id, marketplace_id, purchased, updated, due_at, seller_order_id, email = value
+        if not (type(seller_id) is str and type(order_id) is str and type(marketplace_id) is str):
+            return None
+        if not (type(purchased) is str and type(updated) is str):
+            return None
+        if not ((due_at is None or type(due_at) is str) and (seller_order_id is None or type(seller_order_id) is str)):
+            return None
+        if not (email is None or type(email) is str):
+            return None
+        return (sys.intern(seller_id), order_id, sys.intern(marketplace_id), purchased, updated, due_at, seller_order_id, email)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def marketplaces(self, seller_id: str) -> list[str]:
+        """The marketplaces in which the seller has orders."""
+        with self._lock:
+            return sorted({mp for (seller, mp), keys in self._by_date[PURCHASE_DATE].items() if seller == seller_id and keys})
+
+    def scan(
+        self,
+        seller_id: str,
+        by: str,
+        since: str,
+        until: str,
+        marketplace_ids: list[str],
+        after: Key | None = None,
+    ) -> Iterator[dict]:
+        """A seller's orders in the marketplaces whose ``by`` date lies in [since, until],
+        ascending by (date, order id).
+
+        ``after`` is the (date, order id) key of the last order already returned: paging
+        resumes strictly after it, so no order is repeated or skipped. Keys are read in small
+        chunks under the lock, so a page costs what it reads, not the size of the store; the
+        index is kept per marketplace (getOrders always names them), so other marketplaces'
+        orders are never read.
+        """
+        cursor = after if after is not None and after >= (since, "") else None
+        while True:
+            with self._lock:
+                chunk: list[Key] = []
+                for marketplace_id in marketplace_ids:
+                    index = self._by_date[by].get((seller_id, marketplace_id))
+                    if not index:
+                        continue
+                    if cursor is None:
+                        keys = index.irange(minimum=(since, ""), maximum=(until, _HIGHEST))
+                    else:
+                        keys = index.irange(minimum=cursor, maximum=(until, _HIGHEST), inclusive=(False, True))
+                    chunk.extend(islice(keys, _SCAN_CHUNK))
+                # The first CHUNK keys of the union are among each index's first CHUNK.
+                chunk.sort()
+                del chunk[_SCAN_CHUNK:]
+            for _, order_id in chunk:
+                doc = self.get(seller_id, order_id)
+                if doc is not None:  # dropped since the chunk was read
+                    yield doc
+            if len(chunk) < _SCAN_CHUNK:
+                return
+            cursor = chunk[-1]
+
+    def latest(self, seller_id: str, limit: int) -> list[dict]:
+        """The seller's ``limit`` most recently updated orders, latest first (ties by order id,
+        highest first)."""
+        with self._lock:
+            indexes = [keys for (seller, _), keys in self._by_date[LAST_UPDATE_DATE].items() if seller == seller_id]
+            newest = list(islice(heapq.merge(*(reversed(keys) for keys in indexes), reverse=True), limit))
+        return [doc for doc in (self.get(seller_id, order_id) for _, order_id in newest) if doc is not None]
+
+    def ids_for_seller_order_id(self, seller_id: str, seller_order_id: str) -> set[str]:
+        with self._lock:
+            return _ids(self._by_seller_order_id.get((seller_id, seller_order_id)))
+
+    def ids_for_buyer_email(self, seller_id: str, email: str) -> set[str]:
+        with self._lock:
+            return _ids(self._by_buyer_email.get((seller_id, email.lower())))
+
+    # -- its indexes ---------------------------------------------------------------------------
+
+    def _load_indexes(self, entries: list[tuple]) -> None:
+        # Sorting once is much faster than 100k insertions into sorted lists.
+        purchase: dict[Key, list] = defaultdict(list)
+        updated: dict[Key, list] = defaultdict(list)
+        due = []
+        for entry in entries:
+            seller_id, order_id, marketplace_id, purchased, last_updated, due_at = entry[:6]
+            partition = (seller_id, marketplace_id)
+            purchase[partition].append((purchased, order_id))
+            updated[partition].append((last_updated, order_id))
+            if due_at:
+                due.append((due_at, seller_id, order_id))
+            self._add_to_lookups(entry)
+        for partition, keys in purchase.items():
+            self._by_date[PURCHASE_DATE][partition] = SortedList(keys)
+        for partition, keys in updated.items():
+            self._by_date[LAST_UPDATE_DATE][partition] = SortedList(keys)
+        self._by_due.update(due)
+
+    def _add_to_indexes(self, entry: tuple) -> None:
+        seller_id, order_id, marketplace_id, purchased, last_updated, due_at = entry[:6]
+        partition = (seller_id, marketplace_id)
+        self._by_date[PURCHASE_DATE][partition].add((purchased, order_id))
+        self._by_date[LAST_UPDATE_DATE][partition].add((last_updated, order_id))
+        if due_at:
+            self._by_due.add((due_at, seller_id, order_id))
+        self._add_to_lookups(entry)
+
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        seller_id, order_id, marketplace_id, purchased, last_updated, due_at, seller_order_id, email = entry
+        partition = (seller_id, marketplace_id)
+        self._by_date[PURCHASE_DATE][partition].discard((purchased, order_id))
+        self._by_date[LAST_UPDATE_DATE][partition].discard((last_updated, order_id))
+        if due_at:
+            self._by_due.discard((due_at, seller_id, order_id))
+        if seller_order_id:
+            _forget(self._by_seller_order_id, (seller_id, seller_order_id), order_id)
+        if email:
+            _forget(self._by_buyer_email, (seller_id, email), order_id)
+
+    def _add_to_lookups(self, entry: tuple) -> None:
+        seller_id, order_id, seller_order_id, email = entry[0], entry[1], entry[6], entry[7]
+        if seller_order_id:
+            _remember(self._by_seller_order_id, (seller_id, seller_order_id), order_id)
+        if email:
+            _remember(self._by_buyer_email, (seller_id, email), order_id)
+
+
+def _ids(found: str | set[str] | None) -> set[str]:
+    if found is None:
+        return set()
+    return {found} if isinstance(found, str) else set(found)
+
+
+def _remember(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
+    found = lookup.get(key)
+    if found is None or found == order_id:
+        lookup[key] = order_id
+    elif isinstance(found, str):
+        lookup[key] = {found, order_id}
+    else:
+        found.add(order_id)
+
+
+def _forget(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
+    found = lookup.get(key)
+    if found == order_id:
+        del lookup[key]
+    elif isinstance(found, set):
+        found.discard(order_id)
+        if len(found) == 1:
+            lookup[key] = next(iter(found))
+
+
+class JobIndex(KindIndex):
+    """Documents of work the clock moves on (feeds, reports, report schedules): per seller by
+    creation time (newest first, as getFeeds and getReports list them), and by when the clock
+    next moves each one. An entry is (seller id, id, createdTime, type, processingStatus, due
+    time, marketplace ids joined by commas)."""
+
+    id_field: str
+    type_field: str
+    # A seller's ids of this kind count up from here (Amazon's are long numbers).
+    first_id: int
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
+        self._by_created: dict[str, SortedList] = defaultdict(SortedList)
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc[self.id_field]
+
+    def due_at(self, doc: dict) -> str | None:
+        raise NotImplementedError
+
+    def entry(self, doc: dict) -> tuple:
+        return (
+            sys.intern(doc["seller_id"]),
+            doc[self.id_field],
+            doc["createdTime"],
+            sys.intern(doc[self.type_field]),
+            sys.intern(doc["processingStatus"]),
+            self.due_at(doc),
+            ",".join(doc["marketplaceIds"]),
+        )
+
+    def entry_from_json(self, value) -> tuple | None:
+        entry = super().entry_from_json(value)
+        if entry is None or len(entry) != 7 or None in entry[:5] or entry[6] is None:
+            return None
+        return (sys.intern(entry[0]), entry[1], entry[2], sys.intern(entry[3]), sys.intern(entry[4]), entry[5], entry[6])
+
+    def find(self, seller_id: str, types, query: dict, after: list | None, size: int) -> tuple[list[dict], list | None]:
+        """A page of the seller's documents, newest first, of these types (all if none) matching
+        ``query``'s processingStatuses, marketplaceIds and [createdSince, createdUntil]; and the
+        (createdTime, id) of its last one if more follow (getFeeds, getReports)."""
+        types = set(types or ())
+        marketplaces = set(query.get("marketplaceIds") or ())
+        statuses = set(query.get("processingStatuses") or ())
+        since, until = query["createdSince"], query["createdUntil"]
+        found: list[tuple] = []
+        for entry in self.newest_first(seller_id):
+            if after is not None and [entry[2], entry[1]] >= after:
+                continue
+            if not since <= entry[2] <= until or (types and entry[3] not in types) or (statuses and entry[4] not in statuses):
+                continue
+            if marketplaces and not marketplaces & set(entry[6].split(",")):
+                continue
+            found.append(entry)
+            if len(found) > size:
+                break
+        page = [self.get(*entry[:2]) for entry in found[:size]]
+        return page, ([found[size - 1][2], found[size - 1][1]] if len(found) > size else None)
+
+    def newest_first(self, seller_id: str) -> list[tuple]:
+        """The entries of a seller's documents, newest first (ties by id, highest first)."""
+        with self._lock:
+            return [self._entries[(seller_id, doc_id)][1] for _, doc_id in reversed(self._by_created.get(seller_id, ()))]
+
+    def _add_to_indexes(self, entry: tuple) -> None:
+        self._by_created[entry[0]].add((entry[2], entry[1]))
+        if entry[5]:
+            self._by_due.add((entry[5], entry[0], entry[1]))
+
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        self._by_created[entry[0]].discard((entry[2], entry[1]))
+        if entry[5]:
+            self._by_due.discard((entry[5], entry[0], entry[1]))
+
+
+class FeedIndex(JobIndex):
+    """Feeds: the clock starts a queued feed and ends a processed one."""
+
+    table, id_field, type_field, first_id = "feeds", "feedId", "feedType", 50_000_000_000
+
+    def due_at(self, doc: dict) -> str | None:
+        return feed_rules.due_at(doc)
+
+
+class ReportIndex(JobIndex):
+    """Reports: the clock starts a queued report and ends a produced one."""
+
+    table, id_field, type_field, first_id = "reports", "reportId", "reportType", 60_000_000_000
+
+    def due_at(self, doc: dict) -> str | None:
+        return report_rules.due_at(doc)
+
+
+class ReportScheduleIndex(JobIndex):
+    """Report schedules: the clock creates a report at each nextReportCreationTime."""
+
+    table, id_field, type_field, first_id = "report_schedules", "reportScheduleId", "reportType", 70_000_000_000
+
+    def due_at(self, doc: dict) -> str | None:
+        return report_rules.schedule_due_at(doc)
+
+
+class DocumentIndex(KindIndex):
+    """Documents behind presigned URLs (feed uploads and processing reports, report contents),
+    by seller and document id."""
+
+    id_field: str
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc[self.id_field]
+
+
+class FeedDocumentIndex(DocumentIndex):
+    table, id_field = "feed_documents", "feedDocumentId"
+
+
+class ReportDocumentIndex(DocumentIndex):
+    table, id_field = "report_documents", "reportDocumentId"

@@ -1,0 +1,1 @@
+"""Tools beside the server: the fixture generator."""
