@@ -249,7 +249,7 @@ def test_a_saved_clock_outside_the_clocks_range_stops_start_up_naming_the_file(t
     store = Store(path)
     store.set_meta("clock", {"frozen_at": "9999-12-31T23:30:00+00:00", "offset_seconds": 0})
     with pytest.raises(StoreFileError, match="the saved clock cannot be used.*outside the mock clock's range"):
-        Backend(store, Clock(), Policy(), None, "A1MOCKSELLER00")
+        Backend(store, Clock(), Policy(), None, "A1MOCKSELLER00").start()
     store.close()
 
 

@@ -17,7 +17,7 @@ from spapi_mock import __version__
 from spapi_mock.config import Config
 from spapi_mock.control import cli as control_cli
 from spapi_mock.domain.exceptions import FixtureError
-from spapi_mock.domain.feeds import ProcessingTiming
+from spapi_mock.domain.jobs import ProcessingTiming
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.dates import parse_duration
 from spapi_mock.traffic import throttling

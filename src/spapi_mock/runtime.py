@@ -1,5 +1,12 @@
-"""Everything one running mock holds, created once from its configuration: by the application
-factory for a server, by the command line for a store file."""
+"""Everything one running mock holds: built from its configuration in one place
+(``build_services``), then started and stopped in one place (``Services.start``/``stop``).
+
+Constructors only keep what they are given: the backend loads no fixtures, the Feeds and
+Reports services wire no runner into the backend, nothing starts a thread. ``start`` does all
+of that, in the order it must happen: the job runners are known before the backend first
+settles (which may start a feed or a schedule's report), and work left unfinished by a restart
+is resumed after it. A test can build a second Feeds or Reports over a running backend without
+replacing anything the server's runners do."""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from spapi_mock.marketplace.backend import Backend
 from spapi_mock.marketplace.paging import Pager, PageTokens
 from spapi_mock.reports.service import Reports
 from spapi_mock.store.database import Store
+from spapi_mock.store.indexes import FeedIndex, ReportIndex
 from spapi_mock.traffic.access_tokens import AccessTokens
 from spapi_mock.traffic.faults import FaultRules
 from spapi_mock.traffic.journal import Journal
@@ -46,6 +54,17 @@ class Services:
     # (API base path, operationId) → the operation's name in throttling, faults and the journal.
     operation_names: dict[tuple[str, str], str] = field(default_factory=dict)
 
+    def start(self) -> Services:
+        self.backend.start({FeedIndex.table: self.feeds.submit, ReportIndex.table: self.reports.submit})
+        self.feeds.start()
+        self.reports.start()
+        return self
+
+    def stop(self) -> None:
+        """Release the store file (and its lock); the runners' threads are daemons that end when
+        idle."""
+        self.store.close()
+
     @property
     def states(self) -> tuple[ServerState, ...]:
         """Everything a reset puts back besides the store: one hook each, so a new part of the
@@ -67,7 +86,7 @@ class Services:
 
 def build_services(config: Config, clock: Clock) -> Services:
     store = Store(str(config.db_path) if config.db_path else None)
-    backend = Backend(store, clock, config.policy, config.fixtures_dir, config.default_seller_id)
+    backend = Backend(store, clock, config.policy, config.fixtures_dir, config.default_seller_id, config.report_timing)
     return Services(
         config=config,
         clock=clock,

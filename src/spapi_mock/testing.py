@@ -76,6 +76,7 @@ def background_server(config: Config | None = None) -> Iterator[MockServer]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+        app.services.stop()
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from lxml import etree
 
-from spapi_mock.domain import feeds
+from spapi_mock.domain import feeds, jobs
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.feeds import formats as feed_formats
 from spapi_mock.feeds import results as feed_reports
@@ -40,34 +40,34 @@ def envelope(message_type: str, body: str) -> bytes:
 
 
 def test_a_feed_is_due_to_start_then_due_to_end_once_processed():
-    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.ProcessingTiming(timedelta(seconds=2), timedelta(seconds=3)))
-    assert feed["processingStatus"] == "IN_QUEUE" and feeds.due_at(feed) == "2025-06-15T12:00:02Z"
-    started = feeds.start(feed, NOW + timedelta(seconds=2))
-    assert started["processingStatus"] == "IN_PROGRESS" and feeds.due_at(started) is None  # not processed yet
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, jobs.ProcessingTiming(timedelta(seconds=2), timedelta(seconds=3)))
+    assert feed["processingStatus"] == "IN_QUEUE" and jobs.due_at(feed) == "2025-06-15T12:00:02Z"
+    started = jobs.start(feed, NOW + timedelta(seconds=2))
+    assert started["processingStatus"] == "IN_PROGRESS" and jobs.due_at(started) is None  # not processed yet
     processed = feeds.processed(started, "report", fatal=False)
-    assert feeds.due_at(processed) == "2025-06-15T12:00:05Z"
-    done = feeds.finish(processed, NOW + timedelta(seconds=5))
+    assert jobs.due_at(processed) == "2025-06-15T12:00:05Z"
+    done = jobs.finish(processed, NOW + timedelta(seconds=5))
     assert (done["processingStatus"], done["processingEndTime"]) == ("DONE", "2025-06-15T12:00:05Z")
     assert feeds.wire(done)["resultFeedDocumentId"] == "report" and "resultFeedDocumentId" not in feeds.wire(started)
-    assert feeds.finish(feeds.processed(started, "r", fatal=True), NOW)["processingStatus"] == "FATAL"
+    assert jobs.finish(feeds.processed(started, "r", fatal=True), NOW)["processingStatus"] == "FATAL"
 
 
 def test_a_feed_started_late_ends_no_earlier_than_it_started():
-    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.ProcessingTiming())
-    started = feeds.start(feed, NOW + timedelta(hours=1))
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, jobs.ProcessingTiming())
+    started = jobs.start(feed, NOW + timedelta(hours=1))
     assert started["ends_at"] == "2025-06-15T13:00:00Z"
 
 
 def test_only_a_queued_feed_can_be_cancelled():
-    feed = feeds.new_feed("S1", "1", SPEC, NOW, feeds.ProcessingTiming())
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, jobs.ProcessingTiming())
     assert feeds.cancel(feed, NOW)["processingStatus"] == "CANCELLED"
     with pytest.raises(RuleViolation, match="it is IN_PROGRESS"):
-        feeds.cancel(feeds.start(feed, NOW), NOW)
+        feeds.cancel(jobs.start(feed, NOW), NOW)
 
 
 def test_feed_timing_is_bounded():
     with pytest.raises(ValueError, match="between 0 and 1 day"):
-        feeds.ProcessingTiming(queued=timedelta(days=2))
+        jobs.ProcessingTiming(queued=timedelta(days=2))
 
 
 # -- reading feed documents -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spapi_mock.domain import reports
+from spapi_mock.domain import jobs, reports
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.reports import formats as report_formats
 
@@ -15,17 +15,17 @@ SPEC = {"reportType": "GET_FLAT_FILE_PENDING_ORDERS_DATA", "marketplaceIds": ["A
 
 
 def test_a_report_covers_the_30_days_before_its_end_unless_told_and_never_the_future():
-    report = reports.new_report("S1", "1", SPEC, NOW, reports.ProcessingTiming())
+    report = reports.new_report("S1", "1", SPEC, NOW, jobs.ProcessingTiming())
     assert (report["dataStartTime"], report["dataEndTime"]) == ("2025-01-01T12:00:00Z", "2025-01-31T12:00:00Z")
     with pytest.raises(RuleViolation, match="is after now"):
-        reports.new_report("S1", "1", {**SPEC, "dataEndTime": "2025-02-01T00:00:00Z"}, NOW, reports.ProcessingTiming())
+        reports.new_report("S1", "1", {**SPEC, "dataEndTime": "2025-02-01T00:00:00Z"}, NOW, jobs.ProcessingTiming())
     with pytest.raises(RuleViolation, match="is after dataEndTime"):
         reports.new_report(
             "S1",
             "1",
             {**SPEC, "dataStartTime": "2025-01-31T13:00:00Z", "dataEndTime": "2025-01-31T12:00:00Z"},
             NOW,
-            reports.ProcessingTiming(),
+            jobs.ProcessingTiming(),
         )
 
 
@@ -52,14 +52,14 @@ def test_a_schedule_fires_a_report_over_its_last_period_and_moves_on():
 
 
 def test_only_a_queued_report_can_be_cancelled_and_a_produced_one_ends_when_due():
-    report = reports.new_report("S1", "1", SPEC, NOW, reports.ProcessingTiming())
+    report = reports.new_report("S1", "1", SPEC, NOW, jobs.ProcessingTiming())
     assert reports.cancel(report, NOW)["processingStatus"] == "CANCELLED"
-    started = reports.start(report, NOW + timedelta(seconds=2))
+    started = jobs.start(report, NOW + timedelta(seconds=2))
     with pytest.raises(RuleViolation, match="it is IN_PROGRESS"):
         reports.cancel(started, NOW)
     produced = reports.produced(started, "doc", fatal=False)
-    assert reports.due_at(produced) == "2025-01-31T12:00:05Z"
-    assert reports.wire(reports.finish(produced, NOW + timedelta(seconds=5)))["reportDocumentId"] == "doc"
+    assert jobs.due_at(produced) == "2025-01-31T12:00:05Z"
+    assert reports.wire(jobs.finish(produced, NOW + timedelta(seconds=5)))["reportDocumentId"] == "doc"
 
 
 def test_the_order_report_is_scheduled_only_and_flat_cells_never_break_a_row():

@@ -60,8 +60,8 @@ class LocalControl:
 
     @functools.cached_property
     def feed_desk(self) -> Feeds:
-        # A backend without a server's services gets its own, when first asked: building it
-        # wires a runner into the backend, which must not replace a server's.
+        # A backend without a server's services gets its own, which runs feeds in the caller's
+        # thread when asked to process them (building it wires nothing into the backend).
         return self.services.feeds if self.services is not None else Feeds(self.backend)
 
     @functools.cached_property
@@ -78,10 +78,13 @@ class LocalControl:
         config = Config(
             db_path=Path(db_path), fixtures_dir=Path(fixtures_dir) if fixtures_dir else None, scenarios_dir=scenarios_dir
         )
-        return cls.of(build_services(config, Clock()))
+        return cls.of(build_services(config, Clock()).start())
 
     def close(self) -> None:
-        self.backend.store.close()
+        if self.services is not None:
+            self.services.stop()
+        else:
+            self.backend.store.close()
 
     # -- the server ----------------------------------------------------------------------------
 
@@ -98,7 +101,7 @@ class LocalControl:
 
     def health(self) -> dict:
         """Up and ready: answered once the store is loaded, as a container's health check wants."""
-        store = self.backend.store
+        store = self.backend.reading()
         return {
             "status": "ok",
             "version": __version__,
@@ -161,9 +164,9 @@ class LocalControl:
         if limit < 1:
             raise ControlError(400, "InvalidInput", f"Invalid limit: {limit} is less than the minimum of 1.")
         seller = self._seller(seller_id)
-        self.backend.settle()
-        entries = self.backend.store.feeds.newest_first(seller)
-        shown = [self.backend.store.feeds.get(*entry[:2]) for entry in entries[:limit]]
+        feeds = self.backend.reading().feeds
+        entries = feeds.newest_first(seller)
+        shown = [feeds.get(*entry.key) for entry in entries[:limit]]
         return {"sellerId": seller, "count": len(entries), "feeds": [_feed_summary(feed) for feed in shown]}
 
     def process_feeds(self, seller_id: str | None = None) -> dict:
@@ -176,11 +179,10 @@ class LocalControl:
         if limit < 1:
             raise ControlError(400, "InvalidInput", f"Invalid limit: {limit} is less than the minimum of 1.")
         seller = self._seller(seller_id)
-        self.backend.settle()
-        store = self.backend.store
+        store = self.backend.reading()
         entries = store.reports.newest_first(seller)
-        shown = [store.reports.get(*entry[:2]) for entry in entries[:limit]]
-        schedules = [store.report_schedules.get(*entry[:2]) for entry in store.report_schedules.newest_first(seller)]
+        shown = [store.reports.get(*entry.key) for entry in entries[:limit]]
+        schedules = [store.report_schedules.get(*entry.key) for entry in store.report_schedules.newest_first(seller)]
         return {
             "sellerId": seller,
             "count": len(entries),

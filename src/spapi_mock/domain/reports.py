@@ -1,13 +1,12 @@
 """A report's life on the mock clock, and a report schedule's.
 
-Amazon queues a requested report, produces it, and ends it DONE with a document (or FATAL, or
-CANCELLED while still queued). The mock does the same on its clock, with the times of a
-``ProcessingTiming``; the report's contents are taken from the store when it is produced. A
+A report moves as every job does (``domain/jobs.py``), and ends DONE with a document (or FATAL,
+or CANCELLED while still queued); the report's contents are taken from the store when it is produced. A
 schedule creates a report of its type each time the clock reaches its ``nextReportCreationTime``,
 then moves that time on by its period.
 
 Which report types the mock produces, and which Amazon lets a seller request or only schedule,
-is ``report_formats``' business; these rules only check the request's dates and period.
+is ``reports/formats.py``'s business; these rules only check the request's dates and period.
 """
 
 from __future__ import annotations
@@ -16,13 +15,9 @@ import calendar
 import re
 from datetime import datetime, timedelta
 
-from spapi_mock.domain import feeds as processing
 from spapi_mock.domain.exceptions import RuleViolation
-from spapi_mock.domain.feeds import FeedStatus as ReportStatus
-from spapi_mock.domain.feeds import ProcessingTiming
+from spapi_mock.domain.jobs import JobStatus, ProcessingTiming
 from spapi_mock.kernel.dates import check_mock_time, parse_iso, to_wire
-
-__all__ = ["ReportStatus", "ProcessingTiming"]
 
 # A date-range report without dataStartTime covers this much before its dataEndTime (the mock's
 # reading: Amazon's model says the default is now, which would select nothing).
@@ -71,7 +66,7 @@ def new_report(
         "dataStartTime": to_wire(start),
         "dataEndTime": to_wire(end),
         "createdTime": to_wire(now),
-        "processingStatus": ReportStatus.IN_QUEUE.value,
+        "processingStatus": JobStatus.IN_QUEUE.value,
         "starts_at": to_wire(starts),
         "ends_at": to_wire(starts + timing.processing),
         "processed": False,
@@ -83,17 +78,13 @@ def new_report(
     return report
 
 
-# A report moves as a feed does: the same statuses, times and processing marks.
-due_at, start, finish = processing.due_at, processing.start, processing.finish
-
-
 def cancel(report: dict, now: datetime) -> dict:
-    if report["processingStatus"] != ReportStatus.IN_QUEUE:
+    if report["processingStatus"] != JobStatus.IN_QUEUE:
         raise RuleViolation(
             f"Report {report['reportId']} cannot be cancelled: it is {report['processingStatus']}, and only a report that is "
             "IN_QUEUE can be."
         )
-    return dict(report, processingStatus=ReportStatus.CANCELLED.value)
+    return dict(report, processingStatus=JobStatus.CANCELLED.value)
 
 
 def produced(report: dict, document_id: str, fatal: bool) -> dict:
@@ -108,7 +99,7 @@ def wire(report: dict) -> dict:
     for name in ("reportScheduleId", "processingStartTime", "processingEndTime"):
         if report.get(name):
             out[name] = report[name]
-    if report["processingStatus"] in (ReportStatus.DONE, ReportStatus.FATAL) and report.get("reportDocumentId"):
+    if report["processingStatus"] in (JobStatus.DONE, JobStatus.FATAL) and report.get("reportDocumentId"):
         out["reportDocumentId"] = report["reportDocumentId"]
     return out
 

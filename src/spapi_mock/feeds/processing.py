@@ -64,7 +64,7 @@ def apply(tx, message: Message, feed: dict) -> list[dict]:
                 f"for ({', '.join(feed['marketplaceIds'])}).",
             )
         warnings: list[dict] = []
-        new = _RULES[message.kind](doc, message, tx.now, tx.backend.policy, feed, warnings)
+        new = _RULES[message.kind](doc, message, tx.now, tx.policy, feed, warnings)
     except MessageRefused as refused:
         return [_result(message, "Error", refused.number, refused.description, order_id, refused.item_id)]
     except RuleViolation as exc:
@@ -91,8 +91,7 @@ def _order(tx, message: Message) -> dict:
         except UnknownOrder:
             raise MessageRefused(UNKNOWN_ORDER, f"Order {message.order_id} was not found for this seller.") from None
     merchant_id = message.merchant_order_id
-    found = tx.backend.store.orders.ids_for_seller_order_id(tx.seller, merchant_id)
-    found |= {key[1] for key, doc in tx.changed.items() if doc["order"].get("SellerOrderId") == merchant_id}
+    found = tx.ids_with_seller_order_id(merchant_id)
     if len(found) != 1:
         why = "no order" if not found else f"{len(found)} orders ({', '.join(sorted(found))})"
         raise MessageRefused(UNKNOWN_ORDER, f"MerchantOrderID {merchant_id} names {why}: acknowledge the order with it first.")

@@ -16,9 +16,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from spapi_mock.domain import feeds, marketplaces
+from spapi_mock.domain import feeds, jobs, marketplaces
 from spapi_mock.domain.exceptions import RuleViolation, Unknown
-from spapi_mock.domain.feeds import FeedStatus, ProcessingTiming
+from spapi_mock.domain.jobs import ProcessingTiming, is_running
 from spapi_mock.feeds import formats, processing, results
 from spapi_mock.kernel.dates import parse_iso, to_wire
 from spapi_mock.marketplace.backend import Backend
@@ -46,14 +46,14 @@ class UnknownFeedDocument(Unknown):
 class Feeds:
     def __init__(self, backend: Backend, timing: ProcessingTiming | None = None, url_secret: bytes | None = None) -> None:
         self.backend = backend
-        self.store = backend.store
         self.timing = timing or ProcessingTiming()
         self.urls = DocumentUrls("feeds", backend.clock, url_secret)
         self._runner = JobRunner("feed", self._process)
         self.submit, self.run = self._runner.submit, self._runner.run
-        backend.job_runners[FeedIndex.table] = self.submit
-        # A feed that started before a restart and was not finished goes on where it stopped.
-        resume_unfinished(backend, FeedIndex.table, self._runner)
+
+    def start(self) -> None:
+        """A feed that started before a restart and was not finished goes on where it stopped."""
+        resume_unfinished(self.backend, FeedIndex.table, self._runner)
 
     # -- documents -----------------------------------------------------------------------------
 
@@ -68,7 +68,6 @@ class Feeds:
 
     def document(self, seller_id: str, document_id: str, base_url: str) -> dict:
         """getFeedDocument: where to download a document (an upload, or a processing report)."""
-        self.backend.settle()
         self._document(seller_id, document_id)
         return {"feedDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "GET")}
 
@@ -88,7 +87,7 @@ class Feeds:
 
     def download(self, seller_id: str, document_id: str) -> tuple[bytes, str] | None:
         """(the contents, their content type), or None if nothing was uploaded yet."""
-        doc = self.store.feed_documents.get(seller_id, document_id)
+        doc = self.backend.reading().feed_documents.get(seller_id, document_id)
         if doc is None or "content" not in doc:
             return None
         return _content(doc), doc["contentType"]
@@ -101,7 +100,7 @@ class Feeds:
         if not spec["feedType"].strip():
             raise RuleViolation("Invalid feedType: give the feed's type, e.g. POST_ORDER_ACKNOWLEDGEMENT_DATA.")
         document_id = spec["inputFeedDocumentId"]
-        doc = self.store.feed_documents.get(seller_id, document_id)
+        doc = self.backend.reading().feed_documents.get(seller_id, document_id)
         if doc is None or doc.get("purpose") != "input":
             raise RuleViolation(
                 f"Invalid inputFeedDocumentId: {document_id} is not a document createFeedDocument gave this seller."
@@ -116,8 +115,7 @@ class Feeds:
         return {"feedId": feed_id}
 
     def feed(self, seller_id: str, feed_id: str) -> dict:
-        self.backend.settle()
-        feed = self.store.feeds.get(seller_id, feed_id)
+        feed = self.backend.reading().feeds.get(seller_id, feed_id)
         if feed is None:
             raise UnknownFeed(feed_id)
         return feed
@@ -132,8 +130,7 @@ class Feeds:
     def find_feeds(self, seller_id: str, query: dict, after: list | None, size: int) -> tuple[list[dict], list | None]:
         """A page of the seller's feeds, newest first, that match getFeeds' filters; and the
         (createdTime, feed id) of its last one if more follow."""
-        self.backend.settle()
-        return self.store.feeds.find(seller_id, query.get("feedTypes"), query, after, size)
+        return self.backend.reading().feeds.find(seller_id, query.get("feedTypes"), query, after, size)
 
     def process_now(self, seller_id: str | None = None) -> list[dict]:
         """Run every queued or unfinished feed (of one seller, or of all) to its end now."""
@@ -143,25 +140,26 @@ class Feeds:
 
     def _process(self, key: tuple[str, str]) -> None:
         seller_id, feed_id = key
-        feed = self.store.feeds.get(seller_id, feed_id)
-        if not _still_running(feed):
+        store = self.backend.reading()
+        feed = store.feeds.get(seller_id, feed_id)
+        if not is_running(feed):
             return
-        reading = read_feed(feed, _content(self.store.feed_documents.get(seller_id, feed["inputFeedDocumentId"])))
+        reading = read_feed(feed, _content(store.feed_documents.get(seller_id, feed["inputFeedDocumentId"])))
         while reading.messages is not None and feed["next_message"] < len(reading.messages):
             with self.backend.transaction(seller_id) as tx:
                 feed = tx.feed(seller_id, feed_id)
-                if not _still_running(feed):
+                if not is_running(feed):
                     return  # the seller was reset meanwhile
                 feed = apply_messages(tx, feed, reading.messages, CHUNK)
         with self.backend.transaction(seller_id) as tx:
             feed = tx.feed(seller_id, feed_id)
-            if _still_running(feed):
+            if is_running(feed):
                 conclude(tx, feed, reading)
 
     # -- internals -----------------------------------------------------------------------------
 
     def _document(self, seller_id: str, document_id: str) -> dict:
-        doc = self.store.feed_documents.get(seller_id, document_id)
+        doc = self.backend.reading().feed_documents.get(seller_id, document_id)
         if doc is None:
             raise UnknownFeedDocument(document_id)
         return doc
@@ -229,7 +227,7 @@ def conclude(tx, feed: dict, reading: FeedReading) -> dict:
     tx.keep(DOCUMENTS, report)
     done = feeds.processed(feed, report["feedDocumentId"], reading.fatal)
     if tx.now >= parse_iso(done["ends_at"]):
-        done = feeds.finish(done, tx.now)
+        done = jobs.finish(done, tx.now)
     return tx.put_feed(done)
 
 
@@ -241,17 +239,13 @@ def submit_in(tx, feed_type: str, marketplace_ids: list[str], content: bytes, co
     document.update(content=content.decode("utf-8"), encoding="text", size=len(content))
     tx.keep(DOCUMENTS, document)
     spec = {"feedType": feed_type, "marketplaceIds": marketplace_ids, "inputFeedDocumentId": document["feedDocumentId"]}
-    feed = feeds.start(
+    feed = jobs.start(
         feeds.new_feed(seller_id, tx.next_id(FeedIndex.table), spec, tx.now, ProcessingTiming(timedelta(0), timedelta(0))), tx.now
     )
     reading = read_feed(feed, content)
     if reading.messages is not None:
         feed = apply_messages(tx, feed, reading.messages)
     return conclude(tx, feed, reading)
-
-
-def _still_running(feed: dict | None) -> bool:
-    return feed is not None and feed["processingStatus"] == FeedStatus.IN_PROGRESS and not feed.get("processed")
 
 
 def _result(code: str, number: int, description: str) -> dict:

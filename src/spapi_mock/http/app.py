@@ -65,7 +65,7 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     _skip_validating_packaged_specs()
     # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
-    services = build_services(config, clock or Clock())
+    services = build_services(config, clock or Clock()).start()
     app = MockApp(
         __name__,
         specification_dir=str(resources.openapi_dir()),

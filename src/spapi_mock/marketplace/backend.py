@@ -15,13 +15,13 @@ import itertools
 import secrets
 import string
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spapi_mock.domain import cancellation_rate, feeds, lifecycle, order_factory, reports
+from spapi_mock.domain import cancellation_rate, jobs, lifecycle, order_factory, reports
 from spapi_mock.domain.cancellation_rate import CancellationRate
 from spapi_mock.domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
 from spapi_mock.domain.order_search import OrderSearch
@@ -43,25 +43,49 @@ FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
 DUE_TERMS_META = "due-terms"
 # A lifecycle rule applied to one order: (document, now, policy) → the changed document.
+# Hands a runner the (seller id, id) keys of the jobs whose processing began.
+JobSubmitter = Callable[[list[tuple[str, str]]], None]
 Rule = Callable[[dict, datetime, Policy], dict]
 
 
 class Backend:
-    def __init__(self, store: Store, clock: Clock, policy: Policy, fixtures_dir: Path | None, default_seller_id: str) -> None:
+    """Built without touching the store or the clock; ``start`` brings it to now."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        policy: Policy,
+        fixtures_dir: Path | None,
+        default_seller_id: str,
+        report_timing: jobs.ProcessingTiming | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.policy = policy
         self.default_seller_id = default_seller_id
-        # A store file remembers the fixtures it was seeded from, so that a reset without
-        # --fixtures goes back to them rather than to the built-in set.
-        remembered = (store.get_meta(FIXTURES_META) or {}).get("dir")
-        self.fixtures_dir = Path(fixtures_dir or remembered or resources.default_fixtures_dir())
+        self._fixtures_dir = fixtures_dir
         self._lock = threading.RLock()
         # Table → called with the (seller id, id) of the feeds or reports whose processing began
         # (the Feeds and Reports APIs' runners apply a feed's messages, produce a report).
-        self.job_runners: dict[str, Callable[[list[tuple[str, str]]], None]] = {}
-        # How long the reports a schedule creates queue and take (the Reports API sets it).
-        self.report_timing = reports.ProcessingTiming()
+        self.job_runners: dict[str, JobSubmitter] = {}
+        # How long the reports a schedule creates queue and take.
+        self.report_timing = report_timing or jobs.ProcessingTiming()
+        self._started_clock: dict | None = None
+
+    @property
+    def fixtures_dir(self) -> Path:
+        # A store file remembers the fixtures it was seeded from, so that a reset without
+        # --fixtures goes back to them rather than to the built-in set.
+        remembered = (self.store.get_meta(FIXTURES_META) or {}).get("dir")
+        return Path(self._fixtures_dir or remembered or resources.default_fixtures_dir())
+
+    def start(self, job_runners: Mapping[str, JobSubmitter] | None = None) -> None:
+        """Bring the marketplace to now: the clock a store file saved, an empty store seeded from
+        the fixtures, and whatever became due meanwhile applied (the jobs that starts are handed
+        to ``job_runners``, so they must be known first)."""
+        self.job_runners = dict(job_runners or {})
+        store, clock, policy = self.store, self.clock, self.policy
         saved = store.get_meta(CLOCK_META)
         if saved:
             try:
@@ -111,6 +135,13 @@ class Backend:
             tx.advance(delta)
         return self.clock_state()
 
+    def reading(self) -> Store:
+        """The store to read from, once whatever became due up to now has been applied: every
+        read goes through here, so none sees an order or job a passed deadline should have moved.
+        Read only: changes go through ``transaction``."""
+        self.settle()
+        return self.store
+
     def settle(self) -> None:
         """Apply what became due up to now."""
         # Every read calls this: one look at the earliest deadline, not a list of them.
@@ -124,8 +155,7 @@ class Backend:
     # -- orders --------------------------------------------------------------------------------
 
     def order(self, seller_id: str, order_id: str) -> dict:
-        self.settle()
-        doc = self.store.orders.get(seller_id, order_id)
+        doc = self.reading().orders.get(seller_id, order_id)
         if doc is None:
             raise UnknownOrder(order_id)
         return doc
@@ -133,8 +163,8 @@ class Backend:
     def recent_orders(self, seller_id: str, limit: int) -> tuple[int, list[dict]]:
         """How many orders the seller has, and the ``limit`` most recently updated, latest first
         (ties by order id, highest first)."""
-        self.settle()
-        return self.store.orders.count(seller_id), self.store.orders.latest(seller_id, limit)
+        orders = self.reading().orders
+        return orders.count(seller_id), orders.latest(seller_id, limit)
 
     def change(self, seller_id: str, order_id: str, rule: Rule) -> dict:
         """Apply one rule to one order, in a transaction of its own."""
@@ -151,9 +181,8 @@ class Backend:
         """One page of the seller's orders that match, in (date, id) order after the key
         ``after``, and the key to resume after if there are more. A page costs what it reads:
         the store's date index gives the window, or an exact-id index narrows it first."""
-        self.settle()
         page: list[dict] = []
-        for doc in self._search_candidates(seller_id, search, after):
+        for doc in self._search_candidates(self.reading(), seller_id, search, after):
             if not search.matches(doc):
                 continue
             if len(page) == size:
@@ -163,13 +192,13 @@ class Backend:
         return page, None
 
     def cancellation_rates(self, seller_id: str, marketplace_ids: list[str] | None = None) -> list[CancellationRate]:
-        self.settle()
+        orders = self.reading().orders
         now = self.clock.now()
         start, end = cancellation_rate.window(now, self.policy)
         rates = []
-        for marketplace_id in marketplace_ids or self.store.orders.marketplaces(seller_id):
-            placed = self.store.orders.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
-            changed = self.store.orders.scan(seller_id, LAST_UPDATE_DATE, start, end, [marketplace_id])
+        for marketplace_id in marketplace_ids or orders.marketplaces(seller_id):
+            placed = orders.scan(seller_id, PURCHASE_DATE, start, end, [marketplace_id])
+            changed = orders.scan(seller_id, LAST_UPDATE_DATE, start, end, [marketplace_id])
             docs = itertools.chain(placed, changed)
             rates.append(cancellation_rate.compute(docs, seller_id, marketplace_id, now, self.policy))
         return rates
@@ -297,23 +326,25 @@ class Backend:
         docs = [{**doc, "seller_id": seller_id} for doc in fixtures if doc["seller_id"] == source]
         return [lifecycle.refresh_due(doc, self.policy) for doc in docs]
 
-    def _search_candidates(self, seller_id: str, search: OrderSearch, after: tuple[str, str] | None) -> Iterator[dict]:
+    def _search_candidates(
+        self, store: Store, seller_id: str, search: OrderSearch, after: tuple[str, str] | None
+    ) -> Iterator[dict]:
         """Documents in the window in (date, id) order, narrowed first by an exact-id filter."""
         f = search.filters
         ids: set[str] | None = None
         if "AmazonOrderIds" in f:
             ids = set(f["AmazonOrderIds"])
         if "SellerOrderId" in f:
-            found = self.store.orders.ids_for_seller_order_id(seller_id, f["SellerOrderId"])
+            found = store.orders.ids_for_seller_order_id(seller_id, f["SellerOrderId"])
             ids = found if ids is None else ids & found
         if "BuyerEmail" in f:
-            found = self.store.orders.ids_for_buyer_email(seller_id, f["BuyerEmail"])
+            found = store.orders.ids_for_buyer_email(seller_id, f["BuyerEmail"])
             ids = found if ids is None else ids & found
         if ids is None:
-            return self.store.orders.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
+            return store.orders.scan(seller_id, search.by, search.since, search.until, sorted(f["MarketplaceIds"]), after)
         keyed = []
         for order_id in ids:
-            doc = self.store.orders.get(seller_id, order_id)
+            doc = store.orders.get(seller_id, order_id)
             if doc is None:
                 continue
             key = (doc["order"][search.by], order_id)
@@ -353,6 +384,21 @@ class Transaction:
     def seller(self) -> str:
         """The seller whose orders this transaction reads and places."""
         return self.seller_id or self.backend.default_seller_id
+
+    @property
+    def policy(self) -> Policy:
+        return self.backend.policy
+
+    @property
+    def stored(self) -> Store:
+        """The store as this transaction found it, settled: for reads over many orders (a
+        report's). An order this transaction changed is read with ``order``."""
+        return self.backend.store
+
+    def ids_with_seller_order_id(self, seller_order_id: str) -> set[str]:
+        """The seller's order ids that carry this SellerOrderId, changes made here included."""
+        found = self.backend.store.orders.ids_for_seller_order_id(self.seller, seller_order_id)
+        return found | {key[1] for key, doc in self.changed.items() if doc["order"].get("SellerOrderId") == seller_order_id}
 
     def order(self, order_id: str) -> dict:
         doc = self._current(self.seller, order_id)
@@ -447,7 +493,7 @@ class Transaction:
         by default): one past the highest, counting from the kind's first id."""
         seller = seller_id or self.seller
         index = self._index(table)
-        taken = [int(entry[1]) for entry in index.newest_first(seller) if entry[1].isdigit()]
+        taken = [int(entry.job_id) for entry in index.newest_first(seller) if entry.job_id.isdigit()]
         taken += [int(key[2]) for key in self.jobs if key[:2] == (table, seller) and key[2].isdigit()]
         return str(max(taken, default=index.first_id) + 1)
 
@@ -523,12 +569,11 @@ class Transaction:
             report_id = self.next_id(REPORTS, seller_id)
             self.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, when, self.backend.report_timing, doc_id))
             return
-        # Feeds and reports move alike (domain/reports takes its processing rules from feeds).
-        if doc["processingStatus"] == feeds.FeedStatus.IN_QUEUE:
-            self.put_job(table, feeds.start(doc, when))
+        if doc["processingStatus"] == jobs.JobStatus.IN_QUEUE:
+            self.put_job(table, jobs.start(doc, when))
             self.started.setdefault(table, []).append((seller_id, doc_id))
         else:
-            self.put_job(table, feeds.finish(doc, when))
+            self.put_job(table, jobs.finish(doc, when))
 
     def _index(self, table: str) -> JobIndex:
         return self.backend.store.index(table)

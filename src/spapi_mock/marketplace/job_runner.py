@@ -15,7 +15,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from spapi_mock.domain import feeds as processing
+from spapi_mock.domain import jobs
 
 log = logging.getLogger("spapi_mock.jobs")
 IDLE_SECONDS = 5
@@ -69,12 +69,12 @@ class JobRunner:
 
 def resume_unfinished(backend, table: str, runner: JobRunner) -> None:
     """Hand the runner what started before a restart and was not processed."""
-    index = backend.store.index(table)
+    index = backend.reading().index(table)
     unfinished = [
-        entry[:2]
+        entry.key
         for seller in index.sellers()
         for entry in index.newest_first(seller)
-        if entry[4] == processing.FeedStatus.IN_PROGRESS and not index.get(*entry[:2]).get("processed")
+        if entry.status == jobs.JobStatus.IN_PROGRESS and jobs.is_running(index.get(*entry.key))
     ]
     if unfinished:
         runner.submit(unfinished)
@@ -83,22 +83,22 @@ def resume_unfinished(backend, table: str, runner: JobRunner) -> None:
 def run_now(backend, table: str, runner: JobRunner, seller_id: str | None = None) -> list[dict]:
     """Run every queued or unfinished feed or report (of one seller, or of all) to its end now,
     whatever the clock says; the documents, as they end."""
-    backend.settle()  # what the clock made due first: a schedule's report, a feed that starts
-    index = backend.store.index(table)
+    # Read settled: what the clock made due first (a schedule's report, a feed that starts) runs too.
+    index = backend.reading().index(table)
     keys = [
-        entry[:2]
+        entry.key
         for seller in ([seller_id] if seller_id else index.sellers())
         for entry in reversed(index.newest_first(seller))
-        if entry[4] in (processing.FeedStatus.IN_QUEUE, processing.FeedStatus.IN_PROGRESS)
+        if entry.status in (jobs.JobStatus.IN_QUEUE, jobs.JobStatus.IN_PROGRESS)
     ]
     for key in keys:
         with backend.transaction(key[0]) as tx:
             doc = tx.job(table, *key)
-            if doc["processingStatus"] == processing.FeedStatus.IN_QUEUE:
-                tx.put_job(table, processing.start(doc, tx.now))
+            if doc["processingStatus"] == jobs.JobStatus.IN_QUEUE:
+                tx.put_job(table, jobs.start(doc, tx.now))
         runner.run(key)
         with backend.transaction(key[0]) as tx:
             doc = tx.job(table, *key)
-            if doc["processingStatus"] == processing.FeedStatus.IN_PROGRESS:
-                tx.put_job(table, processing.finish(doc, tx.now))
+            if doc["processingStatus"] == jobs.JobStatus.IN_PROGRESS:
+                tx.put_job(table, jobs.finish(doc, tx.now))
     return [index.get(*key) for key in keys]

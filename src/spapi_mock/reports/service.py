@@ -19,15 +19,15 @@ import gzip
 import re
 import uuid
 
-from spapi_mock.domain import marketplaces, reports
+from spapi_mock.domain import jobs, marketplaces, reports
 from spapi_mock.domain.exceptions import RuleViolation, Unknown
-from spapi_mock.domain.reports import ProcessingTiming, ReportStatus
+from spapi_mock.domain.jobs import ProcessingTiming, is_running
 from spapi_mock.kernel.dates import to_wire
 from spapi_mock.marketplace.backend import Backend
 from spapi_mock.marketplace.document_urls import DocumentUrls
 from spapi_mock.marketplace.job_runner import JobRunner, resume_unfinished, run_now
 from spapi_mock.reports import formats
-from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE
+from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE, Store
 from spapi_mock.store.indexes import ReportDocumentIndex, ReportIndex, ReportScheduleIndex
 
 REPORTS, SCHEDULES, DOCUMENTS = ReportIndex.table, ReportScheduleIndex.table, ReportDocumentIndex.table
@@ -53,13 +53,14 @@ class UnknownReportDocument(Unknown):
 class Reports:
     def __init__(self, backend: Backend, timing: ProcessingTiming | None = None, url_secret: bytes | None = None) -> None:
         self.backend = backend
-        self.store = backend.store
         self.timing = timing or ProcessingTiming()
-        backend.report_timing = self.timing
         self.urls = DocumentUrls("reports", backend.clock, url_secret)
         self._runner = JobRunner("report", self._produce)
-        backend.job_runners[REPORTS] = self._runner.submit
-        resume_unfinished(backend, REPORTS, self._runner)
+        self.submit = self._runner.submit
+
+    def start(self) -> None:
+        """A report that started before a restart and was not produced is produced now."""
+        resume_unfinished(self.backend, REPORTS, self._runner)
 
     # -- reports -------------------------------------------------------------------------------
 
@@ -75,8 +76,7 @@ class Reports:
         return {"reportId": report_id}
 
     def report(self, seller_id: str, report_id: str) -> dict:
-        self.backend.settle()
-        report = self.store.reports.get(seller_id, report_id)
+        report = self.backend.reading().reports.get(seller_id, report_id)
         if report is None:
             raise UnknownReport(report_id)
         return report
@@ -89,8 +89,7 @@ class Reports:
             tx.put_job(REPORTS, reports.cancel(report, tx.now))
 
     def find_reports(self, seller_id: str, query: dict, after: list | None, size: int) -> tuple[list[dict], list | None]:
-        self.backend.settle()
-        return self.store.reports.find(seller_id, query.get("reportTypes"), query, after, size)
+        return self.backend.reading().reports.find(seller_id, query.get("reportTypes"), query, after, size)
 
     def process_now(self, seller_id: str | None = None) -> list[dict]:
         """Produce every queued or unfinished report (of one seller, or of all) now."""
@@ -106,14 +105,13 @@ class Reports:
         return {"reportScheduleId": schedule_id}
 
     def schedules(self, seller_id: str, report_types: list[str]) -> list[dict]:
-        self.backend.settle()
         wanted = set(report_types)
-        entries = self.store.report_schedules.newest_first(seller_id)
-        return [self.store.report_schedules.get(*e[:2]) for e in entries if e[3] in wanted and e[4] == reports.ACTIVE]
+        schedules = self.backend.reading().report_schedules
+        entries = schedules.newest_first(seller_id)
+        return [schedules.get(*e.key) for e in entries if e.type in wanted and e.status == reports.ACTIVE]
 
     def schedule(self, seller_id: str, schedule_id: str) -> dict:
-        self.backend.settle()
-        schedule = self.store.report_schedules.get(seller_id, schedule_id)
+        schedule = self.backend.reading().report_schedules.get(seller_id, schedule_id)
         if schedule is None or schedule["processingStatus"] != reports.ACTIVE:
             raise UnknownSchedule(schedule_id)
         return schedule
@@ -128,8 +126,7 @@ class Reports:
     # -- documents -----------------------------------------------------------------------------
 
     def document(self, seller_id: str, document_id: str, base_url: str) -> dict:
-        self.backend.settle()
-        doc = self.store.report_documents.get(seller_id, document_id)
+        doc = self.backend.reading().report_documents.get(seller_id, document_id)
         if doc is None:
             raise UnknownReportDocument(document_id)
         answer = {"reportDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "GET")}
@@ -138,7 +135,7 @@ class Reports:
         return answer
 
     def download(self, seller_id: str, document_id: str) -> tuple[bytes, str] | None:
-        doc = self.store.report_documents.get(seller_id, document_id)
+        doc = self.backend.reading().report_documents.get(seller_id, document_id)
         if doc is None:
             return None
         return base64.b64decode(doc["content"]), doc["contentType"]
@@ -149,11 +146,11 @@ class Reports:
         seller_id, report_id = key
         with self.backend.transaction(seller_id) as tx:
             report = tx.job(REPORTS, seller_id, report_id)
-            if report is None or report["processingStatus"] != ReportStatus.IN_PROGRESS or report.get("processed"):
+            if not is_running(report):
                 return
             report_type = report["reportType"]
             if formats.is_modelled(report_type):
-                content, fatal = formats.produce(report_type, self._orders(report), tx.now), False
+                content, fatal = formats.produce(report_type, _orders(tx.stored, report), tx.now), False
             else:
                 why = (
                     f"spapi-mock does not produce {report_type} reports; it produces {', '.join(formats.REPORT_TYPES)}.\n"
@@ -165,20 +162,8 @@ class Reports:
             tx.keep(DOCUMENTS, document)
             done = reports.produced(report, document["reportDocumentId"], fatal)
             if to_wire(tx.now) >= done["ends_at"]:
-                done = reports.finish(done, tx.now)
+                done = jobs.finish(done, tx.now)
             tx.put_job(REPORTS, done)
-
-    def _orders(self, report: dict):
-        """The orders the report covers: by the date it selects on, in its marketplaces and data
-        range; or all of the seller's, for reports of the current state."""
-        seller_id = report["seller_id"]
-        by = formats.date_field(report["reportType"])
-        if by is None:
-            return (doc for doc in self.store.orders.each(seller_id) if doc["order"]["MarketplaceId"] in report["marketplaceIds"])
-        field = PURCHASE_DATE if by == "PurchaseDate" else LAST_UPDATE_DATE
-        return self.store.orders.scan(
-            seller_id, field, report["dataStartTime"], report["dataEndTime"], sorted(report["marketplaceIds"])
-        )
 
 
 def _check_request(spec: dict) -> None:
@@ -208,3 +193,16 @@ def _document(seller_id: str, content: bytes, content_type: str, compression: st
     if gzipped:
         doc["compressionAlgorithm"] = "GZIP"
     return doc
+
+
+def _orders(store: Store, report: dict):
+    """The orders the report covers: by the date it selects on, in its marketplaces and data
+    range; or all of the seller's, for reports of the current state."""
+    seller_id = report["seller_id"]
+    by = formats.date_field(report["reportType"])
+    if by is None:
+        return (doc for doc in store.orders.each(seller_id) if doc["order"]["MarketplaceId"] in report["marketplaceIds"])
+    field = PURCHASE_DATE if by == "PurchaseDate" else LAST_UPDATE_DATE
+    return store.orders.scan(
+        seller_id, field, report["dataStartTime"], report["dataEndTime"], sorted(report["marketplaceIds"])
+    )

@@ -16,10 +16,11 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from itertools import islice
+from typing import NamedTuple
 
 from sortedcontainers import SortedList
 
-from spapi_mock.domain import feeds as feed_rules
+from spapi_mock.domain import jobs
 from spapi_mock.domain import reports as report_rules
 from spapi_mock.store.packing import Packer
 
@@ -373,11 +374,27 @@ def _forget(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
             lookup[key] = next(iter(found))
 
 
+class JobEntry(NamedTuple):
+    """What a job's indexes and lists need of its document (a tuple: small, and stored as a
+    JSON list beside the document in a snapshot)."""
+
+    seller_id: str
+    job_id: str
+    created: str  # createdTime
+    type: str  # feedType or reportType
+    status: str  # processingStatus
+    due: str | None  # when the clock next moves it
+    marketplaces: str  # marketplace ids joined by commas
+
+    @property
+    def key(self) -> Key:
+        return self.seller_id, self.job_id
+
+
 class JobIndex(KindIndex):
     """Documents of work the clock moves on (feeds, reports, report schedules): per seller by
     creation time (newest first, as getFeeds and getReports list them), and by when the clock
-    next moves each one. An entry is (seller id, id, createdTime, type, processingStatus, due
-    time, marketplace ids joined by commas)."""
+    next moves each one."""
 
     id_field: str
     type_field: str
@@ -394,8 +411,8 @@ class JobIndex(KindIndex):
     def due_at(self, doc: dict) -> str | None:
         raise NotImplementedError
 
-    def entry(self, doc: dict) -> tuple:
-        return (
+    def entry(self, doc: dict) -> JobEntry:
+        return JobEntry(
             sys.intern(doc["seller_id"]),
             doc[self.id_field],
             doc["createdTime"],
@@ -405,11 +422,12 @@ class JobIndex(KindIndex):
             ",".join(doc["marketplaceIds"]),
         )
 
-    def entry_from_json(self, value) -> tuple | None:
+    def entry_from_json(self, value) -> JobEntry | None:
         entry = super().entry_from_json(value)
         if entry is None or len(entry) != 7 or None in entry[:5] or entry[6] is None:
             return None
-        return (sys.intern(entry[0]), entry[1], entry[2], sys.intern(entry[3]), sys.intern(entry[4]), entry[5], entry[6])
+        seller_id, job_id, created, kind, status, due, marketplaces = entry
+        return JobEntry(sys.intern(seller_id), job_id, created, sys.intern(kind), sys.intern(status), due, marketplaces)
 
     def find(self, seller_id: str, types, query: dict, after: list | None, size: int) -> tuple[list[dict], list | None]:
         """A page of the seller's documents, newest first, of these types (all if none) matching
@@ -419,34 +437,36 @@ class JobIndex(KindIndex):
         marketplaces = set(query.get("marketplaceIds") or ())
         statuses = set(query.get("processingStatuses") or ())
         since, until = query["createdSince"], query["createdUntil"]
-        found: list[tuple] = []
+        found: list[JobEntry] = []
         for entry in self.newest_first(seller_id):
-            if after is not None and [entry[2], entry[1]] >= after:
+            if after is not None and [entry.created, entry.job_id] >= after:
                 continue
-            if not since <= entry[2] <= until or (types and entry[3] not in types) or (statuses and entry[4] not in statuses):
+            if not since <= entry.created <= until or (types and entry.type not in types):
                 continue
-            if marketplaces and not marketplaces & set(entry[6].split(",")):
+            if statuses and entry.status not in statuses:
+                continue
+            if marketplaces and not marketplaces & set(entry.marketplaces.split(",")):
                 continue
             found.append(entry)
             if len(found) > size:
                 break
-        page = [self.get(*entry[:2]) for entry in found[:size]]
-        return page, ([found[size - 1][2], found[size - 1][1]] if len(found) > size else None)
+        page = [self.get(*entry.key) for entry in found[:size]]
+        return page, ([found[size - 1].created, found[size - 1].job_id] if len(found) > size else None)
 
-    def newest_first(self, seller_id: str) -> list[tuple]:
+    def newest_first(self, seller_id: str) -> list[JobEntry]:
         """The entries of a seller's documents, newest first (ties by id, highest first)."""
         with self._lock:
             return [self._entries[(seller_id, doc_id)][1] for _, doc_id in reversed(self._by_created.get(seller_id, ()))]
 
-    def _add_to_indexes(self, entry: tuple) -> None:
-        self._by_created[entry[0]].add((entry[2], entry[1]))
-        if entry[5]:
-            self._by_due.add((entry[5], entry[0], entry[1]))
+    def _add_to_indexes(self, entry: JobEntry) -> None:
+        self._by_created[entry.seller_id].add((entry.created, entry.job_id))
+        if entry.due:
+            self._by_due.add((entry.due, entry.seller_id, entry.job_id))
 
-    def _remove_from_indexes(self, entry: tuple) -> None:
-        self._by_created[entry[0]].discard((entry[2], entry[1]))
-        if entry[5]:
-            self._by_due.discard((entry[5], entry[0], entry[1]))
+    def _remove_from_indexes(self, entry: JobEntry) -> None:
+        self._by_created[entry.seller_id].discard((entry.created, entry.job_id))
+        if entry.due:
+            self._by_due.discard((entry.due, entry.seller_id, entry.job_id))
 
 
 class FeedIndex(JobIndex):
@@ -455,7 +475,7 @@ class FeedIndex(JobIndex):
     table, id_field, type_field, first_id = "feeds", "feedId", "feedType", 50_000_000_000
 
     def due_at(self, doc: dict) -> str | None:
-        return feed_rules.due_at(doc)
+        return jobs.due_at(doc)
 
 
 class ReportIndex(JobIndex):
@@ -464,7 +484,7 @@ class ReportIndex(JobIndex):
     table, id_field, type_field, first_id = "reports", "reportId", "reportType", 60_000_000_000
 
     def due_at(self, doc: dict) -> str | None:
-        return report_rules.due_at(doc)
+        return jobs.due_at(doc)
 
 
 class ReportScheduleIndex(JobIndex):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from spapi_mock.domain.exceptions import RuleViolation
-from spapi_mock.domain.feeds import created_window
+from spapi_mock.domain.jobs import created_window
 from spapi_mock.http.handlers.context import seller_id, services
 
 _FILTERS = ("marketplaceIds", "processingStatuses", "createdSince", "createdUntil")
