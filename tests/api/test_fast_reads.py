@@ -1,15 +1,18 @@
-"""getOrder and getOrderItems answered by the fast reads (``fast_reads.py``) exactly as Connexion's
-own path answers them: status, body and headers, for answers, errors, paging, refused tokens,
-faults, throttling and sandbox cases. The Connexion path is the same app with response
-validation on (the fast reads step aside then, as they do for every in-process app of this
-suite, which validates responses), so every answer compared here is also held to our spec by
-Connexion. Live servers (the SDK, durability and README tests) serve through the fast reads."""
+"""getOrder and getOrderItems answered by the fast reads (``http/fast_reads.py``) exactly as
+Connexion's own path answers them: status, body and headers, for answers, errors, paging, refused
+tokens, faults, throttling and sandbox cases. The Connexion path is the same app with the fast
+reads switched off (``Config.fast_reads``); both validate their answers against our spec, so every
+answer compared here is also held to it. Every other app of the suite, in-process or live, serves
+these two operations through the fast reads, as users get them."""
 
 from __future__ import annotations
 
 import re
+import string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from support.http import TOKEN, make_app
 
@@ -21,8 +24,17 @@ VARYING = {"x-amzn-requestid", "date"}
 @pytest.fixture(scope="module")
 def pair():
     """(fast, connexion): two apps on the same fixtures and frozen clock."""
-    fast = make_app(order_items_page_size=2, throttling="amazon", validate_responses=False)
-    slow = make_app(order_items_page_size=2, throttling="amazon", validate_responses=True)
+    fast = make_app(order_items_page_size=2, throttling="amazon")
+    slow = make_app(order_items_page_size=2, throttling="amazon", fast_reads=False)
+    with fast.test_client() as a, slow.test_client() as b:
+        yield a, b
+
+
+@pytest.fixture(scope="module")
+def open_pair():
+    """(fast, connexion) without throttling, for many requests in a row."""
+    fast = make_app(order_items_page_size=2)
+    slow = make_app(order_items_page_size=2, fast_reads=False)
     with fast.test_client() as a, slow.test_client() as b:
         yield a, b
 
@@ -143,3 +155,55 @@ def test_strict_auth_shows_and_hides_the_same_personal_data():
         shown = fast.get(f"/orders/v0/orders/{UNSHIPPED}", headers=restricted[0]).json()["payload"]
         hidden = fast.get(f"/orders/v0/orders/{UNSHIPPED}", headers=plain[0]).json()["payload"]
         assert "BuyerName" in shown.get("BuyerInfo", {}) and "BuyerName" not in hidden.get("BuyerInfo", {})
+
+
+ORDER_IDS = st.one_of(
+    st.sampled_from([UNSHIPPED, FIVE_ITEMS, "999-9999999-9999999", "TEST_CASE_200", "TEST_CASE_400"]),
+    st.text(alphabet=string.ascii_letters + string.digits + "-_.~%:@!$&'()*+,;=", min_size=1, max_size=24),
+)
+ACCESS_TOKENS = st.sampled_from(
+    [TOKEN, {}, {"x-amz-access-token": ""}, {"x-amz-access-token": "Atza|other-seller"}, {"x-amz-access-token": " "}]
+)
+QUERIES = st.dictionaries(
+    st.sampled_from(["NextToken", "Unknown", "MarketplaceIds", "nexttoken"]), st.text(max_size=12), max_size=3
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(order_id=ORDER_IDS, operation=st.sampled_from(["", "/orderItems"]), headers=ACCESS_TOKENS, params=QUERIES)
+def test_any_order_id_token_and_query_is_answered_the_same_by_both_paths(open_pair, order_id, operation, headers, params):
+    fast, slow = both(open_pair, "GET", f"/orders/v0/orders/{order_id}{operation}", params=params, headers=headers)
+    assert_same(fast, slow)
+
+
+def test_the_suites_in_process_apps_answer_through_the_fast_reads(client, monkeypatch):
+    """The apps every other API test uses validate responses and still take the path users get."""
+    from spapi_mock.http import fast_reads
+
+    checked = []
+    real = fast_reads.token_info
+    monkeypatch.setattr(fast_reads, "token_info", lambda svc, token: (checked.append(token), real(svc, token))[1])
+    client.get(f"/orders/v0/orders/{UNSHIPPED}/orderItems", headers=TOKEN)
+    assert checked == [TOKEN["x-amz-access-token"]]
+
+
+def test_a_fast_answer_the_spec_does_not_allow_is_refused_as_connexion_refuses_it(monkeypatch):
+    """Response validation holds on the fast path too: a handler's answer with a field of the
+    wrong type is a 500 on both paths, with the same body."""
+    from spapi_mock.http import fast_reads
+    from spapi_mock.http.handlers import orders_v0
+
+    real = orders_v0.get_order
+
+    def wrong(**kwargs):
+        answer = real(**kwargs)
+        answer["payload"]["OrderTotal"] = 12.5  # a Money object in the spec
+        return answer
+
+    # Both paths take their handlers when the app is built.
+    monkeypatch.setattr(orders_v0, "get_order", wrong)
+    monkeypatch.setitem(fast_reads.FAST_OPERATIONS, "getOrder", wrong)
+    with make_app().test_client() as fast, make_app(fast_reads=False).test_client() as slow:
+        answers = both((fast, slow), "GET", f"/orders/v0/orders/{UNSHIPPED}", headers=TOKEN)
+    assert answers[0].status_code == 500
+    assert_same(*answers)

@@ -6,9 +6,10 @@ generic; these two operations take a path parameter and at most one query string
 layer, just inside the request envelope, answers them itself: routes and parameter validators
 compiled once from ``openapi/orders-v0.yaml`` (the spec stays the only route table), the same
 access-token check, the same traffic gate (faults, throttling, sandbox cases), the same handlers
-and the same error mapping (``api.http_errors``). What it is not sure to answer exactly as
-Connexion would (no token header, another method, a path it does not match, response
-validation on) it hands on to Connexion unchanged.
+and the same error mapping (``http_errors``). What it is not sure to answer exactly as
+Connexion would (no token header, another method, a path it does not match) it hands on to
+Connexion unchanged. With response validation on (every in-process app of the test suite), it
+validates its answers against the spec as Connexion would, so the suite tests the path users get.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import BadRequestProblem, NonConformingResponseBody
+from connexion.json_schema import Draft4ResponseValidator
 from connexion.lifecycle import ConnexionRequest
+from jsonschema import Draft4Validator
 from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,7 +42,7 @@ _TOKEN_HEADER = b"x-amz-access-token"
 class _Route:
     """One fast operation: its path pattern and its parameters, from the spec."""
 
-    def __init__(self, path: str, operation: dict, handler: Callable[..., Any]) -> None:
+    def __init__(self, path: str, operation: dict, handler: Callable[..., Any], components: dict) -> None:
         self.operation_id = operation["operationId"]
         self.handler = handler
         self.parameters = operation.get("parameters", [])
@@ -50,14 +53,28 @@ class _Route:
         # Starlette's "{name}" matches one path segment; a line break is left to Connexion's
         # path, which answers it as a bad parameter.
         self.pattern = re.compile(re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/\n]+)", re.escape(path)))
+        # The 200 body's schema, its references resolved in the spec's components, checked by
+        # Connexion's own validator (it knows OpenAPI's nullable).
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        self._response_validator = Draft4ResponseValidator(
+            {**schema, "components": components}, format_checker=Draft4Validator.FORMAT_CHECKER
+        )
+
+    def check_response(self, body: Any) -> None:
+        """Raise what Connexion's response validation raises for a body the spec does not allow."""
+        error = next(iter(self._response_validator.iter_errors(body)), None)
+        if error is not None:
+            where = "".join(f"[{part!r}]" for part in error.absolute_path)
+            raise NonConformingResponseBody(f"Response body does not conform to specification. {error.message}{where}")
 
 
 class FastReads:
     def __init__(self, app: ASGIApp, services) -> None:
         self.app = app
         self.services = services
-        self.enabled = not services.config.validate_responses
+        self.enabled = services.config.fast_reads
         self.routes = {route.operation_id: route for route in _routes()}
+        self.validate = services.config.validate_responses
         self.answer = TrafficGate(self._answer, services)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,7 +111,10 @@ class FastReads:
         restore = request_scope.enter_handler_context(scope, receive)
         try:
             kwargs = _arguments(route, scope)
-            body = COMPACT_JSON.dumps(route.handler(**kwargs)).encode()
+            answer = route.handler(**kwargs)
+            if self.validate:
+                route.check_response(answer)
+            body = COMPACT_JSON.dumps(answer).encode()
         except Exception as exc:
             await self._error(scope, receive, send, exc)
             return
@@ -136,7 +156,7 @@ def _routes() -> list[_Route]:
     for path, item in spec["paths"].items():
         operation = item.get("get")
         if isinstance(operation, dict) and operation.get("operationId") in FAST_OPERATIONS:
-            routes.append(_Route(path, operation, FAST_OPERATIONS[operation["operationId"]]))
+            routes.append(_Route(path, operation, FAST_OPERATIONS[operation["operationId"]], spec.get("components", {})))
     missing = set(FAST_OPERATIONS) - {route.operation_id for route in routes}
     if missing:
         raise ValueError(f"{ORDERS_V0_SPEC} no longer declares {sorted(missing)}")
