@@ -6,36 +6,18 @@ held to Amazon's model by the client (support/http.py).
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from lxml import etree
 
-from support.http import US, CheckedClient, make_app
+from support.http import US, s3_path
+from support.orders import advance, new_order
 
 FEEDS = "/feeds/2021-06-30"
 XML = "text/xml; charset=UTF-8"
 TSV = "text/tab-separated-values; charset=UTF-8"
 
 
-@pytest.fixture(scope="module")
-def http():
-    with make_app().test_client() as raw:
-        yield CheckedClient(raw)
-
-
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def new_order(http, *quantities: int, status: str = "Unshipped", **order) -> tuple[str, list[str]]:
-    spec = {
-        "order": {"OrderStatus": status, "FulfillmentChannel": "MFN", **order},
-        "items": [{"QuantityOrdered": q} for q in quantities],
-    }
-    answer = http.post("/_mock/orders", json=spec)
-    assert answer.status_code == 201, answer.text
-    body = answer.json()
-    return body["order"]["AmazonOrderId"], [item["OrderItemId"] for item in body["items"]]
 
 
 def envelope(message_type: str, *messages: str) -> str:
@@ -68,11 +50,6 @@ def upload(http, content: str | bytes, content_type: str = XML) -> str:
     put = http.put(s3_path(created.json()["url"]), content=content, headers={"Content-Type": content_type}, token=False)
     assert put.status_code == 200, put.text
     return created.json()["feedDocumentId"]
-
-
-def s3_path(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}"
 
 
 def submit(http, feed_type: str, content: str | bytes, content_type: str = XML, marketplaces=(US,)) -> str:
@@ -125,10 +102,6 @@ def v0_items(http, order_id: str) -> list[dict]:
 def counted(http) -> int:
     rates = http.get("/_mock/cancellation-rate", params={"marketplaceId": US}).json()["rates"]
     return rates[0]["sellerCancelledOrders"]
-
-
-def advance(http, by: str) -> None:
-    assert http.post("/_mock/clock/advance", json={"by": by}).status_code == 200
 
 
 # -- the order feeds -----------------------------------------------------------------------------

@@ -9,37 +9,20 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from urllib.parse import urlsplit
 
 import pytest
 
-from support.http import US, CheckedClient, make_app
+from support.http import US, s3_path
+from support.orders import MISTAKE, advance, new_order
 
 REPORTS = "/reports/2021-06-30"
 UNSHIPPED = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
 ALL_BY_DATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 ALL_BY_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 PENDING = "GET_FLAT_FILE_PENDING_ORDERS_DATA"
-MISTAKE = "Order Created By Mistake"
-
-
-@pytest.fixture(scope="module")
-def http():
-    with make_app().test_client() as raw:
-        yield CheckedClient(raw)
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def new_order(http, *quantities: int, status: str = "Unshipped", channel: str = "MFN") -> tuple[str, list[str]]:
-    spec = {
-        "order": {"OrderStatus": status, "FulfillmentChannel": channel},
-        "items": [{"QuantityOrdered": q} for q in quantities],
-    }
-    answer = http.post("/_mock/orders", json=spec)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["order"]["AmazonOrderId"], [item["OrderItemId"] for item in answer.json()["items"]]
 
 
 def report(http, report_type: str, **spec) -> tuple[dict, bytes, dict]:
@@ -50,8 +33,7 @@ def report(http, report_type: str, **spec) -> tuple[dict, bytes, dict]:
     done = http.get(f"{REPORTS}/reports/{created.json()['reportId']}").json()
     assert done["processingStatus"] in ("DONE", "FATAL"), done
     document = http.get(f"{REPORTS}/documents/{done['reportDocumentId']}").json()
-    url = urlsplit(document["url"])
-    answer = http.get(f"{url.path}?{url.query}", token=False)
+    answer = http.get(s3_path(document["url"]), token=False)
     assert answer.status_code == 200, answer.text
     content = gzip.decompress(answer.content) if document.get("compressionAlgorithm") == "GZIP" else answer.content
     return done, content, document
@@ -59,10 +41,6 @@ def report(http, report_type: str, **spec) -> tuple[dict, bytes, dict]:
 
 def rows(content: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8")), dialect="excel-tab"))
-
-
-def advance(http, by: str) -> None:
-    assert http.post("/_mock/clock/advance", json={"by": by}).status_code == 200
 
 
 # -- the order reports -------------------------------------------------------------------------
@@ -284,8 +262,7 @@ def test_the_order_report_is_produced_only_on_a_schedule_with_its_optional_colum
         if r.get("reportScheduleId") == schedule_id
     ]
     document = http.get(f"{REPORTS}/documents/{made['reportDocumentId']}").json()
-    url = urlsplit(document["url"])
-    body = http.get(f"{url.path}?{url.query}", token=False).content
+    body = http.get(s3_path(document["url"]), token=False).content
     table = rows(gzip.decompress(body) if document.get("compressionAlgorithm") else body)
     (row,) = [r for r in table if r["order-id"] == order_id]
     assert row["is-buyer-requested-cancellation"] == "true" and row["buyer-requested-cancel-reason"] == MISTAKE
@@ -302,10 +279,10 @@ def test_a_report_documents_url_expires_after_five_minutes_of_the_mock_clock(htt
     created = http.post(f"{REPORTS}/reports", json={"reportType": PENDING, "marketplaceIds": [US]}).json()
     http.post("/_mock/reports/process")
     done = http.get(f"{REPORTS}/reports/{created['reportId']}").json()
-    url = urlsplit(http.get(f"{REPORTS}/documents/{done['reportDocumentId']}").json()["url"])
-    assert http.get(f"{url.path}?{url.query}", token=False).status_code == 200
-    put = http.put(f"{url.path}?{url.query}", content=b"x", token=False)
+    path = s3_path(http.get(f"{REPORTS}/documents/{done['reportDocumentId']}").json()["url"])
+    assert http.get(path, token=False).status_code == 200
+    put = http.put(path, content=b"x", token=False)
     assert put.status_code == 403 and b"SignatureDoesNotMatch" in put.content
     advance(http, "5m")
-    expired = http.get(f"{url.path}?{url.query}", token=False)
+    expired = http.get(path, token=False)
     assert expired.status_code == 403 and b"<Message>Request has expired</Message>" in expired.content

@@ -10,7 +10,7 @@ import inspect
 
 import pytest
 
-from spapi_mock.control import HttpControl, LocalControl, actions
+from spapi_mock.control import HttpControl, LocalControl, actions, commands
 from spapi_mock.control import cli as control_cli
 from spapi_mock.control.client import signature
 from spapi_mock.control.operations import OPERATIONS, Operation
@@ -186,3 +186,10 @@ def test_every_command_of_a_declaration_parses():
                     argv.append("x")
             args = top.parse_args(argv)
             assert control_cli.is_control_command(args)
+
+
+def test_every_command_has_a_summary_and_every_summary_a_command():
+    """Summaries are chosen by operationId, apart from the declarations: an operation given a
+    command without one would print raw JSON, and a renamed operation would leave its summary behind."""
+    with_commands = {operation.operation_id for operation in OPERATIONS if operation.commands}
+    assert set(commands.SUMMARIES) == with_commands

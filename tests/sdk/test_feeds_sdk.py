@@ -8,8 +8,6 @@ downloads and parses the processing report, then reads the orders with Orders v0
 from __future__ import annotations
 
 import io
-import time
-import uuid
 
 import pytest
 import requests
@@ -18,36 +16,20 @@ from lxml import etree
 from spapi_mock.control import HttpControl
 from spapi_mock.kernel import resources
 
-from support.live_server import live_server
-from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_client
+from support.orders import buyer_requests_cancellation, place
+from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_client, refresh_token, until_done
 
 US = "ATVPDKIKX0DER"
 XML = "text/xml; charset=UTF-8"
 TSV = "text/tab-separated-values; charset=UTF-8"
-
-
-@pytest.fixture(scope="module")
-def server(network, tmp_path_factory):
-    args = (
-        "--fixtures",
-        str(resources.default_fixtures_dir()),
-        "--feed-queue-seconds",
-        "0.2",
-        "--feed-processing-seconds",
-        "0.3",
-    )
-    with live_server(*args, tmp_dir=tmp_path_factory.mktemp("feeds-sdk")) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def control(server):
-    return HttpControl(server.base_url)
+FIXTURES = resources.default_fixtures_dir()
+# Feeds that end within a second, so that a test polls as a seller does without waiting minutes.
+SERVE = ("--fixtures", str(FIXTURES), "--feed-queue-seconds", "0.2", "--feed-processing-seconds", "0.3")
 
 
 @pytest.fixture(scope="module")
 def psa_feeds(server):
-    client = python_sp_api_client("Feeds", server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
+    client = python_sp_api_client("Feeds", server.base_url, refresh_token("feeds"))
     yield client
     client.close()
 
@@ -56,26 +38,11 @@ def psa_feeds(server):
 def amzn(server):
     from spapi import FeedsApi, GetOrderApi
 
-    client = amzn_sp_api_client(server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
+    client = amzn_sp_api_client(server.base_url, refresh_token("feeds"))
     return FeedsApi(client.api_client), amzn_orders_api(client), GetOrderApi(client.api_client)
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-def place(control: HttpControl, *quantities: int, requested: bool = False) -> tuple[str, list[str]]:
-    created = control.create_order(
-        {
-            "order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"},
-            "items": [{"QuantityOrdered": q} for q in quantities],
-        }
-    )
-    order_id = created["order"]["AmazonOrderId"]
-    items = [item["OrderItemId"] for item in created["items"]]
-    if requested:
-        control.advance_clock("31m")
-        control.apply(order_id, "buyer_request_cancellation", reason="Order Created By Mistake")
-    return order_id, items
 
 
 def envelope(message_type: str, *messages: str) -> str:
@@ -110,12 +77,7 @@ def psa_submit(feeds, feed_type: str, content: str, content_type: str = XML) -> 
     """python-amazon-sp-api end to end: submit, poll until DONE, download the report."""
     _, created = feeds.submit_feed(feed_type, io.StringIO(content), content_type=content_type)
     feed_id = created.payload["feedId"]
-    for _ in range(100):
-        feed = feeds.get_feed(feed_id).payload
-        if feed["processingStatus"] in ("DONE", "FATAL", "CANCELLED"):
-            break
-        time.sleep(0.1)
-    assert feed["processingStatus"] == "DONE", feed
+    feed = until_done(lambda: feeds.get_feed(feed_id).payload, lambda job: job["processingStatus"])
     return feed, feeds.get_feed_result_document(feed["resultFeedDocumentId"])
 
 
@@ -127,12 +89,7 @@ def amzn_submit(api, feed_type: str, content: str, content_type: str = XML) -> t
     assert upload.status_code == 200, upload.text
     spec = CreateFeedSpecification(feed_type=feed_type, marketplace_ids=[US], input_feed_document_id=document.feed_document_id)
     feed_id = api.create_feed(spec).feed_id
-    for _ in range(100):
-        feed = api.get_feed(feed_id)
-        if feed.processing_status in ("DONE", "FATAL", "CANCELLED"):
-            break
-        time.sleep(0.1)
-    assert feed.processing_status == "DONE", feed
+    feed = until_done(lambda: api.get_feed(feed_id), lambda job: job.processing_status)
     result = api.get_feed_document(feed.result_feed_document_id)
     return feed, requests.get(result.url, timeout=10).content.decode("utf-8")
 
@@ -148,7 +105,7 @@ def sdk(request, psa_feeds, amzn, server):
     if request.param == "python-amazon-sp-api":
         from support.sdk import python_sp_api_orders
 
-        orders = python_sp_api_orders(server.base_url, f"Atzr|feeds-{uuid.uuid4().hex}")
+        orders = python_sp_api_orders(server.base_url, refresh_token("feeds"))
         yield (lambda *args: psa_submit(psa_feeds, *args)), (lambda order_id: orders.get_order(order_id).payload["OrderStatus"])
         orders.close()
     else:
@@ -162,7 +119,8 @@ def sdk(request, psa_feeds, amzn, server):
 
 def test_a_cancellation_answering_a_buyers_request_is_not_counted_and_shows_in_both_versions(sdk, control, amzn):
     submit, status_of = sdk
-    order_id, items = place(control, 1, 2, requested=True)
+    order_id, items = place(control, 1, 2)
+    buyer_requests_cancellation(control, order_id)
     before = rate(control)
     feed, report = submit(
         "POST_ORDER_ACKNOWLEDGEMENT_DATA", envelope("OrderAcknowledgement", cancel(order_id, "BuyerCanceled", *items))

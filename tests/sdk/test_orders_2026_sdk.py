@@ -12,23 +12,22 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import uuid
 from datetime import timedelta
 
 import pytest
 
-from spapi_mock.control import HttpControl
 from spapi_mock.kernel import resources
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
 from support import PROJECT_ROOT
-from support.live_server import live_server
-from support.sdk import amzn_orders_2026_apis, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class
+from support.orders import MISTAKE, paid_then_requested
+from support.sdk import amzn_orders_2026_apis, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class, refresh_token
 
 FIXTURES = resources.default_fixtures_dir()
+SERVE = ("--fixtures", str(FIXTURES))
+FROZEN_CLOCK = True
 README = PROJECT_ROOT / "README.md"
 US = "ATVPDKIKX0DER"
-REASON = "Order Created By Mistake"
 STATUS = {
     "Pending": "PENDING",
     "PendingAvailability": "PENDING_AVAILABILITY",
@@ -48,21 +47,8 @@ def wire(value) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(network, tmp_path_factory):
-    with live_server("--fixtures", str(FIXTURES), tmp_dir=tmp_path_factory.mktemp("orders-2026-sdk")) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def control(server):
-    control = HttpControl(server.base_url)
-    assert control.freeze_clock()["frozen"] is True
-    return control
-
-
-@pytest.fixture(scope="module")
 def client(server, control):
-    return amzn_sp_api_client(server.base_url, f"Atzr|orders-2026-{uuid.uuid4().hex}")
+    return amzn_sp_api_client(server.base_url, refresh_token("orders-2026"))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +70,7 @@ def psa_2026(server, control):
     orders = Orders(
         Marketplaces.US,
         version="2026-01-01",
-        credentials={"refresh_token": f"Atzr|psa-2026-{uuid.uuid4().hex}", "lwa_app_id": "app", "lwa_client_secret": "secret"},
+        credentials={"refresh_token": refresh_token("psa-2026"), "lwa_app_id": "app", "lwa_client_secret": "secret"},
         auth_token_client_class=mock_lwa_client_class(server.base_url),
     )
     orders.endpoint = server.base_url
@@ -94,17 +80,8 @@ def psa_2026(server, control):
 
 @pytest.fixture(scope="module")
 def requested(control):
-    """An order paid for, whose buyer 45 minutes later formally asks to cancel its first line.
-    Returns (order id, first item id, second item id, request time)."""
-    created = control.create_order({"order": {}, "items": [{}, {"QuantityOrdered": 2}]})
-    order_id = created["order"]["AmazonOrderId"]
-    first, second = (item["OrderItemId"] for item in created["items"])
-    control.apply(order_id, "authorize_payment")
-    control.advance_clock("45m")
-    requested_at = control.clock()["now"]
-    control.apply(order_id, "buyer_request_cancellation", reason=REASON, items=[first])
-    control.advance_clock("3m")  # past the two minutes listings lag behind
-    return order_id, first, second, requested_at
+    """(order id, first item id, second item id, request time) of ``paid_then_requested``."""
+    return paid_then_requested(control)
 
 
 def week_ago(control) -> str:
@@ -178,7 +155,7 @@ def test_python_amazon_sp_api_v2026_lists_the_same_orders_page_by_page(v0, psa_2
 def test_a_v0_client_reads_the_buyers_cancellation_request(v0, requested):
     order_id, first, second, _ = requested
     flags = {item.order_item_id: item.buyer_requested_cancel for item in v0.get_order_items(order_id).payload.order_items}
-    assert (flags[first].is_buyer_requested_cancel, flags[first].buyer_cancel_reason) == ("true", REASON)
+    assert (flags[first].is_buyer_requested_cancel, flags[first].buyer_cancel_reason) == ("true", MISTAKE)
     assert flags[second].is_buyer_requested_cancel == "false"
 
 
@@ -195,7 +172,7 @@ def test_a_v2026_client_reads_the_buyers_cancellation_request(v2026, requested):
     items = {item.order_item_id: item for item in order.order_items}
     request = items[first].cancellation.cancellation_request
     assert isinstance(request, ItemCancellationRequest)
-    assert (request.requester, request.cancel_reason) == ("BUYER", REASON)
+    assert (request.requester, request.cancel_reason) == ("BUYER", MISTAKE)
     assert items[first].cancellation.cancellation_execution is None
     assert items[second].cancellation is None
     # Without includedData=CANCELLATION the items come without it.
@@ -206,7 +183,7 @@ def test_python_amazon_sp_api_v2026_reads_the_buyers_cancellation_request(psa_20
     order_id, first, second, _ = requested
     order = psa_2026.get_order(order_id, includedData=["CANCELLATION"]).payload["order"]
     cancellations = {item["orderItemId"]: item.get("cancellation") for item in order["orderItems"]}
-    assert cancellations == {first: {"cancellationRequest": {"requester": "BUYER", "cancelReason": REASON}}, second: None}
+    assert cancellations == {first: {"cancellationRequest": {"requester": "BUYER", "cancelReason": MISTAKE}}, second: None}
 
 
 def test_a_v0_client_polling_for_changes_sees_the_request(v0, requested):
@@ -223,7 +200,7 @@ def test_a_v2026_client_polling_for_changes_sees_the_request(v2026, requested):
     (order,) = [order for order in page.orders if order.order_id == order_id]
     assert page.last_updated_before is not None and page.created_before is None
     cancellations = {item.order_item_id: item.cancellation for item in order.order_items}
-    assert cancellations[first].cancellation_request.cancel_reason == REASON
+    assert cancellations[first].cancellation_request.cancel_reason == MISTAKE
 
 
 # -- the seller answers: a cancellation each version reports in its own way --------------------------
@@ -234,7 +211,7 @@ def test_the_sellers_answer_through_both_clients(v0, v2026, control):
     order_id = created["order"]["AmazonOrderId"]
     first, second = (item["OrderItemId"] for item in created["items"])
     control.advance_clock("45m")
-    control.apply(order_id, "buyer_request_cancellation", reason=REASON, items=[first])
+    control.apply(order_id, "buyer_request_cancellation", reason=MISTAKE, items=[first])
     control.apply(order_id, "seller_cancel", reason="BuyerCanceled", items=[first])
 
     # v0: the cancelled line is no longer ordered; who cancelled is not said.
@@ -284,7 +261,7 @@ def test_the_readmes_migration_commands_run_as_written(server):
     assert len(v2026_page["orders"]) == 5 and v2026_page["pagination"]["nextToken"]
     assert next_page["orders"]
     (line,) = v0_items["payload"]["OrderItems"]
-    assert line["BuyerRequestedCancel"] == {"IsBuyerRequestedCancel": "true", "BuyerCancelReason": REASON}
+    assert line["BuyerRequestedCancel"] == {"IsBuyerRequestedCancel": "true", "BuyerCancelReason": MISTAKE}
     (item,) = order["order"]["orderItems"]
-    assert item["cancellation"] == {"cancellationRequest": {"requester": "BUYER", "cancelReason": REASON}}
+    assert item["cancellation"] == {"cancellationRequest": {"requester": "BUYER", "cancelReason": MISTAKE}}
     assert {"buyer", "recipient", "proceeds", "fulfillment"} <= set(order["order"])

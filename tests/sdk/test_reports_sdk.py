@@ -10,57 +10,34 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import time
-import uuid
 
 import pytest
 import requests
 
-from spapi_mock.control import HttpControl
 from spapi_mock.kernel import resources
 
-from support.live_server import live_server
-from support.sdk import amzn_sp_api_client, python_sp_api_client
+from support.orders import MISTAKE, buyer_requests_cancellation, place
+from support.sdk import amzn_sp_api_client, python_sp_api_client, refresh_token, until_done
 
 US = "ATVPDKIKX0DER"
 UNSHIPPED = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
 ALL_BY_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
-MISTAKE = "Order Created By Mistake"
-
-
-@pytest.fixture(scope="module")
-def server(network, tmp_path_factory):
-    args = (
-        "--fixtures",
-        str(resources.default_fixtures_dir()),
-        "--report-queue-seconds",
-        "0.2",
-        "--report-processing-seconds",
-        "0.3",
-    )
-    with live_server(*args, tmp_dir=tmp_path_factory.mktemp("reports-sdk")) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def control(server):
-    return HttpControl(server.base_url)
+FIXTURES = resources.default_fixtures_dir()
+# Reports that are ready within a second, so that a test polls as a seller does without waiting minutes.
+SERVE = ("--fixtures", str(FIXTURES), "--report-queue-seconds", "0.2", "--report-processing-seconds", "0.3")
 
 
 @pytest.fixture(scope="module")
 def requested(control):
     """An Unshipped order whose buyer asked to cancel its first item: (order id, first item, second item)."""
-    created = control.create_order({"order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"}, "items": [{}, {}]})
-    order_id = created["order"]["AmazonOrderId"]
-    first, second = (item["OrderItemId"] for item in created["items"])
-    control.advance_clock("31m")
-    control.apply(order_id, "buyer_request_cancellation", reason=MISTAKE, items=[first])
+    order_id, (first, second) = place(control, 1, 1)
+    buyer_requests_cancellation(control, order_id, [first])
     return order_id, first, second
 
 
 @pytest.fixture(scope="module")
 def psa_reports(server):
-    client = python_sp_api_client("Reports", server.base_url, f"Atzr|reports-{uuid.uuid4().hex}")
+    client = python_sp_api_client("Reports", server.base_url, refresh_token("reports"))
     yield client
     client.close()
 
@@ -69,7 +46,7 @@ def psa_reports(server):
 def amzn_reports(server):
     from spapi import ReportsApi
 
-    return ReportsApi(amzn_sp_api_client(server.base_url, f"Atzr|reports-{uuid.uuid4().hex}").api_client)
+    return ReportsApi(amzn_sp_api_client(server.base_url, refresh_token("reports")).api_client)
 
 
 def psa_report(reports, report_type: str, **options) -> str:
@@ -78,12 +55,7 @@ def psa_report(reports, report_type: str, **options) -> str:
     if options:
         spec["reportOptions"] = options
     report_id = reports.create_report(**spec).payload["reportId"]
-    for _ in range(100):
-        report = reports.get_report(report_id).payload
-        if report["processingStatus"] in ("DONE", "FATAL", "CANCELLED"):
-            break
-        time.sleep(0.1)
-    assert report["processingStatus"] == "DONE", report
+    report = until_done(lambda: reports.get_report(report_id).payload, lambda job: job["processingStatus"])
     return reports.get_report_document(report["reportDocumentId"], download=True).payload["document"]
 
 
@@ -92,12 +64,7 @@ def amzn_report(api, report_type: str, **options) -> tuple[str, object]:
 
     spec = CreateReportSpecification(report_type=report_type, marketplace_ids=[US], report_options=options or None)
     report_id = api.create_report(spec).report_id
-    for _ in range(100):
-        report = api.get_report(report_id)
-        if report.processing_status in ("DONE", "FATAL", "CANCELLED"):
-            break
-        time.sleep(0.1)
-    assert report.processing_status == "DONE", report
+    report = until_done(lambda: api.get_report(report_id), lambda job: job.processing_status)
     document = api.get_report_document(report.report_document_id)
     content = requests.get(document.url, timeout=10).content
     if document.compression_algorithm == "GZIP":
@@ -133,8 +100,7 @@ def test_amzn_sp_api_finds_the_buyers_request_in_the_unshipped_orders_report(amz
 
 
 def test_after_the_seller_cancels_the_next_reports_say_so_to_both_clients(psa_reports, amzn_reports, control):
-    created = control.create_order({"order": {"OrderStatus": "Unshipped", "FulfillmentChannel": "MFN"}, "items": [{}]})
-    order_id = created["order"]["AmazonOrderId"]
+    order_id, _ = place(control, 1)
     assert order_id in {row["order-id"] for row in rows(psa_report(psa_reports, UNSHIPPED))}
     control.apply(order_id, "seller_cancel", reason="NoInventory")
     for text in (psa_report(psa_reports, UNSHIPPED), amzn_report(amzn_reports, UNSHIPPED)[0]):
@@ -144,8 +110,7 @@ def test_after_the_seller_cancels_the_next_reports_say_so_to_both_clients(psa_re
 
 
 def test_a_pending_order_is_in_the_pending_report_and_not_the_unshipped_one(psa_reports, amzn_reports, control):
-    created = control.create_order({"order": {"OrderStatus": "Pending", "FulfillmentChannel": "MFN"}, "items": [{}]})
-    order_id = created["order"]["AmazonOrderId"]
+    order_id, _ = place(control, 1, status="Pending")
     assert order_id in {row["order-id"] for row in rows(psa_report(psa_reports, "GET_FLAT_FILE_PENDING_ORDERS_DATA"))}
     assert order_id in {row["order-id"] for row in rows(amzn_report(amzn_reports, "GET_FLAT_FILE_PENDING_ORDERS_DATA")[0])}
     assert order_id not in {row["order-id"] for row in rows(psa_report(psa_reports, UNSHIPPED))}

@@ -16,17 +16,25 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from spapi_mock.kernel import resources
 
-from support.live_server import live_server
-from support.sdk import amzn_orders_api, amzn_sp_api_client, is_loopback, listable, python_sp_api_orders, read_fixture_orders
+from support.sdk import (
+    amzn_orders_api,
+    amzn_sp_api_client,
+    is_loopback,
+    listable,
+    python_sp_api_orders,
+    read_fixture_orders,
+    refresh_token,
+)
 
 FIXTURES = resources.default_fixtures_dir()
+# --log-level debug turns on uvicorn's access log: the server's own record of each request.
+SERVE = ("--fixtures", str(FIXTURES), "--log-level", "debug")
 US = "ATVPDKIKX0DER"
 SMALL_PAGE = 7  # small and odd: many pages, and most likely a short last one
 ITEMS_PAGE = 100  # Amazon's (and the mock's) getOrderItems page size
@@ -38,24 +46,12 @@ def wire(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def refresh_token() -> str:
-    # Unique per client: python-amazon-sp-api caches access tokens process-wide by refresh token.
-    return f"Atzr|sdk-test-{uuid.uuid4().hex}"
-
-
 # --- module fixtures -------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def server(network, tmp_path_factory):
-    assert FIXTURES.is_dir() and any(FIXTURES.glob("*.y*ml")), f"built-in fixtures missing in {FIXTURES}"
-    # --log-level debug turns on uvicorn's access log: the server's own record of each request.
-    with live_server("--fixtures", str(FIXTURES), "--log-level", "debug", tmp_dir=tmp_path_factory.mktemp("sdk")) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
 def fixture_orders(server):
+    assert FIXTURES.is_dir() and any(FIXTURES.glob("*.y*ml")), f"built-in fixtures missing in {FIXTURES}"
     orders = read_fixture_orders(FIXTURES, datetime.now(UTC))
     assert len(orders) >= 20, "the built-in fixtures should hold a realistic number of orders"
     return orders
@@ -99,7 +95,7 @@ def unknown_order_id(fixture_orders) -> str:
 
 @pytest.fixture(scope="module")
 def amzn_token():
-    return refresh_token()
+    return refresh_token("sdk-test")
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +249,7 @@ def test_amzn_sp_api_deserialises_every_fixture_order_and_item(amzn, fixture_ord
 
 @pytest.fixture(scope="module")
 def psa_token():
-    return refresh_token()
+    return refresh_token("sdk-test")
 
 
 @pytest.fixture(scope="module")
@@ -362,9 +358,9 @@ def test_python_sp_api_unknown_order_raises_not_found(psa, unknown_order_id):
 def test_clients_only_talk_to_this_machine(server, network, cancel_order):
     """Fresh clients (new token exchange, new connection pools) reach nothing but the mock."""
     mark = network.mark()
-    amzn = amzn_orders_api(amzn_sp_api_client(server.base_url, refresh_token()))
+    amzn = amzn_orders_api(amzn_sp_api_client(server.base_url, refresh_token("sdk-test")))
     assert amzn.get_order(cancel_order.order_id).payload.amazon_order_id == cancel_order.order_id
-    psa = python_sp_api_orders(server.base_url, refresh_token())
+    psa = python_sp_api_orders(server.base_url, refresh_token("sdk-test"))
     try:
         assert psa.get_order(cancel_order.order_id).payload["AmazonOrderId"] == cancel_order.order_id
     finally:

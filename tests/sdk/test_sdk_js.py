@@ -19,10 +19,7 @@ import subprocess
 import pytest
 import requests
 
-from spapi_mock.control import HttpControl
-
 from support import PROJECT_ROOT as ROOT
-from support.live_server import live_server
 from support.node import EXAMPLES, NODE
 
 README = ROOT / "README.md"
@@ -30,6 +27,7 @@ SNIPPETS = sorted(path.name for path in EXAMPLES.glob("*.mjs"))
 US = "ATVPDKIKX0DER"
 ORDER = "111-4575884-6753368"  # the buyer asked to cancel it (fixtures/default/na.yaml)
 PAGE_SIZE = 10  # the snippets' MaxResultsPerPage
+SERVE = ("--strict-auth",)
 
 
 def readme_js_blocks() -> list[str]:
@@ -57,12 +55,6 @@ def test_the_readme_installs_the_pinned_versions():
 # --- running the snippets --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with live_server("--strict-auth", tmp_dir=tmp_path_factory.mktemp("sdk-js")) as running:
-        yield running
-
-
 def orders_the_server_lists(server, query: dict) -> int:
     """How many orders getOrders answers for ``query``'s marketplaces and CreatedAfter, every page."""
     token = requests.post(
@@ -85,8 +77,7 @@ def orders_the_server_lists(server, query: dict) -> int:
 
 
 @pytest.mark.parametrize("name", SNIPPETS)
-def test_snippet_lists_the_orders_and_reads_the_cancellation_request(name, node_modules, server, tmp_path):
-    control = HttpControl(server.base_url)
+def test_snippet_lists_the_orders_and_reads_the_cancellation_request(name, node_modules, server, control, tmp_path):
     control.clear_journal()
     # The snippet as written, on the test server's port; node finds the packages next to it.
     script = tmp_path / name

@@ -13,7 +13,6 @@ that what each test sees depends only on the clock moves it makes itself.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -23,18 +22,14 @@ from spapi_mock.kernel import resources
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
 from support.http import confirm_shipment_body
-from support.live_server import live_server
-from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders
+from support.orders import MISTAKE, paid_then_requested
+from support.sdk import amzn_orders_api, amzn_sp_api_client, python_sp_api_orders, refresh_token
 
 FIXTURES = resources.default_fixtures_dir()
+SERVE = ("--fixtures", str(FIXTURES))
+FROZEN_CLOCK = True
 US = "ATVPDKIKX0DER"
-REASON = "Order Created By Mistake"
 CONFIRM_SHIPMENT_RATE = "2"
-
-
-def refresh_token() -> str:
-    # Unique per client: python-amazon-sp-api caches access tokens process-wide by refresh token.
-    return f"Atzr|sdk-lifecycle-{uuid.uuid4().hex}"
 
 
 def earlier(instant: str, **delta) -> str:
@@ -45,45 +40,21 @@ def earlier(instant: str, **delta) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(network, tmp_path_factory):
-    with live_server("--fixtures", str(FIXTURES), tmp_dir=tmp_path_factory.mktemp("sdk-lifecycle")) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def control(server):
-    control = HttpControl(server.base_url)
-    assert control.freeze_clock()["frozen"] is True
-    return control
-
-
-@pytest.fixture(scope="module")
 def amzn(server, control):
-    return amzn_orders_api(amzn_sp_api_client(server.base_url, refresh_token()))
+    return amzn_orders_api(amzn_sp_api_client(server.base_url, refresh_token("sdk-lifecycle")))
 
 
 @pytest.fixture(scope="module")
 def psa(server, control):
-    orders = python_sp_api_orders(server.base_url, refresh_token())
+    orders = python_sp_api_orders(server.base_url, refresh_token("sdk-lifecycle"))
     yield orders
     orders.close()
 
 
 @pytest.fixture(scope="module")
 def requested(control):
-    """The scenario: an order placed and paid for, and 45 minutes later the buyer formally asks to
-    cancel its first line. Returns (order id, first item id, second item id, request time)."""
-    created = control.create_order({"order": {}, "items": [{}, {"QuantityOrdered": 2}]})
-    order_id = created["order"]["AmazonOrderId"]
-    first, second = (item["OrderItemId"] for item in created["items"])
-    assert control.apply(order_id, "authorize_payment")["order"]["OrderStatus"] == "Unshipped"
-    control.advance_clock("45m")
-    requested_at = control.clock()["now"]
-    after = control.apply(order_id, "buyer_request_cancellation", reason=REASON, items=[first])
-    assert after["order"]["LastUpdateDate"] == requested_at
-    # getOrders shows nothing of the last two minutes.
-    control.advance_clock("3m")
-    return order_id, first, second, requested_at
+    """The scenario, ``paid_then_requested``: (order id, first item id, second item id, request time)."""
+    return paid_then_requested(control)
 
 
 def place_paid_order(control: HttpControl) -> tuple[str, list[tuple[str, int]]]:
@@ -101,7 +72,7 @@ def test_python_sp_api_sees_the_buyers_cancellation_request(psa, requested):
     assert res.payload["AmazonOrderId"] == order_id
     flags = {item["OrderItemId"]: item["BuyerRequestedCancel"] for item in res.payload["OrderItems"]}
     assert flags == {
-        first: {"IsBuyerRequestedCancel": "true", "BuyerCancelReason": REASON},
+        first: {"IsBuyerRequestedCancel": "true", "BuyerCancelReason": MISTAKE},
         second: {"IsBuyerRequestedCancel": "false"},
     }
 
@@ -117,7 +88,7 @@ def test_amzn_sp_api_sees_the_buyers_cancellation_request(amzn, requested):
     assert all(isinstance(flag, BuyerRequestedCancel) for flag in by_id.values())
     # The string "true", as in Amazon's model.
     assert by_id[first].is_buyer_requested_cancel == "true"
-    assert by_id[first].buyer_cancel_reason == REASON
+    assert by_id[first].buyer_cancel_reason == MISTAKE
     assert by_id[second].is_buyer_requested_cancel == "false"
     assert not by_id[second].buyer_cancel_reason
 

@@ -69,6 +69,13 @@ def seller_token(http: CheckedClient, seller_id: str) -> dict:
     return {"x-amz-access-token": response.json()["access_token"]}
 
 
+def s3_path(url: str) -> str:
+    """A presigned document URL as the in-process client requests it: the app answers its S3 paths
+    itself, on whatever host the URL names."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
 def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):
     clock = Clock()
     clock.freeze(FROZEN_AT)

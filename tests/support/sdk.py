@@ -9,11 +9,14 @@ import ipaddress
 import json
 import socket
 import threading
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -24,6 +27,27 @@ from spapi_mock.marketplace.fixtures import DEFAULT_SELLER_ID
 # Dummy Login with Amazon credentials: the mock issues a token for any of them.
 CLIENT_ID = "amzn1.application-oa2-client.spapimock"
 CLIENT_SECRET = "spapi-mock-client-secret"
+
+Job = TypeVar("Job")
+
+
+def refresh_token(label: str) -> str:
+    """A refresh token of its own for each client: python-amazon-sp-api caches access tokens
+    process-wide by refresh token, so two clients sharing one would share what they were issued."""
+    return f"Atzr|{label}-{uuid.uuid4().hex}"
+
+
+def until_done(read: Callable[[], Job], status: Callable[[Job], str]) -> Job:
+    """A feed or report polled as seller software polls it, until it has ended, which must be DONE.
+    The servers of these tests run their jobs in well under a second; ten seconds leaves room for
+    a loaded machine."""
+    for _ in range(100):
+        job = read()
+        if status(job) in ("DONE", "FATAL", "CANCELLED"):
+            break
+        time.sleep(0.1)
+    assert status(job) == "DONE", job
+    return job
 
 
 # --- amzn-sp-api (Amazon's own SDK, package ``spapi``) --------------------------------------

@@ -1,8 +1,9 @@
 """The ``spapi-mock`` sub-commands of the control plane, made from ``control/operations.py``.
 
 Each command runs against a running server (``--url``, through ``HttpControl``) or a store
-file (``--db``, through ``LocalControl``), and prints the operation's summary of the answer, or
-the answer itself with ``--json``. Three kinds of command line come out of the declarations:
+file (``--db``, through ``LocalControl``), and prints the operation's summary of the answer
+(``control/commands.py``), or the answer itself with ``--json``. Three kinds of command line come
+out of the declarations:
 
 - ``spapi-mock reset``: one operation (or two told apart by ``when``: ``journal [--clear]``);
 - ``spapi-mock clock [show|freeze|...] [VALUE]``: a verb that may be left out, for groups with a
@@ -19,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from spapi_mock.control import commands
 from spapi_mock.control.client import ControlError, HttpControl
 from spapi_mock.control.operations import GROUPS, OPERATIONS, Arg, Command, Operation
 from spapi_mock.domain.exceptions import FixtureError
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         operation, command = _chosen(args)
         call = command.call(args) if command.call else _default_call(operation, args)
         if args.db:
-            from spapi_mock.control.service import LocalControl
+            from spapi_mock.control.service import LocalControl  # a store file needs the whole backend; a server does not
 
             control = LocalControl.open(args.db, args.fixtures, args.scenarios)
         else:
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if control is not None and hasattr(control, "close"):
             control.close()
-    print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else command.summary(answer))
+    print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else commands.summary(operation.operation_id, answer))
     return 0
 
 

@@ -2,11 +2,11 @@
 
 A declaration names the operation as ``openapi/control.yaml`` does (operationId, method, path),
 the method of ``LocalControl`` that performs it, where each of that method's arguments travels
-over HTTP, the status it answers, and the command line that runs it with the way its answer
-reads. Everything else is derived from here: the HTTP handlers (``api/control.py``), the Python
-client (``HttpControl``) and the ``spapi-mock`` sub-commands. ``tests/test_control_registry.py``
-holds these declarations against ``control.yaml`` and ``LocalControl``, so neither side can
-change alone.
+over HTTP, the status it answers, and the command line that runs it. Everything else is derived
+from here: the HTTP handlers (``http/handlers/control.py``), the Python client (``HttpControl``)
+and the ``spapi-mock`` sub-commands (which print each answer as ``commands.py`` reads it).
+``tests/control/test_control_registry.py`` holds these declarations against ``control.yaml`` and
+``LocalControl``, so neither side can change alone.
 
 This module stays light (no store, no Connexion): the command line imports it to build
 ``--help``.
@@ -49,27 +49,6 @@ class _Required:
 
 
 REQUIRED: Any = _Required()
-
-
-def _feeds(answer: dict) -> str:
-    lines = [f"{answer['sellerId']}: {len(answer['feeds'])} feed(s)"]
-    for feed in answer["feeds"]:
-        counts = feed["summary"]
-        lines.append(
-            f"  {feed['feedId']}  {feed['feedType']}  {feed['processingStatus']}  "
-            f"{counts['processed']} processed, {counts['errors']} error(s), {counts['warnings']} warning(s)"
-        )
-    return "\n".join(lines)
-
-
-def _reports(answer: dict) -> str:
-    lines = [f"{answer['sellerId']}: {len(answer['reports'])} report(s), {len(answer['schedules'])} schedule(s)"]
-    lines += [
-        f"  {r['reportId']}  {r['reportType']}  {r['processingStatus']}  {r.get('reportDocumentId', '')}"
-        for r in answer["reports"]
-    ]
-    lines += [f"  schedule {s['reportScheduleId']}  {s['reportType']}  every {s['period']}" for s in answer["schedules"]]
-    return "\n".join(lines)
 
 
 def _wire_name(arg: str) -> str:
@@ -125,7 +104,7 @@ class Command:
     ``call``: the parsed arguments → the keyword arguments of the service method (by default
     each argument of the method is read from the attribute of the same name).
     ``when``: for two operations behind one command line, whether this one is meant.
-    ``summary``: the answer as the command prints it without ``--json``.
+    How the answer then reads is ``commands.py``'s, by operationId.
     """
 
     words: tuple[str, ...]
@@ -133,7 +112,6 @@ class Command:
     args: tuple[Arg, ...] = ()
     call: Callable[[argparse.Namespace], dict] | None = None
     when: Callable[[argparse.Namespace], bool] | None = None
-    summary: Callable[[dict], str] = lambda answer: json.dumps(answer)
     default_verb: bool = False
 
 
@@ -162,92 +140,6 @@ class Operation:
         """``arguments`` by name → how to call the service method with them."""
         named = dict(arguments)
         return [named.pop(name) for name in self.positional_only if name in named], named
-
-
-# -- how answers read on the command line ------------------------------------------------------
-
-
-def _clock(answer: dict) -> str:
-    return f"{answer['now']}{' (frozen)' if answer['frozen'] else ''}"
-
-
-def _order(answer: dict) -> str:
-    order = answer["order"]
-    return f"{order['AmazonOrderId']} {order['OrderStatus']} (last update {order['LastUpdateDate']})"
-
-
-def _scenario_run(answer: dict) -> str:
-    lines = [f"scenario {answer['scenario']} (seller {answer['sellerId']}):", *(f"  {line}" for line in answer["log"])]
-    names = list(answer["orders"].items())
-    # A batch (place_order count: 80) would bury the log; show its ends, --json has all.
-    shown = names if len(names) <= 12 else [*names[:5], ("…", f"{len(names) - 10} more (--json lists all)"), *names[-5:]]
-    lines += [f"  {name} = {order_id}" for name, order_id in shown]
-    lines.append(f"  clock: {_clock(answer['clock'])}")
-    return "\n".join(lines)
-
-
-def _scenarios(answer: dict) -> str:
-    return "\n".join(f"{s['name']:<40} {s['description']}" for s in answer["scenarios"])
-
-
-def _actions(answer: dict) -> str:
-    return "\n".join(f"{a['name']:<28} {a['summary']}" for a in answer["actions"])
-
-
-def _rates(answer: dict) -> str:
-    return (
-        "\n".join(
-            f"{r['marketplaceId']:<16} {r['sellerCancelledOrders']}/{r['orders']} = {r['rate']:.2%}"
-            f"{'  BREACHED (>= ' + format(r['threshold'], '.1%') + ')' if r['breached'] else ''}"
-            for r in answer["rates"]
-        )
-        or "no orders"
-    )
-
-
-def _sellers(answer: dict) -> str:
-    return "\n".join(f"{s['sellerId']:<24} {s['orders']:>6} orders  refresh token {s['refreshToken']}" for s in answer["sellers"])
-
-
-def _seller(answer: dict) -> str:
-    return f"seller {answer['sellerId']}: {answer['orders']} orders" + (
-        f", refresh token {answer['refreshToken']}" if "refreshToken" in answer else " removed"
-    )
-
-
-def _throttling(answer: dict) -> str:
-    return f"throttling {answer['mode']}" + (f" (x{answer['factor']:g})" if answer["mode"] == "scaled" else "")
-
-
-def _faults(answer: dict) -> str:
-    return "\n".join(json.dumps(f) for f in answer["faults"]) or "no faults"
-
-
-def _fault(answer: dict) -> str:
-    return f"{answer['faultId']}: {json.dumps(answer)}"
-
-
-def _journal(answer: dict) -> str:
-    lines = [
-        f"{r['at']}  {r['status'] or 'dropped'}  {r['method']} {r['path']}  ({r['operation'] or '-'})" for r in answer["requests"]
-    ]
-    return "\n".join([*lines, f"{answer['count']} request(s)"])
-
-
-def _cleared(answer: dict) -> str:
-    return f"cleared {answer['cleared']}"
-
-
-def _auth(answer: dict) -> str:
-    return "strict auth" if answer["strict"] else "lenient auth (any token is accepted)"
-
-
-def _loaded(answer: dict) -> str:
-    return f"{answer['orders']} orders"
-
-
-def _health(answer: dict) -> str:
-    return f"{answer['status']}: spapi-mock {answer['version']}, {answer['orders']} orders, clock {_clock(answer['clock'])}"
 
 
 # -- command-line arguments shared by several commands -----------------------------------------
@@ -341,14 +233,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "/health",
         "health",
         summary="Whether the server is up and ready, its version, store and clock.",
-        commands=(Command(("health",), "show whether the server is up and ready", summary=_health),),
+        commands=(Command(("health",), "show whether the server is up and ready"),),
     ),
     Operation(
         "getClock",
         "GET",
         "/clock",
         "clock",
-        commands=(Command(("clock", "show"), "show the mock time", (_CLOCK_VALUE,), summary=_clock, default_verb=True),),
+        commands=(Command(("clock", "show"), "show the mock time", (_CLOCK_VALUE,), default_verb=True),),
     ),
     Operation(
         "freezeClock",
@@ -356,16 +248,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "/clock/freeze",
         "freeze_clock",
         (field_("at"),),
-        commands=(
-            Command(("clock", "freeze"), "stop the clock", (_CLOCK_VALUE,), call=_clock_call("freeze", "at"), summary=_clock),
-        ),
+        commands=(Command(("clock", "freeze"), "stop the clock", (_CLOCK_VALUE,), call=_clock_call("freeze", "at")),),
     ),
     Operation(
         "unfreezeClock",
         "POST",
         "/clock/unfreeze",
         "unfreeze_clock",
-        commands=(Command(("clock", "unfreeze"), "let time run again", (_CLOCK_VALUE,), summary=_clock),),
+        commands=(Command(("clock", "unfreeze"), "let time run again", (_CLOCK_VALUE,)),),
     ),
     Operation(
         "setClock",
@@ -373,11 +263,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/clock/set",
         "set_clock",
         (field_("at", REQUIRED),),
-        commands=(
-            Command(
-                ("clock", "set"), "move the clock to a later time", (_CLOCK_VALUE,), call=_clock_call("set", "at"), summary=_clock
-            ),
-        ),
+        commands=(Command(("clock", "set"), "move the clock to a later time", (_CLOCK_VALUE,), call=_clock_call("set", "at")),),
     ),
     Operation(
         "advanceClock",
@@ -385,11 +271,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/clock/advance",
         "advance_clock",
         (field_("by", REQUIRED),),
-        commands=(
-            Command(
-                ("clock", "advance"), "move the clock forward", (_CLOCK_VALUE,), call=_clock_call("advance", "by"), summary=_clock
-            ),
-        ),
+        commands=(Command(("clock", "advance"), "move the clock forward", (_CLOCK_VALUE,), call=_clock_call("advance", "by")),),
     ),
     Operation(
         "resetStore",
@@ -401,7 +283,6 @@ OPERATIONS: tuple[Operation, ...] = (
             Command(
                 ("reset",),
                 "put the whole server back as it started (with --seller: that seller's orders)",
-                summary=_loaded,
             ),
         ),
     ),
@@ -420,7 +301,6 @@ OPERATIONS: tuple[Operation, ...] = (
                     Arg("--replace", action="store_true", help="make the file's orders the whole store"),
                 ),
                 call=lambda a: {"data": read_document(a.file), "replace": a.replace},
-                summary=_loaded,
             ),
         ),
     ),
@@ -438,7 +318,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 "place a new order (Pending unless the spec says otherwise)",
                 (Arg("spec", nargs="?", help="JSON, or a YAML/JSON file: {order: {...}, items: [...]}"),),
                 call=lambda a: {"spec": read_document(a.spec) if a.spec else {}, "seller_id": a.seller},
-                summary=_order,
             ),
         ),
     ),
@@ -449,9 +328,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/feeds",
         "feeds",
         (SELLER, query("limit", 100)),
-        commands=(
-            Command(("feed", "list"), "list the seller's feeds, newest first, with each message's outcome", summary=_feeds),
-        ),
+        commands=(Command(("feed", "list"), "list the seller's feeds, newest first, with each message's outcome"),),
     ),
     Operation(
         "listReports",
@@ -459,7 +336,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/reports",
         "reports",
         (SELLER, query("limit", 100)),
-        commands=(Command(("report", "list"), "list the seller's reports, newest first, and its schedules", summary=_reports),),
+        commands=(Command(("report", "list"), "list the seller's reports, newest first, and its schedules"),),
     ),
     Operation(
         "getReportContent",
@@ -475,9 +352,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/reports/process",
         "process_reports",
         (SELLER,),
-        commands=(
-            Command(("report", "process"), "produce the seller's queued reports now, whatever the clock", summary=_reports),
-        ),
+        commands=(Command(("report", "process"), "produce the seller's queued reports now, whatever the clock"),),
     ),
     Operation(
         "processFeeds",
@@ -485,9 +360,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/feeds/process",
         "process_feeds",
         (SELLER,),
-        commands=(
-            Command(("feed", "process"), "run the seller's queued feeds to their end now, whatever the clock", summary=_feeds),
-        ),
+        commands=(Command(("feed", "process"), "run the seller's queued feeds to their end now, whatever the clock"),),
     ),
     Operation(
         "applyAction",
@@ -505,7 +378,6 @@ OPERATIONS: tuple[Operation, ...] = (
                     Arg("arguments", nargs="*", metavar="KEY=VALUE", help="e.g. reason=NoInventory items=SKU-1,SKU-2"),
                 ),
                 call=lambda a: {"order_id": a.order_id, "action": a.action, "seller_id": a.seller, **_key_values(a.arguments)},
-                summary=_order,
             ),
         ),
     ),
@@ -514,14 +386,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         "/actions",
         "list_actions",
-        commands=(Command(("actions",), "list the actions and their arguments", summary=_actions),),
+        commands=(Command(("actions",), "list the actions and their arguments"),),
     ),
     Operation(
         "listScenarios",
         "GET",
         "/scenarios",
         "list_scenarios",
-        commands=(Command(("scenario", "list"), "list the scenarios that can be run by name", summary=_scenarios),),
+        commands=(Command(("scenario", "list"), "list the scenarios that can be run by name"),),
     ),
     Operation(
         "runInlineScenario",
@@ -538,7 +410,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 (Arg("name", help="a scenario name (see 'scenario list') or a .yaml/.json file"),),
                 call=lambda a: {"scenario": read_document(a.name), "seller_id": a.seller},
                 when=_is_scenario_file,
-                summary=_scenario_run,
             ),
         ),
     ),
@@ -553,7 +424,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 ("scenario", "run"),
                 "run a scenario by name or file; nothing changes if a step fails",
                 (Arg("name", help="a scenario name (see 'scenario list') or a .yaml/.json file"),),
-                summary=_scenario_run,
             ),
         ),
     ),
@@ -569,7 +439,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 "show the cancellation rate per marketplace",
                 (Arg("--marketplace", action="append", metavar="ID", help="only this marketplace (repeatable)"),),
                 call=lambda a: {"seller_id": a.seller, "marketplace_ids": a.marketplace},
-                summary=_rates,
             ),
         ),
     ),
@@ -578,7 +447,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         "/sellers",
         "sellers",
-        commands=(Command(("seller", "list"), "list the sellers and their refresh tokens", summary=_sellers),),
+        commands=(Command(("seller", "list"), "list the sellers and their refresh tokens"),),
     ),
     Operation(
         "createSeller",
@@ -596,7 +465,6 @@ OPERATIONS: tuple[Operation, ...] = (
                     Arg("--seed", choices=sellers.SEEDS, default="default"),
                     Arg("--refresh-token", help="a refresh token of your own that should act for it"),
                 ),
-                summary=_seller,
             ),
         ),
     ),
@@ -606,18 +474,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "/sellers/{sellerId}",
         "delete_seller",
         (path("seller_id"),),
-        commands=(Command(("seller", "delete"), "forget a seller and its orders", (Arg("seller_id"),), summary=_seller),),
+        commands=(Command(("seller", "delete"), "forget a seller and its orders", (Arg("seller_id"),)),),
     ),
     Operation(
         "getThrottling",
         "GET",
         "/throttling",
         "throttling",
-        commands=(
-            Command(
-                ("throttling", "show"), "show the throttling mode", (_THROTTLE_FACTOR,), summary=_throttling, default_verb=True
-            ),
-        ),
+        commands=(Command(("throttling", "show"), "show the throttling mode", (_THROTTLE_FACTOR,), default_verb=True),),
     ),
     Operation(
         "setThrottling",
@@ -631,7 +495,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 help,
                 (_THROTTLE_FACTOR,),
                 call=lambda a, mode=mode: {"mode": mode, "factor": a.factor},
-                summary=_throttling,
             )
             for mode, help in zip(
                 throttling.MODES,
@@ -646,7 +509,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/faults",
         "faults",
         (SELLER,),
-        commands=(Command(("fault", "list"), "list the fault rules", summary=_faults),),
+        commands=(Command(("fault", "list"), "list the fault rules"),),
     ),
     Operation(
         "addFault",
@@ -670,7 +533,6 @@ OPERATIONS: tuple[Operation, ...] = (
                     Arg("--drop", action="store_true", help="close the connection without an answer"),
                 ),
                 call=_fault_spec,
-                summary=_fault,
             ),
         ),
     ),
@@ -686,7 +548,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 "remove one rule, or all of them",
                 (Arg("fault_id", nargs="?"),),
                 call=lambda a: {"seller_id": a.seller},
-                summary=_cleared,
             ),
         ),
     ),
@@ -702,7 +563,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 "remove one rule, or all of them",
                 (Arg("fault_id", nargs="?"),),
                 when=lambda a: bool(a.fault_id),
-                summary=_cleared,
             ),
         ),
     ),
@@ -722,7 +582,6 @@ OPERATIONS: tuple[Operation, ...] = (
                     Arg("--clear", action="store_true", help="forget the matching requests"),
                 ),
                 call=lambda a: {**_journal_filters(a), "limit": a.limit},
-                summary=_journal,
             ),
         ),
     ),
@@ -743,7 +602,6 @@ OPERATIONS: tuple[Operation, ...] = (
                 ),
                 call=_journal_filters,
                 when=lambda a: a.clear,
-                summary=_cleared,
             ),
         ),
     ),
@@ -752,7 +610,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         "/auth",
         "auth",
-        commands=(Command(("auth", "show"), "show whether auth is strict", summary=_auth, default_verb=True),),
+        commands=(Command(("auth", "show"), "show whether auth is strict", default_verb=True),),
     ),
     Operation(
         "setAuth",
@@ -761,8 +619,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "set_auth",
         (field_("strict", REQUIRED),),
         commands=(
-            Command(("auth", "strict"), "accept only tokens the mock issued", call=lambda a: {"strict": True}, summary=_auth),
-            Command(("auth", "lenient"), "accept any token", call=lambda a: {"strict": False}, summary=_auth),
+            Command(("auth", "strict"), "accept only tokens the mock issued", call=lambda a: {"strict": True}),
+            Command(("auth", "lenient"), "accept any token", call=lambda a: {"strict": False}),
         ),
     ),
     Operation("getDashboard", "GET", "/dashboard", "dashboard_page", media_type="text/html"),
