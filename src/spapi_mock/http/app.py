@@ -12,7 +12,6 @@ import connexion
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
-from connexion.spec import Specification
 
 from spapi_mock.config import Config
 from spapi_mock.http import connexion_glue, http_errors, request_scope, s3
@@ -62,7 +61,7 @@ _SLASH_REDIRECTS = frozenset({"/_mock"})
 
 def create_app(config: Config | None = None, clock: Clock | None = None) -> connexion.AsyncApp:
     config = config or Config()
-    _skip_validating_packaged_specs()
+    connexion_glue.skip_validating_packaged_specs()
     # The token endpoint takes form and JSON bodies; Connexion warns about that on every call.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     services = build_services(config, clock or Clock()).start()
@@ -108,31 +107,10 @@ def _add_api(app: connexion.AsyncApp, spec_name: str, resolver: Resolver, config
     )
 
 
-# Marks the specs that come with the package, whose validation the server skips.
-_PACKAGED = "x-spapi-mock-packaged"
-
-
-def _skip_validating_packaged_specs() -> None:
-    """Connexion validates a spec against the OpenAPI schema every time an app adds it (about a
-    tenth of a second each, a third of start-up). Ours are package data that the test suite
-    validates (tests/openapi/test_spec.py, with Connexion's own check too), so the server skips
-    it for them, and only for them: any other app in the process keeps Connexion's check."""
-    if getattr(Specification._validate_spec, "spapi_mock", False):
-        return
-    validate = Specification._validate_spec.__func__
-
-    def validate_unless_packaged(cls, spec) -> None:
-        if not (isinstance(spec, dict) and spec.get(_PACKAGED)):
-            validate(cls, spec)
-
-    validate_unless_packaged.spapi_mock = True
-    Specification._validate_spec = classmethod(validate_unless_packaged)
-
-
 def _packaged_spec(name: str) -> dict:
     # A copy: Connexion resolves references in place. Passed parsed, as Connexion would parse the
     # YAML again with PyYAML's slow parser.
-    return {**copy.deepcopy(resources.openapi_spec(name)), _PACKAGED: True}
+    return {**copy.deepcopy(resources.openapi_spec(name)), connexion_glue.PACKAGED: True}
 
 
 class _Resolver(Resolver):

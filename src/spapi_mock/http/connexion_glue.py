@@ -1,4 +1,16 @@
-"""How Connexion's AsyncApp calls our handlers, made cheap: the one module that changes it.
+"""Everything of Connexion's that is not its public API, in one module.
+
+What we take from Connexion's insides, each named in ``RELIED_ON`` (``tests/test_connexion_glue.py``
+checks every one against the installed Connexion and names what an upgrade broke):
+
+- its context variables (the request's scope, receive and security context), read by handlers;
+- the scope keys its router and security middleware leave their results under;
+- the API class its middleware app builds operations with, to decorate each operation once;
+- its per-request signature inspection of the token check, cached;
+- its spec validation, skipped for the specs the package ships;
+- the private hooks of its body and parameter validators (``http/validation.py``).
+
+How Connexion's AsyncApp calls our handlers, made cheap:
 
 Connexion 3 rebuilds an operation's decorators on every request (parameter, response and
 sync/async wrappers, with an ``inspect.signature`` of the handler each time) and runs a plain
@@ -19,11 +31,37 @@ from typing import Any
 
 from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi, AsyncOperation
-from connexion.context import _operation, _receive, _scope
+from connexion.context import _context, _operation, _receive, _scope
 from connexion.decorators import StarletteDecorator
 from connexion.jsonifier import Jsonifier
 from connexion.security import SECURITY_HANDLERS, ApiKeySecurityHandler
+from connexion.spec import Specification
 from connexion.utils import inspect_function_arguments
+
+# The scope extensions Connexion's routing middleware and security middleware write.
+ROUTING_KEY = "connexion_routing"
+SECURITY_KEY = "connexion_context"
+# Marks the specs that come with the package, whose validation the server skips.
+PACKAGED = "x-spapi-mock-packaged"
+
+# (where, name): what this module and http/validation.py use that Connexion does not document.
+RELIED_ON = (
+    ("connexion.context", "_scope"),
+    ("connexion.context", "_receive"),
+    ("connexion.context", "_context"),
+    ("connexion.context", "_operation"),
+    ("connexion.middleware.abstract", "ROUTING_CONTEXT"),
+    ("connexion.apps.asynchronous.AsyncApi", "make_operation"),
+    ("connexion.apps.asynchronous.AsyncOperation", "from_operation"),
+    ("connexion.apps.asynchronous.AsyncOperation", "fn"),
+    ("connexion.decorators.StarletteDecorator", "decorate"),
+    ("connexion.decorators.StarletteDecorator", "uri_parser"),
+    ("connexion.decorators.StarletteDecorator", "framework"),
+    ("connexion.security.ApiKeySecurityHandler", "_accepts_kwarg"),
+    ("connexion.spec.Specification", "_validate_spec"),
+    ("connexion.validators.json.JSONRequestBodyValidator", "_parse"),
+    ("connexion.validators.json.JSONRequestBodyValidator", "_validate"),
+)
 
 
 class CompactJsonifier(Jsonifier):
@@ -90,3 +128,45 @@ SECURITY_MAP = {**SECURITY_HANDLERS, "apiKey": _ApiKeyCheck}
 def install(app: AsyncApp) -> None:
     """Make the APIs ``app`` adds from now on decorate their operations once."""
     app._middleware_app.api_cls = _Api  # noqa: SLF001  (Connexion offers no option for it)
+
+
+def skip_validating_packaged_specs() -> None:
+    """Connexion validates a spec against the OpenAPI schema every time an app adds it (about a
+    tenth of a second each, a third of start-up). Ours are package data that the test suite
+    validates (tests/openapi/test_spec.py, with Connexion's own check too), so the server skips
+    it for them, and only for them (marked with ``PACKAGED``): any other app in the process
+    keeps Connexion's check."""
+    if getattr(Specification._validate_spec, "spapi_mock", False):
+        return
+    validate = Specification._validate_spec.__func__
+
+    def validate_unless_packaged(cls, spec) -> None:
+        if not (isinstance(spec, dict) and spec.get(PACKAGED)):
+            validate(cls, spec)
+
+    validate_unless_packaged.spapi_mock = True  # type: ignore[attr-defined]
+    Specification._validate_spec = classmethod(validate_unless_packaged)  # type: ignore[method-assign]
+
+
+# The request being handled, as Connexion's context variables hold it (read directly: its
+# werkzeug proxies cost a lookup chain on every access).
+
+
+def current_scope():
+    return _scope.get()
+
+
+def current_security_context() -> dict:
+    return _context.get()
+
+
+def enter_handler_context(scope, receive) -> Callable[[], None]:
+    """Make ``scope`` the request handlers read; call what it returns when the handler is done."""
+    tokens = (_scope.set(scope), _receive.set(receive), _context.set(scope["extensions"].get(SECURITY_KEY, {})))
+
+    def restore() -> None:
+        _context.reset(tokens[2])
+        _receive.reset(tokens[1])
+        _scope.reset(tokens[0])
+
+    return restore

@@ -1,9 +1,9 @@
 """What a request's ASGI scope carries, and the one place that knows the keys.
 
 Connexion's router and security check leave their results in the scope under keys of their
-own; our outermost layer adds the server's services, the request id and the server's own
-``send``. Middleware, handlers and error handlers read them through these functions only, so a
-change of Connexion (or of our keys) is a change here.
+own (named in ``connexion_glue``); our outermost layer adds the server's services, the request
+id and the server's own ``send``. Middleware, handlers and error handlers read them through
+these functions only.
 """
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from connexion.context import _context, _receive, _scope
 from starlette.types import Receive, Scope, Send
+
+from spapi_mock.http import connexion_glue
 
 if TYPE_CHECKING:
     from spapi_mock.runtime import Services
 
 # Connexion's: the routing middleware's operation id and API base path, and the security
 # middleware's context (the user, and the token info its security function returned).
-_ROUTING = "connexion_routing"
-_SECURITY = "connexion_context"
+_ROUTING = connexion_glue.ROUTING_KEY
+_SECURITY = connexion_glue.SECURITY_KEY
 # Ours.
 _SERVICES = "spapi_mock.services"
 _REQUEST_ID = "spapi_mock.request_id"
@@ -77,14 +78,13 @@ def raw_send(scope: Scope) -> Any:
 
 
 def current_scope() -> Scope:
-    """The scope of the request being handled (Connexion's context variable, read directly:
-    its werkzeug proxy costs a lookup chain on every access)."""
-    return _scope.get()
+    """The scope of the request being handled."""
+    return connexion_glue.current_scope()
 
 
 def current_security_context() -> dict:
     """What the security check found for the request being handled: ``user``, ``token_info``."""
-    return _context.get()
+    return connexion_glue.current_security_context()
 
 
 # For the fast reads (fast_reads.py), which do what Connexion's router, security check and
@@ -102,11 +102,4 @@ def set_security_context(scope: Scope, context: dict) -> None:
 
 def enter_handler_context(scope: Scope, receive: Receive) -> Callable[[], None]:
     """Make ``scope`` the request handlers read; call what it returns when the handler is done."""
-    tokens = (_scope.set(scope), _receive.set(receive), _context.set(scope["extensions"].get(_SECURITY, {})))
-
-    def restore() -> None:
-        _context.reset(tokens[2])
-        _receive.reset(tokens[1])
-        _scope.reset(tokens[0])
-
-    return restore
+    return connexion_glue.enter_handler_context(scope, receive)
