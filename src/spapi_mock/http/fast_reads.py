@@ -14,6 +14,7 @@ validates its answers against the spec as Connexion would, so the suite tests th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -53,12 +54,15 @@ class _Route:
         # Starlette's "{name}" matches one path segment; a line break is left to Connexion's
         # path, which answers it as a bad parameter.
         self.pattern = re.compile(re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/\n]+)", re.escape(path)))
-        # The 200 body's schema, its references resolved in the spec's components, checked by
-        # Connexion's own validator (it knows OpenAPI's nullable).
+        # The 200 body's schema, its references resolved in the spec's components.
         schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-        self._response_validator = Draft4ResponseValidator(
-            {**schema, "components": components}, format_checker=Draft4Validator.FORMAT_CHECKER
-        )
+        self._response_schema = {**schema, "components": components}
+
+    @functools.cached_property
+    def _response_validator(self) -> Draft4Validator:
+        # Connexion's own validator (it knows OpenAPI's nullable); built only where responses
+        # are validated (tests), so serving pays nothing for it.
+        return Draft4ResponseValidator(self._response_schema, format_checker=Draft4Validator.FORMAT_CHECKER)
 
     def check_response(self, body: Any) -> None:
         """Raise what Connexion's response validation raises for a body the spec does not allow."""
