@@ -34,12 +34,14 @@ from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import _context, _operation, _receive, _scope
 from connexion.decorators import StarletteDecorator
 from connexion.jsonifier import Jsonifier
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.security import SECURITY_HANDLERS, ApiKeySecurityHandler
 from connexion.spec import Specification
 from connexion.utils import inspect_function_arguments
 
-# The scope extensions Connexion's routing middleware and security middleware write.
-ROUTING_KEY = "connexion_routing"
+# The scope extensions Connexion's routing middleware and security middleware write (the
+# security key is a literal in Connexion too).
+ROUTING_KEY = ROUTING_CONTEXT
 SECURITY_KEY = "connexion_context"
 # Marks the specs that come with the package, whose validation the server skips.
 PACKAGED = "x-spapi-mock-packaged"
