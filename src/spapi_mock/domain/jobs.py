@@ -89,11 +89,8 @@ def finish(job: dict, at: datetime) -> dict:
 def created_window(now: datetime, since: str | None, until: str | None, kind: str) -> tuple[str, str]:
     """getFeeds' or getReports' createdSince/createdUntil, defaulted and checked as Amazon's
     models say (``kind``: "feeds" or "reports", for the message)."""
-    try:
-        start = parse_iso(since) if since else now - RETENTION
-        end = parse_iso(until) if until else now
-    except ValueError as exc:
-        raise RuleViolation(f"Invalid createdSince/createdUntil: {exc}.") from None
+    start = _date("createdSince", since) if since else now - RETENTION
+    end = _date("createdUntil", until) if until else now
     if start < now - RETENTION:
         raise RuleViolation(
             f"Invalid createdSince: {to_wire(start)} is more than 90 days before now ({to_wire(now)}); "
@@ -102,3 +99,10 @@ def created_window(now: datetime, since: str | None, until: str | None, kind: st
     if end < start:
         raise RuleViolation(f"Invalid createdUntil: {to_wire(end)} is before createdSince {to_wire(start)}.")
     return to_wire(start), to_wire(end)
+
+
+def _date(name: str, value: str) -> datetime:
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise RuleViolation(f"Invalid {name}: {exc}.") from None

@@ -20,10 +20,20 @@ def to_wire(at: datetime) -> str:
     return at.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
+# The dates parse_iso hands back: a year inside the ends of Python's calendar (years 1 to 9999),
+# so that no window the mock reckons from a date it was given (a report's 30 days, 90 days of
+# retention, a year of cancellation rate) runs off the calendar and raises OverflowError, the 500
+# that year 1 and year 9999 with an offset gave. Every date from a client (query, body, feed
+# message, fixture, control plane) comes through parse_iso: this is its one check.
+EARLIEST_DATE = datetime(2, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
 def parse_iso(text: str) -> datetime:
     """Parse an ISO 8601 date or date-time; a value without an offset is taken as UTC.
 
-    Raises ValueError with a readable message.
+    Raises ValueError with a readable message, also for a date outside EARLIEST_DATE to
+    LATEST_DATE.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError("an empty value is not an ISO 8601 date")
@@ -34,7 +44,15 @@ def parse_iso(text: str) -> datetime:
         raise ValueError(f"'{text}' is not an ISO 8601 date, e.g. 2024-01-15T08:23:11Z") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, or year 9999 west of it
+        parsed = None
+    if parsed is None or not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise ValueError(
+            f"'{text}' is outside the dates spapi-mock takes, {to_wire(EARLIEST_DATE)} to {to_wire(LATEST_DATE)}"
+        )
+    return parsed
 
 
 def parse_fixture_date(text: str, now: datetime) -> datetime:
