@@ -49,9 +49,7 @@ def parse_iso(text: str) -> datetime:
     except OverflowError:  # year 1 east of UTC, or year 9999 west of it
         parsed = None
     if parsed is None or not EARLIEST_DATE <= parsed <= LATEST_DATE:
-        raise ValueError(
-            f"'{text}' is outside the dates spapi-mock takes, {to_wire(EARLIEST_DATE)} to {to_wire(LATEST_DATE)}"
-        )
+        raise ValueError(f"'{text}' is outside the dates spapi-mock takes, {to_wire(EARLIEST_DATE)} to {to_wire(LATEST_DATE)}")
     return parsed
 
 
