@@ -34,6 +34,8 @@ def test_serve_answers_on_localhost_and_prints_where_things_are(tmp_path):
         for where in (
             f"Orders API v0       {base}/orders/v0/orders  (docs {base}/ui/)",
             f"Orders v2026-01-01  {base}/orders/2026-01-01/orders  (docs {base}/orders/2026-01-01/ui/)",
+            f"Feeds API           {base}/feeds/2021-06-30/feeds  (docs {base}/feeds/2021-06-30/ui/)",
+            f"Reports API         {base}/reports/2021-06-30/reports  (docs {base}/reports/2021-06-30/ui/)",
             f"token endpoint      {base}/auth/o2/token",
             f"control plane       {base}/_mock/  (docs {base}/_mock/ui/)",
             f"dashboard           {base}/_mock/dashboard",
@@ -215,7 +217,7 @@ def test_every_address_the_banner_gives_answers(tmp_path):
             if address.endswith("/auth/o2/token"):
                 # The token endpoint takes POST only, and says so.
                 assert (response.status_code, response.headers["Allow"]) == (405, "POST"), address
-            elif address.endswith(("/orders/v0/orders", "/orders/2026-01-01/orders")):
+            elif address.endswith(("/orders/v0/orders", "/orders/2026-01-01/orders", "/feeds", "/reports")):
                 assert response.status_code == 400 and "errors" in response.json(), address  # needs its filters
             elif address.endswith("/restrictedDataToken"):
                 assert response.status_code == 405, address
@@ -329,3 +331,46 @@ def test_the_quick_commands_load_nothing_they_do_not_use(tmp_path):
     with live_server("--fixtures", str(TEST_FIXTURES), tmp_dir=tmp_path) as server:
         assert modules_loaded_by("clock", "--url", server.base_url) == set()
         assert modules_loaded_by("fault", "list", "--url", server.base_url) == set()
+
+
+def spapi_mock_command(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "spapi_mock", *args], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
+
+
+def test_the_help_names_every_api_and_says_what_each_command_is_for():
+    """`feed` and `report` were listed with no line of their own, under a description of an
+    Orders API mock."""
+    result = spapi_mock_command("--help")
+    assert result.returncode == 0, result.stderr
+    description = " ".join(result.stdout.split("positional arguments:")[0].split())
+    assert "Orders" in description and "Feeds" in description and "Reports" in description, description
+    listing = result.stdout.split("positional arguments:")[1].split("options:")[0]
+    commands = re.findall(r"^ {4}(\S+)(.*)$", listing, re.M)
+    assert {"serve", "feed", "report", "journal", "clock"} <= {name for name, _ in commands}, listing
+    assert [name for name, help_line in commands if not help_line.strip()] == [], listing
+
+
+def test_an_unknown_option_is_refused_with_its_own_commands_usage():
+    """`serve --prot` printed the usage of spapi-mock itself, which does not show serve's options."""
+    for args, usage, unknown in (
+        (("serve", "--prot"), "usage: spapi-mock serve ", "--prot"),
+        (("fault", "add", "--stauts", "503"), "usage: spapi-mock fault add ", "--stauts 503"),
+        (("clock", "advance", "1m", "--frozen"), "usage: spapi-mock clock ", "--frozen"),
+    ):
+        result = spapi_mock_command(*args)
+        assert result.returncode == 2 and result.stderr.startswith(usage), (args, result.stderr)
+        assert f"error: unrecognized arguments: {unknown}" in result.stderr, result.stderr
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
+    """`spapi-mock journal | head -5` ended in a BrokenPipeError traceback."""
+    with live_server("--fixtures", str(TEST_FIXTURES), tmp_dir=tmp_path) as server:
+        for _ in range(3):
+            requests.get(f"{server.base_url}/orders/v0/orders/{ORDER}", headers=TOKEN, timeout=5)
+        # `true` stops reading at once, before the command has printed anything.
+        command = f'{sys.executable} -m spapi_mock journal --url {server.base_url} | true; echo "exit ${{PIPESTATUS[0]}}"'
+        piped = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+    assert piped.stderr == "", piped.stderr
+    assert piped.stdout.strip() in ("exit 0", "exit 141"), piped.stdout

@@ -6,6 +6,7 @@ import argparse
 import gc
 import logging
 import os
+import signal
 import socket
 import sys
 import warnings
@@ -22,9 +23,24 @@ from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.dates import parse_duration
 from spapi_mock.traffic import throttling
 
+DESCRIPTION = (
+    "A local, stateful mock of Amazon's Selling Partner API: Orders (v0 and v2026-01-01), Feeds and Reports, "
+    "with a control plane to move its clock and its orders."
+)
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="spapi-mock", description="A local, stateful mock of Amazon's SP-API Orders API.")
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader stopped reading (`spapi-mock journal | head -5`): not a failure to report.
+        # Point stdout at nothing so that Python's own flush at exit does not raise it again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="spapi-mock", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"spapi-mock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -129,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     control_cli.add_commands(commands)
     _add_fixtures_command(commands)
 
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # From the sub-command's own parser, so that its usage is the one shown.
+        _parser_of(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     # Connexion imports Starlette's test client at import time, which warns about httpx;
     # nothing a user of the command can act on.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -138,6 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "fixtures":
         return fixtures_command(args)
     return control_cli.run(args)
+
+
+def _parser_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost sub-command parser the arguments went to (``fault add``'s for ``fault add ...``)."""
+    for dest in ("command", "verb"):
+        subparsers = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        chosen = getattr(args, dest, None)
+        if subparsers is None or subparsers.dest != dest or chosen not in subparsers.choices:
+            break
+        parser = subparsers.choices[chosen]
+    return parser
 
 
 ENV_PREFIX = "SPAPI_MOCK_"
@@ -403,6 +433,8 @@ def banner(config: Config, services, log_level: str = "info") -> str:
         ("Orders API v0", f"{base}/orders/v0/orders", f"{base}/ui/"),
         ("Orders v2026-01-01", f"{base}/orders/2026-01-01/orders", f"{base}/orders/2026-01-01/ui/"),
         ("Tokens API", f"{base}/tokens/2021-03-01/restrictedDataToken", f"{base}/tokens/2021-03-01/ui/"),
+        ("Feeds API", f"{base}/feeds/2021-06-30/feeds", f"{base}/feeds/2021-06-30/ui/"),
+        ("Reports API", f"{base}/reports/2021-06-30/reports", f"{base}/reports/2021-06-30/ui/"),
         ("token endpoint", f"{base}/auth/o2/token", ""),
         ("control plane", f"{base}/_mock/", f"{base}/_mock/ui/"),
         ("dashboard", f"{base}/_mock/dashboard", ""),

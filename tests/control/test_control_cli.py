@@ -60,12 +60,18 @@ def test_the_clock_moves_and_stays_moved_in_the_store_file(db):
 
 def test_bad_clock_moves_exit_1_with_a_message_and_change_nothing(db):
     for args, message in [
-        (("advance", "5x"), "'5x' is not a duration"),
+        # The command line's words, and the forms it takes (not the control plane's "Invalid by").
+        (("advance", "5x"), "clock advance 5x: not a duration: 45m, 7d, 1d2h30m"),
+        (("advance", "5x"), "or ISO 8601 PT45M, P7D"),
+        (("set", "tomorrow"), "clock set tomorrow: not a date: ISO 8601 such as 2026-01-15T08:23:11Z, "),
+        (("freeze", "next week"), "relative to the mock clock such as now+1d"),
+        (("set", "now+99999999999d"), "beyond the years the mock clock can hold"),
         (("set", "2020-01-01T00:00:00Z"), "only moves forward"),
         (("set",), "clock set needs a value"),
     ]:
         result = spapi_mock("clock", *args, "--db", db, check=False)
         assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert "Invalid by" not in result.stderr and "Invalid at" not in result.stderr, result.stderr
     assert as_json("clock", "--db", db)["now"] == "2030-01-01T00:00:00Z"
 
 

@@ -18,11 +18,13 @@ import argparse
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from spapi_mock.domain import sellers
 from spapi_mock.kernel import resources
+from spapi_mock.kernel.dates import EARLIEST_MOCK_TIME, LATEST_MOCK_TIME, parse_duration, parse_fixture_date
 from spapi_mock.traffic import faults, throttling
 
 # -- where an argument travels ---------------------------------------------------------------
@@ -153,9 +155,31 @@ def _clock_call(verb: str, name: str) -> Callable[[argparse.Namespace], dict]:
     def call(args: argparse.Namespace) -> dict:
         if args.value is None and verb != "freeze":
             raise ValueError(f"clock {verb} needs a value, e.g. 'clock {verb} {'now+1d' if verb == 'set' else '31m'}'")
+        if args.value is not None:
+            _check_clock_value(verb, args.value)
         return {name: args.value}
 
     return call
+
+
+def _check_clock_value(verb: str, value: str) -> None:
+    """The value's form, said in the command line's words: the control plane's answer names its
+    request field (``Invalid by``), which a command line never shows. Range and direction are
+    the clock's to refuse."""
+    try:
+        if verb == "advance":
+            parse_duration(value)
+        else:
+            parse_fixture_date(value, datetime.now(UTC))
+    except OverflowError:
+        years = f"{EARLIEST_MOCK_TIME.year} to {LATEST_MOCK_TIME.year}"
+        raise ValueError(f"clock {verb} {value}: beyond the years the mock clock can hold, {years}") from None
+    except ValueError:
+        if verb == "advance":
+            forms = "a duration: 45m, 7d, 1d2h30m (whole days, hours, minutes, seconds) or ISO 8601 PT45M, P7D"
+        else:
+            forms = "a date: ISO 8601 such as 2026-01-15T08:23:11Z, or relative to the mock clock such as now+1d, now-2h30m"
+        raise ValueError(f"clock {verb} {value}: not {forms}") from None
 
 
 def _delay(text: str | None) -> dict | None:
@@ -636,6 +660,8 @@ GROUPS = {
     "fault": "make requests fail on purpose",
     "auth": "show or switch strict auth",
     "order": "place an order or apply an action to one",
+    "feed": "list the seller's feeds, or process the queued ones now",
+    "report": "list the seller's reports and schedules, or produce the queued ones now",
 }
 
 BY_ID: dict[str, Operation] = {operation.operation_id: operation for operation in OPERATIONS}
