@@ -10,7 +10,7 @@ import base64
 
 import pytest
 
-from support.http import US
+from support.http import US, seller_token
 
 CA = "A2EUQ1WTGCTBG2"
 JP = "A1VC38T7YXB528"
@@ -117,9 +117,13 @@ def test_is_ispu_false_selects_the_other_orders(client):
     assert "111-0000000-0000002" not in listed and len(listed) == len(US_IN_ORDER) - 1
 
 
-def test_an_order_of_another_seller_is_never_listed_or_readable(client):
-    listed = ids(orders(client, CreatedAfter="2020-01-01T00:00:00Z", MarketplaceIds=US, AmazonOrderIds="111-9999999-0000001"))
-    assert listed == []
+def test_an_order_of_another_seller_is_never_listed_or_readable(client, other_seller):
+    theirs = {"CreatedAfter": "2020-01-01T00:00:00Z", "MarketplaceIds": US}
+    # The same query lists it for its own seller: the order is there, in the window and marketplace.
+    assert other_seller.order_id in ids(client.get("/orders/v0/orders", params=theirs, token=False, headers=other_seller.token))
+    assert other_seller.order_id not in ids(orders(client, **theirs))
+    assert ids(orders(client, **theirs, AmazonOrderIds=other_seller.order_id)) == []
+    assert error_message(client.get(f"/orders/v0/orders/{other_seller.order_id}"), 404)
 
 
 @pytest.mark.parametrize("page_size", [1, 2, 3, 7])
@@ -243,9 +247,29 @@ def test_rule_violations_are_invalid_input_naming_the_parameter(client, params, 
 
 
 def test_max_results_per_page_defaults_to_100(client):
-    # 7 orders < 100: one page; with 6 a NextToken would appear.
-    assert "NextToken" not in orders(client, **SINCE_MAY).json()["payload"]
-    assert "NextToken" in orders(client, **SINCE_MAY, MaxResultsPerPage=6).json()["payload"]
+    # Amazon's model: MaxResultsPerPage "Value must be 1 - 100. Default 100." A seller of its own
+    # with 101 orders: without the parameter the first page holds exactly 100, the next one the last.
+    seller = "A1HUNDREDANDONE"
+    placed = [
+        {
+            "order": {
+                "AmazonOrderId": f"111-0000101-{n:07d}",
+                "PurchaseDate": "now-1d",
+                "OrderStatus": "Unshipped",
+                "FulfillmentChannel": "MFN",
+                "MarketplaceId": US,
+            },
+            "items": [{"ASIN": "B000000101", "OrderItemId": f"1010{n:010d}", "QuantityOrdered": 1, "QuantityShipped": 0}],
+        }
+        for n in range(101)
+    ]
+    assert client.post("/_mock/fixtures", json={"seller": seller, "orders": placed}).status_code == 200
+    token = seller_token(client, seller)
+    first = client.get("/orders/v0/orders", params=SINCE_MAY, token=False, headers=token).json()["payload"]
+    assert len(first["Orders"]) == 100 and first["NextToken"]
+    after = {"MarketplaceIds": US, "NextToken": first["NextToken"]}
+    rest = client.get("/orders/v0/orders", params=after, token=False, headers=token)
+    assert len(rest.json()["payload"]["Orders"]) == 1 and "NextToken" not in rest.json()["payload"]
 
 
 def test_unknown_query_parameters_are_ignored(client):

@@ -9,7 +9,6 @@ UNSHIPPED = "111-0000000-0000001"  # two items, the first with a buyer cancellat
 PENDING = "111-0000000-0000003"
 FIVE_ITEMS = "111-0000000-0000008"
 REGULATED = "111-0000000-0000007"
-OTHER_SELLERS = "111-9999999-0000001"
 
 
 def payload(response) -> dict:
@@ -131,10 +130,25 @@ def test_regulated_info_of_an_order_without_regulated_items_is_invalid_input(cli
     assert UNSHIPPED in response.json()["errors"][0]["message"]
 
 
-@pytest.mark.parametrize("suffix", ["", "/buyerInfo", "/address", "/orderItems", "/orderItems/buyerInfo", "/regulatedInfo"])
-@pytest.mark.parametrize("order_id", ["111-0000000-0000404", OTHER_SELLERS, "not an id"])
+READS = ["", "/buyerInfo", "/address", "/orderItems", "/orderItems/buyerInfo", "/regulatedInfo"]
+
+
+@pytest.mark.parametrize("suffix", READS)
+@pytest.mark.parametrize("order_id", ["111-0000000-0000404", "not an id"])
 def test_unknown_order_is_not_found(client, suffix, order_id):
     response = client.get(f"/orders/v0/orders/{order_id}{suffix}")
     assert response.status_code == 404
     error = response.json()["errors"][0]
     assert error["code"] == "NotFound" and order_id in error["message"]
+
+
+@pytest.mark.parametrize("suffix", READS)
+def test_another_sellers_order_is_not_found(client, other_seller, suffix):
+    order_id = other_seller.order_id
+    response = client.get(f"/orders/v0/orders/{order_id}{suffix}")
+    assert response.status_code == 404, response.text
+    error = response.json()["errors"][0]
+    assert error["code"] == "NotFound" and order_id in error["message"]
+    # Its own seller reads the same path (regulatedInfo: the order has no regulated items).
+    theirs = client.get(f"/orders/v0/orders/{order_id}{suffix}", token=False, headers=other_seller.token)
+    assert theirs.status_code == (400 if suffix == "/regulatedInfo" else 200), theirs.text
