@@ -11,10 +11,11 @@ clock is frozen.
 
 from __future__ import annotations
 
-import base64
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import BinaryIO
 
 from spapi_mock.domain import feeds, jobs, marketplaces
 from spapi_mock.domain.exceptions import RuleViolation, Unknown
@@ -24,6 +25,7 @@ from spapi_mock.kernel.dates import parse_iso, to_wire
 from spapi_mock.marketplace.backend import Backend
 from spapi_mock.marketplace.document_urls import DocumentUrls
 from spapi_mock.marketplace.job_runner import JobRunner, resume_unfinished, run_now
+from spapi_mock.store.contents import ContentWriter
 from spapi_mock.store.indexes import FeedDocumentIndex, FeedIndex
 
 DOCUMENTS = FeedDocumentIndex.table
@@ -66,31 +68,45 @@ class Feeds:
             tx.keep(DOCUMENTS, _document_record(seller_id, document_id, content_type, tx.now, "input"))
         return {"feedDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "PUT", content_type)}
 
-    def document(self, seller_id: str, document_id: str, base_url: str) -> dict:
-        """getFeedDocument: where to download a document (an upload, or a processing report)."""
-        self._document(seller_id, document_id)
-        return {"feedDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "GET")}
+    def document(self, seller_id: str, document_id: str, base_url: str, content_encoding_header: bool = False) -> dict:
+        """getFeedDocument: where to download a document (an upload, or a processing report).
+        A GZIP document's URL answers with ``Content-Encoding: gzip`` if the client asked for it
+        (``enableContentEncodingUrlHeader``); the mock's own documents are never compressed."""
+        doc = self._document(seller_id, document_id)
+        gzipped = doc.get("compressionAlgorithm") == "GZIP"
+        encoding = "gzip" if gzipped and content_encoding_header else ""
+        answer = {
+            "feedDocumentId": document_id,
+            "url": self.urls.presign(base_url, seller_id, document_id, "GET", encoding=encoding),
+        }
+        if gzipped:
+            answer["compressionAlgorithm"] = "GZIP"
+        return answer
 
-    def upload(self, seller_id: str, document_id: str, content_type: str, body: bytes) -> None:
-        """The PUT to a presigned URL (already checked): the document's contents."""
-        doc = dict(self._document(seller_id, document_id))
-        if doc.get("purpose") != "input":
-            raise RuleViolation("A processing report cannot be replaced.")
-        try:
-            doc["content"], doc["encoding"] = body.decode("utf-8"), "text"
-        except UnicodeDecodeError:
-            doc["content"], doc["encoding"] = base64.b64encode(body).decode("ascii"), "base64"
-        doc["uploadedTime"] = to_wire(self.backend.clock.now())
-        doc["size"] = len(body)
+    def check_upload(self, seller_id: str, document_id: str) -> None:
+        """Whether a PUT to the document's presigned URL (already checked) may give its contents."""
+        _check_uploadable(self._document(seller_id, document_id))
+
+    def new_contents(self) -> ContentWriter:
+        """A file to receive a document's contents as they arrive (``upload`` keeps it)."""
+        return self.backend.store.contents.writer()
+
+    def upload(self, seller_id: str, document_id: str, content_type: str, contents: ContentWriter) -> None:
+        """The PUT to a presigned URL (already checked): the document's contents, received into
+        ``contents``. Refused once a feed was created from the document (see ``create_feed``)."""
+        file = contents.finish()
         with self.backend.transaction(seller_id) as tx:
-            tx.keep(DOCUMENTS, doc)
+            doc = tx.stored.feed_documents.get(seller_id, document_id)
+            if doc is None:
+                raise UnknownFeedDocument(document_id)
+            _check_uploadable(doc)
+            tx.keep(DOCUMENTS, {**doc, "file": file, "size": contents.size, "uploadedTime": to_wire(tx.now)})
 
-    def download(self, seller_id: str, document_id: str) -> tuple[bytes, str] | None:
-        """(the contents, their content type), or None if nothing was uploaded yet."""
-        doc = self.backend.reading().feed_documents.get(seller_id, document_id)
-        if doc is None or "content" not in doc:
-            return None
-        return _content(doc), doc["contentType"]
+    def open_contents(self, seller_id: str, document_id: str) -> tuple[BinaryIO, int, str] | None:
+        """(the contents, opened; their size; their content type), or None if nothing was
+        uploaded yet."""
+        store = self.backend.reading()
+        return store.open_contents(store.feed_documents.get(seller_id, document_id))
 
     # -- feeds ---------------------------------------------------------------------------------
 
@@ -100,18 +116,21 @@ class Feeds:
         if not spec["feedType"].strip():
             raise RuleViolation("Invalid feedType: give the feed's type, e.g. POST_ORDER_ACKNOWLEDGEMENT_DATA.")
         document_id = spec["inputFeedDocumentId"]
-        doc = self.backend.reading().feed_documents.get(seller_id, document_id)
-        if doc is None or doc.get("purpose") != "input":
-            raise RuleViolation(
-                f"Invalid inputFeedDocumentId: {document_id} is not a document createFeedDocument gave this seller."
-            )
-        if "content" not in doc:
-            raise RuleViolation(
-                f"Invalid inputFeedDocumentId: nothing was uploaded to document {document_id}; PUT its contents to its url first."
-            )
         with self.backend.transaction(seller_id) as tx:
+            doc = tx.stored.feed_documents.get(seller_id, document_id)
+            if doc is None or doc.get("purpose") != "input":
+                raise RuleViolation(
+                    f"Invalid inputFeedDocumentId: {document_id} is not a document createFeedDocument gave this seller."
+                )
+            if "file" not in doc:
+                raise RuleViolation(
+                    f"Invalid inputFeedDocumentId: nothing was uploaded to document {document_id}; "
+                    "PUT its contents to its url first."
+                )
             feed_id = tx.next_id(FeedIndex.table)
             tx.put_feed(feeds.new_feed(seller_id, feed_id, spec, tx.now, self.timing))
+            # The feed reads the document as it is now: its upload URL takes no new contents.
+            tx.keep(DOCUMENTS, {**doc, "feedIds": [*doc.get("feedIds", []), feed_id]})
         return {"feedId": feed_id}
 
     def feed(self, seller_id: str, feed_id: str) -> dict:
@@ -144,7 +163,8 @@ class Feeds:
         feed = store.feeds.get(seller_id, feed_id)
         if not is_running(feed):
             return
-        reading = read_feed(feed, _content(store.feed_documents.get(seller_id, feed["inputFeedDocumentId"])))
+        document = store.feed_documents.get(seller_id, feed["inputFeedDocumentId"])
+        reading = read_feed(feed, lambda: store.read_contents(document), document["size"])
         while reading.messages is not None and feed["next_message"] < len(reading.messages):
             with self.backend.transaction(seller_id) as tx:
                 feed = tx.feed(seller_id, feed_id)
@@ -179,15 +199,17 @@ class FeedReading:
     fatal: bool = False
 
 
-def read_feed(feed: dict, content: bytes) -> FeedReading:
+def read_feed(feed: dict, content: Callable[[], bytes], size: int) -> FeedReading:
+    """The feed's document (``content`` reads it, ``size`` bytes), as processing reads it: a
+    document of a feed type not modelled is never read."""
     feed_type = feed["feedType"]
     if not formats.is_order_feed(feed_type):
         received = (
-            f"spapi-mock received this {feed_type} feed ({len(content)} bytes) but does not model this feed type: "
+            f"spapi-mock received this {feed_type} feed ({size} bytes) but does not model this feed type: "
             "nothing was changed."
         )
         return FeedReading(None, None, _result("Warning", processing.IGNORED, received))
-    parsed = formats.parse(feed_type, content)
+    parsed = formats.parse(feed_type, content())
     if parsed.fatal:
         return FeedReading(None, parsed.merchant, _result("Error", parsed.fatal_code, parsed.fatal), fatal=True)
     return FeedReading(parsed.messages, parsed.merchant)
@@ -223,7 +245,7 @@ def conclude(tx, feed: dict, reading: FeedReading) -> dict:
             results.XML_CONTENT_TYPE,
         )
     report = _document_record(seller_id, _document_id(), content_type, tx.now, "result")
-    report.update(content=body.decode("utf-8"), encoding="text", size=len(body))
+    report.update(file=tx.stored.contents.write(body), size=len(body))
     tx.keep(DOCUMENTS, report)
     done = feeds.processed(feed, report["feedDocumentId"], reading.fatal)
     if tx.now >= parse_iso(done["ends_at"]):
@@ -236,13 +258,14 @@ def submit_in(tx, feed_type: str, marketplace_ids: list[str], content: bytes, co
     same documents, rules and report as through the API, at the transaction's time."""
     seller_id = tx.seller
     document = _document_record(seller_id, _document_id(), content_type, tx.now, "input")
-    document.update(content=content.decode("utf-8"), encoding="text", size=len(content))
-    tx.keep(DOCUMENTS, document)
+    document.update(file=tx.stored.contents.write(content), size=len(content))
     spec = {"feedType": feed_type, "marketplaceIds": marketplace_ids, "inputFeedDocumentId": document["feedDocumentId"]}
     feed = jobs.start(
         feeds.new_feed(seller_id, tx.next_id(FeedIndex.table), spec, tx.now, ProcessingTiming(timedelta(0), timedelta(0))), tx.now
     )
-    reading = read_feed(feed, content)
+    document["feedIds"] = [feed["feedId"]]
+    tx.keep(DOCUMENTS, document)
+    reading = read_feed(feed, lambda: content, len(content))
     if reading.messages is not None:
         feed = apply_messages(tx, feed, reading.messages)
     return conclude(tx, feed, reading)
@@ -267,7 +290,12 @@ def _document_id() -> str:
     return f"amzn1.tortuga.4.na.{uuid.uuid4()}.T{uuid.uuid4().hex[:13].upper()}"
 
 
-def _content(doc: dict) -> bytes:
-    if doc.get("encoding") == "base64":
-        return base64.b64decode(doc["content"])
-    return doc["content"].encode("utf-8")
+def _check_uploadable(doc: dict) -> None:
+    if doc.get("purpose") != "input":
+        raise RuleViolation("A processing report cannot be replaced.")
+    if doc.get("feedIds"):
+        raise RuleViolation(
+            f"Feed document {doc['feedDocumentId']} was submitted as feed {doc['feedIds'][0]} (createFeed), "
+            "which reads it as it was then: its contents can no longer be replaced. "
+            "For new contents, create a new feed document."
+        )

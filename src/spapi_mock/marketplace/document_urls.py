@@ -6,7 +6,13 @@ within five minutes. The mock serves those URLs itself, under ``/_s3/``, signed 
 its own over the method, the path, the time of signing and the content type, and expiring on
 the mock clock. What a wrong request gets is what S3 answers: an XML ``Error`` with
 ``AccessDenied`` (expired), ``SignatureDoesNotMatch`` (another method or content type, an
-altered URL), ``NoSuchKey`` (nothing uploaded yet) or ``EntityTooLarge``.
+altered URL, a signature that is not even hexadecimal), ``NoSuchKey`` (nothing uploaded yet) or
+``EntityTooLarge``.
+
+A URL may also be signed to answer with ``Content-Encoding: gzip`` (S3's
+``response-content-encoding``): what getReportDocument and getFeedDocument give with
+``enableContentEncodingUrlHeader=true`` for a GZIP document, so that HTTP clients decompress it
+as it arrives.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from spapi_mock.kernel.clock import Clock
 from spapi_mock.kernel.dates import to_wire
 
 PREFIX = "/_s3/"
+# S3's query parameter that sets the answer's Content-Encoding (signed with the rest).
+_ENCODING = "response-content-encoding"
 LIFETIME = timedelta(minutes=5)
 _DATE = "%Y%m%dT%H%M%SZ"
 _SIGNATURE_MISMATCH = (
@@ -38,9 +46,11 @@ class DocumentUrls:
         self._clock = clock
         self._secret = secret or secrets.token_bytes(32)
 
-    def presign(self, base_url: str, seller_id: str, document_id: str, method: str, content_type: str = "") -> str:
+    def presign(
+        self, base_url: str, seller_id: str, document_id: str, method: str, content_type: str = "", encoding: str = ""
+    ) -> str:
         """A URL good for ``method`` on the seller's document (with ``content_type`` for a PUT)
-        until five minutes from now."""
+        until five minutes from now; answered with ``Content-Encoding: {encoding}`` if given."""
         path = f"{PREFIX}{self.bucket}/{seller_id}/{document_id}"
         date = self._clock.now().strftime(_DATE)
         query = {
@@ -48,16 +58,19 @@ class DocumentUrls:
             "X-Amz-Date": date,
             "X-Amz-Expires": str(int(LIFETIME.total_seconds())),
             "X-Amz-SignedHeaders": "content-type;host" if content_type else "host",
-            "X-Amz-Signature": self._signature(method, path, date, content_type),
+            **({_ENCODING: encoding} if encoding else {}),
+            "X-Amz-Signature": self._signature(method, path, date, content_type, encoding),
         }
         return f"{base_url}{quote(path)}?{urlencode(query)}"
 
-    def check(self, method: str, path: str, query_string: str, content_type: str) -> tuple[str, str]:
-        """(seller id, document id) of a request to a URL of this bucket, if it is what the URL
-        was signed for and still in time; else S3's error is raised."""
+    def check(self, method: str, path: str, query_string: str, content_type: str) -> tuple[str, str, str]:
+        """(seller id, document id, the Content-Encoding to answer with or "") of a request to a
+        URL of this bucket, if it is what the URL was signed for and still in time; else S3's
+        error is raised."""
         seller_id, _, document_id = path[len(PREFIX) + len(self.bucket) + 1 :].partition("/")
         query = {name: values[0] for name, values in parse_qs(query_string, keep_blank_values=True).items()}
         date, signature = query.get("X-Amz-Date", ""), query.get("X-Amz-Signature", "")
+        encoding = query.get(_ENCODING, "")
         now = self._clock.now()
         try:
             signed_at = datetime.strptime(date, _DATE).replace(tzinfo=now.tzinfo)
@@ -65,16 +78,18 @@ class DocumentUrls:
             raise S3Error(
                 403, "AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
             ) from None
-        if not hmac.compare_digest(signature, self._signature(method, path, date, content_type)):
+        # Compared as bytes: compare_digest refuses a str with anything but ASCII in it.
+        expected = self._signature(method, path, date, content_type, encoding)
+        if not hmac.compare_digest(signature.encode("utf-8", "surrogateescape"), expected.encode("ascii")):
             raise S3Error(403, "SignatureDoesNotMatch", _SIGNATURE_MISMATCH)
         expires = signed_at + LIFETIME
         if now >= expires:
             raise S3Error(403, "AccessDenied", "Request has expired", {"Expires": to_wire(expires), "ServerTime": to_wire(now)})
-        return seller_id, document_id
+        return seller_id, document_id, encoding
 
-    def _signature(self, method: str, path: str, date: str, content_type: str) -> str:
-        message = "\n".join((method.upper(), path, date, content_type or "")).encode("utf-8")
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+    def _signature(self, method: str, path: str, date: str, content_type: str, encoding: str = "") -> str:
+        parts = (method.upper(), path, date, content_type or "", *((encoding,) if encoding else ()))
+        return hmac.new(self._secret, "\n".join(parts).encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
 class S3Error(Exception):

@@ -14,10 +14,10 @@ clients exercise their decompression path on demand.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import re
 import uuid
+from typing import BinaryIO
 
 from spapi_mock.domain import jobs, marketplaces, reports
 from spapi_mock.domain.exceptions import RuleViolation, Unknown
@@ -125,20 +125,34 @@ class Reports:
 
     # -- documents -----------------------------------------------------------------------------
 
-    def document(self, seller_id: str, document_id: str, base_url: str) -> dict:
+    def document(self, seller_id: str, document_id: str, base_url: str, content_encoding_header: bool = False) -> dict:
+        """getReportDocument. With ``enableContentEncodingUrlHeader`` a GZIP document's URL
+        answers with ``Content-Encoding: gzip`` (HTTP clients then decompress it as it arrives);
+        without it, the gzip bytes come as they are, as Amazon's do."""
         doc = self.backend.reading().report_documents.get(seller_id, document_id)
         if doc is None:
             raise UnknownReportDocument(document_id)
-        answer = {"reportDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "GET")}
+        encoding = "gzip" if content_encoding_header and doc.get("compressionAlgorithm") == "GZIP" else ""
+        answer = {
+            "reportDocumentId": document_id,
+            "url": self.urls.presign(base_url, seller_id, document_id, "GET", encoding=encoding),
+        }
         if doc.get("compressionAlgorithm"):
             answer["compressionAlgorithm"] = doc["compressionAlgorithm"]
         return answer
 
     def download(self, seller_id: str, document_id: str) -> tuple[bytes, str] | None:
-        doc = self.backend.reading().report_documents.get(seller_id, document_id)
+        """(the contents, whole, as stored; their content type): for the dashboard."""
+        store = self.backend.reading()
+        doc = store.report_documents.get(seller_id, document_id)
         if doc is None:
             return None
-        return base64.b64decode(doc["content"]), doc["contentType"]
+        return store.read_contents(doc), doc["contentType"]
+
+    def open_contents(self, seller_id: str, document_id: str) -> tuple[BinaryIO, int, str] | None:
+        """(the contents, opened; their size; their content type), or None."""
+        store = self.backend.reading()
+        return store.open_contents(store.report_documents.get(seller_id, document_id))
 
     # -- producing -----------------------------------------------------------------------------
 
@@ -158,7 +172,7 @@ class Reports:
                 content, fatal = why.encode("utf-8"), True
             compression = (report.get("reportOptions") or {}).get("mockCompression")
             kind = formats.content_type(report_type) if not fatal else formats.CONTENT_TYPE
-            document = _document(seller_id, content, kind, compression, tx.now)
+            document = _document(tx.stored, seller_id, content, kind, compression, tx.now)
             tx.keep(DOCUMENTS, document)
             done = reports.produced(report, document["reportDocumentId"], fatal)
             if to_wire(tx.now) >= done["ends_at"]:
@@ -179,7 +193,7 @@ def _check_request(spec: dict) -> None:
         raise RuleViolation(f"Invalid reportOptions.mockCompression: {compression!r} is neither GZIP nor NONE.")
 
 
-def _document(seller_id: str, content: bytes, content_type: str, compression: str | None, now) -> dict:
+def _document(store: Store, seller_id: str, content: bytes, content_type: str, compression: str | None, now) -> dict:
     gzipped = compression == "GZIP" or (compression is None and len(content) >= GZIP_FROM_BYTES)
     body = gzip.compress(content, mtime=0) if gzipped else content
     doc = {
@@ -187,7 +201,7 @@ def _document(seller_id: str, content: bytes, content_type: str, compression: st
         "reportDocumentId": f"amzn1.spdoc.1.4.na.{uuid.uuid4()}.T{uuid.uuid4().hex[:14].upper()}.{uuid.uuid4().int % 10**4}",
         "contentType": content_type,
         "createdTime": to_wire(now),
-        "content": base64.b64encode(body).decode("ascii"),
+        "file": store.contents.write(body),
         "size": len(body),
     }
     if gzipped:

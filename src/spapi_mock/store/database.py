@@ -22,12 +22,15 @@ or after it, never half of it.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterable, Mapping
+from typing import BinaryIO
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from spapi_mock.store.contents import Contents
 from spapi_mock.store.file import (
     AS_READ,
     StoredForm,
@@ -56,6 +59,8 @@ from spapi_mock.store.packing import Packer
 __all__ = ["LAST_UPDATE_DATE", "PURCHASE_DATE", "Store", "read_tables"]
 
 META_TABLE = "meta"
+# Kinds whose documents have contents: each record names its file in ``contents`` (``file``).
+DOCUMENT_TABLES = (FeedDocumentIndex.table, ReportDocumentIndex.table)
 
 
 class PackedForm(StoredForm):
@@ -134,6 +139,8 @@ class Store:
     def __init__(self, path: str | None = None) -> None:
         self.path = path
         self._lock = threading.RLock()
+        # Documents' contents are files, beside the store file or in a temporary directory.
+        self.contents = Contents(f"{path}.documents" if path else None)
         self._packer = Packer()
         self.orders = OrderIndex(self._lock, self._packer)
         self.feeds = FeedIndex(self._lock, self._packer)
@@ -150,6 +157,8 @@ class Store:
             index.load(tables.get(table, {}))
         self._meta_ids = {record["key"]: doc_id for doc_id, record in tables.get(META_TABLE, {}).items()}
         self._next_ids = {table: max(map(int, docs), default=0) + 1 for table, docs in tables.items()}
+        self._move_inline_contents()
+        self.contents.sweep({doc["file"] for table in DOCUMENT_TABLES for doc in self._kinds[table].each() if "file" in doc})
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -178,7 +187,7 @@ class Store:
         (table, key) pairs (a document both dropped and put is put), ``meta`` sets named
         records. All of it lands, or none."""
         with self._lock:
-            placed: dict[str, dict[Key, tuple[str, bytes, tuple]]] = {}
+            placed: dict[str, dict[Key, tuple[str, bytes, tuple, dict]]] = {}
             record_put: dict[str, dict[str, dict]] = {}
             stored_put: dict[str, dict[str, object]] = {}
             next_ids = dict(self._next_ids)
@@ -195,9 +204,9 @@ class Store:
                 if stored_id is None:
                     stored_id = new_id(table)
                 packed = self._packer.pack(doc)
-                stored[key] = (stored_id, packed, index.entry(doc))
+                stored[key] = (stored_id, packed, index.entry(doc), doc)
                 record_put.setdefault(table, {})[stored_id] = doc
-                stored_put.setdefault(table, {})[stored_id] = stored[key][1:]
+                stored_put.setdefault(table, {})[stored_id] = stored[key][1:3]
             dropped: list[tuple[str, Key]] = []
             record_drop: dict[str, list[str]] = {}
             for table, key in drop:
@@ -213,12 +222,19 @@ class Store:
                 record_put.setdefault(META_TABLE, {})[meta_ids[name]] = named
                 stored_put.setdefault(META_TABLE, {})[meta_ids[name]] = named
             record = {"put": record_put, "drop": record_drop} if record_drop else {"put": record_put}
-            self._db.storage.commit(record, {"put": stored_put, "drop": record_drop})
+            new_files, old_files = self._files_changed(placed, dropped)
+            try:
+                self._db.storage.commit(record, {"put": stored_put, "drop": record_drop})
+            except BaseException:
+                self.contents.remove(new_files)  # written for a change that did not land
+                raise
+            # Replaced or dropped contents go once their record is gone (a reader holding the file open keeps it).
+            self.contents.remove(old_files)
             # Written: now the indexes follow.
             for table, key in dropped:
                 self._kinds[table].drop(key)
             for table, stored in placed.items():
-                for stored_id, packed, entry in stored.values():
+                for stored_id, packed, entry, _ in stored.values():
                     self._kinds[table].put(stored_id, packed, entry)
             self._meta_ids = meta_ids
             self._next_ids = next_ids
@@ -248,3 +264,52 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        self.contents.close()
+
+    # -- documents' contents -------------------------------------------------------------------
+
+    def open_contents(self, doc: dict | None) -> tuple[BinaryIO, int, str] | None:
+        """A feed or report document's contents, opened, with their size and content type; None
+        if it has none (nothing uploaded yet, or replaced a moment ago)."""
+        if doc is None or "file" not in doc:
+            return None
+        try:
+            return self.contents.open(doc["file"]), doc["size"], doc["contentType"]
+        except FileNotFoundError:
+            return None
+
+    def read_contents(self, doc: dict) -> bytes:
+        """A document's contents, whole (for a feed being parsed, a report shown as text)."""
+        return self.contents.read(doc["file"])
+
+    def _files_changed(self, placed: dict, dropped: list[tuple[str, Key]]) -> tuple[set[str], set[str]]:
+        """(files the change's documents name that no record named before, files the records it
+        replaces or drops named that it no longer names)."""
+        named, touched = set(), set()
+        for table in DOCUMENT_TABLES:
+            for key, (_, _, _, doc) in placed.get(table, {}).items():
+                named.add(doc.get("file"))
+                touched.add((table, key))
+        touched |= {(table, key) for table, key in dropped if table in DOCUMENT_TABLES}
+        before = {(self._kinds[table].get(*key) or {}).get("file") for table, key in touched}
+        return named - before - {None}, before - named - {None}
+
+    def _move_inline_contents(self) -> None:
+        """A store written before documents became files holds their contents in the record:
+        each is written to a file and its record changed to name it, in one change."""
+        moved = []
+        for table in DOCUMENT_TABLES:
+            for doc in self._kinds[table].each():
+                if "content" in doc:
+                    content = _inline_content(table, doc)
+                    record = {name: value for name, value in doc.items() if name not in ("content", "encoding")}
+                    moved.append((table, {**record, "file": self.contents.write(content), "size": len(content)}))
+        if moved:
+            self.commit(put=moved)
+
+
+def _inline_content(table: str, doc: dict) -> bytes:
+    # Report documents held base64; feed documents text, or base64 when not UTF-8.
+    if table == ReportDocumentIndex.table or doc.get("encoding") == "base64":
+        return base64.b64decode(doc["content"])
+    return doc["content"].encode("utf-8")

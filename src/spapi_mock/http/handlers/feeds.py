@@ -20,7 +20,7 @@ def create_feed_document(body: dict) -> tuple:
 
 
 def get_feed_document(feedDocumentId: str, enableContentEncodingUrlHeader: bool | None = None) -> dict:
-    return services().feeds.document(seller_id(), feedDocumentId, base_url())
+    return services().feeds.document(seller_id(), feedDocumentId, base_url(), bool(enableContentEncodingUrlHeader))
 
 
 def create_feed(body: dict) -> tuple:

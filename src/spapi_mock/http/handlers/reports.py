@@ -34,7 +34,7 @@ def get_reports(**params: Any) -> dict:
 
 
 def get_report_document(reportDocumentId: str, enableContentEncodingUrlHeader: bool | None = None) -> dict:
-    return services().reports.document(seller_id(), reportDocumentId, base_url())
+    return services().reports.document(seller_id(), reportDocumentId, base_url(), bool(enableContentEncodingUrlHeader))
 
 
 def create_report_schedule(body: dict) -> tuple:
