@@ -15,6 +15,7 @@ from support.orders import advance, new_order
 FEEDS = "/feeds/2021-06-30"
 XML = "text/xml; charset=UTF-8"
 TSV = "text/tab-separated-values; charset=UTF-8"
+CA = "A2EUQ1WTGCTBG2"
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -384,3 +385,27 @@ def test_feeds_are_throttled_faulted_and_journalled_like_orders(http):
     assert http.post(f"{FEEDS}/documents", json={"contentType": XML}).status_code == 201
     journal = http.get("/_mock/journal", params={"operation": "createFeedDocument"}).json()["requests"]
     assert [entry["status"] for entry in journal[-2:]] == [503, 201]  # oldest first
+
+
+def test_a_message_for_an_order_of_a_marketplace_the_feed_was_not_created_for_is_an_error(live_http):
+    """Amazon's CreateFeedSpecification: marketplaceIds are "the marketplaces that you want the
+    feed to be applied to". A feed created for the US applies to US orders; its message for a
+    Canadian order is that message's error and leaves the order as it was. Through a real socket."""
+    us_order, us_items = new_order(live_http, 1)
+    ca_order, ca_items = new_order(live_http, 1, MarketplaceId=CA)
+    feed = acknowledged(
+        live_http,
+        ack(us_order, "Failure", (us_items[0], "NoInventory")),
+        ack(ca_order, "Failure", (ca_items[0], "NoInventory")),
+    )
+    assert feed["processingStatus"] == "DONE"
+    summary, results = xml_results(report(live_http, feed))
+    assert summary == {"MessagesProcessed": 2, "MessagesSuccessful": 1, "MessagesWithError": 1, "MessagesWithWarning": 0}
+    assert [(r["MessageID"], r["ResultCode"]) for r in results] == [("2", "Error")]
+    assert ca_order in results[0]["ResultDescription"] and CA in results[0]["ResultDescription"]
+    assert (v0(live_http, us_order)["OrderStatus"], v0(live_http, ca_order)["OrderStatus"]) == ("Canceled", "Unshipped")
+    # The same message in a feed created for Canada applies: the marketplace alone refused it.
+    message = envelope("OrderAcknowledgement", ack(ca_order, "Failure", (ca_items[0], "NoInventory")))
+    for_canada = run(live_http, submit(live_http, "POST_ORDER_ACKNOWLEDGEMENT_DATA", message, marketplaces=(CA,)))
+    assert xml_results(report(live_http, for_canada))[0]["MessagesSuccessful"] == 1
+    assert v0(live_http, ca_order)["OrderStatus"] == "Canceled"
