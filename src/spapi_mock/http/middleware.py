@@ -34,8 +34,9 @@ from spapi_mock.http.request_scope import (
 )
 from spapi_mock.kernel import untrusted_json
 from spapi_mock.kernel.dates import to_wire
-from spapi_mock.traffic import journal, request_guard, sandbox
+from spapi_mock.traffic import journal, request_guard, sandbox, specs
 from spapi_mock.traffic.faults import TOKEN_OPERATION, Fault
+from spapi_mock.traffic.specs import OperationName
 
 CONTROL_PREFIX = "/_mock"
 # Request bodies larger than this are journalled cut short.
@@ -44,11 +45,20 @@ REQUEST_LOG = logging.getLogger("spapi_mock.requests")
 
 
 def operation_name(scope: Scope, services) -> str | None:
-    """The routed operation's name (``getOrder``, ``getOrder@2026-01-01``), once routing has run."""
+    """The name the mock writes for the routed operation (``getOrders``, ``getOrder@v0``), once
+    routing has run (traffic/specs: one name per operation and version)."""
     operation_id = routed_operation_id(scope)
     if operation_id is None:
         return None
     return services.operation_names.get((routed_api_base_path(scope), operation_id), operation_id)
+
+
+def routed_operation(scope: Scope) -> OperationName | None:
+    """The routed operation with its API version, as fault rules and journal filters select it."""
+    operation_id = routed_operation_id(scope)
+    if operation_id is None:
+        return None
+    return specs.operations().get((routed_api_base_path(scope), operation_id), OperationName(operation_id))
 
 
 def is_sp_api(scope: Scope) -> bool:
@@ -198,8 +208,10 @@ class _JournalEntry:
         headers, headers_cut = _journalled_headers(scope.get("headers") or [])
         truncated = headers_cut or len(body) > _JOURNAL_BODY_LIMIT or self.body_cut
         body = body[:_JOURNAL_BODY_LIMIT]
+        operation = routed_operation(scope)
         entry = {
-            "operation": operation_name(scope, self.services),
+            "operation": operation.operation_id if operation else None,
+            "version": operation.version if operation else None,
             "orderId": self.path_params.get("orderId"),
             "sellerId": self._seller(body),
             "status": status,
@@ -222,10 +234,17 @@ class _JournalEntry:
         if seller is not None:
             return seller
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.scope.get("headers", [])}
-        fields = _body_fields(body, headers.get("content-type", ""))
-        if isinstance(fields, dict) and fields.get("refresh_token"):
-            return self.services.backend.seller_for_refresh_token(str(fields["refresh_token"]))
-        return self.services.access_tokens.seller_hint(headers.get("x-amz-access-token"))
+        return _refresh_token_seller(self.services, body, headers.get("content-type", "")) or (
+            self.services.access_tokens.seller_hint(headers.get("x-amz-access-token"))
+        )
+
+
+def _refresh_token_seller(services, body: bytes, content_type: str) -> str | None:
+    """The seller whose refresh token a token request carries, if it carries one."""
+    fields = _body_fields(body, content_type)
+    if isinstance(fields, dict) and fields.get("refresh_token"):
+        return services.backend.seller_for_refresh_token(str(fields["refresh_token"]))
+    return None
 
 
 # What one journal entry keeps of a request's headers: each value and all of them cut short.
@@ -337,8 +356,14 @@ class TrafficGate:
         if operation is None:
             await self.app(scope, receive, send)
             return
+        routed = routed_operation(scope)
         seller = authorised_seller(scope)
-        fault = self.services.faults.take(operation, scope.get("path_params", {}).get("orderId"), seller)
+        if seller is None and routed.operation_id == TOKEN_OPERATION and self.services.faults.wants_seller_of(routed):
+            # A token request acts for the seller of its refresh token, which only its body says.
+            body, receive = await _buffer_body(receive)
+            content_type = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"content-type"), "")
+            seller = _refresh_token_seller(self.services, body, content_type)
+        fault = self.services.faults.take(routed, scope.get("path_params", {}).get("orderId"), seller)
         if fault is not None:
             delay = fault.delay_seconds()
             if delay:

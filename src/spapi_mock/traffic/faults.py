@@ -1,6 +1,9 @@
 """Faults a test asks for: an error status, a delay, a broken body or a dropped connection,
 for one operation (or every one), one order, one seller, for the next N calls or until cleared.
 
+An operation is named as everywhere else (``specs``): ``getOrder`` covers Orders v0's and
+v2026-01-01's getOrder, ``getOrder@2026-01-01`` only the second.
+
 Rules are kept in the order they were added; a request takes the first rule that matches it,
 and a rule with ``times`` is used up after that many requests.
 """
@@ -12,6 +15,9 @@ import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from spapi_mock.traffic import specs
+from spapi_mock.traffic.specs import OperationName
 
 # Statuses a fault may answer with, and the SP-API error each answers by default.
 ERROR_STATUSES = (400, 403, 404, 429, 500, 503)
@@ -43,13 +49,13 @@ class Fault:
     hits: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
-    def matches(self, operation: str | None, order_id: str | None, seller_id: str | None) -> bool:
+    def matches(self, operation: OperationName | None, order_id: str | None, seller_id: str | None) -> bool:
         if operation is None:
             return False
         if self.operation == ANY_OPERATION:
-            if operation == TOKEN_OPERATION:
+            if operation.operation_id == TOKEN_OPERATION:
                 return False
-        elif self.operation != operation:
+        elif not OperationName.parse(self.operation).covers(operation):
             return False
         if self.order_id is not None and self.order_id != order_id:
             return False
@@ -98,9 +104,16 @@ def fault_from_request(fault_id: str, spec: dict) -> Fault:
     for name in ("code", "message", "details"):
         if spec.get(name) is not None and status is None:
             raise FaultError(f"{name} goes with status: it overrides the error the status answers")
+    operation = spec.get("operation") or ANY_OPERATION
+    if operation != ANY_OPERATION and not specs.names_an_operation(operation):
+        # A misspelt name would otherwise make a rule that never fires.
+        raise FaultError(
+            f"operation {operation!r} names no operation of the mock: give an operationId (getOrders), "
+            "operationId@version for one API version (getOrder@2026-01-01), or *"
+        )
     return Fault(
         id=fault_id,
-        operation=spec.get("operation") or ANY_OPERATION,
+        operation=operation,
         order_id=spec.get("orderId"),
         seller_id=spec.get("sellerId"),
         times=spec.get("times"),
@@ -141,7 +154,7 @@ class FaultRules:
             self._rules.append(fault)
         return fault
 
-    def take(self, operation: str | None, order_id: str | None, seller_id: str | None) -> Fault | None:
+    def take(self, operation: OperationName | None, order_id: str | None, seller_id: str | None) -> Fault | None:
         """The first rule that matches the request, counted as used once; None if none does."""
         if not self._rules:  # every request asks; most runs set no fault
             return None
@@ -153,6 +166,14 @@ class FaultRules:
                         self._rules.remove(fault)
                     return fault
         return None
+
+    def wants_seller_of(self, operation: OperationName) -> bool:
+        """Whether a rule for the operation is scoped to a seller (the token endpoint's seller is
+        known only from the refresh token in its body, read only when a rule needs it)."""
+        return any(
+            f.seller_id is not None and f.operation != ANY_OPERATION and OperationName.parse(f.operation).covers(operation)
+            for f in list(self._rules)
+        )
 
     def all(self, seller_id: str | None = None) -> list[Fault]:
         with self._lock:

@@ -3,6 +3,10 @@
 Entries are kept in memory, newest last, up to a capacity (the oldest are dropped first).
 Secrets never enter it: access tokens, signatures and LWA client secrets and refresh tokens are
 masked when the entry is made, so a journal can be printed in CI logs.
+
+An entry names its operation by operationId and API version (``operation``, ``version``); a
+filter names operations as faults do (``specs``): ``getOrder`` finds both versions' requests,
+``getOrder@v0`` only v0's.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_plus
+
+from spapi_mock.traffic.specs import OperationName
 
 MASK = "****"
 # Headers whose value authorises a call.
@@ -89,8 +95,9 @@ class Journal:
         limit: int | None = None,
     ) -> list[dict]:
         """Matching entries, oldest first (the last ``limit`` of them if given)."""
+        wanted = _wanted(operation)
         with self._lock:
-            found = [item for item in self._entries if _matches(item[0], operation, order_id, seller_id)]
+            found = [item for item in self._entries if _matches(item[0], wanted, order_id, seller_id)]
             if limit:
                 found = found[-limit:]
             return [_complete(item) for item in found]
@@ -99,8 +106,9 @@ class Journal:
         self.clear(seller_id=seller_id)
 
     def clear(self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None) -> int:
+        wanted = _wanted(operation)
         with self._lock:
-            kept = [item for item in self._entries if not _matches(item[0], operation, order_id, seller_id)]
+            kept = [item for item in self._entries if not _matches(item[0], wanted, order_id, seller_id)]
             removed = len(self._entries) - len(kept)
             self._entries = deque(kept)
             self._bytes = sum(item[2] for item in kept)
@@ -115,9 +123,17 @@ def _complete(item: list) -> dict:
     return dict(entry)
 
 
-def _matches(entry: dict, operation: str | None, order_id: str | None, seller_id: str | None) -> bool:
+def _wanted(operation: str | None) -> OperationName | None:
+    return None if operation is None else OperationName.parse(operation)
+
+
+def _matches(entry: dict, operation: OperationName | None, order_id: str | None, seller_id: str | None) -> bool:
     return (
-        (operation is None or entry.get("operation") == operation)
+        (operation is None or _covers(operation, entry))
         and (order_id is None or entry.get("orderId") == order_id)
         and (seller_id is None or entry.get("sellerId") == seller_id)
     )
+
+
+def _covers(name: OperationName, entry: dict) -> bool:
+    return entry.get("operation") is not None and name.covers(OperationName(entry["operation"], entry.get("version")))
