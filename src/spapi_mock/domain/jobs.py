@@ -54,12 +54,15 @@ class ProcessingTiming:
 
 def due_at(job: dict) -> str | None:
     """When the clock next moves this job on by itself: a queued feed starts, a processed one
-    ends. None when nothing will happen to it without processing (or ever again)."""
+    ends, an ended one that expires goes. None when nothing will happen to it without
+    processing (or ever again)."""
     status = job["processingStatus"]
     if status == JobStatus.IN_QUEUE:
         return job["starts_at"]
     if status == JobStatus.IN_PROGRESS and job.get("processed"):
         return job["ends_at"]
+    if status in ENDED:
+        return job.get("expires_at")  # a job kept for a limited time (a report) goes then
     return None
 
 
@@ -79,9 +82,11 @@ def start(job: dict, at: datetime) -> dict:
 
 
 def finish(job: dict, at: datetime) -> dict:
-    """The job ends DONE, or FATAL if its document could not be processed or produced at all."""
+    """The job ends DONE, or FATAL if its document could not be processed or produced at all, or
+    CANCELLED if it found no data (a report of a type Amazon cancels when empty)."""
     new = copy.copy(job)
-    new["processingStatus"] = (JobStatus.FATAL if job.get("fatal") else JobStatus.DONE).value
+    status = JobStatus.CANCELLED if job.get("no_data") else JobStatus.FATAL if job.get("fatal") else JobStatus.DONE
+    new["processingStatus"] = status.value
     new["processingEndTime"] = to_wire(max(at, parse_iso(job["processingStartTime"])))
     return new
 

@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timedelta
 
 from spapi_mock.domain.exceptions import RuleViolation
-from spapi_mock.domain.jobs import JobStatus, ProcessingTiming
+from spapi_mock.domain.jobs import RETENTION, JobStatus, ProcessingTiming
 from spapi_mock.kernel.dates import check_mock_time, parse_iso, to_wire
 
 # A date-range report without dataStartTime covers this much before its dataEndTime (the mock's
@@ -70,12 +70,23 @@ def new_report(
         "starts_at": to_wire(starts),
         "ends_at": to_wire(starts + timing.processing),
         "processed": False,
+        # Amazon: "Reports are retained for a maximum of 90 days" (getReports' createdSince); the
+        # clock removes the report, and its document, then.
+        "expires_at": to_wire(now + RETENTION),
     }
     if spec.get("reportOptions"):
         report["reportOptions"] = dict(spec["reportOptions"])
     if schedule_id:
         report["reportScheduleId"] = schedule_id
     return report
+
+
+def failed_report(seller_id: str, report_id: str, schedule: dict, now: datetime, timing: ProcessingTiming, why: str) -> dict:
+    """The report of a schedule that could not fire: it runs as any report and ends FATAL, its
+    document saying why (built from nothing but the schedule's own fields and the clock)."""
+    spec = {"reportType": schedule["reportType"], "marketplaceIds": schedule["marketplaceIds"], "dataEndTime": to_wire(now)}
+    report = new_report(seller_id, report_id, {**spec, "dataStartTime": to_wire(now)}, now, timing, schedule["reportScheduleId"])
+    return dict(report, failure=f"The report schedule {schedule['reportScheduleId']} could not create this report ({why}).")
 
 
 def cancel(report: dict, now: datetime) -> dict:
@@ -89,6 +100,12 @@ def cancel(report: dict, now: datetime) -> dict:
 
 def produced(report: dict, document_id: str, fatal: bool) -> dict:
     return dict(report, processed=True, fatal=fatal, reportDocumentId=document_id)
+
+
+def found_no_data(report: dict) -> dict:
+    """Produced, with nothing to report: it ends CANCELLED, with no document (Amazon's
+    processingStatus CANCELLED: "an automatic cancellation if there is no data to return")."""
+    return dict(report, processed=True, fatal=False, no_data=True)
 
 
 def wire(report: dict) -> dict:
@@ -149,6 +166,21 @@ def fire(schedule: dict) -> tuple[dict, dict]:
         spec["reportOptions"] = schedule["reportOptions"]
     new = dict(schedule, nextReportCreationTime=to_wire(at + period_length(schedule["period"], at)))
     return spec, new
+
+
+def skip_to(schedule: dict, earliest: datetime) -> dict:
+    """The schedule moved on to its first creation time at or after ``earliest``, creating
+    nothing on the way: the same times ``fire`` would have reached, in one step for a fixed
+    period (a month at a time for P1M)."""
+    at = parse_iso(schedule["nextReportCreationTime"])
+    period = schedule["period"]
+    if at < earliest and "M" in period.split("T")[0]:
+        while at < earliest:
+            at += period_length(period, at)
+    elif at < earliest:
+        step = period_length(period, at)
+        at += step * -((at - earliest) // step)
+    return dict(schedule, nextReportCreationTime=to_wire(at))
 
 
 def cancel_schedule(schedule: dict) -> dict:

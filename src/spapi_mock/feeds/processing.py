@@ -23,6 +23,7 @@ UNKNOWN_ORDER = 90010
 REFUSED = 90011
 INVALID_RECORD = 90012
 IGNORED = 90020  # a warning: part of a message that has no effect
+PROCESSING_FAILED = 90030  # the mock itself failed: the feed ends FATAL
 
 # What the seller's adjustment reasons are, as the cancellation reasons the rate reads.
 ADJUSTMENT_CANCEL_REASONS = {
@@ -71,6 +72,19 @@ def apply(tx, message: Message, feed: dict) -> list[dict]:
         return [_result(message, "Error", REFUSED, str(exc), order_id)]
     tx.put(new)
     return [_result(message, "Warning", IGNORED, text, order_id, item_id) for text, item_id in warnings]
+
+
+def failed(feed: dict, why: str) -> dict:
+    """The feed as its processing report tells that processing failed: the messages applied
+    before the failing chunk keep their results; nothing of that chunk or after was applied."""
+    applied = feed["next_message"]
+    description = (
+        f"spapi-mock failed while processing this feed ({why}); the first {applied} messages were processed as "
+        "reported here, and nothing of the others was applied."
+    )
+    result = {"message": "0", "code": "Error", "number": PROCESSING_FAILED, "description": description}
+    summary = dict(feed["summary"], errors=feed["summary"]["errors"] + 1)
+    return dict(feed, results=[*feed["results"], result], summary=summary)
 
 
 def _result(message: Message, code: str, number: int, description: str, order_id: str | None, item_id: str | None = None) -> dict:

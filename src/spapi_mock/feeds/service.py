@@ -50,7 +50,7 @@ class Feeds:
         self.backend = backend
         self.timing = timing or ProcessingTiming()
         self.urls = DocumentUrls("feeds", backend.clock, url_secret)
-        self._runner = JobRunner("feed", self._process)
+        self._runner = JobRunner("feed", self._process, self._fail)
         self.submit, self.run = self._runner.submit, self._runner.run
 
     def start(self) -> None:
@@ -175,6 +175,15 @@ class Feeds:
             feed = tx.feed(seller_id, feed_id)
             if is_running(feed):
                 conclude(tx, feed, reading)
+
+    def _fail(self, key: tuple[str, str], why: str) -> None:
+        """Processing raised (its transaction rolled back): the feed ends FATAL, its processing
+        report saying why, and the seller's next feeds go on."""
+        seller_id, feed_id = key
+        with self.backend.transaction(seller_id) as tx:
+            feed = tx.feed(seller_id, feed_id)
+            if is_running(feed):
+                conclude(tx, processing.failed(feed, why), FeedReading(None, None, fatal=True))
 
     # -- internals -----------------------------------------------------------------------------
 

@@ -11,7 +11,9 @@ in due order, each at its own due time, before anything reads or changes the sto
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import logging
 import secrets
 import string
 import threading
@@ -33,15 +35,20 @@ from spapi_mock.kernel.dates import LATEST_MOCK_TIME, check_mock_time, parse_iso
 from spapi_mock.marketplace.fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
 from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE, Store
 from spapi_mock.store.file import StoreFileError
-from spapi_mock.store.indexes import FeedIndex, JobIndex, OrderIndex, ReportIndex, ReportScheduleIndex
+from spapi_mock.store.indexes import FeedIndex, JobIndex, OrderIndex, ReportDocumentIndex, ReportIndex, ReportScheduleIndex
 
 ORDERS, FEEDS, REPORTS, SCHEDULES = OrderIndex.table, FeedIndex.table, ReportIndex.table, ReportScheduleIndex.table
+REPORT_DOCUMENTS = ReportDocumentIndex.table
+log = logging.getLogger("spapi_mock.jobs")
 # Kinds of work the clock moves on, besides orders.
 JOBS = (FEEDS, REPORTS, SCHEDULES)
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
 DUE_TERMS_META = "due-terms"
+# The last id numbered per (table, seller), kept once reports expire: a seller whose reports all
+# expired numbers on from there, never giving an expired report's id again.
+LAST_IDS_META = "last-ids"
 # A lifecycle rule applied to one order: (document, now, policy) → the changed document.
 # Hands a runner the (seller id, id) keys of the jobs whose processing began.
 JobSubmitter = Callable[[list[tuple[str, str]]], None]
@@ -377,6 +384,14 @@ class Transaction:
         # Table → (seller id, id) of feeds and reports whose processing began: the backend hands
         # them to their runner after commit.
         self.started: dict[str, list[tuple[str, str]]] = {}
+        # (table, seller id, id) of documents this transaction removes (reports past retention).
+        self.dropped: set[tuple[str, str, str]] = set()
+        # (due time, seller id, id, table) of the orders and jobs changed here, as they became
+        # due: a heap, so that the next one due costs a log, not a pass over every change (a
+        # clock move over years changes thousands). Entries a later change made stale are skipped.
+        self._due: list[tuple[str, str, str, str]] = []
+        # (table, seller id) → the last id this transaction numbered.
+        self._last_ids: dict[tuple[str, str], int] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -459,11 +474,30 @@ class Transaction:
 
     def settle(self) -> None:
         """Apply Amazon's automatic changes due by ``now`` (cancellations for a missed ship-by
-        date or a payment never authorized), earliest first, each at its due time."""
+        date or a payment never authorized), earliest first, each at its due time; and move the
+        feeds, reports and schedules the clock reached."""
+        until = to_wire(self.now)
+        # What the store holds due by now, read once: the store does not change until commit,
+        # and each of these is changed (or dropped) here when its turn comes, so it is passed once.
+        stored = list(
+            heapq.merge(
+                *([(*key, table) for key in self.backend.store.index(table).due_until(until)] for table in (ORDERS, *JOBS))
+            )
+        )
+        position = 0
         while True:
-            due = self._next_due()
-            if due is None:
+            while position < len(stored) and self._superseded(stored[position]):
+                position += 1
+            while self._due and self._stale(self._due[0]):
+                heapq.heappop(self._due)
+            mine = self._due[0] if self._due and self._due[0][0] <= until else None
+            theirs = stored[position] if position < len(stored) else None
+            if mine is None and theirs is None:
                 return
+            if theirs is None or (mine is not None and mine < theirs):
+                due = heapq.heappop(self._due)
+            else:
+                due, position = theirs, position + 1
             at, seller_id, order_id, kind = due
             if kind != ORDERS:
                 self._move_job(kind, at, seller_id, order_id)
@@ -476,11 +510,24 @@ class Transaction:
 
     def put_job(self, table: str, doc: dict) -> dict:
         """Keep a changed feed, report or schedule, to be written at commit with the orders."""
-        self.jobs[(table, *self._index(table).key(doc))] = doc
+        index = self._index(table)
+        key = (table, *index.key(doc))
+        self.jobs[key] = doc
+        self.dropped.discard(key)
+        due = index.due_at(doc)
+        if due:
+            heapq.heappush(self._due, (due, key[1], key[2], table))
         return doc
 
     def job(self, table: str, seller_id: str, doc_id: str) -> dict | None:
+        if (table, seller_id, doc_id) in self.dropped:
+            return None
         return self.jobs.get((table, seller_id, doc_id)) or self._index(table).get(seller_id, doc_id)
+
+    def drop(self, table: str, seller_id: str, doc_id: str) -> None:
+        """Remove a document (a report past retention, its document) at commit."""
+        self.jobs.pop((table, seller_id, doc_id), None)
+        self.dropped.add((table, seller_id, doc_id))
 
     def put_feed(self, feed: dict) -> dict:
         return self.put_job(FEEDS, feed)
@@ -492,10 +539,16 @@ class Transaction:
         """A new numeric id for a seller's feeds, reports or schedules (this transaction's seller
         by default): one past the highest, counting from the kind's first id."""
         seller = seller_id or self.seller
-        index = self._index(table)
-        taken = [int(entry.job_id) for entry in index.newest_first(seller) if entry.job_id.isdigit()]
-        taken += [int(key[2]) for key in self.jobs if key[:2] == (table, seller) and key[2].isdigit()]
-        return str(max(taken, default=index.first_id) + 1)
+        last = self._last_ids.get((table, seller))
+        if last is None:
+            index = self._index(table)
+            taken = [int(entry.job_id) for entry in index.newest_first(seller) if entry.job_id.isdigit()]
+            taken += [int(key[2]) for key in self.jobs if key[:2] == (table, seller) and key[2].isdigit()]
+            taken.append(int((self.backend.store.get_meta(LAST_IDS_META) or {}).get(f"{table}/{seller}", 0)))
+            last = max(taken, default=index.first_id)
+            last = max(last, index.first_id)
+        self._last_ids[(table, seller)] = last + 1
+        return str(last + 1)
 
     def keep(self, table: str, doc: dict) -> None:
         """Write a document of another kind with this transaction's orders."""
@@ -505,10 +558,19 @@ class Transaction:
         """One write of the changed orders, feeds and other documents and the moved clock, then
         the clock itself."""
         backend = self.backend
-        meta = {CLOCK_META: self._clock_state()} if self._clock_moved else None
+        meta = {CLOCK_META: self._clock_state()} if self._clock_moved else {}
+        if any(table == REPORTS for table, _, _ in self.dropped):
+            last_ids = dict(backend.store.get_meta(LAST_IDS_META) or {})
+            for (table, seller), last in self._last_ids.items():
+                last_ids[f"{table}/{seller}"] = max(last, int(last_ids.get(f"{table}/{seller}", 0)))
+            for table, seller, doc_id in self.dropped:
+                if table == REPORTS and doc_id.isdigit():
+                    last_ids[f"{table}/{seller}"] = max(int(doc_id), int(last_ids.get(f"{table}/{seller}", 0)))
+            meta[LAST_IDS_META] = last_ids
         put = [(ORDERS, doc) for doc in self.changed.values()] + [(key[0], doc) for key, doc in self.jobs.items()] + self.others
-        if put or meta:
-            backend.store.commit(put=put, meta=meta)
+        drop = [(table, (seller, doc_id)) for table, seller, doc_id in self.dropped]
+        if put or drop or meta:
+            backend.store.commit(put=put, drop=drop, meta=meta or None)
         if self._clock_moved:
             backend.clock.restore(meta[CLOCK_META])
 
@@ -524,7 +586,10 @@ class Transaction:
 
     def put(self, doc: dict) -> dict:
         """Keep a changed order, to be written at commit."""
-        self.changed[(doc["seller_id"], doc["order"]["AmazonOrderId"])] = doc
+        key = (doc["seller_id"], doc["order"]["AmazonOrderId"])
+        self.changed[key] = doc
+        if doc.get("due_at"):
+            heapq.heappush(self._due, (doc["due_at"], *key, ORDERS))
         return doc
 
     def _current(self, seller_id: str, order_id: str) -> dict | None:
@@ -539,24 +604,21 @@ class Transaction:
         self._clock_moved = True
         self.settle()
 
-    def _next_due(self) -> tuple[str, str, str, str] | None:
-        """The order or feed the clock reaches first, up to ``now``: (due time, seller id, its
-        id, its table)."""
-        until = to_wire(self.now)
-        store = self.backend.store
-        candidates = [(*key, ORDERS) for key in store.orders.due_until(until) if key[1:] not in self.changed]
-        candidates += [
-            (doc["due_at"], *key, ORDERS) for key, doc in self.changed.items() if doc.get("due_at") and doc["due_at"] <= until
-        ]
-        for table in JOBS:
-            index = self._index(table)
-            candidates += [(*key, table) for key in index.due_until(until) if (table, *key[1:]) not in self.jobs]
-            candidates += [
-                (due, key[1], key[2], table)
-                for key, doc in self.jobs.items()
-                if key[0] == table and (due := index.due_at(doc)) and due <= until
-            ]
-        return min(candidates, default=None)
+    def _superseded(self, due: tuple[str, str, str, str]) -> bool:
+        """A stored document due that this transaction has changed or dropped since."""
+        _, seller_id, doc_id, table = due
+        if table == ORDERS:
+            return (seller_id, doc_id) in self.changed
+        return (table, seller_id, doc_id) in self.jobs or (table, seller_id, doc_id) in self.dropped
+
+    def _stale(self, due: tuple[str, str, str, str]) -> bool:
+        """A change's due time that a later change of the same document replaced."""
+        at, seller_id, doc_id, table = due
+        if table == ORDERS:
+            doc = self.changed.get((seller_id, doc_id))
+            return doc is None or doc.get("due_at") != at
+        doc = self.jobs.get((table, seller_id, doc_id))
+        return doc is None or self._index(table).due_at(doc) != at
 
     def _move_job(self, table: str, at: str, seller_id: str, doc_id: str) -> None:
         """The clock reached a feed or report (a queued one starts, and its runner is handed it;
@@ -564,16 +626,44 @@ class Transaction:
         when = parse_iso(at)
         doc = self.job(table, seller_id, doc_id)
         if table == SCHEDULES:
-            spec, moved = reports.fire(doc)
-            self.put_job(SCHEDULES, moved)
-            report_id = self.next_id(REPORTS, seller_id)
-            self.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, when, self.backend.report_timing, doc_id))
+            try:
+                self._fire(doc, when)
+            except Exception as exc:  # a schedule that cannot fire must not stop every read
+                log.exception("report schedule %s of seller %s could not fire", doc_id, seller_id)
+                self._schedule_failed(doc, when, f"{type(exc).__name__}: {exc}")
+            return
+        if doc["processingStatus"] in jobs.ENDED:
+            # Past retention: the report goes, with its document.
+            self.drop(table, seller_id, doc_id)
+            if doc.get("reportDocumentId"):
+                self.drop(REPORT_DOCUMENTS, seller_id, doc["reportDocumentId"])
             return
         if doc["processingStatus"] == jobs.JobStatus.IN_QUEUE:
             self.put_job(table, jobs.start(doc, when))
             self.started.setdefault(table, []).append((seller_id, doc_id))
         else:
             self.put_job(table, jobs.finish(doc, when))
+
+    def _fire(self, schedule: dict, when: datetime) -> None:
+        """The schedule creates its report, unless that report would be past retention by the
+        transaction's end (a clock moved years ahead): it then moves on to its first time within
+        retention at once, so a long move costs what it keeps, not what it skips."""
+        seller_id, schedule_id = schedule["seller_id"], schedule["reportScheduleId"]
+        horizon = self.now - jobs.RETENTION
+        if when < horizon:
+            self.put_job(SCHEDULES, reports.skip_to(schedule, horizon))
+            return
+        spec, moved = reports.fire(schedule)
+        self.put_job(SCHEDULES, moved)
+        report_id = self.next_id(REPORTS, seller_id)
+        self.put_job(REPORTS, reports.new_report(seller_id, report_id, spec, when, self.backend.report_timing, schedule_id))
+
+    def _schedule_failed(self, schedule: dict, when: datetime, why: str) -> None:
+        """The schedule stops, and the report it was to create ends FATAL, its document saying why."""
+        seller_id = schedule["seller_id"]
+        self.put_job(SCHEDULES, reports.cancel_schedule(schedule))
+        report_id = self.next_id(REPORTS, seller_id)
+        self.put_job(REPORTS, reports.failed_report(seller_id, report_id, schedule, when, self.backend.report_timing, why))
 
     def _index(self, table: str) -> JobIndex:
         return self.backend.store.index(table)

@@ -6,6 +6,11 @@ clock starts them and processes each in a daemon thread of its own, one at a tim
 the same in the caller's thread (to finish work now), waiting if the runner is already on it,
 so no key is ever processed by two threads at once. The thread ends when it has been idle a few
 seconds and starts again with the next key.
+
+Processing that raises, for whatever reason (a bug, a package file gone missing, a date the
+calendar cannot hold), rolls its transaction back and is handed to ``fail`` with the reason: the
+feed or report ends FATAL with a document that says why, rather than staying IN_PROGRESS for
+ever, and the runner goes on with the next key.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ Key = tuple[str, str]
 
 
 class JobRunner:
-    def __init__(self, name: str, process: Callable[[Key], None]) -> None:
+    def __init__(self, name: str, process: Callable[[Key], None], fail: Callable[[Key, str], None] | None = None) -> None:
         self._name = name
         self._process = process
+        self._fail = fail
         self._claims: dict[Key, threading.Event] = {}
         self._claims_lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -51,6 +57,11 @@ class JobRunner:
             return
         try:
             self._process(key)
+        except Exception as exc:
+            log.exception("%s %s of seller %s could not be processed", self._name, key[1], key[0])
+            if self._fail is None:
+                raise
+            self._fail(key, f"{type(exc).__name__}: {exc}")
         finally:
             with self._claims_lock:
                 self._claims.pop(key).set()
@@ -63,8 +74,8 @@ class JobRunner:
                 return
             try:
                 self.run(key)
-            except Exception:  # a bug must not stop the runner: the work stays IN_PROGRESS, logged
-                log.exception("%s %s of seller %s could not be processed", self._name, key[1], key[0])
+            except Exception:  # not even ended FATAL: logged, and the runner goes on
+                log.exception("%s %s of seller %s could not be ended FATAL either", self._name, key[1], key[0])
 
 
 def resume_unfinished(backend, table: str, runner: JobRunner) -> None:

@@ -32,6 +32,13 @@ from spapi_mock.store.indexes import ReportDocumentIndex, ReportIndex, ReportSch
 
 REPORTS, SCHEDULES, DOCUMENTS = ReportIndex.table, ReportScheduleIndex.table, ReportDocumentIndex.table
 GZIP_FROM_BYTES = 1024 * 1024
+# Amazon's Order Reports page (developer-docs.amazon.com/sp-api/docs/report-type-values-order)
+# says of its first category, the order reports, "The reports are canceled if no eligible data is
+# found": of the types the mock produces, Unshipped Orders and the (scheduled) Order Report. A
+# report of these with no row ends CANCELLED with no document. The order tracking reports (all
+# orders, flat and XML) and the pending orders report say no such thing: empty, they are DONE
+# with their header alone.
+CANCELLED_WHEN_EMPTY = frozenset({formats.UNSHIPPED, formats.ORDER_REPORT})
 _REPORT_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
 
@@ -55,7 +62,7 @@ class Reports:
         self.backend = backend
         self.timing = timing or ProcessingTiming()
         self.urls = DocumentUrls("reports", backend.clock, url_secret)
-        self._runner = JobRunner("report", self._produce)
+        self._runner = JobRunner("report", self._produce, self._fail)
         self.submit = self._runner.submit
 
     def start(self) -> None:
@@ -163,6 +170,9 @@ class Reports:
             if not is_running(report):
                 return
             report_type = report["reportType"]
+            if report.get("failure"):
+                _conclude(tx, report, f"{report['failure']}\n".encode(), fatal=True)
+                return
             if formats.is_modelled(report_type):
                 content, fatal = formats.produce(report_type, _orders(tx.stored, report), tx.now), False
             else:
@@ -170,14 +180,35 @@ class Reports:
                     f"spapi-mock does not produce {report_type} reports; it produces {', '.join(formats.REPORT_TYPES)}.\n"
                 )
                 content, fatal = why.encode("utf-8"), True
-            compression = (report.get("reportOptions") or {}).get("mockCompression")
-            kind = formats.content_type(report_type) if not fatal else formats.CONTENT_TYPE
-            document = _document(tx.stored, seller_id, content, kind, compression, tx.now)
-            tx.keep(DOCUMENTS, document)
-            done = reports.produced(report, document["reportDocumentId"], fatal)
-            if to_wire(tx.now) >= done["ends_at"]:
-                done = jobs.finish(done, tx.now)
-            tx.put_job(REPORTS, done)
+            if report_type in CANCELLED_WHEN_EMPTY and content.count(b"\n") < 2:  # its header row alone
+                _conclude(tx, reports.found_no_data(report))
+                return
+            _conclude(tx, report, content, fatal)
+
+    def _fail(self, key: tuple[str, str], why: str) -> None:
+        """Production raised (its transaction rolled back): the report ends FATAL with a document
+        that says why, as Amazon's FATAL report may."""
+        seller_id, report_id = key
+        with self.backend.transaction(seller_id) as tx:
+            report = tx.job(REPORTS, seller_id, report_id)
+            if is_running(report):
+                _conclude(tx, report, f"spapi-mock failed while producing this report ({why}).\n".encode(), fatal=True)
+
+
+def _conclude(tx, report: dict, content: bytes | None = None, fatal: bool = False) -> None:
+    """Keep the report's document (none for a report with no data) and the report as produced;
+    it ends now if its processing time is up."""
+    done = report
+    if content is not None:
+        report_type = report["reportType"]
+        compression = (report.get("reportOptions") or {}).get("mockCompression")
+        kind = formats.content_type(report_type) if not fatal else formats.CONTENT_TYPE
+        document = _document(tx.stored, report["seller_id"], content, kind, compression, tx.now)
+        tx.keep(DOCUMENTS, document)
+        done = reports.produced(report, document["reportDocumentId"], fatal)
+    if to_wire(tx.now) >= done["ends_at"]:
+        done = jobs.finish(done, tx.now)
+    tx.put_job(REPORTS, done)
 
 
 def _check_request(spec: dict) -> None:
