@@ -80,3 +80,14 @@ def test_the_store_benchmark_times_writes_and_opening(tmp_path):
         zip(["orders", "file_mb", "open_s", "writes", "p50_ms", "p99_ms", "max_ms", "reopen_s"], row.split(), strict=True)
     )
     assert figures["orders"] == "300" and figures["writes"] == "20" and float(figures["p50_ms"]) > 0, row
+
+
+def test_the_documents_benchmark_reports_the_servers_memory(tmp_path):
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "feed_documents.py"), "--feeds", "2", "--mb", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 feeds DONE" in run.stdout and run.stdout.count("RSS") == 4, run.stdout
