@@ -7,6 +7,10 @@ own, a chunk of messages per transaction, so the server keeps answering while a 
 and the feed records how far it got with each chunk, so a restart resumes it without applying a
 message twice. ``process_now`` runs a seller's queued feeds to the end at once, for tests whose
 clock is frozen.
+
+A document's contents are a file (``store/contents``), its record names it. createFeed fixes
+the document its feed reads: the record then lists the feed, and its upload URL refuses new
+contents (``document_urls`` says why), so getFeedDocument always shows what the feed processed.
 """
 
 from __future__ import annotations

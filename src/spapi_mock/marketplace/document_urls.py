@@ -6,8 +6,13 @@ within five minutes. The mock serves those URLs itself, under ``/_s3/``, signed 
 its own over the method, the path, the time of signing and the content type, and expiring on
 the mock clock. What a wrong request gets is what S3 answers: an XML ``Error`` with
 ``AccessDenied`` (expired), ``SignatureDoesNotMatch`` (another method or content type, an
-altered URL, a signature that is not even hexadecimal), ``NoSuchKey`` (nothing uploaded yet) or
-``EntityTooLarge``.
+altered URL, a signature that is not even hexadecimal), ``NoSuchKey`` (nothing uploaded yet),
+``EntityTooLarge``, or ``ServiceUnavailable`` (503: the disk refused the document, nothing kept).
+
+Once createFeed has accepted a document, a PUT to its URL (still within its five minutes) is
+``AccessDenied``: Amazon's feed reads the document as it was at createFeed, so a later upload
+could only change what getFeedDocument shows, not what the feed processed; refusing it tells
+the client so, where silently keeping it would have it believe the feed saw the new contents.
 
 A URL may also be signed to answer with ``Content-Encoding: gzip`` (S3's
 ``response-content-encoding``): what getReportDocument and getFeedDocument give with

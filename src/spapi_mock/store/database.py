@@ -18,6 +18,11 @@ Writers replace whole documents (never mutate one a reader may hold), and every 
 through one lock and is one ``commit``: documents of any kind, what it drops and the named
 records beside them land together or not at all, so a crash leaves the state before the change
 or after it, never half of it.
+
+Feed and report documents hold their contents in files (``store_contents``), their records the
+file's name (``file``) and ``size``: a change that replaces or drops a record removes the file it
+named once written; one that cannot be written removes the files it brought. A store written
+before then, with contents in the records, has them moved to files when it is opened.
 """
 
 from __future__ import annotations
