@@ -176,3 +176,84 @@ def test_the_flat_report_lists_each_record_on_one_line():
         [{"message": "3", "code": "Error", "number": 1, "description": "two\nlines", "order_id": "o", "item_id": "i"}],
     ).decode()
     assert text.splitlines()[-1] == "3\to\ti\t1\tError\ttwo lines"
+
+
+# -- the processing summary ----------------------------------------------------------------------
+
+
+def _result(message: str, code: str) -> dict:
+    return {"message": message, "code": code, "number": 1, "description": "d"}
+
+
+def test_a_feed_starts_with_nothing_processed_and_keeps_what_it_was_given():
+    timing = jobs.ProcessingTiming(timedelta(seconds=2), timedelta(seconds=3))
+    feed = feeds.new_feed("S1", "F1", {**SPEC, "feedOptions": {"k": "v"}}, NOW, timing)
+    assert feed == {
+        "seller_id": "S1",
+        "feedId": "F1",
+        "feedType": "POST_ORDER_ACKNOWLEDGEMENT_DATA",
+        "marketplaceIds": ["ATVPDKIKX0DER"],
+        "createdTime": "2025-06-15T12:00:00Z",
+        "processingStatus": "IN_QUEUE",
+        "inputFeedDocumentId": "doc",
+        "starts_at": "2025-06-15T12:00:02Z",
+        "ends_at": "2025-06-15T12:00:05Z",
+        "next_message": 0,
+        "processed": False,
+        "results": [],
+        "summary": {"processed": 0, "successful": 0, "errors": 0, "warnings": 0},
+        "feedOptions": {"k": "v"},
+    }
+    assert "feedOptions" not in feeds.new_feed("S1", "F1", SPEC, NOW, timing)
+    assert feeds.wire(feed) == {
+        "feedId": "F1",
+        "feedType": "POST_ORDER_ACKNOWLEDGEMENT_DATA",
+        "marketplaceIds": ["ATVPDKIKX0DER"],
+        "createdTime": "2025-06-15T12:00:00Z",
+        "processingStatus": "IN_QUEUE",
+    }
+
+
+def test_the_summary_counts_messages_processed_successful_with_errors_and_with_warnings():
+    """Amazon's ProcessingSummary: MessagesProcessed, MessagesSuccessful, MessagesWithError and
+    MessagesWithWarning count messages (a message that only warns is successful)."""
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, jobs.ProcessingTiming())
+    first = [_result("1", "Error"), _result("2", "Warning"), _result("2", "Warning")]
+    after_first = feeds.record(feed, 3, first, successful=2)
+    assert after_first["summary"] == {"processed": 3, "successful": 2, "errors": 1, "warnings": 1}
+    assert after_first["next_message"] == 3 and after_first["results"] == first
+    second = [_result("5", "Error"), _result("6", "Warning")]
+    after_second = feeds.record(after_first, 6, second, successful=2)
+    assert after_second["summary"] == {"processed": 6, "successful": 4, "errors": 2, "warnings": 2}
+    assert after_second["results"] == first + second
+    # Each record is a new feed: the one before is left as it was.
+    assert feed["summary"] == {"processed": 0, "successful": 0, "errors": 0, "warnings": 0} and feed["results"] == []
+    assert after_first["summary"]["processed"] == 3
+
+
+def test_a_cancelled_feed_says_when():
+    feed = feeds.new_feed("S1", "1", SPEC, NOW, jobs.ProcessingTiming())
+    cancelled = feeds.cancel(feed, NOW + timedelta(seconds=1))
+    assert (cancelled["processingStatus"], cancelled["cancelled_at"]) == ("CANCELLED", "2025-06-15T12:00:01Z")
+    assert feed["processingStatus"] == "IN_QUEUE"
+    with pytest.raises(RuleViolation) as caught:
+        feeds.cancel(cancelled, NOW)
+    assert str(caught.value) == "Feed 1 cannot be cancelled: it is CANCELLED, and only a feed that is IN_QUEUE can be."
+
+
+def test_a_processed_feed_keeps_its_report_and_whether_it_failed_whole():
+    started = jobs.start(feeds.new_feed("S1", "1", SPEC, NOW, jobs.ProcessingTiming()), NOW)
+    done = feeds.processed(started, "report-1", fatal=True)
+    assert (done["processed"], done["fatal"], done["resultFeedDocumentId"]) == (True, True, "report-1")
+    assert "processed" in started and started["processed"] is False
+    ended = jobs.finish(done, NOW + timedelta(seconds=5))
+    assert feeds.wire(ended) == {
+        "feedId": "1",
+        "feedType": "POST_ORDER_ACKNOWLEDGEMENT_DATA",
+        "marketplaceIds": ["ATVPDKIKX0DER"],
+        "createdTime": "2025-06-15T12:00:00Z",
+        "processingStatus": "FATAL",
+        "processingStartTime": "2025-06-15T12:00:00Z",
+        "processingEndTime": "2025-06-15T12:00:05Z",
+        "resultFeedDocumentId": "report-1",
+    }

@@ -67,8 +67,9 @@ def record(feed: dict, next_message: int, results: list[dict], successful: int) 
     summary = dict(feed["summary"])
     summary["processed"] = next_message
     summary["successful"] += successful
-    summary["errors"] += sum(1 for result in results if result["code"] == "Error")
-    summary["warnings"] += sum(1 for result in results if result["code"] == "Warning")
+    # Amazon counts messages with an error or a warning, not results: one message may warn twice.
+    summary["errors"] += len({result["message"] for result in results if result["code"] == "Error"})
+    summary["warnings"] += len({result["message"] for result in results if result["code"] == "Warning"})
     new["summary"] = summary
     return new
 
