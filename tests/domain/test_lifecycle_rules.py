@@ -30,6 +30,10 @@ SELLER = "A1MOCKSELLER00"
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"
 POLICY = Policy()
+# An order placed at PLACED ships by SHIP_BY; Amazon cancels it if still unshipped 7 days later
+# (DESIGN.md section 1, rule 8): these dates are written out, never asked of lifecycle.due_at.
+SHIP_BY = "2025-06-17T12:00:00Z"
+AUTO_CANCEL_AT = "2025-06-24T12:00:00Z"
 DEFAULT_FIXTURES = PROJECT_ROOT / "fixtures" / "default"
 REGULATED_ORDER = "112-8306889-0912791"
 
@@ -268,9 +272,17 @@ def test_the_time_allowed_for_payment_is_policy():
 
 
 def test_what_comes_due_on_an_order_waiting_to_ship_is_the_automatic_cancellation():
-    doc = make_doc()
-    at = parse_iso(lifecycle.due_at(doc, POLICY))
-    assert lifecycle.apply_due(doc, at, POLICY) == lifecycle.auto_cancel(doc, at, POLICY)
+    doc = make_doc(LatestShipDate=SHIP_BY)
+    assert lifecycle.due_at(doc, POLICY) == AUTO_CANCEL_AT
+    new = apply(lifecycle.apply_due, doc, parse_iso(AUTO_CANCEL_AT), POLICY)
+    assert new["order"]["OrderStatus"] == "Canceled"
+    record = new["cancellations"][-1]
+    assert (record["by"], record["reason"], record["counts_against_seller"], record["at"]) == (
+        "AMAZON",
+        "ShipmentNotConfirmedInTime",
+        True,
+        AUTO_CANCEL_AT,
+    )
 
 
 # -- buyer self-cancel -------------------------------------------------------------------------
@@ -446,8 +458,8 @@ def test_partial_cancellation_then_shipping_the_rest():
     assert (order["NumberOfItemsShipped"], order["NumberOfItemsUnshipped"]) == (0, 2)
     assert partly["cancellations"][-1]["items"] == {first: 1}
     assert last_event(partly)["event"] == "ItemsCanceled"
-    # What is left still has to ship in time.
-    assert partly["due_at"] == lifecycle.due_at(doc, POLICY) is not None
+    # What is left still has to ship in time: 7 days after the ship-by date the order came with.
+    assert partly["due_at"] == to_wire(parse_iso(doc["order"]["LatestShipDate"]) + timedelta(days=7))
 
     shipped = apply(lifecycle.confirm_shipment, partly, LATER, POLICY, shipment(partly))
     assert shipped["order"]["OrderStatus"] == "Shipped"
@@ -526,7 +538,8 @@ def test_confirming_every_item_ships_the_order():
     assert package["shipDate"] == to_wire(LATER)
     assert last_event(new)["event"] == "ShipmentConfirmed"
     # A shipped order is out of reach of the automatic cancellation.
-    assert lifecycle.due_at(doc, POLICY) is not None and new["due_at"] is None
+    assert lifecycle.due_at(doc, POLICY) == to_wire(parse_iso(doc["order"]["LatestShipDate"]) + timedelta(days=7))
+    assert new["due_at"] is None
 
 
 def test_confirming_some_items_partially_ships_then_the_rest_ships():
@@ -536,7 +549,8 @@ def test_confirming_some_items_partially_ships_then_the_rest_ships():
     assert partly["order"]["OrderStatus"] == "PartiallyShipped"
     assert [item["QuantityShipped"] for item in partly["items"]] == [1, 1]
     assert (partly["order"]["NumberOfItemsShipped"], partly["order"]["NumberOfItemsUnshipped"]) == (2, 1)
-    assert lifecycle.due_at(partly, POLICY) is not None
+    # What is not shipped yet is still cancelled 7 days after the ship-by date.
+    assert partly["due_at"] == to_wire(parse_iso(doc["order"]["LatestShipDate"]) + timedelta(days=7))
 
     done = apply(lifecycle.confirm_shipment, partly, LATER, POLICY, shipment(partly, [(second, 1)], reference="2"))
     assert done["order"]["OrderStatus"] == "Shipped"
@@ -766,8 +780,8 @@ def test_orders_amazon_never_cancels_automatically(case):
 
 
 def test_automatic_cancellation_is_amazons_and_counts_against_the_seller():
-    doc = make_doc()
-    at = parse_iso(lifecycle.due_at(doc, POLICY))
+    doc = make_doc(LatestShipDate=SHIP_BY)
+    at = parse_iso(AUTO_CANCEL_AT)
     new = apply(lifecycle.auto_cancel, doc, at, POLICY)
     assert new["order"]["OrderStatus"] == "Canceled"
     assert new["order"]["LastUpdateDate"] == to_wire(at)
@@ -893,15 +907,59 @@ def test_order_status_is_amazons_enum():
     assert set(OrderStatus) == set(model["definitions"]["Order"]["properties"]["OrderStatus"]["enum"])
 
 
+# Where each rule acts and what the order becomes, written from DESIGN.md section 1 (Amazon's
+# seller documentation), not read from the code's table: from each status an order can reach,
+# the statuses it may end in. Every other status is refused.
+EXPECTED_MOVES: dict[str, dict[str, set[str]]] = {
+    # A pre-order released becomes an order waiting for payment (1).
+    "release_preorder": {"PendingAvailability": {"Pending"}},
+    # Payment authorized: Pending → Unshipped (2).
+    "authorize_payment": {"Pending": {"Unshipped"}},
+    # "An order gets canceled if payment authorization does not succeed" (2), pre-order or not.
+    "decline_payment": {"Pending": {"Canceled"}, "PendingAvailability": {"Canceled"}},
+    # Never authorized within 21 days: cancelled (2); only a Pending order waits for payment.
+    "expire_payment": {"Pending": {"Canceled"}},
+    # Inside 30 minutes the buyer cancels an order not yet shipped directly: Canceled (3).
+    "buyer_cancel": {"Pending": {"Canceled"}, "PendingAvailability": {"Canceled"}, "Unshipped": {"Canceled"}},
+    # A formal request flags items and changes no status (4); nothing shipped can be requested,
+    # and a pre-order is cancelled directly until its release.
+    "request_cancellation": {"Pending": {"Pending"}, "Unshipped": {"Unshipped"}, "PartiallyShipped": {"PartiallyShipped"}},
+    # A message is informal (4): recorded, no status moves, while something is left to cancel.
+    "message_cancellation": {
+        "Pending": {"Pending"},
+        "PendingAvailability": {"PendingAvailability"},
+        "Unshipped": {"Unshipped"},
+        "PartiallyShipped": {"PartiallyShipped"},
+    },
+    # Only Unshipped (5); some items (6) or all of them.
+    "seller_cancel": {"Unshipped": {"Unshipped", "Canceled"}},
+    # A label is bought for what is left to ship; it changes no status.
+    "buy_shipping_label": {"Unshipped": {"Unshipped"}, "PartiallyShipped": {"PartiallyShipped"}},
+    # All items → Shipped, some → PartiallyShipped (7).
+    "confirm_shipment": {"Unshipped": {"PartiallyShipped", "Shipped"}, "PartiallyShipped": {"PartiallyShipped", "Shipped"}},
+    # Easy Ship pickups (7): ready or refused leaves the status, picked up ships some or all.
+    "update_shipment_status": {
+        "Unshipped": {"Unshipped", "PartiallyShipped", "Shipped"},
+        "PartiallyShipped": {"PartiallyShipped", "Shipped"},
+    },
+    # The acknowledgement feed (11) is for an order whose payment is authorized; no status moves.
+    "acknowledge": {"Unshipped": {"Unshipped"}, "PartiallyShipped": {"PartiallyShipped"}, "Shipped": {"Shipped"}},
+    # A refund (adjustment feed) is money back for what shipped (12); no status moves.
+    "refund": {"PartiallyShipped": {"PartiallyShipped"}, "Shipped": {"Shipped"}},
+    # Not shipped by the deadline: what is left is cancelled (8), what shipped stays shipped.
+    "auto_cancel": {"Unshipped": {"Canceled"}, "PartiallyShipped": {"Shipped"}},
+}
+
+
 def test_the_table_names_only_rules_of_the_lifecycle():
-    assert set(TRANSITIONS) == set(ASKED)
+    assert set(TRANSITIONS) == set(ASKED) == set(EXPECTED_MOVES)
     assert all(callable(getattr(lifecycle, name)) for name in TRANSITIONS)
 
 
 @pytest.mark.parametrize("rule", list(ASKED))
-def test_every_move_the_table_allows_is_made_and_none_other(rule):
-    """Driven from every status an order can reach, a rule acts exactly where the table says
-    and lands only where it says; and what it stores is written as Amazon's plain string."""
+def test_every_move_the_rules_allow_is_made_and_none_other(rule):
+    """Driven from every status an order can reach, a rule acts exactly where Amazon's rules say
+    and lands only where they say; and what it stores is written as Amazon's plain string."""
     made: dict[str, set[str]] = {}
     for status in REACHABLE:
         for ask in ASKED[rule]:
@@ -912,18 +970,42 @@ def test_every_move_the_table_allows_is_made_and_none_other(rule):
                 continue
             made.setdefault(status, set()).add(new["order"]["OrderStatus"])
             assert json.dumps(new["order"]["OrderStatus"]) == f'"{new["order"]["OrderStatus"]}"'
-    declared = {status: set(to) for status, to in TRANSITIONS[rule].moves.items() if status in REACHABLE}
-    assert made == declared
+    assert made == EXPECTED_MOVES[rule]
+
+
+def test_the_code_table_says_what_the_rules_do():
+    """model.TRANSITIONS is what the rules ask; it must say what Amazon's rules say."""
+    declared = {
+        rule: {status: set(to) for status, to in TRANSITIONS[rule].moves.items() if status in REACHABLE} for rule in TRANSITIONS
+    }
+    assert declared == EXPECTED_MOVES
+
+
+# Why a rule refuses, where Amazon's documents give the reason (DESIGN.md section 1).
+EXPECTED_REASONS = {
+    ("seller_cancel", "Pending"): "payment is not yet authorized",  # (1), (5)
+    ("seller_cancel", "Shipped"): "the buyer must return it",  # (5)
+    ("seller_cancel", "PartiallyShipped"): "the buyer must return it",
+    ("buyer_cancel", "Shipped"): "the buyer must return it",
+    ("request_cancellation", "Shipped"): "the buyer must return it",
+    ("confirm_shipment", "Pending"): "payment is not yet authorized",  # (1)
+    ("confirm_shipment", "Canceled"): "cancelled",
+    ("authorize_payment", "PendingAvailability"): "release",
+    ("acknowledge", "Pending"): "payment is not yet authorized",
+    ("refund", "Unshipped"): "nothing has shipped",  # (12)
+}
 
 
 @pytest.mark.parametrize(
     ("rule", "status"),
-    [(rule, status) for rule in ASKED for status in REACHABLE if status not in TRANSITIONS[rule].moves],
+    [(rule, status) for rule in ASKED for status in REACHABLE if status not in EXPECTED_MOVES[rule]],
 )
-def test_a_rule_refuses_every_other_status_with_the_tables_reason(rule, status):
+def test_a_rule_refuses_every_other_status_saying_the_orders_status_and_why(rule, status):
     doc = reached(status, EasyShipShipmentStatus="PendingSchedule")
     message = refused(ASKED[rule][0], doc)
-    assert message == f"Order {doc['order']['AmazonOrderId']} is {status}: {TRANSITIONS[rule].why_not(status)}."
+    assert message.startswith(f"Order {doc['order']['AmazonOrderId']} is {status}: ")
+    assert message.endswith(".") and len(message) > len(f"Order {doc['order']['AmazonOrderId']} is {status}: .") + 10
+    assert EXPECTED_REASONS.get((rule, status), "") in message
 
 
 def test_the_domain_builds_the_document_and_is_given_the_schema_check():
@@ -1050,3 +1132,118 @@ def test_a_short_self_cancel_window_is_described_truthfully():
 def test_a_request_on_a_preorder_points_to_buyer_cancel():
     message = refused(lifecycle.request_cancellation, make_doc("PendingAvailability"), LATER, POLICY, "Changed my mind")
     assert "buyer_cancel" in message
+
+
+# -- what mutation testing showed untested (issue 23, item 25) ---------------------------------
+
+
+def shipped_two_items() -> dict:
+    doc = two_items()
+    return apply(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc))
+
+
+def test_a_refund_is_recorded_with_its_reason_and_amounts_and_changes_no_quantity():
+    """The order adjustment feed's Refund (DESIGN.md section 1, rule 12): money back for a shipped
+    item; the order stays Shipped and its quantities stay."""
+    doc = shipped_two_items()
+    first = ids(doc)[0]
+    amounts = {"Principal": "-5.00", "Tax": "-0.40"}
+    at = LATER + timedelta(days=3)
+    new = apply(lifecycle.refund, doc, at, POLICY, first, "CustomerReturn", amounts)
+    amounts["Principal"] = "-99.00"  # the caller's mapping is not kept
+    assert new["refunds"] == [
+        {"at": to_wire(at), "item": first, "reason": "CustomerReturn", "amounts": {"Principal": "-5.00", "Tax": "-0.40"}}
+    ]
+    assert new["order"]["OrderStatus"] == "Shipped"
+    assert new["items"] == doc["items"]
+    assert new["order"]["LastUpdateDate"] == to_wire(at)
+    assert last_event(new) == {
+        "at": to_wire(at),
+        "event": "Refunded",
+        "status": "Shipped",
+        "item": first,
+        "reason": "CustomerReturn",
+    }
+    again = apply(lifecycle.refund, new, at, POLICY, first, "CustomerReturn", {"Principal": "-1.00"})
+    assert [refund["amounts"] for refund in again["refunds"]] == [{"Principal": "-5.00", "Tax": "-0.40"}, {"Principal": "-1.00"}]
+
+
+def test_an_unshipped_item_cannot_be_refunded_even_when_others_shipped():
+    doc = two_items()
+    first, second = ids(doc)
+    partly = apply(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc, [(first, 1)]))
+    message = refused(lifecycle.refund, partly, LATER, POLICY, second, "CustomerReturn", {"Principal": "-5.00"})
+    assert message == (
+        f"Order {doc['order']['AmazonOrderId']} is PartiallyShipped: item {second} has not shipped, "
+        "so it cannot be refunded; cancel it instead."
+    )
+    assert apply(lifecycle.refund, partly, LATER, POLICY, first, "CustomerReturn", {"Principal": "-5.00"})["refunds"]
+
+
+def test_a_refund_names_an_item_of_the_order_and_what_is_refunded():
+    doc = shipped_two_items()
+    order_id = doc["order"]["AmazonOrderId"]
+    assert refused(lifecycle.refund, doc, LATER, POLICY, "99999999999999", "CustomerReturn", {"Principal": "-5.00"}) == (
+        f"Invalid AmazonOrderItemCode: order {order_id} has no item 99999999999999."
+    )
+    assert refused(lifecycle.refund, doc, LATER, POLICY, ids(doc)[0], "CustomerReturn", {}) == (
+        f"A refund of item {ids(doc)[0]} needs ItemPriceAdjustments: say what is refunded."
+    )
+
+
+def test_cod_collection_is_only_for_an_order_paid_cash_on_delivery():
+    """codCollectionMethod: "The COD collection method" (ordersV0.json)."""
+    doc = make_doc(PaymentMethod="Other")
+    message = refused(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc, codCollectionMethod="DirectPayment"))
+    assert message == f"Invalid codCollectionMethod: order {doc['order']['AmazonOrderId']} is not paid cash on delivery (COD)."
+    cod = make_doc(PaymentMethod="COD")
+    new = apply(lifecycle.confirm_shipment, cod, LATER, POLICY, shipment(cod, codCollectionMethod="DirectPayment"))
+    assert new["order"]["OrderStatus"] == "Shipped"
+    assert apply(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc))["order"]["OrderStatus"] == "Shipped"
+
+
+@pytest.mark.parametrize("quantity", [1.5, "1", True, 0, -1, 2.0])
+def test_a_shipped_quantity_is_a_positive_whole_number(quantity):
+    """ConfirmShipmentOrderItem.quantity is an integer (ordersV0.json)."""
+    doc = two_items()
+    second = ids(doc)[1]
+    message = refused(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc, [(second, quantity)]))
+    assert message == f"Invalid quantity for item {second}: {quantity!r} is not a positive whole number."
+
+
+def test_lines_naming_the_same_item_add_up():
+    doc = two_items()
+    second = ids(doc)[1]
+    new = apply(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc, [(second, 1), (second, 1)]))
+    assert [item["QuantityShipped"] for item in new["items"]] == [0, 2]
+    assert new["packages"][-1]["items"] == {second: 2}
+    assert new["order"]["OrderStatus"] == "PartiallyShipped"
+    message = refused(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc, [(second, 2), (second, 1)]))
+    assert message == (f"Invalid quantity for item {second}: cannot ship 3; only 2 of it are neither shipped nor cancelled.")
+
+
+def test_the_refusal_of_too_much_counts_one_unit_in_the_singular():
+    doc = two_items()
+    first = ids(doc)[0]
+    message = refused(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc, [(first, 2)]))
+    assert message == f"Invalid quantity for item {first}: cannot ship 2; only 1 of it is neither shipped nor cancelled."
+
+
+def test_a_line_without_a_quantity_takes_what_is_left_of_the_item():
+    doc = make_doc(items=[{"QuantityOrdered": 3}])
+    (item_id,) = ids(doc)
+    new = apply(lifecycle.seller_cancel, doc, LATER, POLICY, "NoInventory", [{"orderItemId": item_id, "quantity": 1}, item_id])
+    assert new["cancellations"][-1]["items"] == {item_id: 3}
+    assert new["order"]["OrderStatus"] == "Canceled"
+
+
+def test_a_line_is_an_item_id_or_an_item_and_quantity():
+    doc = two_items()
+    order_id = doc["order"]["AmazonOrderId"]
+    assert refused(lifecycle.seller_cancel, doc, LATER, POLICY, "NoInventory", [7]) == (
+        "Invalid order item 7: give an OrderItemId or {orderItemId, quantity}."
+    )
+    assert refused(lifecycle.seller_cancel, doc, LATER, POLICY, "NoInventory", ["nope"]) == (
+        f"Invalid orderItemId: order {order_id} has no item nope."
+    )
+    assert refused(lifecycle.seller_cancel, doc, LATER, POLICY, "NoInventory", []) == "No items given to cancel."
