@@ -64,7 +64,7 @@ def test_serve_logs_one_line_per_request(tmp_path):
     lines = [line for line in output.splitlines() if "spapi_mock.requests" in line]
     assert len(lines) == 4, output
     assert re.search(rf"INFO spapi_mock.requests: getOrderItems {ORDER} -> 200 \(\d+\.\d ms, seller A1MOCKSELLER00\)$", lines[0])
-    assert "getOrder 999-0000000-0000000 -> 404 (" in lines[1]
+    assert "getOrder@v0 999-0000000-0000000 -> 404 (" in lines[1]
     assert "control advanceClock -> 200 (" in lines[2]
     assert "GET /no/such/path -> 404 (" in lines[3]
 
@@ -169,6 +169,26 @@ def test_every_fixture_problem_is_reported_at_once_and_an_empty_directory_is_war
     empty.mkdir()
     with live_server("--fixtures", str(empty), tmp_dir=tmp_path) as server:
         assert f"warning: {empty} holds no fixture files" in server.output()
+
+
+def test_the_number_of_fixture_problems_announced_is_the_number_listed(tmp_path):
+    """One run announced "5 problems" and listed 2 (PyYAML's message spans four lines), and a
+    record's missing required fields came one per start."""
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    data = yaml.safe_load((TEST_FIXTURES / "test-orders.yaml").read_text())
+    del data["orders"][0]["order"]["MarketplaceId"], data["orders"][0]["order"]["FulfillmentChannel"]
+    (fixtures / "broken.yaml").write_text(yaml.safe_dump(data))
+    (fixtures / "unparsable.yaml").write_text("orders:\n  - order: {AmazonOrderId: 1\n    items: [\n")
+    command = [sys.executable, "-m", "spapi_mock", "serve", "--port", str(free_port()), "--fixtures", str(fixtures)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    heading, *listed = result.stderr.strip().splitlines()
+    assert heading == "spapi-mock: fixtures refused, 3 problems:", result.stderr
+    assert len(listed) == 3 and all(line.startswith(f"  {fixtures}/") for line in listed), result.stderr
+    assert "order #1" in listed[0] and "order.MarketplaceId is required" in listed[0], listed
+    assert "order #1" in listed[1] and "order.FulfillmentChannel is required" in listed[1], listed
+    assert "unparsable.yaml: cannot be parsed: line 3, column" in listed[2], listed
 
 
 def test_a_second_process_on_a_served_store_exits_2_and_the_servers_writes_stand(tmp_path):

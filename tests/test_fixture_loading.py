@@ -195,3 +195,46 @@ def test_every_problem_of_every_file_is_reported_in_one_run(tmp_path):
     for where, what in expected:
         assert any(where in line and what in line for line in problems), (where, what, problems)
     assert len(problems) == len(expected), problems
+
+
+def test_every_problem_of_one_record_is_reported_at_once(tmp_path):
+    """Missing required fields came one per start (MarketplaceId, then FulfillmentChannel), and a
+    record's first problem hid the others: each is a line of the one report, each said once."""
+    record = order(
+        items=[{"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "QuantityShipped": 2, "Colour": "red"}],
+        extra=1,
+    )
+    del record["order"]["MarketplaceId"], record["order"]["FulfillmentChannel"]
+    record["order"]["EarliestShipDate"] = "next week"
+    record["order"]["OrderStatus"] = "Sent"
+    no_dates = order(order__AmazonOrderId="111-0000000-0000002")
+    del no_dates["order"]["PurchaseDate"]
+    write(tmp_path, record, no_dates)
+    with pytest.raises(FixtureError) as raised:
+        load_fixture_dir(tmp_path, NOW)
+    problems = str(raised.value).split("\n")
+    first, second = "orders.yaml: order #1 (111-0000000-0000001): ", "orders.yaml: order #2 (111-0000000-0000002): "
+    expected = [
+        first + "unknown field(s): extra",
+        first + "field order.MarketplaceId is required",
+        first + "field order.FulfillmentChannel is required",
+        first + "field order.EarliestShipDate: 'next week' is not an ISO 8601 date",
+        first + "field order.OrderStatus: 'Sent' is not one of",
+        first + "field items[0].Colour: unknown field",
+        first + "field items[0].QuantityShipped is larger than QuantityOrdered",
+        # LastUpdateDate defaults to PurchaseDate: one problem, said once, not also by the schema.
+        second + "field order.PurchaseDate is required",
+    ]
+    assert len(problems) == len(expected), problems
+    for what in expected:
+        assert sum(what in line for line in problems) == 1, (what, problems)
+
+
+def test_a_file_that_does_not_parse_is_one_problem_on_one_line(tmp_path):
+    """PyYAML's complaint spans four lines; the report counts problems by line, so one run said
+    "5 problems" and listed 2."""
+    (tmp_path / "broken.yaml").write_text("orders:\n  - order: {AmazonOrderId: 1\n    items: [\n")
+    with pytest.raises(FixtureError) as raised:
+        load_fixture_dir(tmp_path, NOW)
+    (problem,) = str(raised.value).split("\n")
+    assert "broken.yaml: cannot be parsed: line 3, column" in problem, problem

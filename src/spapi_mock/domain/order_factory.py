@@ -14,9 +14,10 @@ import copy
 import functools
 import hashlib
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 from spapi_mock.domain.exceptions import FixtureError, RuleViolation
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
@@ -52,6 +53,7 @@ CANCELLED_BY = get_args(CancelledBy)
 REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "MarketplaceId", "FulfillmentChannel")
 # (value, schema name in Amazon's v0 model, where, field prefix): raises FixtureError naming the field.
 SchemaCheck = Callable[[dict, str, str, str], None]
+T = TypeVar("T")
 
 
 def order_id(seller_id: str, marketplace_id: str, purchase_date: str, sequence: int) -> str:
@@ -198,38 +200,52 @@ def _amount(value: Decimal, currency: str) -> str:
 
 def build_document(record: Any, seller_id: str, now: datetime, where: str, check_schema: SchemaCheck) -> OrderDocument:
     """Check one record (``{order, items, address, regulated, cancellations}``, dates absolute or
-    relative to ``now``) and turn it into a store document; errors name ``where`` and the field."""
+    relative to ``now``) and turn it into a store document; errors name ``where`` and the field.
+    Every problem of the record is reported at once, so that fixing a file takes one run."""
     if not isinstance(record, dict):
         raise FixtureError(f"{where}: expected a mapping with 'order' and 'items'")
     if isinstance(record.get("order"), dict) and record["order"].get("AmazonOrderId"):
         where = f"{where} ({record['order']['AmazonOrderId']})"
+    problems = Problems()
     unknown = set(record) - RECORD_KEYS
     if unknown:
-        raise FixtureError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
-    # A copy with the dates resolved: the caller's parsed file stays as it was.
-    record = _resolved_copy(record, now, where)
+        problems.add(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
+    # A copy with the dates resolved: the caller's parsed file stays as it was. A date that does
+    # not parse is reported and left as given, and the checks that compare dates are skipped.
+    record, bad_dates = _resolved_copy(record, now, where)
+    problems.messages += bad_dates
     order = record.get("order")
     items = record.get("items")
     if not isinstance(order, dict):
-        raise FixtureError(f"{where}: field 'order' is missing or not a mapping")
+        problems.add(f"{where}: field 'order' is missing or not a mapping")
     if not isinstance(items, list) or not items:
-        raise FixtureError(f"{where}: field 'items' must be a non-empty list")
-    for name in REQUIRED_ORDER_FIELDS:
-        if order.get(name) in (None, ""):
-            raise FixtureError(f"{where}: field order.{name} is required")
-    order.setdefault("LastUpdateDate", order["PurchaseDate"])
+        problems.add(f"{where}: field 'items' must be a non-empty list")
+    if not isinstance(order, dict) or not isinstance(items, list):
+        problems.raise_any()
+    missing = [name for name in REQUIRED_ORDER_FIELDS if order.get(name) in (None, "")]
+    for name in missing:
+        problems.add(f"{where}: field order.{name} is required")
+    if "PurchaseDate" not in missing:
+        order.setdefault("LastUpdateDate", order["PurchaseDate"])
     for name in DERIVED_ORDER_FIELDS:
         order.pop(name, None)
 
-    check_schema(order, "Order", where, "order")
+    problems.check(check_schema, order, "Order", where, "order")
+    # LastUpdateDate defaults to the PurchaseDate already reported missing: not a second problem.
+    defaulted = f"{where}: field order.LastUpdateDate is required"
+    if "PurchaseDate" in missing and defaulted in problems.messages:
+        problems.messages.remove(defaulted)
     for n, item in enumerate(items):
-        check_schema(item, "OrderItem", where, f"items[{n}]")
+        problems.check(check_schema, item, "OrderItem", where, f"items[{n}]")
     if record.get("address") is not None:
-        check_schema({"AmazonOrderId": order["AmazonOrderId"], **record["address"]}, "OrderAddress", where, "address")
+        address = {"AmazonOrderId": order.get("AmazonOrderId"), **record["address"]}
+        problems.check(check_schema, address, "OrderAddress", where, "address")
     if record.get("regulated") is not None:
-        check_schema({"AmazonOrderId": order["AmazonOrderId"], **record["regulated"]}, "OrderRegulatedInfo", where, "regulated")
-    _check_rules(order, items, where)
-    cancellations = _cancellations(record.get("cancellations"), order, now, where)
+        regulated = {"AmazonOrderId": order.get("AmazonOrderId"), **record["regulated"]}
+        problems.check(check_schema, regulated, "OrderRegulatedInfo", where, "regulated")
+    problems.messages += _rule_problems(order, items, where, compare_dates=not bad_dates)
+    cancellations = problems.check(_cancellations, record.get("cancellations"), order, now, where)
+    problems.raise_any()
 
     marketplace = MARKETPLACES[order["MarketplaceId"]]
     order.setdefault("SalesChannel", marketplace.sales_channel)
@@ -247,6 +263,37 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str, check
         "cancellations": cancellations,
         "history": [{"at": order["PurchaseDate"], "event": "Placed", "status": order["OrderStatus"]}],
     }
+
+
+class Problems:
+    """A record's problems, one line each, raised together as one FixtureError; the same field
+    said twice (our required check and the schema's) is said once."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+    def check(self, call: Callable[..., T], *args: Any) -> T | None:
+        """``call(*args)``, its FixtureError kept as problems (a function call: loading checks
+        each record of a 100,000-order set this way)."""
+        try:
+            return call(*args)
+        except FixtureError as exc:
+            self.messages.extend(str(exc).split("\n"))
+            return None
+
+    @contextmanager
+    def collect(self):
+        try:
+            yield
+        except FixtureError as exc:
+            self.messages.extend(str(exc).split("\n"))
+
+    def raise_any(self) -> None:
+        if self.messages:
+            raise FixtureError("\n".join(dict.fromkeys(self.messages)))
 
 
 def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[Cancellation]:
@@ -269,7 +316,7 @@ def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[C
         if not isinstance(counts, bool):
             raise FixtureError(f"{where}: field {field}.counts_against_seller must be true or false")
         try:
-            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order["LastUpdateDate"]
+            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order.get("LastUpdateDate")
         except ValueError as exc:
             raise FixtureError(f"{where}: field {field}.at: {exc}") from None
         records.append(
@@ -285,18 +332,19 @@ def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[C
     return records
 
 
-def _resolved_copy(value: Any, now: datetime, where: str) -> Any:
-    """A copy of parsed fixture data with every date field resolved against ``now``.
+def _resolved_copy(value: Any, now: datetime, where: str) -> tuple[Any, list[str]]:
+    """A copy of parsed fixture data with every date field resolved against ``now``, and a
+    problem for each date that does not parse (left as given in the copy).
 
     One pass that copies and resolves, without keeping the path it is at: loading a large
     generated set spent most of its time here. Only when a date does not parse is the data
-    walked again, to name the field.
+    walked again, to name each bad one.
     """
     try:
-        return _resolve_dates(value, now)
-    except ValueError:
-        _name_the_bad_date(value, now, where, ())
-        raise
+        return _resolve_dates(value, now), []
+    except (ValueError, OverflowError):
+        problems: list[str] = []
+        return _resolve_naming_bad_dates(value, now, where, (), problems), problems
 
 
 def _resolve_dates(value: Any, now: datetime) -> Any:
@@ -321,20 +369,24 @@ def _wire_date(text: str, now: datetime) -> str:
     return to_wire(parse_fixture_date(text, now))
 
 
-def _name_the_bad_date(value: Any, now: datetime, where: str, path: tuple) -> None:
-    """FixtureError naming the first date field of ``value`` that does not parse."""
+def _resolve_naming_bad_dates(value: Any, now: datetime, where: str, path: tuple, problems: list[str]) -> Any:
+    """``_resolve_dates``, slowly: each date field that does not parse is kept as given and
+    named in ``problems``."""
     if isinstance(value, dict):
+        copied = {}
         for key, inner in value.items():
             if key in DATE_FIELDS and isinstance(inner, str):
                 try:
-                    parse_fixture_date(inner, now)
-                except ValueError as exc:
-                    raise FixtureError(f"{where}: field {_spelt(path + (key,))}: {exc} (or relative: now-3d4h)") from None
+                    copied[key] = to_wire(parse_fixture_date(inner, now))
+                except (ValueError, OverflowError) as exc:
+                    problems.append(f"{where}: field {_spelt(path + (key,))}: {exc} (or relative: now-3d4h)")
+                    copied[key] = inner
             else:
-                _name_the_bad_date(inner, now, where, path + (key,))
-    elif isinstance(value, list):
-        for n, inner in enumerate(value):
-            _name_the_bad_date(inner, now, where, path + (n,))
+                copied[key] = _resolve_naming_bad_dates(inner, now, where, path + (key,), problems)
+        return copied
+    if isinstance(value, list):
+        return [_resolve_naming_bad_dates(inner, now, where, path + (n,), problems) for n, inner in enumerate(value)]
+    return value
 
 
 def _spelt(path: tuple) -> str:
@@ -345,27 +397,44 @@ def _spelt(path: tuple) -> str:
     return spelt
 
 
-def _check_rules(order: dict, items: list[dict], where: str) -> None:
-    order_id = order["AmazonOrderId"]
-    if order["MarketplaceId"] not in MARKETPLACES:
-        raise FixtureError(f"{where}: field order.MarketplaceId: unknown marketplace id '{order['MarketplaceId']}'")
-    if order["LastUpdateDate"] < order["PurchaseDate"]:
-        raise FixtureError(f"{where}: field order.LastUpdateDate is before order.PurchaseDate")
-    parts = order_id.split("-")
-    if len(parts) != 3 or [len(p) for p in parts] != [3, 7, 7] or not all(p.isdigit() for p in parts):
-        raise FixtureError(f"{where}: field order.AmazonOrderId: '{order_id}' is not in 3-7-7 format")
+def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = True) -> list[str]:
+    """The order rules the schema cannot say, each broken one a line. A value the schema
+    refuses (missing, or of the wrong type) is the schema's to report: its rules are passed by."""
+    problems = []
+    order_id = order.get("AmazonOrderId")
+    marketplace_id = order.get("MarketplaceId")
+    if isinstance(marketplace_id, str) and marketplace_id and marketplace_id not in MARKETPLACES:
+        problems.append(f"{where}: field order.MarketplaceId: unknown marketplace id '{marketplace_id}'")
+    purchased, updated = order.get("PurchaseDate"), order.get("LastUpdateDate")
+    if compare_dates and isinstance(purchased, str) and isinstance(updated, str) and updated < purchased:
+        problems.append(f"{where}: field order.LastUpdateDate is before order.PurchaseDate")
+    if isinstance(order_id, str) and order_id:
+        parts = order_id.split("-")
+        if len(parts) != 3 or [len(p) for p in parts] != [3, 7, 7] or not all(p.isdigit() for p in parts):
+            problems.append(f"{where}: field order.AmazonOrderId: '{order_id}' is not in 3-7-7 format")
     seen = set()
     for n, item in enumerate(items):
-        if item["OrderItemId"] in seen:
-            raise FixtureError(f"{where}: field items[{n}].OrderItemId: '{item['OrderItemId']}' appears twice")
-        seen.add(item["OrderItemId"])
-        if int(item.get("QuantityShipped") or 0) > int(item["QuantityOrdered"]):
-            raise FixtureError(f"{where}: field items[{n}].QuantityShipped is larger than QuantityOrdered")
+        if not isinstance(item, dict):
+            continue
+        item_id = item.get("OrderItemId")
+        if isinstance(item_id, str) and item_id in seen:
+            problems.append(f"{where}: field items[{n}].OrderItemId: '{item_id}' appears twice")
+        seen.add(item_id)
+        ordered, shipped = item.get("QuantityOrdered"), item.get("QuantityShipped") or 0
+        if _whole(ordered) and _whole(shipped) and shipped > ordered:
+            problems.append(f"{where}: field items[{n}].QuantityShipped is larger than QuantityOrdered")
         flag = item.get("BuyerRequestedCancel") or {}
+        if not isinstance(flag, dict):
+            continue
         if flag.get("IsBuyerRequestedCancel") not in (None, "true", "false"):
-            raise FixtureError(
+            problems.append(
                 f'{where}: field items[{n}].BuyerRequestedCancel.IsBuyerRequestedCancel must be the string "true" or "false"'
             )
         if flag.get("IsBuyerRequestedCancel") == "true" and not flag.get("BuyerCancelReason"):
             field = f"items[{n}].BuyerRequestedCancel.BuyerCancelReason"
-            raise FixtureError(f'{where}: field {field} is required when IsBuyerRequestedCancel is "true"')
+            problems.append(f'{where}: field {field} is required when IsBuyerRequestedCancel is "true"')
+    return problems
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -10,7 +10,6 @@ not silently drop data; the error names the file, the record and the field.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -35,7 +34,7 @@ def load_fixture_dir(directory: str | Path, now: datetime) -> list[OrderDocument
         raise FixtureError(f"{directory}: fixture directory not found")
     docs: list[OrderDocument] = []
     seen: dict[str, str] = {}
-    problems = _Problems()
+    problems = order_factory.Problems()
     for path in fixture_files(directory):
         with problems.collect():
             for doc in load_fixture_file(path, now):
@@ -53,27 +52,6 @@ def fixture_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
 
 
-class _Problems:
-    """Problems gathered across records and files, raised as one FixtureError listing them all."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def add(self, message: str) -> None:
-        self.messages.append(message)
-
-    @contextmanager
-    def collect(self):
-        try:
-            yield
-        except FixtureError as exc:
-            self.messages.extend(str(exc).split("\n"))
-
-    def raise_any(self) -> None:
-        if self.messages:
-            raise FixtureError("\n".join(self.messages))
-
-
 def load_fixture_file(path: str | Path, now: datetime) -> list[OrderDocument]:
     path = Path(path)
     try:
@@ -84,8 +62,18 @@ def load_fixture_file(path: str | Path, now: datetime) -> list[OrderDocument]:
             text = path.read_text(encoding="utf-8")
             data = json.loads(text) if path.suffix == ".json" else resources.load_yaml(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise FixtureError(f"{path}: cannot be parsed: {exc}") from None
+        raise FixtureError(f"{path}: cannot be parsed: {_one_line(exc)}") from None
     return load_fixture_data(data, now, str(path))
+
+
+def _one_line(exc: Exception) -> str:
+    """A parser's complaint on one line: each problem is one line of the report, and PyYAML's
+    messages span four (with a caret under a copy of the line)."""
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
+        context = f" ({exc.context})" if exc.context else ""
+        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}{context}"
+    return " ".join(str(exc).split())
 
 
 # Parsing YAML is most of the time a server takes to load the built-in fixtures, and a reset or a
@@ -111,7 +99,7 @@ def load_fixture_data(data: Any, now: datetime, where: str, default_seller_id: s
         raise FixtureError(f"{where}: field 'seller' must be a string")
     docs: list[OrderDocument] = []
     seen: set[str] = set()
-    problems = _Problems()
+    problems = order_factory.Problems()
     for n, record in enumerate(data["orders"]):
         with problems.collect():
             doc = build_document(record, seller_id, now, f"{where}: order #{n + 1}")
@@ -144,6 +132,12 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
     problems = []
     for error in sorted(_validator(schema_name).iter_errors(value), key=lambda e: list(e.absolute_path)):
         field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        if error.validator == "required":
+            # In the words of the loader's own required check, so that a field is reported once.
+            problems += [
+                f"{where}: field {field}.{name} is required" for name in error.validator_value if name not in error.instance
+            ]
+            continue
         if error.validator == "additionalProperties":
             for unknown in sorted(set(error.instance) - set(error.schema.get("properties", {}))):
                 problems.append(
@@ -152,7 +146,7 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
             continue
         problems.append(f"{where}: field {field}: {error.message}")
     if problems:
-        raise FixtureError("\n".join(problems))
+        raise FixtureError("\n".join(dict.fromkeys(problems)))
 
 
 @cache
