@@ -84,6 +84,12 @@ class ServiceUnavailable(SpApiError):
 # Amazon's details for a refused access token, which clients match to decide to refresh.
 TOKEN_EXPIRED = "The access token you provided has expired."
 TOKEN_INVALID = "The access token you provided is revoked, malformed or invalid."
+# What the mock saw, in the details of Amazon's bare 403 (no client reads them; a person does).
+NO_ACCESS_TOKEN = "The request has no access token: send the one /auth/o2/token issued in the x-amz-access-token header."
+NOT_ISSUED = (
+    TOKEN_INVALID + " spapi-mock (strict auth) did not issue it: a token comes from this server's /auth/o2/token,"
+    " and one issued before the server restarted is forgotten."
+)
 
 _BY_STATUS = {e.status: e for e in (InvalidInput, Unauthorized, NotFound, QuotaExceeded, InternalFailure, ServiceUnavailable)}
 

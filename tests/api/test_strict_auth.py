@@ -3,6 +3,7 @@ under a Restricted Data Token that covers it. Lenient (the default) accepts any 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 
@@ -10,8 +11,9 @@ import pytest
 
 from spapi_mock.control import HttpControl, LocalControl
 
-from support.http import US, CheckedClient, make_app
+from support.http import US, CheckedClient, make_app, over_a_socket
 from support.live_server import live_server
+from support.reference import assert_valid_response
 from support.sdk import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -33,6 +35,7 @@ EXPIRED = {
     ]
 }
 INVALID_DETAILS = "The access token you provided is revoked, malformed or invalid."
+DENIED = {"code": "Unauthorized", "message": "Access to requested resource is denied."}
 
 
 @pytest.fixture()
@@ -69,11 +72,10 @@ class Session:
 def test_a_token_the_mock_did_not_issue_is_refused(strict):
     refused = strict.get(f"/orders/v0/orders/{ORDER}", {"x-amz-access-token": "Atza|made-up"})
     assert refused.status_code == 403
-    assert refused.json()["errors"][0] == {
-        "code": "Unauthorized",
-        "message": "Access to requested resource is denied.",
-        "details": INVALID_DETAILS,
-    }
+    (error,) = refused.json()["errors"]
+    assert {k: error[k] for k in ("code", "message")} == DENIED
+    # Amazon's words first (a client that matches them still does), then what the mock saw.
+    assert error["details"].startswith(INVALID_DETAILS) and "did not issue it" in error["details"]
 
 
 def test_an_access_token_expires_on_the_mock_clock_with_the_403_clients_recognise(strict):
@@ -255,3 +257,73 @@ def test_a_grantless_token_cannot_read_orders(strict):
     refused = strict.get(f"/orders/v0/orders/{ORDER}", {"x-amz-access-token": token})
     assert refused.status_code == 403 and "grantless" in refused.json()["errors"][0]["details"]
     assert strict.get(f"/orders/v0/orders/{ORDER}", strict.token()).status_code == 200
+
+
+# --- what the mock saw, in the 403's details and in the request log line (through a socket) -----
+
+
+@pytest.fixture(scope="module")
+def socket_strict():
+    app = make_app(strict_auth=True)
+    with over_a_socket(app) as client:
+        yield Session(client, LocalControl.of(app.services))
+
+
+def refused_with(session: Session, path: str, headers: dict, caplog) -> tuple[str, str]:
+    """A 403 with Amazon's body (held to Amazon's ErrorList), its details and its log line."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="spapi_mock.requests"):
+        refused = session.client.get(path, headers=headers, token=False)
+    assert refused.status_code == 403, refused.text
+    assert_valid_response("GET", path, 403, refused.json())
+    (error,) = refused.json()["errors"]
+    assert {k: error[k] for k in ("code", "message")} == DENIED
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "spapi_mock.requests"]
+    return error["details"], line
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-amz-access-token": ""}], ids=["no header", "empty header"])
+def test_no_access_token_is_amazons_403_saying_so(socket_strict, caplog, headers):
+    """Before: the bare 403, details "" (and a log line without a reason)."""
+    details, line = refused_with(socket_strict, f"/orders/v0/orders/{ORDER}", headers, caplog)
+    assert "no access token" in details and "x-amz-access-token" in details
+    assert line.startswith(f"getOrder@v0 {ORDER} -> 403 (") and line.endswith(f"): {details}")
+
+
+def test_a_token_the_mock_never_issued_is_amazons_403_saying_so(socket_strict, caplog):
+    details, line = refused_with(socket_strict, f"/orders/v0/orders/{ORDER}", {"x-amz-access-token": "Atza|elsewhere"}, caplog)
+    assert details.startswith(INVALID_DETAILS) and "did not issue it" in details
+    assert line.endswith(f"): {details}")
+
+
+def test_an_expired_token_is_amazons_expired_403_word_for_word(socket_strict, caplog):
+    headers = socket_strict.token()
+    socket_strict.control.advance_clock("1h")
+    details, line = refused_with(socket_strict, f"/orders/2026-01-01/orders/{ORDER}", headers, caplog)
+    # Clients match these words to refresh their token: they stay Amazon's exactly.
+    assert details == EXPIRED["errors"][0]["details"]
+    assert line.startswith(f"getOrder@2026-01-01 {ORDER} -> 403 (") and line.endswith(f"): {details}")
+
+
+def test_a_token_of_another_seller_is_not_a_403_but_the_404_of_an_unknown_order(socket_strict, caplog):
+    """Another seller's token is a valid token: the mock never says an order exists for someone
+    else, so it answers as for an id it does not know, and the log line names whose token it was."""
+    socket_strict.control.create_seller("THEIRS", seed="empty")
+    theirs = socket_strict.token("Atzr|spapi-mock|THEIRS")
+    with caplog.at_level(logging.INFO, logger="spapi_mock.requests"):
+        seen = socket_strict.get(f"/orders/v0/orders/{ORDER}", theirs)
+        unknown = socket_strict.get("/orders/v0/orders/999-0000000-0000000", theirs)
+    assert seen.status_code == unknown.status_code == 404
+    assert seen.json()["errors"][0]["code"] == unknown.json()["errors"][0]["code"] == "NotFound"
+    lines = [r.getMessage() for r in caplog.records if r.name == "spapi_mock.requests"]
+    assert any(line.startswith(f"getOrder@v0 {ORDER} -> 404 (") and line.endswith("seller THEIRS)") for line in lines)
+
+
+def test_the_rdt_a_restricted_operation_needs_is_named_in_the_log_line_too(socket_strict, caplog):
+    details, line = refused_with(socket_strict, f"/orders/v0/orders/{ORDER}/address", socket_strict.token(), caplog)
+    assert "Restricted Data Token" in details and line.endswith(f"): {details}")
+
+
+def test_lenient_auth_still_wants_a_token_and_says_so(client):
+    refused = client.get(f"/orders/v0/orders/{ORDER}", token=False)
+    assert refused.status_code == 403 and "no access token" in refused.json()["errors"][0]["details"]

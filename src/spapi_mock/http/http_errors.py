@@ -15,6 +15,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from spapi_mock.errors import (
+    NO_ACCESS_TOKEN,
     InternalFailure,
     InvalidInput,
     LwaError,
@@ -70,7 +71,9 @@ def to_sp_api_error(request: ConnexionRequest, exc: Exception) -> SpApiError:
         if status == 400:
             return InvalidInput(_readable(detail))
         if status in (401, 403):
-            return Unauthorized()
+            # Connexion's security check refuses only a request without the header (a token it
+            # finds is judged by access_tokens, which says why).
+            return Unauthorized(details=NO_ACCESS_TOKEN)
         if status == 404:
             return NotFound(f"Resource {request.url.path} is not found.")
         if status == 405:

@@ -42,6 +42,8 @@ CONTROL_PREFIX = "/_mock"
 # Request bodies larger than this are journalled cut short.
 _JOURNAL_BODY_LIMIT = 64 * 1024
 REQUEST_LOG = logging.getLogger("spapi_mock.requests")
+# A 403's body is kept this far for the log line's reason (Amazon's error envelope is small).
+_REFUSAL_LIMIT = 4096
 
 
 def operation_name(scope: Scope, services) -> str | None:
@@ -105,10 +107,12 @@ class RequestEnvelope:
                     journal.record(status)
                 if line is not None:
                     line.status = status
-            elif line is not None and message["type"] == "http.response.body" and not message.get("more_body"):
-                # Logged before the last of the answer leaves: a client that has its answer
-                # finds the line already written (tests, and users tailing the log, need not wait).
-                line.write()
+            elif line is not None and message["type"] == "http.response.body":
+                line.keep_refusal(message.get("body", b""))
+                if not message.get("more_body"):
+                    # Logged before the last of the answer leaves: a client that has its answer
+                    # finds the line already written (tests, and users tailing the log, need not wait).
+                    line.write()
             await send(message)
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -300,9 +304,11 @@ def _body_fields(body: bytes, content_type: str):
 
 class _LogLine:
     """One line per request: what was asked (operation and order id, else the method and path),
-    the status answered and how long it took. At info level: every SP-API call, every change
-    through the control plane and every error; successful reads of the control plane, the
-    dashboard and the docs only at debug level (an open dashboard polls several times a second)."""
+    the status answered and how long it took, and for a 403 why (its error's details: no token,
+    one the mock never issued, an expired one, no Restricted Data Token). At info level: every
+    SP-API call, every change through the control plane and every error; successful reads of
+    the control plane, the dashboard and the docs only at debug level (an open dashboard polls
+    several times a second)."""
 
     def __init__(self, scope: Scope, services, path_params: dict) -> None:
         self.scope = scope
@@ -310,7 +316,12 @@ class _LogLine:
         self.path_params = path_params
         self.started = time.perf_counter()
         self.status: int | None = None
+        self.refusal = b""
         self.written = False
+
+    def keep_refusal(self, chunk: bytes) -> None:
+        if self.status == 403 and len(self.refusal) < _REFUSAL_LIMIT:
+            self.refusal += chunk[:_REFUSAL_LIMIT]
 
     def write(self) -> None:
         if self.written:
@@ -319,12 +330,23 @@ class _LogLine:
         scope, status = self.scope, self.status
         REQUEST_LOG.log(
             logging.DEBUG if self._routine() else logging.INFO,
-            "%s -> %s (%.1f ms%s)",
+            "%s -> %s (%.1f ms%s)%s",
             self._what(),
             status if status is not None else "dropped",
             (time.perf_counter() - self.started) * 1000,
             f", seller {seller}" if (seller := authorised_seller(scope)) else "",
+            f": {why}" if (why := self._why_refused()) else "",
         )
+
+    def _why_refused(self) -> str | None:
+        """The details (else the message) of a 403's SP-API error, as the client was told."""
+        if self.status != 403 or not self.refusal:
+            return None
+        try:
+            (error, *_) = untrusted_json.loads(self.refusal.decode("utf-8"))["errors"]
+            return str(error.get("details") or error["message"])
+        except (untrusted_json.UntrustedJsonError, UnicodeDecodeError, KeyError, TypeError, ValueError):
+            return None
 
     def _routine(self) -> bool:
         scope, status = self.scope, self.status

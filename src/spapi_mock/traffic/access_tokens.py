@@ -8,7 +8,12 @@ Lenient mode (the default): any non-empty ``x-amz-access-token`` is accepted, so
 at the mock needs no credentials; a token the mock issued acts for its seller, any other for
 the default seller, and personal data is shown without an RDT.
 Strict mode: only tokens the mock issued are accepted, an expired one is refused with the 403
-Amazon sends, and buyer data and addresses need an RDT that covers them.
+Amazon sends, and buyer data and addresses need an RDT that covers them, as does the document
+of a restricted report type (an RDT naming that one document: Amazon takes no generic path for
+getReportDocument).
+
+A refusal is Amazon's 403 body (``Unauthorized``, "Access to requested resource is denied.")
+whose ``details`` say what the mock saw: no token, a token it never issued, an expired one.
 """
 
 from __future__ import annotations
@@ -20,12 +25,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from spapi_mock.errors import TOKEN_EXPIRED, TOKEN_INVALID, LwaError, Unauthorized
+from spapi_mock.errors import NO_ACCESS_TOKEN, NOT_ISSUED, TOKEN_EXPIRED, InvalidInput, LwaError, Unauthorized
 
 GRANT_TYPES = ("refresh_token", "client_credentials")
 RDT_TTL = timedelta(hours=1)
 # Issued tokens are forgotten a day after they expire, so a long-running server stays small.
 _FORGET_AFTER = timedelta(days=1)
+# Amazon's restricted report types (Tokens API use case guide, "Restricted report types"):
+# their documents carry buyers' personal data, so getReportDocument of one needs an RDT. Of
+# these the mock produces GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING (Unshipped Orders) and
+# GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING (the Order Report); the others it only refuses to
+# produce (their FATAL reports' documents are restricted all the same).
+RESTRICTED_REPORT_TYPES = frozenset(
+    {
+        "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_INVOICING",
+        "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_TAX",
+        "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING",
+        "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING",
+        "GET_FLAT_FILE_ORDER_REPORT_DATA_INVOICING",
+        "GET_FLAT_FILE_ORDER_REPORT_DATA_TAX",
+        "GET_FLAT_FILE_ORDERS_RECONCILIATION_DATA_TAX",
+        "GET_FLAT_FILE_ORDERS_RECONCILIATION_DATA_INVOICING",
+        "GET_FLAT_FILE_ORDERS_RECONCILIATION_DATA_SHIPPING",
+        "GET_ORDER_REPORT_DATA_INVOICING",
+        "GET_ORDER_REPORT_DATA_TAX",
+        "GET_ORDER_REPORT_DATA_SHIPPING",
+        "GET_EASYSHIP_DOCUMENTS",
+        "GET_GST_MTR_B2B_CUSTOM",
+        "GET_VAT_TRANSACTION_DATA",
+        "SC_VAT_TAX_REPORT",
+    }
+)
+REPORTS_PREFIX = "/reports/"
+REPORT_DOCUMENT_PATH = re.compile(r"/reports/2021-06-30/documents/(?P<reportDocumentId>[^/{}]+)")
+# What Amazon's createRestrictedDataToken answers for a Reports API path that is not the
+# document of a restricted report (a generic path, a report list, an unrestricted type).
+UNSUPPORTED_DOCUMENT = "Invalid or unsupported document ID found"
 
 
 @dataclass(frozen=True)
@@ -52,6 +87,10 @@ class Grant:
     # A client_credentials token: for grantless operations only (notification destinations,
     # authorization migration), none of which act for a seller.
     grantless: bool = False
+
+    def names(self, method: str, path: str) -> bool:
+        """Whether an RDT names exactly this request (a specific path, as getReportDocument needs)."""
+        return any(r.method == method and r.path == path for r in self.restricted)
 
     def data_elements(self, method: str, path: str) -> frozenset[str] | None:
         """The personal data this token may read on the request; None if no RDT covers it."""
@@ -109,11 +148,22 @@ class AccessTokens:
             reply["refresh_token"] = refresh_token
         return reply
 
-    def restricted_data_token(self, grant: Grant, resources: list[dict], now: datetime) -> dict:
+    def restricted_data_token(
+        self,
+        grant: Grant,
+        resources: list[dict],
+        now: datetime,
+        restricted_report_type: Callable[[str], str | None] = lambda _document_id: None,
+    ) -> dict:
         """An RDT for the resources, acting for the seller of the token that asked for it. Amazon
-        issues RDTs for LWA access tokens: an RDT cannot mint another (and so widen itself)."""
+        issues RDTs for LWA access tokens: an RDT cannot mint another (and so widen itself).
+        ``restricted_report_type``: the restricted type of the seller's report whose document has
+        this id, or None; under strict auth a Reports API resource must name such a document."""
         if grant.restricted:
             raise Unauthorized(details="A Restricted Data Token cannot be used to request another; use an LWA access token.")
+        if self.strict:
+            for resource in resources:
+                _check_report_resource(resource, grant.seller_id, restricted_report_type)
         restricted = tuple(RestrictedResource(r["method"], r["path"], frozenset(r.get("dataElements") or ())) for r in resources)
         token = "Atz.sprdt|" + secrets.token_urlsafe(40)
         self._remember(token, Grant(grant.seller_id, now + RDT_TTL, grant.client_id, restricted), now)
@@ -123,11 +173,11 @@ class AccessTokens:
         """What the presented token allows, or Unauthorized with the details Amazon gives."""
         token = (access_token or "").strip()
         if not token:
-            raise Unauthorized()
+            raise Unauthorized(details=NO_ACCESS_TOKEN)
         grant = self._issued.get(token)
         if grant is None:
             if self.strict:
-                raise Unauthorized(details=TOKEN_INVALID)
+                raise Unauthorized(details=NOT_ISSUED)
             return Grant(self._default_seller_id)
         if self.strict and grant.expires_at is not None and now >= grant.expires_at:
             raise Unauthorized(details=TOKEN_EXPIRED)
@@ -135,6 +185,19 @@ class AccessTokens:
             # Orders and RDTs act for a selling partner; a grantless token acts for none.
             raise Unauthorized(details="A grantless (client_credentials) token cannot call an operation for a selling partner.")
         return grant
+
+    def require_rdt_for_report(self, grant: Grant, report_type: str | None, method: str, path: str) -> None:
+        """Under strict auth, the document of a restricted report type answers only an RDT that
+        names its path exactly (Amazon: "a specific path, not a generic path")."""
+        if not self.strict or report_type not in RESTRICTED_REPORT_TYPES or grant.names(method, path):
+            return
+        held = "a Restricted Data Token that does not name it" if grant.restricted else "an LWA access token"
+        raise Unauthorized(
+            details=(
+                f"{report_type} is a restricted report type: its document needs a Restricted Data Token whose "
+                f"restrictedResources name {method} {path}; this request carries {held} (seller {grant.seller_id})."
+            )
+        )
 
     def seller_hint(self, access_token: str | None) -> str | None:
         """The seller a token names, whether or not it would be accepted (for the journal)."""
@@ -157,6 +220,23 @@ class AccessTokens:
                 stale = [t for t, g in self._issued.items() if g.expires_at and g.expires_at + _FORGET_AFTER < now]
                 for t in stale:
                     del self._issued[t]
+
+
+def _check_report_resource(resource: dict, seller_id: str, restricted_report_type: Callable[[str], str | None]) -> None:
+    path = resource["path"]
+    if not path.startswith(REPORTS_PREFIX):
+        return
+    document = REPORT_DOCUMENT_PATH.fullmatch(path)
+    if resource["method"] == "GET" and document and restricted_report_type(document["reportDocumentId"]):
+        return
+    raise InvalidInput(
+        UNSUPPORTED_DOCUMENT,
+        details=(
+            f"{resource['method']} {path}: the Reports API's only restricted resource is "
+            "GET /reports/2021-06-30/documents/<reportDocumentId> with the id of a document of a restricted report type "
+            f"of seller {seller_id} (a specific path, not {{reportDocumentId}})."
+        ),
+    )
 
 
 def _path_pattern(path: str) -> re.Pattern:

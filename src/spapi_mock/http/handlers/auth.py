@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from spapi_mock.http import request_scope
 from spapi_mock.http.handlers.context import grant, services
+from spapi_mock.http.handlers.reports import restricted_report_type
 
 
 def create_token(body=None, **_form) -> dict:
@@ -17,8 +18,13 @@ def create_token(body=None, **_form) -> dict:
 
 def create_restricted_data_token(body: dict) -> dict:
     """POST /tokens/2021-03-01/restrictedDataToken, for the seller of the presented token."""
-    svc = services()
-    return svc.access_tokens.restricted_data_token(grant(), body["restrictedResources"], svc.clock.now())
+    svc, token = services(), grant()
+    return svc.access_tokens.restricted_data_token(
+        token,
+        body["restrictedResources"],
+        svc.clock.now(),
+        lambda document_id: restricted_report_type(token.seller_id, document_id),
+    )
 
 
 def check_access_token(apikey: str, required_scopes=None, request=None) -> dict:
