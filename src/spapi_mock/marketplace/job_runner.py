@@ -103,13 +103,14 @@ def run_now(backend, table: str, runner: JobRunner, seller_id: str | None = None
         if entry.status in (jobs.JobStatus.IN_QUEUE, jobs.JobStatus.IN_PROGRESS)
     ]
     for key in keys:
+        # A job may be gone meanwhile: a report the runner ended past its retention expires.
         with backend.transaction(key[0]) as tx:
             doc = tx.job(table, *key)
-            if doc["processingStatus"] == jobs.JobStatus.IN_QUEUE:
+            if doc is not None and doc["processingStatus"] == jobs.JobStatus.IN_QUEUE:
                 tx.put_job(table, jobs.start(doc, tx.now))
         runner.run(key)
         with backend.transaction(key[0]) as tx:
             doc = tx.job(table, *key)
-            if doc["processingStatus"] == jobs.JobStatus.IN_PROGRESS:
+            if doc is not None and doc["processingStatus"] == jobs.JobStatus.IN_PROGRESS:
                 tx.put_job(table, jobs.finish(doc, tx.now))
-    return [index.get(*key) for key in keys]
+    return [doc for doc in (index.get(*key) for key in keys) if doc is not None]
