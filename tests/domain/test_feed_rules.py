@@ -246,6 +246,8 @@ def test_a_processed_feed_keeps_its_report_and_whether_it_failed_whole():
     done = feeds.processed(started, "report-1", fatal=True)
     assert (done["processed"], done["fatal"], done["resultFeedDocumentId"]) == (True, True, "report-1")
     assert "processed" in started and started["processed"] is False
+    # Until it ends, a feed is IN_PROGRESS and a client sees no report, however far processing got.
+    assert "resultFeedDocumentId" not in feeds.wire(done)
     ended = jobs.finish(done, NOW + timedelta(seconds=5))
     assert feeds.wire(ended) == {
         "feedId": "1",
