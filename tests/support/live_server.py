@@ -16,6 +16,10 @@ import requests
 
 from support import PROJECT_ROOT as ROOT
 
+# How long a server may take to answer after it is started: it only ends a start that hangs,
+# however loaded the machine (a start has taken over 30 s with the suite running beside it).
+START_TIMEOUT = 300.0
+
 
 def copy_checkout(destination: Path) -> Path:
     """A copy of this repository as a new clone would have it (tracked and new files, no venv)."""
@@ -47,7 +51,7 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(*args: str, tmp_dir: Path, timeout: float = 300.0, env: dict | None = None) -> Iterator[LiveServer]:
+def live_server(*args: str, tmp_dir: Path, timeout: float = START_TIMEOUT, env: dict | None = None) -> Iterator[LiveServer]:
     """Run ``python -m spapi_mock serve --port P *args`` (``env`` added to the environment)
     until the block ends. It is waited for until it answers; ``timeout`` only ends a start that
     hangs, however loaded the machine."""
