@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from spapi_mock.http.app import create_app
 
 from support.http import CheckedClient, make_app
 from support.node import install_node_modules
+from support.reference import FEEDS, ORDERS_2026, ORDERS_V0, REFERENCE_DIR, REPORTS
 from support.sdk import loopback_only
 
 # pytester runs the pytest plugin's own tests in a pytest of their own.
@@ -22,6 +24,9 @@ SLOW_DIRECTORIES = {"sdk", "project"}
 # Fixtures that build an app: a test using one is an HTTP test, not a unit test.
 APP_FIXTURES = {"app", "client", "default_app", "default_client", "http", "market"}
 
+
+# Amazon's published models the suite is held to (support/reference.py).
+MODELS = (ORDERS_V0, ORDERS_2026, FEEDS, REPORTS)
 
 # Tests that take half a minute or more (pytest --durations): scheduled first.
 LONGEST = frozenset(
@@ -82,3 +87,28 @@ def network():
 def node_modules() -> Path:
     """``examples/js/node_modules`` as its lock file says, installed at most once per session."""
     return install_node_modules()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    """After pytest's own summary, one line naming what was skipped and why: on a clone without
+    Amazon's models beside it, most of the suite skips, and ``-ra`` lists that as dozens of lines."""
+    yield
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = Counter(_why_skipped(report) for report in skipped)
+    because = "; ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+    terminalreporter.write_line(f"{len(skipped)} skipped: {because}", yellow=True, bold=True)
+
+
+def _why_skipped(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    if "reference model not found" in reason:
+        return (
+            f"without Amazon's models in {REFERENCE_DIR}: put {', '.join(MODELS)} there from the models/ folder of "
+            "github.com/amzn/selling-partner-api-models, or point SPAPI_MOCK_REFERENCE_DIR at a folder holding them"
+        )
+    return reason
