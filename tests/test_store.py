@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
+import threading
 
 import pytest
 
@@ -112,44 +114,71 @@ def test_file_store_keeps_state_across_restarts_as_a_log_of_json_lines(tmp_path)
 
 
 def test_readers_see_whole_documents_while_a_writer_replaces_them():
-    import threading
-
     store = Store()
     store.replace_all([doc(f"{n:03d}", f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z", version=0) for n in range(200)])
     failures: list[str] = []
     stop = threading.Event()
+    readers = 4
+    # Every reader stops half-way through its first scan until the writer has made its first
+    # write, so reads and writes overlap whatever the scheduler does; each first scan then holds
+    # orders from before that write and from after it.
+    half_way = threading.Barrier(readers + 1, timeout=30)
+    first_write = threading.Event()
+    first_scans: list[set[int]] = []
 
     def writer() -> None:
-        for version in range(1, 60):
-            batch = [
-                doc(
-                    f"{n:03d}",
-                    f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z",
-                    f"2025-02-{version % 28 + 1:02d}T00:00:00Z",
-                    version=version,
-                )
-                for n in range(0, 200, 7)
-            ]
-            for d in batch:
-                d["items"] = [{"version": version}]
-            store.put_many(batch)
-        stop.set()
+        try:
+            half_way.wait()
+            for version in range(1, 60):
+                batch = [
+                    doc(
+                        f"{n:03d}",
+                        f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}Z",
+                        f"2025-02-{version % 28 + 1:02d}T00:00:00Z",
+                        version=version,
+                    )
+                    for n in range(0, 200, 7)
+                ]
+                for d in batch:
+                    d["items"] = [{"version": version}]
+                store.put_many(batch)
+                first_write.set()
+        except Exception as exc:  # reported below, not lost in the thread
+            failures.append(f"writer: {exc!r}")
+        finally:
+            stop.set()
 
     def reader() -> None:
-        while not stop.is_set():
-            seen = list(store.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US]))
-            if len(seen) != 200:
-                failures.append(f"scan saw {len(seen)} orders")
-            for d in seen:
-                if d["items"] and d["items"][0]["version"] != d["order"]["version"]:
-                    failures.append("an order and its items from different writes")
+        first = True
+        try:
+            while first or not stop.is_set():
+                seen = []
+                for d in store.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", [US]):
+                    seen.append(d)
+                    if first and len(seen) == 100:
+                        half_way.wait()
+                        if not first_write.wait(30):
+                            failures.append("the writer could not write while a scan was under way")
+                if len(seen) != 200:
+                    failures.append(f"scan saw {len(seen)} orders")
+                for d in seen:
+                    if d["items"] and d["items"][0]["version"] != d["order"]["version"]:
+                        failures.append("an order and its items from different writes")
+                if first:
+                    first_scans.append({d["order"]["version"] for d in seen})
+                    first = False
+        except Exception as exc:
+            failures.append(f"reader: {exc!r}")
 
-    threads = [threading.Thread(target=reader) for _ in range(4)] + [threading.Thread(target=writer)]
+    threads = [threading.Thread(target=reader, daemon=True) for _ in range(readers)]
+    threads.append(threading.Thread(target=writer, daemon=True))
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a reader or the writer did not finish"
     assert not failures, failures[:3]
+    assert len(first_scans) == readers and all(0 in versions and max(versions) > 0 for versions in first_scans), first_scans
     assert store.orders.get("S1", "007")["order"]["version"] == 59
 
 
@@ -324,22 +353,49 @@ def test_a_newer_format_is_refused_rather_than_misread(tmp_path):
 
 
 def test_the_log_is_compacted_in_the_background_and_changes_made_meanwhile_are_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 20_000)
+    monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 60_000)
+    # The compaction is held while it writes its snapshot and let go once changes have been made
+    # meanwhile: what happens during it no longer depends on when its thread is scheduled.
+    test_thread, writing, let_go = threading.get_ident(), threading.Event(), threading.Event()
+    write_snapshot = store_file.StoreFile._write_snapshot
+
+    def held(self, tables):
+        if threading.get_ident() != test_thread:
+            writing.set()
+            assert let_go.wait(60)
+        return write_snapshot(self, tables)
+
+    monkeypatch.setattr(store_file.StoreFile, "_write_snapshot", held)
     path = tmp_path / "state.json"
     store = Store(str(path))
+    log = store._db.storage._file  # noqa: SLF001
     store.replace_all([doc(f"{n:03d}", "2025-01-01T00:00:00Z") for n in range(40)])
-    sizes = []
-    for version in range(300):
+    versions = itertools.count()
+
+    def change() -> int:
+        version = next(versions)
         store.put(doc(f"{version % 40:03d}", "2025-01-01T00:00:00Z", f"2025-02-01T00:00:{version % 60:02d}Z", version=version))
-        sizes.append(path.stat().st_size)
-    store._db.storage._file.wait_for_compaction()  # noqa: SLF001
-    # One order is ~300 bytes a line: without compaction the file would pass 90 KB.
-    assert max(sizes) < 60_000 and min(sizes[100:]) < sizes[99], sizes[::20]
+        return path.stat().st_size
+
+    sizes = []
+    while log._compaction is None:  # noqa: SLF001  (started by the change that passed the threshold)
+        sizes.append(change())
+        assert len(sizes) < 1000, f"no compaction started; the log is {sizes[-1]} bytes"
+    assert writing.wait(60), "the compaction thread never started writing its snapshot"
+    # Changes go on while the compaction writes, appended to the log it has not replaced yet.
+    meanwhile = [change() for _ in range(10)]
+    assert sizes[-1] < meanwhile[0] < meanwhile[-1]
+    let_go.set()
+    log.wait_for_compaction()
+    # The snapshot (40 orders) and the 10 changes made meanwhile: far shorter than the log it replaced.
+    assert path.stat().st_size < meanwhile[-1] / 2, (meanwhile[-1], path.stat().st_size)
     latest = {d["order"]["AmazonOrderId"]: d["order"]["version"] for d in store.orders.docs()}
+    last = next(versions) - 1
+    assert latest[f"{last % 40:03d}"] == last and len(latest) == 40
     store.close()
     again = Store(str(path))
     assert {d["order"]["AmazonOrderId"]: d["order"]["version"] for d in again.orders.docs()} == latest
-    assert latest["019"] == 299 and latest["039"] == 279 and len(latest) == 40
+    again.close()
     assert not list(tmp_path.glob(".spapi-mock-*.tmp"))
 
 
