@@ -1247,3 +1247,152 @@ def test_a_line_is_an_item_id_or_an_item_and_quantity():
         f"Invalid orderItemId: order {order_id} has no item nope."
     )
     assert refused(lifecycle.seller_cancel, doc, LATER, POLICY, "NoInventory", []) == "No items given to cancel."
+
+
+@pytest.mark.parametrize(
+    ("window", "words"),
+    [
+        (timedelta(days=1, hours=1, minutes=1, seconds=1), "1 day 1 hour 1 minute 1 second"),
+        (timedelta(days=2, hours=2, minutes=2, seconds=2), "2 days 2 hours 2 minutes 2 seconds"),
+        (timedelta(hours=1, minutes=30), "1 hour 30 minutes"),
+        (timedelta(seconds=59), "59 seconds"),
+        (timedelta(milliseconds=500), "0 seconds"),
+    ],
+)
+def test_the_self_cancel_window_is_said_in_words(window, words):
+    doc = make_doc()
+    closes = to_wire(PLACED + window)
+    message = refused(lifecycle.buyer_cancel, doc, PLACED + timedelta(days=3), Policy(buyer_self_cancel_window=window))
+    assert message == (
+        f"Order {doc['order']['AmazonOrderId']} is Unshipped: the buyer's self-cancel window closed at {closes} "
+        f"({words} after purchase); the buyer can now only request cancellation (request_cancellation)."
+    )
+
+
+def test_a_buyer_cancellation_records_its_reason_or_buyer_canceled():
+    doc = make_doc()
+    at = PLACED + timedelta(minutes=5)
+    assert apply(lifecycle.buyer_cancel, doc, at, POLICY)["cancellations"][-1]["reason"] == "BuyerCanceled"
+    assert apply(lifecycle.buyer_cancel, doc, at, POLICY, "Order Created By Mistake")["cancellations"][-1]["reason"] == (
+        "Order Created By Mistake"
+    )
+
+
+def test_a_message_without_text_is_recorded_as_a_plain_request():
+    doc = make_doc()
+    new = apply(lifecycle.message_cancellation, doc, LATER, POLICY)
+    assert new["cancel_requests"] == [{"at": to_wire(LATER), "formal": False, "reason": "Please cancel my order.", "items": []}]
+    assert new["history"] == [*doc["history"], {"at": to_wire(LATER), "event": "BuyerMessage", "text": "Please cancel my order."}]
+
+
+def test_a_formal_request_is_recorded_with_its_reason_and_items_and_refusals_say_why():
+    doc = two_items()
+    first = ids(doc)[0]
+    new = requested(doc, reason="Changed my mind", items=[first])
+    assert last_event(new) == {
+        "at": to_wire(LATER),
+        "event": "BuyerRequestedCancel",
+        "status": "Unshipped",
+        "reason": "Changed my mind",
+        "items": [first],
+    }
+    assert refused(lifecycle.request_cancellation, doc, LATER, POLICY, " ") == (
+        "A buyer cancellation request needs a reason (BuyerCancelReason), e.g. 'Order Created By Mistake'."
+    )
+    assert refused(lifecycle.request_cancellation, doc, LATER, POLICY, "Changed my mind", []) == (
+        "No items given to request cancellation of."
+    )
+    preorder = make_doc("PendingAvailability")
+    assert refused(lifecycle.request_cancellation, preorder, LATER, POLICY, "Changed my mind").endswith(
+        "the buyer cancels a pre-order directly until its release (buyer_cancel), without a request."
+    )
+
+
+def test_acknowledging_names_the_order_and_its_items_for_later_feeds():
+    """The acknowledgement feed's MerchantOrderID becomes SellerOrderId; MerchantOrderItemIDs are kept."""
+    doc = two_items()
+    first, second = ids(doc)
+    new = apply(lifecycle.acknowledge, doc, LATER, POLICY, "MO-1", {first: "line-1", second: None})
+    assert new["acknowledged_at"] == to_wire(LATER)
+    assert new["order"]["SellerOrderId"] == "MO-1"
+    assert new["merchant_item_ids"] == {"line-1": first}
+    assert last_event(new) == {"at": to_wire(LATER), "event": "Acknowledged", "status": "Unshipped", "merchant_order_id": "MO-1"}
+    plain = apply(lifecycle.acknowledge, doc, LATER, POLICY)
+    assert "SellerOrderId" not in plain["order"] and "merchant_item_ids" not in plain
+    assert last_event(plain) == {"at": to_wire(LATER), "event": "Acknowledged", "status": "Unshipped"}
+    assert refused(lifecycle.acknowledge, doc, LATER, POLICY, "MO-1", {"99999999999999": "x"}) == (
+        f"Invalid AmazonOrderItemCode: order {doc['order']['AmazonOrderId']} has no item 99999999999999."
+    )
+
+
+def test_a_second_label_is_refused_saying_one_exists():
+    labelled = apply(lifecycle.buy_shipping_label, make_doc(), LATER, POLICY)
+    assert refused(lifecycle.buy_shipping_label, labelled, LATER, POLICY) == (
+        f"Order {labelled['order']['AmazonOrderId']} is Unshipped: a shipping label already exists for it."
+    )
+
+
+def test_a_pickup_adds_to_what_already_shipped_and_leaves_no_label():
+    doc = make_doc(items=[{"QuantityOrdered": 2}], EasyShipShipmentStatus="PendingSchedule")
+    (item_id,) = ids(doc)
+    partly = apply(lifecycle.confirm_shipment, doc, LATER, POLICY, shipment(doc, [(item_id, 1)]))
+    ready = apply(lifecycle.update_shipment_status, partly, LATER, POLICY, pickup(partly, "ReadyForPickup"))
+    assert ready["shipping_label"] is True
+    picked = apply(lifecycle.update_shipment_status, ready, LATER, POLICY, pickup(ready, "PickedUp"))
+    assert [item["QuantityShipped"] for item in picked["items"]] == [2]
+    assert picked["order"]["OrderStatus"] == "Shipped"
+    assert picked["shipping_label"] is False
+    lines = [{"orderItemId": item_id, "quantity": 2}]
+    assert refused(lifecycle.update_shipment_status, ready, LATER, POLICY, pickup(ready, "PickedUp", orderItems=lines)) == (
+        f"Invalid quantity for item {item_id}: cannot ship 2; only 1 of it is neither shipped nor cancelled."
+    )
+
+
+def test_a_pickup_of_an_order_that_is_not_easy_ship_is_refused_saying_why():
+    doc = make_doc()
+    assert refused(lifecycle.update_shipment_status, doc, LATER, POLICY, pickup(doc, "ReadyForPickup")) == (
+        f"Order {doc['order']['AmazonOrderId']} is Unshipped: it is not an Easy Ship order, so Amazon schedules no pickup for it."
+    )
+
+
+def test_verification_details_alone_are_kept_and_the_status_stays():
+    doc = regulated_doc()
+    details = {"prescriptionDetail": {"prescriptionId": "Rx-1"}}
+    new = apply(lifecycle.update_verification_status, doc, LATER, POLICY, verification(verificationDetails=details))
+    assert new["verification_details"] == details
+    assert new["regulated"]["RegulatedOrderVerificationStatus"]["Status"] == "Pending"
+    assert last_event(new)["verification"] == "Pending"
+    approved = apply(lifecycle.update_verification_status, doc, LATER, POLICY, verification(status="Approved"))
+    assert "verification_details" not in approved and last_event(approved)["verification"] == "Approved"
+
+
+def test_verification_refusals_say_what_to_give():
+    doc = regulated_doc()
+    assert refused(lifecycle.update_verification_status, doc, LATER, POLICY, verification()) == (
+        "Invalid regulatedOrderVerificationStatus: give a status, verificationDetails, or both."
+    )
+    assert refused(lifecycle.update_verification_status, doc, LATER, POLICY, verification(status="Rejected")) == (
+        "Invalid rejectionReasonId: a rejection needs one of the order's ValidRejectionReasons."
+    )
+    assert refused(
+        lifecycle.update_verification_status, doc, LATER, POLICY, verification(status="Approved", rejectionReasonId="x")
+    ) == ("Invalid rejectionReasonId: it is given only when the status is Rejected.")
+    no_reasons = copy.deepcopy(doc)
+    no_reasons["regulated"]["RegulatedOrderVerificationStatus"]["ValidRejectionReasons"] = []
+    assert refused(
+        lifecycle.update_verification_status, no_reasons, LATER, POLICY, verification(status="Rejected", rejectionReasonId="x")
+    ) == ("Invalid rejectionReasonId 'x': this order's valid reasons are none.")
+
+
+def test_due_terms_name_what_due_dates_were_computed_under():
+    assert lifecycle.due_terms(Policy()) == {
+        "rules": 1,
+        "payment_authorization_timeout_s": 21 * 86400.0,
+        "auto_cancel_after_s": 7 * 86400.0,
+    }
+
+
+def test_a_document_already_due_as_computed_is_given_back_as_it_is():
+    doc = lifecycle.refresh_due(make_doc(LatestShipDate=SHIP_BY), POLICY)
+    assert doc["due_at"] == AUTO_CANCEL_AT
+    assert lifecycle.refresh_due(doc, POLICY) is doc
