@@ -22,7 +22,7 @@ SLOW_DIRECTORIES = {"sdk", "project"}
 
 
 # Fixtures that build an app: a test using one is an HTTP test, not a unit test.
-APP_FIXTURES = {"app", "client", "default_app", "default_client", "http", "market"}
+APP_FIXTURES = {"app", "client", "default_app", "default_client", "http", "live_http", "market"}
 
 
 # Amazon's published models the suite is held to (support/reference.py).
