@@ -239,3 +239,25 @@ def test_a_fixture_cancellation_counts_as_its_record_says():
     start, end = cancellation_rate.window(NOW, POLICY)
     assert [cancellation_rate.cancelled_against_seller(doc, start, end) for doc in docs] == [True, False, False, True]
     assert compute(docs).seller_cancelled == 2
+
+
+# -- the window's edges and the rounding (survivors of mutation testing) -----------------------
+
+
+def test_the_window_includes_both_its_ends():
+    """A rolling 7 days up to now: an order placed, or cancelled, exactly 7 days ago or exactly now counts."""
+    week = timedelta(days=7)
+    placed_at_start, placed_now = placed(week), placed(timedelta(0))
+    assert (compute([placed_at_start]).orders, compute([placed_now]).orders) == (1, 1)
+    assert compute([placed(week + timedelta(seconds=1))]).orders == 0
+    cancelled_now = seller_cancelled(timedelta(days=30), after=timedelta(days=30))
+    assert (compute([cancelled_now]).seller_cancelled, compute([cancelled_now]).orders) == (1, 1)
+    cancelled_at_start = seller_cancelled(timedelta(days=30), after=timedelta(days=23))
+    assert compute([cancelled_at_start]).seller_cancelled == 1
+
+
+def test_the_rate_is_rounded_half_up_to_four_places():
+    """1 in 32 is 0.03125: half-up gives 0.0313 (banker's rounding would give 0.0312); 5 in 32 is 0.15625."""
+    rate = cancellation_rate.CancellationRate(SELLER, US, "s", "e", 1, 32, Decimal("0.025"))
+    assert rate.as_dict()["rate"] == 0.0313
+    assert cancellation_rate.CancellationRate(SELLER, US, "s", "e", 5, 32, Decimal("0.025")).as_dict()["rate"] == 0.1563
