@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 
 import pytest
 
@@ -136,3 +137,15 @@ def test_without_a_path_the_directory_is_temporary_and_made_only_when_needed(tmp
     assert os.listdir(directory) == [name]
     store.close()
     assert not os.path.exists(directory)
+
+
+def test_a_document_written_after_the_store_closed_is_refused_and_leaves_no_directory(tmp_path, monkeypatch):
+    # A job runner can still be writing as the server stops: its write must not make a
+    # temporary directory nobody removes.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    contents = Contents()
+    contents.write(b"first")
+    contents.close()
+    with pytest.raises(StoreFileError):
+        contents.write(b"late")
+    assert os.listdir(tmp_path) == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import threading
 import uuid
@@ -32,15 +33,19 @@ class Contents:
 
     def __init__(self, directory: str | None = None) -> None:
         self._directory = os.path.abspath(directory) if directory else None
-        self._temporary: tempfile.TemporaryDirectory | None = None
+        self._temporary: str | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     @property
     def directory(self) -> str:
         with self._lock:
+            if self._closed:
+                # A job runner may still be producing a document as the server stops; made
+                # now, its temporary directory would outlive the server.
+                raise StoreFileError("the store is closed")
             if self._directory is None:
-                self._temporary = tempfile.TemporaryDirectory(prefix="spapi-mock-documents-")
-                self._directory = self._temporary.name
+                self._temporary = self._directory = tempfile.mkdtemp(prefix="spapi-mock-documents-")
             elif not os.path.isdir(self._directory):
                 try:
                     os.makedirs(self._directory, exist_ok=True)
@@ -91,10 +96,12 @@ class Contents:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._temporary is not None:
-                self._temporary.cleanup()
+                # ignore_errors: a runner writing its last file meanwhile made the removal
+                # raise 'Directory not empty' out of the server's stop.
+                shutil.rmtree(self._temporary, ignore_errors=True)
                 self._temporary = None
-                self._directory = None
 
 
 class ContentWriter:
