@@ -121,12 +121,17 @@ def test_a_loop_of_hostile_requests_on_a_live_db_server_ends_with_no_5xx_and_eve
 @pytest.mark.parametrize(
     "path, body, named",
     [
-        ("/_mock/clock/set", {"at": "9999-12-31T23:30:00Z"}, "outside the mock clock's range"),
+        ("/_mock/clock/set", {"at": "9999-12-31T23:30:00Z"}, "is outside the dates spapi-mock takes"),
         ("/_mock/clock/set", {"at": "3000-01-01T00:00:00Z"}, "outside the mock clock's range"),
-        ("/_mock/clock/freeze", {"at": "9999-12-31T23:30:00Z"}, "outside the mock clock's range"),
+        ("/_mock/clock/freeze", {"at": "9999-12-31T23:30:00Z"}, "is outside the dates spapi-mock takes"),
         ("/_mock/clock/advance", {"by": "P3000000D"}, "would pass 2999-12-31T23:59:59Z"),
         ("/_mock/clock/advance", {"by": "99999999999999d"}, "longer than any duration"),
-        ("/_mock/scenarios/run", {"steps": [{"set_clock": "9999-12-31T23:30:00Z"}]}, "outside the mock clock's range"),
+        # Relative to now, past any date a timedelta holds: these answered 500.
+        ("/_mock/clock/set", {"at": "now+99999999999d"}, "is outside the dates spapi-mock takes"),
+        ("/_mock/clock/freeze", {"at": "now-99999999999d"}, "is outside the dates spapi-mock takes"),
+        ("/_mock/clock/set", {"at": "now+3000000d"}, "is outside the dates spapi-mock takes"),
+        ("/_mock/scenarios/run", {"steps": [{"set_clock": "now+99999999999d"}]}, "is outside the dates spapi-mock takes"),
+        ("/_mock/scenarios/run", {"steps": [{"set_clock": "9999-12-31T23:30:00Z"}]}, "is outside the dates spapi-mock takes"),
     ],
 )
 def test_the_clock_stays_where_every_computed_date_is_valid(client, path, body, named):

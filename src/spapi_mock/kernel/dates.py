@@ -59,10 +59,16 @@ def parse_fixture_date(text: str, now: datetime) -> datetime:
     if not match:
         return parse_iso(text)
     sign, parts = match.groups()
-    delta = timedelta()
-    for amount, unit in _PART.findall(parts or ""):
-        delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
-    return now - delta if sign == "-" else now + delta
+    try:
+        delta = timedelta()
+        for amount, unit in _PART.findall(parts or ""):
+            delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
+        at = now - delta if sign == "-" else now + delta
+    except OverflowError:  # now+99999999999d: past any date, the 500 parse_iso's check prevents
+        at = None
+    if at is None or not EARLIEST_DATE <= at <= LATEST_DATE:
+        raise ValueError(f"'{text}' is outside the dates spapi-mock takes, {to_wire(EARLIEST_DATE)} to {to_wire(LATEST_DATE)}")
+    return at
 
 
 def normalize(text: str) -> str:
