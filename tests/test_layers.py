@@ -29,6 +29,7 @@ LAYER_OF = {
     "spapi_mock.config": "runtime",
     "spapi_mock.feeds": "feeds",
     "spapi_mock.reports": "reports",
+    "spapi_mock.notifications": "notifications",
     "spapi_mock.traffic": "traffic",
     "spapi_mock.views": "views",
     "spapi_mock.marketplace": "marketplace",
@@ -39,7 +40,19 @@ LAYER_OF = {
     "spapi_mock": "package",  # the package's own __init__: its version, nothing else
 }
 
-_BELOW_RUNTIME = {"feeds", "reports", "traffic", "views", "marketplace", "errors", "store", "domain", "kernel", "package"}
+_BELOW_RUNTIME = {
+    "feeds",
+    "reports",
+    "notifications",
+    "traffic",
+    "views",
+    "marketplace",
+    "errors",
+    "store",
+    "domain",
+    "kernel",
+    "package",
+}
 # What each layer may import besides itself. Feeds and reports never import each other; traffic
 # knows neither HTTP nor the marketplace; views shape stored documents and know only the domain.
 MAY_IMPORT = {
@@ -49,6 +62,7 @@ MAY_IMPORT = {
     "runtime": _BELOW_RUNTIME,
     "feeds": {"views", "marketplace", "errors", "store", "domain", "kernel", "package"},
     "reports": {"views", "marketplace", "errors", "store", "domain", "kernel", "package"},
+    "notifications": {"views", "marketplace", "errors", "store", "domain", "kernel", "package"},
     "traffic": {"errors", "domain", "kernel", "package"},
     "views": {"domain", "kernel", "package"},
     "marketplace": {"store", "domain", "kernel", "package"},

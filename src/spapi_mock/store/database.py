@@ -50,6 +50,7 @@ from spapi_mock.store.file import (
 from spapi_mock.store.indexes import (
     LAST_UPDATE_DATE,
     PURCHASE_DATE,
+    DestinationIndex,
     FeedDocumentIndex,
     FeedIndex,
     Key,
@@ -58,6 +59,7 @@ from spapi_mock.store.indexes import (
     ReportDocumentIndex,
     ReportIndex,
     ReportScheduleIndex,
+    SubscriptionIndex,
 )
 from spapi_mock.store.packing import Packer
 
@@ -153,7 +155,18 @@ class Store:
         self.reports = ReportIndex(self._lock, self._packer)
         self.report_schedules = ReportScheduleIndex(self._lock, self._packer)
         self.report_documents = ReportDocumentIndex(self._lock, self._packer)
-        kinds = (self.orders, self.feeds, self.feed_documents, self.reports, self.report_schedules, self.report_documents)
+        self.destinations = DestinationIndex(self._lock, self._packer)
+        self.subscriptions = SubscriptionIndex(self._lock, self._packer)
+        kinds = (
+            self.orders,
+            self.feeds,
+            self.feed_documents,
+            self.reports,
+            self.report_schedules,
+            self.report_documents,
+            self.destinations,
+            self.subscriptions,
+        )
         self._kinds: dict[str, KindIndex] = {index.table: index for index in kinds}
         form = PackedForm(self._packer, self._kinds)
         self._db = TinyDB(path, storage=LogStorage, form=form) if path else TinyDB(storage=LogStorage, form=form)

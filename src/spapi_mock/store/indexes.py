@@ -512,3 +512,94 @@ class FeedDocumentIndex(DocumentIndex):
 
 class ReportDocumentIndex(DocumentIndex):
     table, id_field = "report_documents", "reportDocumentId"
+
+
+# Destinations belong to the application, not to a seller (Amazon: "destinations are
+# application-wide"); the store keys every document by seller, so theirs is this one.
+APPLICATION = "*application*"
+
+
+def destination_resource_key(resource: dict) -> str:
+    """One string naming where a destination delivers (its SQS queue or its EventBridge
+    account and region), so that a second destination for the same place is found."""
+    if "sqs" in resource:
+        return "sqs:" + resource["sqs"]["arn"]
+    bridge = resource.get("eventBridge") or {}
+    return f"eventBridge:{bridge.get('accountId')}:{bridge.get('region')}"
+
+
+class DestinationIndex(KindIndex):
+    """Notification destinations (application-wide, under ``APPLICATION``), by id and by the
+    place they deliver to. An entry is (APPLICATION, destination id, resource key)."""
+
+    table = "destinations"
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
+        self._by_resource: dict[str, str] = {}
+
+    def key(self, doc: dict) -> Key:
+        return APPLICATION, doc["destinationId"]
+
+    def entry(self, doc: dict) -> tuple:
+        return APPLICATION, doc["destinationId"], destination_resource_key(doc["resource"])
+
+    def get_destination(self, destination_id: str) -> dict | None:
+        return self.get(APPLICATION, destination_id)
+
+    def all(self) -> list[dict]:
+        """Every destination, by id."""
+        return sorted(self.docs(APPLICATION), key=lambda doc: doc["destinationId"])
+
+    def with_resource(self, resource: dict) -> dict | None:
+        """The destination that delivers to this resource, or None."""
+        with self._lock:
+            found = self._by_resource.get(destination_resource_key(resource))
+        return self.get(APPLICATION, found) if found else None
+
+    def _add_to_indexes(self, entry: tuple) -> None:
+        self._by_resource[entry[2]] = entry[1]
+
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        if self._by_resource.get(entry[2]) == entry[1]:
+            del self._by_resource[entry[2]]
+
+
+class SubscriptionIndex(KindIndex):
+    """Notification subscriptions, per seller: by notification type (what a change notifies)
+    and by destination (a destination still in use). An entry is (seller id, subscription id,
+    notification type, destination id)."""
+
+    table = "subscriptions"
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
+        self._by_type: dict[Key, set[str]] = defaultdict(set)
+        self._by_destination: dict[str, set[Key]] = defaultdict(set)
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc["subscriptionId"]
+
+    def entry(self, doc: dict) -> tuple:
+        return sys.intern(doc["seller_id"]), doc["subscriptionId"], sys.intern(doc["notificationType"]), doc["destinationId"]
+
+    def of_type(self, seller_id: str, notification_type: str) -> list[dict]:
+        """The seller's subscriptions to this notification type, by subscription id."""
+        with self._lock:
+            ids = sorted(self._by_type.get((seller_id, notification_type), ()))
+        return [doc for doc in (self.get(seller_id, doc_id) for doc_id in ids) if doc is not None]
+
+    def using_destination(self, destination_id: str) -> list[Key]:
+        """(seller id, subscription id) of every subscription delivering to this destination."""
+        with self._lock:
+            return sorted(self._by_destination.get(destination_id, ()))
+
+    def _add_to_indexes(self, entry: tuple) -> None:
+        seller_id, subscription_id, notification_type, destination_id = entry
+        self._by_type[(seller_id, notification_type)].add(subscription_id)
+        self._by_destination[destination_id].add((seller_id, subscription_id))
+
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        seller_id, subscription_id, notification_type, destination_id = entry
+        self._by_type[(seller_id, notification_type)].discard(subscription_id)
+        self._by_destination[destination_id].discard((seller_id, subscription_id))
