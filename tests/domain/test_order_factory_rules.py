@@ -609,3 +609,45 @@ def test_a_due_date_after_a_now_relative_purchase_reads_from_the_same_clock():
     first = build(record(PurchaseDate="now-1h"))["order"]["PurchaseDate"]
     later = order_factory.build_document(record(PurchaseDate="now-1h"), SELLER, NOW + timedelta(hours=1), "w", no_schema_problem)
     assert (first, later["order"]["PurchaseDate"]) == ("2025-06-15T11:00:00Z", "2025-06-15T12:00:00Z")
+
+
+def test_the_checks_of_every_item_go_on_past_one_the_schema_refuses():
+    """A non-mapping item, or a BuyerRequestedCancel that is not one, is the schema's to report;
+    the items after it are still checked."""
+    given = record()
+    given["items"] = [
+        "not an item",
+        {"OrderItemId": "1", "QuantityOrdered": 1, "BuyerRequestedCancel": "true"},
+        {"OrderItemId": "2", "QuantityOrdered": 1, "QuantityShipped": 2},
+    ]
+    assert problems(given) == [f"f.yaml: order #1 ({ORDER_ID}): field items[2].QuantityShipped is larger than QuantityOrdered"]
+
+
+def test_an_item_whose_every_unit_was_cancelled_has_shipped_none_of_them():
+    given = record(OrderStatus="Canceled")
+    given["items"] = [{"OrderItemId": "1", "QuantityOrdered": 0}]
+    assert build(given)["items"][0]["QuantityOrdered"] == 0
+
+
+def test_a_new_orders_record_shares_nothing_with_its_spec():
+    spec = {
+        "order": {"ShippingAddress": {"City": "Seattle"}},
+        "items": [{"ItemPrice": {"CurrencyCode": "USD", "Amount": "1.00"}}],
+    }
+    made = order_factory.new_order_record(spec, ORDER_ID, NOW)
+    made["order"]["ShippingAddress"]["City"] = "Tacoma"
+    assert spec["order"]["ShippingAddress"] == {"City": "Seattle"}
+
+
+def test_a_record_whose_dates_all_parse_is_read_once(monkeypatch):
+    """Loading a large generated set spent most of its time walking the data: the walk that names
+    each bad date runs only when a date does not parse."""
+
+    def walk_again(*args):
+        raise AssertionError("the record was walked a second time")
+
+    monkeypatch.setattr(order_factory, "_resolve_naming_bad_dates", walk_again)
+    given = record(PurchaseDate="now-1d", LatestShipDate="2025-06-16T00:00:00Z", SellerOrderId="2025-06-15")
+    given["items"][0]["PromiseDate"] = "x"
+    doc = build(given)
+    assert (doc["order"]["PurchaseDate"], doc["order"]["SellerOrderId"]) == ("2025-06-14T12:00:00Z", "2025-06-15")
