@@ -50,6 +50,20 @@ class MethodNotAllowed(SpApiError):
     default_message = "The requested method is not allowed for this resource."
 
 
+class Conflict(SpApiError):
+    # What Amazon's Notifications API answers for a second destination of the same queue (its
+    # message word for word, as developers report it: amzn/selling-partner-api-models#2113).
+    status = 409
+    code = "Conflict"
+    default_message = "The requested resource conflict with a resource in the server."
+
+
+class StateConflict(Conflict):
+    # ... and for a second subscription to the same notification type (#1960, docs #3448).
+    code = "StateConflict"
+    default_message = "The resource specified conflicts with the current state."
+
+
 class RequestTooLarge(SpApiError):
     # Amazon's models declare the 413 with this description and no example body; the code is
     # HTTP's name for the status.

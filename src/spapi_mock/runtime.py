@@ -19,6 +19,7 @@ from spapi_mock.kernel import resources
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.marketplace.backend import Backend
 from spapi_mock.marketplace.paging import Pager, PageTokens
+from spapi_mock.notifications.service import Notifications
 from spapi_mock.reports.service import Reports
 from spapi_mock.store.database import Store
 from spapi_mock.store.indexes import FeedIndex, ReportIndex
@@ -48,6 +49,7 @@ class Services:
     backend: Backend
     feeds: Feeds
     reports: Reports
+    notifications: Notifications
     throttle: Throttle
     faults: FaultRules
     journal: Journal
@@ -99,6 +101,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         backend=backend,
         feeds=Feeds(backend, config.feed_timing),
         reports=Reports(backend, config.report_timing),
+        notifications=Notifications(backend),
         throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
         faults=FaultRules(),
         journal=Journal(config.journal_size),

@@ -22,6 +22,7 @@ ORDERS_V0 = "ordersV0.json"
 ORDERS_2026 = "orders_2026-01-01.json"
 FEEDS = "feeds_2021-06-30.json"
 REPORTS = "reports_2021-06-30.json"
+NOTIFICATIONS = "notifications.json"
 REFERENCE_DIR = Path(os.environ.get("SPAPI_MOCK_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
 
 
@@ -60,6 +61,8 @@ def model_for(path: str) -> str:
         return FEEDS
     if path.startswith("/reports/2021-06-30/"):
         return REPORTS
+    if path.startswith("/notifications/v1/"):
+        return NOTIFICATIONS
     return ORDERS_2026 if path.startswith("/orders/2026-01-01/") else ORDERS_V0
 
 
@@ -70,8 +73,8 @@ def _routes(model_name: str = ORDERS_V0) -> list[tuple[str, re.Pattern, dict]]:
     for template, item in model["paths"].items():
         pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
         for method, operation in item.items():
-            if method == "parameters":
-                continue
+            if method not in ("get", "put", "post", "delete", "patch"):
+                continue  # a path's own keys: parameters, Notifications' x-amzn-api-sandbox-only
             routes.append((method.upper(), pattern, operation))
     # Literal segments beat placeholders: /orderItems/buyerInfo before /orderItems.
     routes.sort(key=lambda r: -len(r[1].pattern))

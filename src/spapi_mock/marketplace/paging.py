@@ -69,6 +69,8 @@ PAGINATION_MODEL: dict[str, PageModel] = {
     # Feeds 2021-06-30: pageSize 10 by default; the nextToken alone carries filters and size.
     "getFeeds": PageModel("feeds", "nextToken", default_size=10, alone=True),
     "getReports": PageModel("reports", "nextToken", default_size=10, alone=True),
+    # Notifications v1: pageSize 30 by default (30 to 100).
+    "getSubscriptions": PageModel("subscriptions", "nextToken", default_size=30),
     "getOrderItemsBuyerInfo": PageModel("items-buyer-info", mismatch="it was issued for another order."),
 }
 

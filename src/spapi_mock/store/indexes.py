@@ -520,12 +520,12 @@ APPLICATION = "*application*"
 
 
 def destination_resource_key(resource: dict) -> str:
-    """One string naming where a destination delivers (its SQS queue or its EventBridge
-    account and region), so that a second destination for the same place is found."""
+    """One string naming where a destination delivers, so that a second destination for the
+    same place is found: its SQS queue, or its EventBridge account (Amazon allows one
+    EventBridge destination per AWS account)."""
     if "sqs" in resource:
         return "sqs:" + resource["sqs"]["arn"]
-    bridge = resource.get("eventBridge") or {}
-    return f"eventBridge:{bridge.get('accountId')}:{bridge.get('region')}"
+    return f"eventBridge:{(resource.get('eventBridge') or {}).get('accountId')}"
 
 
 class DestinationIndex(KindIndex):
@@ -576,6 +576,8 @@ class SubscriptionIndex(KindIndex):
         super().__init__(lock, packer)
         self._by_type: dict[Key, set[str]] = defaultdict(set)
         self._by_destination: dict[str, set[Key]] = defaultdict(set)
+        # Subscription ids are UUIDs, unique across sellers: a grantless call names one alone.
+        self._seller_of: dict[str, str] = {}
 
     def key(self, doc: dict) -> Key:
         return doc["seller_id"], doc["subscriptionId"]
@@ -589,6 +591,12 @@ class SubscriptionIndex(KindIndex):
             ids = sorted(self._by_type.get((seller_id, notification_type), ()))
         return [doc for doc in (self.get(seller_id, doc_id) for doc_id in ids) if doc is not None]
 
+    def with_id(self, subscription_id: str) -> dict | None:
+        """The subscription with this id, whichever seller's it is, or None."""
+        with self._lock:
+            seller_id = self._seller_of.get(subscription_id)
+        return self.get(seller_id, subscription_id) if seller_id is not None else None
+
     def using_destination(self, destination_id: str) -> list[Key]:
         """(seller id, subscription id) of every subscription delivering to this destination."""
         with self._lock:
@@ -598,8 +606,11 @@ class SubscriptionIndex(KindIndex):
         seller_id, subscription_id, notification_type, destination_id = entry
         self._by_type[(seller_id, notification_type)].add(subscription_id)
         self._by_destination[destination_id].add((seller_id, subscription_id))
+        self._seller_of[subscription_id] = seller_id
 
     def _remove_from_indexes(self, entry: tuple) -> None:
         seller_id, subscription_id, notification_type, destination_id = entry
         self._by_type[(seller_id, notification_type)].discard(subscription_id)
         self._by_destination[destination_id].discard((seller_id, subscription_id))
+        if self._seller_of.get(subscription_id) == seller_id:
+            del self._seller_of[subscription_id]

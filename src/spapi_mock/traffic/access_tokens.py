@@ -28,6 +28,12 @@ from datetime import datetime, timedelta
 from spapi_mock.errors import NO_ACCESS_TOKEN, NOT_ISSUED, TOKEN_EXPIRED, InvalidInput, LwaError, Unauthorized
 
 GRANT_TYPES = ("refresh_token", "client_credentials")
+# The scopes LWA grants a client_credentials token (Amazon's grantless operations): the
+# Notifications API's destinations, client secret rotation, and the older migration scope.
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
+GRANTLESS_SCOPES = frozenset(
+    {NOTIFICATIONS_SCOPE, "sellingpartnerapi::client_credential:rotation", "sellingpartnerapi::migration"}
+)
 RDT_TTL = timedelta(hours=1)
 # Issued tokens are forgotten a day after they expire, so a long-running server stays small.
 _FORGET_AFTER = timedelta(days=1)
@@ -85,8 +91,9 @@ class Grant:
     client_id: str | None = None
     restricted: tuple[RestrictedResource, ...] = ()
     # A client_credentials token: for grantless operations only (notification destinations,
-    # authorization migration), none of which act for a seller.
+    # authorization migration), none of which act for a seller; with the scopes it was granted.
     grantless: bool = False
+    scopes: frozenset[str] = frozenset()
 
     def names(self, method: str, path: str) -> bool:
         """Whether an RDT names exactly this request (a specific path, as getReportDocument needs)."""
@@ -138,10 +145,14 @@ class AccessTokens:
             if not refresh_token:
                 raise LwaError("invalid_request", "The request is missing a required parameter : refresh_token")
             seller_id = self._seller_for_refresh_token(refresh_token)
-        elif not form.get("scope"):
+        scopes = frozenset((form.get("scope") or "").split())
+        if grant_type == "client_credentials" and (not scopes or not scopes <= GRANTLESS_SCOPES):
             raise LwaError("invalid_scope", "The request has an invalid scope parameter")
         token = "Atza|" + secrets.token_urlsafe(48)
-        grant = Grant(seller_id, now + self._ttl, form.get("client_id"), grantless=grant_type == "client_credentials")
+        grantless = grant_type == "client_credentials"
+        grant = Grant(
+            seller_id, now + self._ttl, form.get("client_id"), grantless=grantless, scopes=scopes if grantless else frozenset()
+        )
         self._remember(token, grant, now)
         reply = {"access_token": token, "token_type": "bearer", "expires_in": int(self._ttl.total_seconds())}
         if refresh_token:
@@ -169,8 +180,13 @@ class AccessTokens:
         self._remember(token, Grant(grant.seller_id, now + RDT_TTL, grant.client_id, restricted), now)
         return {"restrictedDataToken": token, "expiresIn": int(RDT_TTL.total_seconds())}
 
-    def grant_for(self, access_token: str | None, now: datetime) -> Grant:
-        """What the presented token allows, or Unauthorized with the details Amazon gives."""
+    def grant_for(
+        self, access_token: str | None, now: datetime, for_seller: bool = True, grantless_scope: str | None = None
+    ) -> Grant:
+        """What the presented token allows, or Unauthorized with the details Amazon gives. Under
+        strict auth an operation that acts for a seller (``for_seller``) needs a seller's token,
+        and a grantless one (``grantless_scope``) a client_credentials token of that scope;
+        an operation may take either."""
         token = (access_token or "").strip()
         if not token:
             raise Unauthorized(details=NO_ACCESS_TOKEN)
@@ -181,9 +197,22 @@ class AccessTokens:
             return Grant(self._default_seller_id)
         if self.strict and grant.expires_at is not None and now >= grant.expires_at:
             raise Unauthorized(details=TOKEN_EXPIRED)
-        if self.strict and grant.grantless:
+        if not self.strict:
+            return grant
+        if grant.grantless and grantless_scope is None:
             # Orders and RDTs act for a selling partner; a grantless token acts for none.
             raise Unauthorized(details="A grantless (client_credentials) token cannot call an operation for a selling partner.")
+        if grant.grantless and grantless_scope not in grant.scopes:
+            raise Unauthorized(
+                details=f"This grantless token's scope ({' '.join(sorted(grant.scopes))}) does not include {grantless_scope}."
+            )
+        if not grant.grantless and not for_seller:
+            raise Unauthorized(
+                details=(
+                    "A grantless operation: it needs an access token from a client_credentials grant with scope "
+                    f"{grantless_scope}, not a selling partner's (refresh_token) token."
+                )
+            )
         return grant
 
     def require_rdt_for_report(self, grant: Grant, report_type: str | None, method: str, path: str) -> None:

@@ -23,10 +23,11 @@ ORDERS_2026_SPEC = "orders-2026-01-01.yaml"
 TOKENS_SPEC = "tokens-2021-03-01.yaml"
 FEEDS_SPEC = "feeds-2021-06-30.yaml"
 REPORTS_SPEC = "reports-2021-06-30.yaml"
+NOTIFICATIONS_SPEC = "notifications-v1.yaml"
 LWA_SPEC = "lwa.yaml"
 CONTROL_SPEC = "control.yaml"
 # The SP-API specs: throttled, faultable and journalled alike.
-SP_API_SPECS = (ORDERS_V0_SPEC, ORDERS_2026_SPEC, TOKENS_SPEC, FEEDS_SPEC, REPORTS_SPEC)
+SP_API_SPECS = (ORDERS_V0_SPEC, ORDERS_2026_SPEC, TOKENS_SPEC, FEEDS_SPEC, REPORTS_SPEC, NOTIFICATIONS_SPEC)
 
 
 class OperationName(NamedTuple):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from spapi_mock.http import request_scope
 from spapi_mock.http.handlers.context import grant, services
 from spapi_mock.http.handlers.reports import restricted_report_type
+from spapi_mock.traffic.access_tokens import NOTIFICATIONS_SCOPE
 
 
 def create_token(body=None, **_form) -> dict:
@@ -32,8 +33,19 @@ def check_access_token(apikey: str, required_scopes=None, request=None) -> dict:
     return token_info(request_scope.services(request.scope), apikey)
 
 
-def token_info(svc, apikey: str) -> dict:
+def check_grantless_token(apikey: str, required_scopes=None, request=None) -> dict:
+    """The hook of the Notifications API's grantless operations (its destinations)."""
+    return token_info(request_scope.services(request.scope), apikey, for_seller=False, grantless_scope=NOTIFICATIONS_SCOPE)
+
+
+def check_seller_or_grantless_token(apikey: str, required_scopes=None, request=None) -> dict:
+    """The hook of getSubscriptionById and deleteSubscriptionById: grantless at Amazon, and
+    called by the SDKs with the seller's token too."""
+    return token_info(request_scope.services(request.scope), apikey, grantless_scope=NOTIFICATIONS_SCOPE)
+
+
+def token_info(svc, apikey: str, for_seller: bool = True, grantless_scope: str | None = None) -> dict:
     """Whom an access token acts for, and what it grants. grant_for raises Unauthorized, with
     Amazon's details, for a token it refuses."""
-    found = svc.access_tokens.grant_for(apikey, svc.clock.now())
+    found = svc.access_tokens.grant_for(apikey, svc.clock.now(), for_seller, grantless_scope)
     return {"sub": found.seller_id, "grant": found}
