@@ -19,6 +19,7 @@ from spapi_mock.kernel import resources
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.marketplace.backend import Backend
 from spapi_mock.marketplace.paging import Pager, PageTokens
+from spapi_mock.notifications.outbox import Outbox
 from spapi_mock.notifications.service import Notifications
 from spapi_mock.reports.service import Reports
 from spapi_mock.store.database import Store
@@ -53,18 +54,23 @@ class Services:
     throttle: Throttle
     faults: FaultRules
     journal: Journal
+    # Records what the changes notify in their own store write, and delivers it after commit.
+    outbox: Outbox
     # (API base path, operationId) → the operation's name in throttling, faults and the journal.
     operation_names: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def start(self) -> Services:
-        self.backend.start({FeedIndex.table: self.feeds.submit, ReportIndex.table: self.reports.submit})
+        self.backend.start({FeedIndex.table: self.feeds.submit, ReportIndex.table: self.reports.submit}, self.outbox)
         self.feeds.start()
         self.reports.start()
+        # Delivers what a restart left pending, then whatever each commit records.
+        self.outbox.start()
         return self
 
     def stop(self) -> None:
         """Release the store file (and its lock); the runners' threads are daemons that end when
         idle."""
+        self.outbox.stop()
         self.store.close()
 
     @property
@@ -105,4 +111,5 @@ def build_services(config: Config, clock: Clock) -> Services:
         throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
         faults=FaultRules(),
         journal=Journal(config.journal_size),
+        outbox=Outbox(store, clock),
     )

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from spapi_mock.domain import cancellation_rate, jobs, lifecycle, order_factory, reports
 from spapi_mock.domain.cancellation_rate import CancellationRate
@@ -55,6 +55,16 @@ JobSubmitter = Callable[[list[tuple[str, str]]], None]
 Rule = Callable[[dict, datetime, Policy], dict]
 
 
+class Outbox(Protocol):
+    """What is told of every commit (``notifications/outbox.py``, wired by the runtime: this
+    layer may not import it): the documents a transaction's changes add to its own store write,
+    and, once written, that it committed."""
+
+    def records(self, tx: Transaction) -> list[tuple[str, dict]]: ...
+
+    def committed(self) -> None: ...
+
+
 class Backend:
     """Built without touching the store or the clock; ``start`` brings it to now."""
 
@@ -76,6 +86,8 @@ class Backend:
         # Table → called with the (seller id, id) of the feeds or reports whose processing began
         # (the Feeds and Reports APIs' runners apply a feed's messages, produce a report).
         self.job_runners: dict[str, JobSubmitter] = {}
+        # Told of every commit, and adds its records to it (the notifications' outbox).
+        self.outbox: Outbox | None = None
         # How long the reports a schedule creates queue and take.
         self.report_timing = report_timing or jobs.ProcessingTiming()
         self._started_clock: dict | None = None
@@ -87,11 +99,13 @@ class Backend:
         remembered = (self.store.get_meta(FIXTURES_META) or {}).get("dir")
         return Path(self._fixtures_dir or remembered or resources.default_fixtures_dir())
 
-    def start(self, job_runners: Mapping[str, JobSubmitter] | None = None) -> None:
+    def start(self, job_runners: Mapping[str, JobSubmitter] | None = None, outbox: Outbox | None = None) -> None:
         """Bring the marketplace to now: the clock a store file saved, an empty store seeded from
         the fixtures, and whatever became due meanwhile applied (the jobs that starts are handed
-        to ``job_runners``, so they must be known first)."""
+        to ``job_runners``, and what it notifies recorded by ``outbox``, so both must be known
+        first)."""
         self.job_runners = dict(job_runners or {})
+        self.outbox = outbox
         store, clock, policy = self.store, self.clock, self.policy
         saved = store.get_meta(CLOCK_META)
         if saved:
@@ -302,6 +316,8 @@ class Backend:
             tx.settle()
             yield tx
             tx.commit()
+        if self.outbox is not None:
+            self.outbox.committed()
         for table, started in tx.started.items():
             if started and table in self.job_runners:
                 self.job_runners[table](started)
@@ -568,6 +584,9 @@ class Transaction:
                     last_ids[f"{table}/{seller}"] = max(int(doc_id), int(last_ids.get(f"{table}/{seller}", 0)))
             meta[LAST_IDS_META] = last_ids
         put = [(ORDERS, doc) for doc in self.changed.values()] + [(key[0], doc) for key, doc in self.jobs.items()] + self.others
+        if backend.outbox is not None:
+            # What the changes notify lands with them, or not at all.
+            put += backend.outbox.records(self)
         drop = [(table, (seller, doc_id)) for table, seller, doc_id in self.dropped]
         if put or drop or meta:
             backend.store.commit(put=put, drop=drop, meta=meta or None)

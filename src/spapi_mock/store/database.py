@@ -55,6 +55,7 @@ from spapi_mock.store.indexes import (
     FeedIndex,
     Key,
     KindIndex,
+    NotificationIndex,
     OrderIndex,
     ReportDocumentIndex,
     ReportIndex,
@@ -157,6 +158,7 @@ class Store:
         self.report_documents = ReportDocumentIndex(self._lock, self._packer)
         self.destinations = DestinationIndex(self._lock, self._packer)
         self.subscriptions = SubscriptionIndex(self._lock, self._packer)
+        self.notifications = NotificationIndex(self._lock, self._packer)
         kinds = (
             self.orders,
             self.feeds,
@@ -166,6 +168,7 @@ class Store:
             self.report_documents,
             self.destinations,
             self.subscriptions,
+            self.notifications,
         )
         self._kinds: dict[str, KindIndex] = {index.table: index for index in kinds}
         form = PackedForm(self._packer, self._kinds)
@@ -256,6 +259,16 @@ class Store:
                     self._kinds[table].put(stored_id, packed, entry)
             self._meta_ids = meta_ids
             self._next_ids = next_ids
+
+    def update_present(self, table: str, docs: Iterable[dict]) -> int:
+        """Replace those of ``docs`` still stored, in one change, and how many: one dropped
+        meanwhile (a reset, a cleared inbox) stays dropped rather than coming back."""
+        with self._lock:
+            index = self._kinds[table]
+            present = [(table, doc) for doc in docs if index.stored_id(index.key(doc)) is not None]
+            if present:
+                self.commit(put=present)
+            return len(present)
 
     def put(self, doc: dict) -> None:
         """Insert an order, or replace the stored one with the same seller and order id whole."""

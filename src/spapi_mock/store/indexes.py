@@ -614,3 +614,63 @@ class SubscriptionIndex(KindIndex):
         self._by_destination[destination_id].discard((seller_id, subscription_id))
         if self._seller_of.get(subscription_id) == seller_id:
             del self._seller_of[subscription_id]
+
+
+class NotificationIndex(KindIndex):
+    """Notifications (the outbox and the built-in inbox in one), per seller, in the order they
+    were recorded: a pending one waits for the delivery worker, a delivered one is in the
+    seller's inbox. ``sequence`` (a zero-padded number) orders them across sellers and restarts,
+    so each subscription's are delivered in the order their changes committed. An entry is
+    (seller id, notification id, sequence, status, notification type)."""
+
+    table = "notifications"
+    PENDING = "pending"
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
+        self._by_sequence: dict[str, SortedList] = defaultdict(SortedList)
+        self._pending = SortedList()
+        self._highest = 0
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc["notificationId"]
+
+    def entry(self, doc: dict) -> tuple:
+        return sys.intern(doc["seller_id"]), doc["notificationId"], doc["sequence"], doc["status"], doc["notificationType"]
+
+    def next_sequences(self, count: int) -> list[str]:
+        """Sequences for ``count`` new notifications, past every one handed out (the caller
+        records them in one change, under the backend's lock)."""
+        with self._lock:
+            first = self._highest + 1
+            self._highest += count
+        return [f"{number:016d}" for number in range(first, first + count)]
+
+    def pending(self, limit: int) -> list[dict]:
+        """The first ``limit`` notifications still to deliver, in sequence order."""
+        with self._lock:
+            keys = [(seller_id, doc_id) for _, seller_id, doc_id in islice(self._pending, limit)]
+        return [doc for doc in (self.get(*key) for key in keys) if doc is not None]
+
+    def pending_count(self, seller_id: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for _, seller, _ in self._pending if seller_id is None or seller == seller_id)
+
+    def of_seller(self, seller_id: str) -> list[dict]:
+        """The seller's notifications, in sequence order."""
+        with self._lock:
+            ids = [doc_id for _, doc_id in self._by_sequence.get(seller_id, ())]
+        return [doc for doc in (self.get(seller_id, doc_id) for doc_id in ids) if doc is not None]
+
+    def _add_to_indexes(self, entry: tuple) -> None:
+        seller_id, doc_id, sequence, status, _ = entry
+        self._by_sequence[seller_id].add((sequence, doc_id))
+        if status == self.PENDING:
+            self._pending.add((sequence, seller_id, doc_id))
+        if sequence.isdigit():
+            self._highest = max(self._highest, int(sequence))
+
+    def _remove_from_indexes(self, entry: tuple) -> None:
+        seller_id, doc_id, sequence, status, _ = entry
+        self._by_sequence[seller_id].discard((sequence, doc_id))
+        self._pending.discard((sequence, seller_id, doc_id))

@@ -1,0 +1,114 @@
+"""What notifies: the events one committing transaction carries, read from what it changed.
+
+Every path that changes an order or a job (control-plane actions, scenarios, the clock's
+automatic cancellations, the Orders write operations, feeds, report schedules) ends in one
+``Transaction.commit`` in ``marketplace/backend.py``; the outbox (``notifications/outbox.py``)
+is handed the transaction there, before the store write, and asks this module what it carries.
+So there is one place that knows what notifies, and no path can change an order unnoticed.
+
+An order notifies when its status differs from the stored one (``OrderStatusChange``; a new order
+counts, from no status) and for each formal buyer cancellation request it gained
+(``BuyerRequestedChange``, the items flagged). Changes one transaction makes to one order are
+seen together, as committed: an order moved twice in one transaction notifies once, with its
+last status. A feed or report notifies when it reaches DONE, FATAL or CANCELLED.
+
+The ORDER_CHANGE Summary is built from getOrder's and getOrderItems' views of the order as
+committed (``views/orders_v0``), so it matches what the API shows at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from spapi_mock.domain import jobs
+from spapi_mock.domain import notification_payloads as payloads
+from spapi_mock.domain.notification_payloads import Metadata
+from spapi_mock.kernel.dates import parse_iso
+from spapi_mock.store.indexes import FeedIndex, ReportIndex
+from spapi_mock.views import orders_v0
+
+# The kinds of job that notify when they end, and what they notify.
+JOB_TYPES = {FeedIndex.table: payloads.FEED_PROCESSING_FINISHED, ReportIndex.table: payloads.REPORT_PROCESSING_FINISHED}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that notifies: its type, when it happened, what an ORDER_CHANGE eventFilter
+    selects on, and how its payload is built once a subscription's metadata is known."""
+
+    seller_id: str
+    notification_type: str
+    at: datetime
+    build: Callable[[Metadata], dict]
+    change_type: str | None = None
+    marketplace_id: str | None = None
+
+
+def order_events(before: dict | None, after: dict) -> list[Event]:
+    """What one order's committed change notifies, earliest first."""
+    seller_id, order = after["seller_id"], after["order"]
+    view, items = orders_v0.order(after), orders_v0.order_items(after)
+    found: list[Event] = []
+
+    def event(change_type: str, reason: str, at: str) -> Event:
+        def build(metadata: Metadata) -> dict:
+            return payloads.order_change(seller_id, view, items, change_type, reason, at, parse_iso(at), metadata)
+
+        return Event(seller_id, payloads.ORDER_CHANGE, parse_iso(at), build, change_type, order["MarketplaceId"])
+
+    known = len((before or {}).get("cancel_requests") or [])
+    for request in (after.get("cancel_requests") or [])[known:]:
+        if request.get("formal"):
+            found.append(event(payloads.BUYER_REQUESTED_CHANGE, payloads.BUYER_REQUESTED_CANCEL, request["at"]))
+    if before is None or before["order"]["OrderStatus"] != order["OrderStatus"]:
+        found.append(event(payloads.ORDER_STATUS_CHANGE, payloads.ORDER_STATUS_CHANGED, order["LastUpdateDate"]))
+    return sorted(found, key=lambda e: e.at)
+
+
+def job_events(table: str, before: dict | None, after: dict, now: datetime) -> list[Event]:
+    """FEED_PROCESSING_FINISHED or REPORT_PROCESSING_FINISHED of a feed or report that ended in
+    this change (scheduled reports too: the schedule's report is a report like any other)."""
+    if table not in JOB_TYPES:
+        return []
+    ended = after["processingStatus"] in jobs.ENDED
+    if not ended or (before is not None and before["processingStatus"] in jobs.ENDED):
+        return []
+    seller_id = after["seller_id"]
+    at = parse_iso(after["processingEndTime"]) if after.get("processingEndTime") else now
+    if table == FeedIndex.table:
+        kind = payloads.FEED_PROCESSING_FINISHED
+
+        def build(metadata: Metadata) -> dict:
+            return payloads.feed_processing_finished(seller_id, _ended_wire(after, "resultFeedDocumentId"), at, metadata)
+
+    else:
+        kind = payloads.REPORT_PROCESSING_FINISHED
+
+        def build(metadata: Metadata) -> dict:
+            return payloads.report_processing_finished(seller_id, _ended_wire(after, "reportDocumentId"), at, metadata)
+
+    return [Event(seller_id, kind, at, build)]
+
+
+def _ended_wire(job: dict, document: str) -> dict:
+    # A document is named only by a job that has one to give (Amazon's getFeed / getReport).
+    shown = {name: job[name] for name in ("feedId", "feedType", "reportId", "reportType", "processingStatus") if name in job}
+    if job["processingStatus"] in (jobs.JobStatus.DONE, jobs.JobStatus.FATAL) and job.get(document):
+        shown[document] = job[document]
+    return shown
+
+
+def selects(subscription: dict, event: Event) -> bool:
+    """Whether an ORDER_CHANGE subscription's ``processingDirective.eventFilter`` lets the event
+    through: its ``orderChangeTypes`` and ``marketplaceIds``, each when given (Amazon: a filter
+    left out selects everything)."""
+    if event.notification_type != payloads.ORDER_CHANGE:
+        return True
+    found = (subscription.get("processingDirective") or {}).get("eventFilter") or {}
+    change_types = found.get("orderChangeTypes")
+    if change_types and event.change_type not in change_types:
+        return False
+    marketplaces = found.get("marketplaceIds")
+    return not (marketplaces and event.marketplace_id not in marketplaces)
