@@ -24,7 +24,7 @@ from typing import Any
 
 from spapi_mock.domain import sellers
 from spapi_mock.kernel import resources
-from spapi_mock.kernel.dates import EARLIEST_MOCK_TIME, LATEST_MOCK_TIME, parse_duration, parse_fixture_date
+from spapi_mock.kernel.dates import EARLIEST_MOCK_TIME, LATEST_MOCK_TIME, DateOutOfRange, parse_duration, parse_fixture_date
 from spapi_mock.traffic import faults, throttling
 
 # -- where an argument travels ---------------------------------------------------------------
@@ -171,7 +171,7 @@ def _check_clock_value(verb: str, value: str) -> None:
             parse_duration(value)
         else:
             parse_fixture_date(value, datetime.now(UTC))
-    except OverflowError:
+    except (OverflowError, DateOutOfRange):
         years = f"{EARLIEST_MOCK_TIME.year} to {LATEST_MOCK_TIME.year}"
         raise ValueError(f"clock {verb} {value}: beyond the years the mock clock can hold, {years}") from None
     except ValueError:

@@ -29,6 +29,14 @@ EARLIEST_DATE = datetime(2, 1, 1, tzinfo=UTC)
 LATEST_DATE = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+class DateOutOfRange(ValueError):
+    """A well-formed date outside EARLIEST_DATE to LATEST_DATE: callers may word it apart from
+    a malformed one."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"'{text}' is outside the dates spapi-mock takes, {to_wire(EARLIEST_DATE)} to {to_wire(LATEST_DATE)}")
+
+
 def parse_iso(text: str) -> datetime:
     """Parse an ISO 8601 date or date-time; a value without an offset is taken as UTC.
 
@@ -49,7 +57,7 @@ def parse_iso(text: str) -> datetime:
     except OverflowError:  # year 1 east of UTC, or year 9999 west of it
         parsed = None
     if parsed is None or not EARLIEST_DATE <= parsed <= LATEST_DATE:
-        raise ValueError(f"'{text}' is outside the dates spapi-mock takes, {to_wire(EARLIEST_DATE)} to {to_wire(LATEST_DATE)}")
+        raise DateOutOfRange(text)
     return parsed
 
 
@@ -67,7 +75,7 @@ def parse_fixture_date(text: str, now: datetime) -> datetime:
     except OverflowError:  # now+99999999999d: past any date, the 500 parse_iso's check prevents
         at = None
     if at is None or not EARLIEST_DATE <= at <= LATEST_DATE:
-        raise ValueError(f"'{text}' is outside the dates spapi-mock takes, {to_wire(EARLIEST_DATE)} to {to_wire(LATEST_DATE)}")
+        raise DateOutOfRange(text)
     return at
 
 
