@@ -109,3 +109,67 @@ def test_amzn_sp_api_creates_a_destination_with_a_grantless_client_and_subscribe
     )
     application.delete_subscription_by_id(created.subscription_id, "ORDER_CHANGE")
     application.delete_destination(destination.destination_id)
+
+
+# amazon-sp-api (Node): it asks for a grantless token itself on the operations it lists as grantless
+# (destinations, and getSubscriptionById/deleteSubscriptionById), and the seller's elsewhere. Its
+# requests go to Amazon's hosts over https; the agent (as examples/js/amz-tools.mjs) sends them here.
+NODE_SCRIPT = """
+import http from "node:http";
+import SellingPartner from "amazon-sp-api";
+
+const mock = new URL(process.argv[2]);
+class MockAgent extends http.Agent {
+  protocol = "https:";
+  createConnection(options, callback) {
+    return super.createConnection({ host: mock.hostname, port: mock.port }, callback);
+  }
+}
+const sp = new SellingPartner({
+  region: "na",
+  refresh_token: "Atzr|node-notifications",
+  credentials: { SELLING_PARTNER_APP_CLIENT_ID: "amzn1.application-oa2-client.demo",
+                 SELLING_PARTNER_APP_CLIENT_SECRET: "any" },
+  options: { https_proxy_agent: new MockAgent(), auto_request_throttled: false },
+});
+const destination = await sp.callAPI({ operation: "notifications.createDestination",
+  body: { name: "orders", resourceSpecification: { sqs: { arn: process.argv[3] } } } });
+const subscription = await sp.callAPI({ operation: "notifications.createSubscription",
+  path: { notificationType: "ORDER_CHANGE" },
+  body: { payloadVersion: "1.0", destinationId: destination.destinationId } });
+const read = await sp.callAPI({ operation: "notifications.getSubscriptionById",
+  path: { notificationType: "ORDER_CHANGE", subscriptionId: subscription.subscriptionId } });
+await sp.callAPI({ operation: "notifications.deleteSubscriptionById",
+  path: { notificationType: "ORDER_CHANGE", subscriptionId: subscription.subscriptionId } });
+await sp.callAPI({ operation: "notifications.deleteDestination", path: { destinationId: destination.destinationId } });
+console.log(JSON.stringify({ destination, subscription, read }));
+"""
+
+
+def test_node_amazon_sp_api_creates_a_destination_and_a_subscription(server, control, node_modules, tmp_path):
+    import json
+    import subprocess
+
+    from support.node import NODE
+
+    control.clear_journal()
+    script = tmp_path / "notifications.mjs"
+    script.write_text(NODE_SCRIPT, encoding="utf-8")
+    (tmp_path / "node_modules").symlink_to(node_modules)
+    arn = queue_arn("node")
+    result = subprocess.run([NODE, script.name, server.base_url, arn], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["destination"]["resource"] == {"sqs": {"arn": arn}}
+    assert shown["subscription"]["destinationId"] == shown["destination"]["destinationId"]
+    assert shown["read"] == shown["subscription"]
+    # Strict auth: every call was answered 200, so each carried the kind of token it needs.
+    calls = [(entry["operation"], entry["status"]) for entry in control.journal()["requests"]]
+    assert [status for _, status in calls] == [200] * len(calls), calls
+    assert [operation for operation, _ in calls if operation != "createToken"] == [
+        "createDestination",
+        "createSubscription",
+        "getSubscriptionById",
+        "deleteSubscriptionById",
+        "deleteDestination",
+    ], calls
