@@ -383,3 +383,25 @@ def test_lenient_auth_takes_any_token_on_every_operation(api):
     assert created.status_code == 200, created.text
     path = f"/notifications/v1/subscriptions/REPORT_PROCESSING_FINISHED/{created.json()['payload']['subscriptionId']}"
     assert api.delete(path, headers=anything).status_code == 200
+
+
+# -- the control plane -------------------------------------------------------------------------------
+
+
+def test_the_control_plane_lists_a_sellers_subscriptions_of_every_type_and_the_destinations(api):
+    seller_id = f"A{uuid.uuid4().hex[:12].upper()}"
+    headers = seller_token(api, seller_id)
+    destination = create_destination(api)
+    order_change = subscribe(api, "ORDER_CHANGE", destination["destinationId"], headers).json()["payload"]
+    feeds = subscribe(api, "FEED_PROCESSING_FINISHED", destination["destinationId"], headers).json()["payload"]
+    listed = api.get("/_mock/notifications/subscriptions", params={"sellerId": seller_id}, token=False)
+    assert listed.status_code == 200, listed.text
+    answer = listed.json()
+    assert answer["sellerId"] == seller_id
+    assert answer["subscriptions"] == [
+        {**feeds, "notificationType": "FEED_PROCESSING_FINISHED"},
+        {**order_change, "notificationType": "ORDER_CHANGE"},
+    ]
+    assert destination in answer["destinations"]
+    other = api.get("/_mock/notifications/subscriptions", params={"sellerId": "A1MOCKSELLER00"}, token=False).json()
+    assert order_change["subscriptionId"] not in {s["subscriptionId"] for s in other["subscriptions"]}

@@ -630,6 +630,19 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
+        "listNotificationSubscriptions",
+        "GET",
+        "/notifications/subscriptions",
+        "notification_subscriptions",
+        (SELLER,),
+        commands=(
+            Command(
+                ("notification", "subscriptions"),
+                "list the seller's notification subscriptions and the application's destinations",
+            ),
+        ),
+    ),
+    Operation(
         "getAuth",
         "GET",
         "/auth",

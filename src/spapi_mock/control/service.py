@@ -301,6 +301,15 @@ class LocalControl:
             raise ControlError(400, "InvalidInput", "Throttling, faults, the journal and auth belong to a running server.")
         return self.services
 
+    def notification_subscriptions(self, seller_id: str | None = None) -> dict:
+        """The seller's Notifications API subscriptions (every type, with its id) and the
+        application's destinations: what the API itself shows one type or one id at a time."""
+        seller = self._seller(seller_id)
+        store = self.backend.reading()
+        found = sorted(store.subscriptions.docs(seller), key=lambda doc: (doc["notificationType"], doc["payloadVersion"]))
+        subscriptions = [{name: value for name, value in doc.items() if name != "seller_id"} for doc in found]
+        return {"sellerId": seller, "subscriptions": subscriptions, "destinations": store.destinations.all()}
+
     def _seller(self, seller_id: str | None) -> str:
         return seller_id or self.backend.default_seller_id
 
