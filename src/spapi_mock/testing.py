@@ -196,6 +196,26 @@ class MockSeller:
         """Server-wide: only tokens from the token endpoint, expiring on the mock clock."""
         return self.control.set_auth(strict)
 
+    # -- notifications (the built-in inbox) ---------------------------------------------------
+
+    def notifications(self, notification_type: str | None = None) -> list[dict]:
+        """This seller's delivered notifications, oldest first, each as a consumer receives it
+        (Amazon's payload schema: ``NotificationMetadata``, ``Payload``...)."""
+        answer = self.control.notifications(self.seller_id, notification_type)
+        return [entry["body"] for entry in answer["notifications"]]
+
+    def wait_for_notification(self, notification_type: str | None = None, timeout: float = 10.0) -> dict:
+        """The first delivered notification (of a type), once it has arrived; ControlError 404
+        if none arrives within ``timeout`` seconds."""
+        return self.control.wait_for_notification(notification_type, timeout, self.seller_id)["body"]
+
+    def clear_notifications(self, notification_type: str | None = None) -> int:
+        return self.control.clear_notifications(self.seller_id, notification_type)["cleared"]
+
+    def send_test_notification(self, subscription_id: str) -> dict:
+        """An ORDER_CHANGE of this seller's latest order, sent to one of its subscriptions."""
+        return self.control.send_test_notification(subscription_id, self.seller_id)["body"]
+
     # -- the end of a test ---------------------------------------------------------------------
 
     def close(self) -> None:

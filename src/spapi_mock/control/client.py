@@ -57,9 +57,11 @@ class HttpControl:
                     fields.update(value or {})
                 elif value is not None:
                     fields[param.wire] = value
-        return self._call(operation.method, url_path, fields if fields is not None else body, query)
+        # An operation that waits on the server (a ``timeout`` argument) gets that long on top.
+        waits = float(arguments.get("timeout") or 0) if any(p.arg == "timeout" for p in operation.params) else 0.0
+        return self._call(operation.method, url_path, fields if fields is not None else body, query, self.timeout + waits)
 
-    def _call(self, method: str, path: str, body: Any = None, query: dict | None = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None, query: dict | None = None, timeout: float | None = None) -> Any:
         # Imported here: urllib.request brings http, email and ssl, which `spapi-mock --help` does not need.
         import urllib.error
         import urllib.request
@@ -74,7 +76,7 @@ class HttpControl:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             raise _error_from(exc.code, exc.read()) from None

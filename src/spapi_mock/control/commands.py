@@ -107,6 +107,18 @@ def _journal(answer: dict) -> str:
     return "\n".join([*lines, f"{answer['count']} request(s)"])
 
 
+def _notification_line(entry: dict) -> str:
+    body = entry["body"]
+    change = (body.get("Payload") or {}).get("OrderChangeNotification")
+    what = f"{change['AmazonOrderId']} {change['OrderChangeType']}" if change else json.dumps(body.get("payload"))
+    return f"{entry['eventTime']}  {entry['notificationType']}  {what}  ({entry['notificationId']})"
+
+
+def _notifications(answer: dict) -> str:
+    lines = [_notification_line(entry) for entry in answer["notifications"]]
+    return "\n".join([*lines, f"{answer['count']} notification(s), {answer['pending']} pending"])
+
+
 def _cleared(answer: dict) -> str:
     return f"cleared {answer['cleared']}"
 
@@ -150,6 +162,10 @@ SUMMARIES: dict[str, Callable[[dict], str]] = {
     "deleteFault": _cleared,
     "getJournal": _journal,
     "clearJournal": _cleared,
+    "listNotifications": _notifications,
+    "waitForNotification": _notification_line,
+    "clearNotifications": _cleared,
+    "sendTestNotification": _notification_line,
     "getAuth": _auth,
     "setAuth": _auth,
 }

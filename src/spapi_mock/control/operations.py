@@ -244,6 +244,9 @@ _JOURNAL_FILTERS = (
 )
 
 
+_NOTIFICATION_TYPE = Arg("--type", metavar="TYPE", help="only this notificationType, e.g. ORDER_CHANGE")
+
+
 def _journal_filters(args: argparse.Namespace) -> dict:
     return {"operation": args.operation, "order_id": args.order, "seller_id": args.seller}
 
@@ -630,6 +633,66 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
+        "listNotifications",
+        "GET",
+        "/notifications",
+        "notifications",
+        (SELLER, query("notification_type")),
+        commands=(
+            Command(
+                ("notification", "list"),
+                "list the seller's delivered notifications (the built-in inbox), oldest first",
+                (_NOTIFICATION_TYPE,),
+                call=lambda a: {"seller_id": a.seller, "notification_type": a.type},
+            ),
+        ),
+    ),
+    Operation(
+        "waitForNotification",
+        "GET",
+        "/notifications/wait",
+        "wait_for_notification",
+        (query("notification_type"), query("timeout", 10.0), SELLER),
+        commands=(
+            Command(
+                ("notification", "wait"),
+                "wait for the seller's first notification (of a type) to arrive",
+                (_NOTIFICATION_TYPE, Arg("--timeout", type=float, default=10.0, metavar="SECONDS")),
+                call=lambda a: {"notification_type": a.type, "timeout": a.timeout, "seller_id": a.seller},
+            ),
+        ),
+    ),
+    Operation(
+        "clearNotifications",
+        "DELETE",
+        "/notifications",
+        "clear_notifications",
+        (SELLER, query("notification_type")),
+        commands=(
+            Command(
+                ("notification", "clear"),
+                "forget the seller's notifications (of a type)",
+                (_NOTIFICATION_TYPE,),
+                call=lambda a: {"seller_id": a.seller, "notification_type": a.type},
+            ),
+        ),
+    ),
+    Operation(
+        "sendTestNotification",
+        "POST",
+        "/notifications/test",
+        "send_test_notification",
+        (field_("subscription_id", REQUIRED), SELLER),
+        status=201,
+        commands=(
+            Command(
+                ("notification", "test"),
+                "send an ORDER_CHANGE of the seller's latest order to one of its subscriptions",
+                (Arg("subscription_id"),),
+            ),
+        ),
+    ),
+    Operation(
         "listNotificationSubscriptions",
         "GET",
         "/notifications/subscriptions",
@@ -675,6 +738,7 @@ GROUPS = {
     "order": "place an order or apply an action to one",
     "feed": "list the seller's feeds, or process the queued ones now",
     "report": "list the seller's reports and schedules, or produce the queued ones now",
+    "notification": "read, wait on or clear the seller's built-in notification inbox, or send a test notification",
 }
 
 BY_ID: dict[str, Operation] = {operation.operation_id: operation for operation in OPERATIONS}

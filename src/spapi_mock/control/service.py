@@ -35,6 +35,7 @@ from spapi_mock.feeds.service import Feeds
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.kernel.dates import parse_duration, parse_fixture_date
 from spapi_mock.marketplace.backend import Backend
+from spapi_mock.notifications.inbox import Inbox
 from spapi_mock.reports.service import Reports
 from spapi_mock.runtime import Services, build_services
 from spapi_mock.traffic.faults import FaultError
@@ -286,6 +287,30 @@ class LocalControl:
     def clear_journal(self, operation: str | None = None, order_id: str | None = None, seller_id: str | None = None) -> dict:
         return {"cleared": self._server().journal.clear(operation, order_id, seller_id)}
 
+    def notifications(self, seller_id: str | None = None, notification_type: str | None = None) -> dict:
+        """The seller's delivered notifications (the built-in inbox), oldest first, and how many
+        still wait for the delivery worker."""
+        seller = self._seller(seller_id)
+        inbox = self._inbox()
+        found = inbox.notifications(seller, notification_type)
+        return {"sellerId": seller, "count": len(found), "pending": inbox.pending(seller), "notifications": found}
+
+    def wait_for_notification(
+        self, notification_type: str | None = None, timeout: float = 10.0, seller_id: str | None = None
+    ) -> dict:
+        """The seller's first delivered notification (of a type), once one has arrived; 404 if
+        none arrives within ``timeout`` seconds."""
+        seller = self._seller(seller_id)
+        return self._guard(lambda: self._inbox().wait_for(seller, notification_type, float(timeout)))
+
+    def clear_notifications(self, seller_id: str | None = None, notification_type: str | None = None) -> dict:
+        return {"cleared": self._inbox().clear(self._seller(seller_id), notification_type)}
+
+    def send_test_notification(self, subscription_id: str, seller_id: str | None = None) -> dict:
+        """An ORDER_CHANGE of the seller's latest order for one of its ORDER_CHANGE
+        subscriptions, through the outbox like any other (what users ask Amazon for)."""
+        return self._guard(lambda: self._inbox().send_test(self._seller(seller_id), subscription_id))
+
     def auth(self) -> dict:
         tokens = self._server().access_tokens
         return {"strict": tokens.strict, "accessTokenTtlSeconds": int(tokens.ttl.total_seconds())}
@@ -298,8 +323,14 @@ class LocalControl:
 
     def _server(self) -> Services:
         if self.services is None:
-            raise ControlError(400, "InvalidInput", "Throttling, faults, the journal and auth belong to a running server.")
+            raise ControlError(
+                400, "InvalidInput", "Throttling, faults, the journal, auth and notifications belong to a running server."
+            )
         return self.services
+
+    def _inbox(self) -> Inbox:
+        # The outbox is a server's (or an opened store's): its worker delivers to the inbox.
+        return Inbox(self.backend, self._server().outbox)
 
     def notification_subscriptions(self, seller_id: str | None = None) -> dict:
         """The seller's Notifications API subscriptions (every type, with its id) and the

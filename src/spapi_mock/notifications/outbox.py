@@ -37,6 +37,7 @@ from spapi_mock.domain import notification_payloads as payloads
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.kernel.dates import to_wire
 from spapi_mock.notifications import events
+from spapi_mock.notifications.service import APPLICATION_ID
 from spapi_mock.notifications.subscriptions import subscriptions_of
 from spapi_mock.store.database import Store
 from spapi_mock.store.indexes import NotificationIndex
@@ -48,8 +49,6 @@ log = logging.getLogger("spapi_mock.notifications")
 
 NOTIFICATIONS = NotificationIndex.table
 PENDING, DELIVERED = NotificationIndex.PENDING, "delivered"
-# The ApplicationId every notification names: the one application the mock's tokens act for.
-APPLICATION_ID = "amzn1.sellerapps.app.5f1e0c3a-8d2b-4c7e-9a41-6b2d0e7f3c18"
 # Records delivered per store write.
 BATCH = 100
 # How long the worker sleeps between looks when nothing wakes it (a delivery that failed is tried again then).
