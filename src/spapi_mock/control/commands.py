@@ -123,6 +123,17 @@ def _cleared(answer: dict) -> str:
     return f"cleared {answer['cleared']}"
 
 
+def _subscriptions(answer: dict) -> str:
+    lines = [f"{answer['sellerId']}: {len(answer['subscriptions'])} subscription(s)"]
+    lines += [
+        f"  {s['subscriptionId']}  {s['notificationType']} {s['payloadVersion']}  to {s['destinationId']}"
+        for s in answer["subscriptions"]
+    ]
+    lines.append(f"{len(answer['destinations'])} destination(s) of the application")
+    lines += [f"  {d['destinationId']}  {d['name']}  {json.dumps(d['resource'])}" for d in answer["destinations"]]
+    return "\n".join(lines)
+
+
 def _auth(answer: dict) -> str:
     return "strict auth" if answer["strict"] else "lenient auth (any token is accepted)"
 
@@ -145,6 +156,7 @@ SUMMARIES: dict[str, Callable[[dict], str]] = {
     "listFeeds": _feeds,
     "processFeeds": _feeds,
     "listReports": _reports,
+    "listNotificationSubscriptions": _subscriptions,
     "processReports": _reports,
     "listActions": _actions,
     "listScenarios": _scenarios,
