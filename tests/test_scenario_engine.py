@@ -14,6 +14,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -326,3 +327,109 @@ def test_a_feed_step_is_checked_before_anything_runs(client):
     assert "Step 1 (submit_feed): {nobody} in the document is not a name given earlier" in problems
     assert "Step 2 (submit_feed): field type is required" in problems
     assert "Step 3 (submit_feed): unknown field 'speed'" in problems
+
+
+# -- expecting notifications ---------------------------------------------------------------------
+
+ORDER_CHANGE = "ORDER_CHANGE"
+# The buyer asks to cancel past the self-cancel window, the seller cancels: Amazon sends the
+# request (OrderChangeType BuyerRequestedChange) and the status change (OrderStatusChange).
+REQUEST_THEN_CANCEL = [
+    {"place_order": {"as": "o", "order": {"OrderStatus": "Unshipped"}, "items": KETTLE}},
+    {"advance_clock": "45m"},
+    {"buyer_request_cancellation": {"order": "o", "reason": "Order Created By Mistake"}},
+    {"expect_notification": {"type": ORDER_CHANGE, "change": "BuyerRequestedChange", "order": "o"}},
+    {"seller_cancel": {"order": "o", "reason": "BuyerCanceled"}},
+    {"expect_notification": {"type": ORDER_CHANGE, "change": "OrderStatusChange", "order": "o", "status": "Canceled"}},
+]
+
+
+def subscribe_to_order_change(client) -> str:
+    """The default seller's ORDER_CHANGE subscription, made with the Notifications API."""
+    body = {"name": "orders", "resourceSpecification": {"sqs": {"arn": "arn:aws:sqs:us-east-1:000000000000:orders"}}}
+    destination = client.post("/notifications/v1/destinations", json=body)
+    assert destination.status_code == 200, destination.text
+    body = {"payloadVersion": "1.0", "destinationId": destination.json()["payload"]["destinationId"]}
+    created = client.post(f"/notifications/v1/subscriptions/{ORDER_CHANGE}", json=body)
+    assert created.status_code == 200, created.text
+    return created.json()["payload"]["subscriptionId"]
+
+
+def inbox(client) -> list[dict]:
+    answer = client.get("/_mock/notifications", params={"notification_type": ORDER_CHANGE}, token=False)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["notifications"]
+
+
+def test_expected_notifications_are_what_the_subscribed_seller_receives(client):
+    subscription_id = subscribe_to_order_change(client)
+    ran = client.post("/_mock/scenarios/run", json={"steps": REQUEST_THEN_CANCEL})
+    assert ran.status_code == 200, ran.text
+    order_id, log = ran.json()["orders"]["o"], ran.json()["log"]
+    assert log[3] == (
+        f"4. expect_notification: ORDER_CHANGE BuyerRequestedChange of order {order_id}: "
+        "sent 1 time(s) to the seller's 1 ORDER_CHANGE subscription(s)"
+    )
+    assert log[5].startswith(f"6. expect_notification: ORDER_CHANGE OrderStatusChange of order {order_id} (Canceled): sent 1")
+    waited = client.get("/_mock/notifications/wait", params={"notification_type": ORDER_CHANGE}, token=False)
+    assert waited.status_code == 200, waited.text
+    deadline = time.monotonic() + 10
+    while len(received := inbox(client)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    changes = [n["body"]["Payload"]["OrderChangeNotification"] for n in received]
+    assert [(c["AmazonOrderId"], c["OrderChangeType"], c["Summary"]["OrderStatus"]) for c in changes] == [
+        (order_id, "BuyerRequestedChange", "Canceled"),
+        (order_id, "OrderStatusChange", "Canceled"),
+    ]
+    assert {n["subscriptionId"] for n in received} == {subscription_id}
+
+
+def test_an_expected_notification_the_scenario_does_not_send_fails_it_and_nothing_lands(app, client):
+    subscribe_to_order_change(client)
+    before = snapshot(app)
+    message = refused(
+        client,
+        [
+            {"place_order": {"as": "o", "order": {"OrderStatus": "Unshipped"}, "items": KETTLE}},
+            {"expect_notification": {"type": ORDER_CHANGE, "change": "OrderStatusChange", "order": "o", "status": "Unshipped"}},
+            {"advance_clock": "45m"},
+            {"buyer_request_cancellation": {"order": "o", "reason": "Order Created By Mistake"}},
+            # The buyer only asked: the order is still Unshipped, never Canceled.
+            {"expect_notification": {"type": ORDER_CHANGE, "order": "o", "status": "Canceled"}},
+        ],
+    )
+    assert "Step 5 (expect_notification): expected ORDER_CHANGE of order " in message
+    assert "(Canceled), but the scenario does not notify it (its ORDER_CHANGE notifications: " in message
+    assert "BuyerRequestedChange of order" in message and "OrderStatusChange of order" in message
+    assert "Step 2" not in message
+    assert snapshot(app) == before
+    # Nothing was recorded, so nothing arrives.
+    time.sleep(0.2)
+    assert inbox(client) == []
+
+
+def test_an_expectation_holds_without_a_subscription_and_says_nothing_is_sent(client):
+    ran = client.post("/_mock/scenarios/run", json={"steps": REQUEST_THEN_CANCEL})
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["log"][3].endswith(": notifies (the seller has no ORDER_CHANGE subscription, so none is sent)")
+    assert inbox(client) == []
+
+
+@pytest.mark.parametrize(
+    "step, fragment",
+    [
+        ({"expect_notification": {"type": "ORDER_CHANGED"}}, "field type is required: one of ORDER_CHANGE, "),
+        ({"expect_notification": {"type": ORDER_CHANGE, "change": "Shipped"}}, "field change: one of BuyerRequestedChange"),
+        ({"expect_notification": {"type": "FEED_PROCESSING_FINISHED", "order": "o"}}, "field order narrows an ORDER_CHANGE"),
+        ({"expect_notification": {"type": ORDER_CHANGE, "order": "o9"}}, "order 'o9' is neither a name given earlier"),
+        ({"expect_notification": {"type": ORDER_CHANGE, "when": "now"}}, "unknown field 'when'"),
+        ({"expect_notification": {"type": ORDER_CHANGE}, "expect_refused": True}, "it takes no expect_refused"),
+        ({"expect_notification": ORDER_CHANGE}, "expect_notification takes a mapping"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_a_bad_expectation_names_its_step_before_anything_runs(app, client, step, fragment):
+    before = snapshot(app)
+    message = refused(client, [{"place_order": {"as": "o", "items": KETTLE}}, step, {"advance_clock": "1h"}])
+    assert "Step 2 (expect_notification): " in message and fragment in message, message
+    assert snapshot(app) == before

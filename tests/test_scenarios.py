@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -298,6 +299,41 @@ def test_a_buyer_message_moves_nothing_a_client_can_see():
     order = control.backend.order("A1MOCKSELLER00", before["orders"]["order"])["order"]
     assert order["OrderStatus"] == "Unshipped"
     assert parse_iso(order["LastUpdateDate"]) == parse_iso(order["PurchaseDate"])
+
+
+def test_the_feed_answered_request_tells_a_subscribed_seller_of_the_request_the_feed_and_the_cancellation():
+    """Amazon sends ORDER_CHANGE (BuyerRequestedChange, then OrderStatusChange) and
+    FEED_PROCESSING_FINISHED; the scenario's expect_notification steps say so, and a seller
+    subscribed with the Notifications API receives exactly those, in EventTime order."""
+    app = fresh_app()
+    with app.test_client() as raw:
+        client = CheckedClient(raw)
+        body = {"name": "orders", "resourceSpecification": {"sqs": {"arn": "arn:aws:sqs:us-east-1:000000000000:o"}}}
+        destination_id = client.post("/notifications/v1/destinations", json=body).json()["payload"]["destinationId"]
+        for kind, version in (("ORDER_CHANGE", "1.0"), ("FEED_PROCESSING_FINISHED", "2020-09-04")):
+            body = {"payloadVersion": version, "destinationId": destination_id}
+            assert client.post(f"/notifications/v1/subscriptions/{kind}", json=body).status_code == 200
+        result = local_control(app).run_scenario("buyer-request-answered-by-feed")
+        expectations = [line for line in result["log"] if ". expect_notification: " in line]
+        assert len(expectations) == 3 and all("sent 1 time(s) to the seller's 1 " in line for line in expectations)
+        deadline = time.monotonic() + 10
+        while (received := client.get("/_mock/notifications", token=False).json())["count"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    bodies = [n["body"] for n in received["notifications"]]
+    order_id = result["orders"]["order"]
+    seen = {
+        ("ORDER_CHANGE", "BuyerRequestedChange", order_id),
+        ("ORDER_CHANGE", "OrderStatusChange", order_id),
+        ("FEED_PROCESSING_FINISHED", "DONE", None),
+    }
+    assert {
+        (b["NotificationType"], b["Payload"]["OrderChangeNotification"]["OrderChangeType"], order_id)
+        if "Payload" in b
+        else (b["notificationType"], b["payload"]["feedProcessingFinishedNotification"]["processingStatus"], None)
+        for b in bodies
+    } == seen and len(bodies) == 3
+    times = [b.get("EventTime") or b["eventTime"] for b in bodies]
+    assert times == sorted(times) and times[0] < times[-1]  # the request an hour before the feed
 
 
 # -- listing ------------------------------------------------------------------------------------

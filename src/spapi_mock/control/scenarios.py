@@ -27,6 +27,19 @@ its first item's id. The step is refused if the feed ends FATAL or any message h
 A step may add ``expect_refused: true`` (or a text the refusal must contain) to show a move the
 rules forbid.
 
+``expect_notification`` says what the scenario notifies (Notifications API)::
+
+      - expect_notification: {type: ORDER_CHANGE, change: BuyerRequestedChange, order: order}
+
+``type`` is ORDER_CHANGE, FEED_PROCESSING_FINISHED or REPORT_PROCESSING_FINISHED; ``change``
+(OrderChangeType) and ``order`` narrow an ORDER_CHANGE, ``status`` the order's status in its
+Summary or the feed's or report's processingStatus. Notifications are recorded by the scenario's
+one commit, from what it changed (``notifications/events.py``, as the outbox records them): an
+order moved twice notifies once, with its last status. So every expectation is checked after the
+last step and before that commit, and one that fails rolls the whole scenario back. It holds
+whether or not the seller subscribed; the log says how many of the seller's subscriptions get it
+(read them with ``spapi-mock notification list|wait``).
+
 A scenario is checked completely before it changes anything: every step's action, fields and
 order references first (all problems reported at once, by step number), then the whole run in
 one transaction, which is committed only if every step succeeded.
@@ -44,6 +57,7 @@ from typing import Any
 import yaml
 
 from spapi_mock.control import actions
+from spapi_mock.domain import notification_payloads as payloads
 from spapi_mock.domain.exceptions import RuleViolation, Unknown, UnknownOrder
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
 from spapi_mock.feeds.formats import is_flat
@@ -51,6 +65,8 @@ from spapi_mock.feeds.service import submit_in
 from spapi_mock.kernel import resources
 from spapi_mock.kernel.dates import parse_duration, parse_fixture_date, to_wire
 from spapi_mock.marketplace.backend import Backend, Transaction
+from spapi_mock.notifications import events
+from spapi_mock.notifications.subscriptions import subscriptions_of
 
 CLOCK_STEPS = ("advance_clock", "set_clock", "freeze_clock", "unfreeze_clock")
 FEED_STEP = "submit_feed"
@@ -58,6 +74,8 @@ _FEED_FIELDS = {"type", "document", "marketplaces", "content_type"}
 # {name} or {name:itemN} in a feed step's document.
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::item(\d+))?\}")
 STEP_OPTIONS = ("expect_refused", "note")
+EXPECT_STEP = "expect_notification"
+_EXPECT_FIELDS = {"type", "change", "order", "status"}
 _PLACE_ORDER_FIELDS = {"as", "count", "order", "items", "address", "regulated"}
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -187,11 +205,24 @@ def run(backend: Backend, scenario: Scenario, seller_id: str | None = None) -> S
     with backend.transaction(seller) as tx:
         check(scenario, tx)
         result = ScenarioResult(scenario.name, seller)
+        # (step number, its line in the log, its fields): checked once every step has run.
+        expectations: list[tuple[int, int, dict]] = []
         for number, step in enumerate(scenario.steps, start=1):
+            if _action_name(step) == EXPECT_STEP:
+                expectations.append((number, len(result.log), _split(step)[1]))
+                result.log.append("")
+                continue
             try:
                 _run_step(tx, step, number, result)
             except (RuleViolation, UnknownOrder) as exc:
                 raise ScenarioError(scenario.name, [f"Step {number} ({_action_name(step)}): {exc}"]) from None
+        if expectations:
+            sent = _notified(tx)
+            for number, line, expected in expectations:
+                try:
+                    result.log[line] = f"{number}. {EXPECT_STEP}: {_expect_notification(tx, sent, expected, result)}"
+                except RuleViolation as exc:
+                    raise ScenarioError(scenario.name, [f"Step {number} ({EXPECT_STEP}): {exc}"]) from None
         result.changed = sorted(order_id for _, order_id in tx.changed)
         result.clock = {"now": to_wire(tx.now), "frozen": tx.frozen}
     return result
@@ -238,6 +269,11 @@ def _check_step(step: Any, tx: Transaction, names: set[str]) -> list[str]:
     if name in CLOCK_STEPS:
         _clock_value(name, args)
         return []
+    if name == EXPECT_STEP:
+        if refused is not None:
+            raise RuleViolation("an expectation is checked, not applied: it takes no expect_refused.")
+        _check_expectation(args, tx, names)
+        return []
     if name == FEED_STEP:
         _check_feed_step(args, names)
         return []
@@ -258,7 +294,7 @@ def _check_step(step: Any, tx: Transaction, names: set[str]) -> list[str]:
             raise RuleViolation("field as: a name is a non-empty string.")
         return [alias] if count == 1 else [f"{alias}-{n}" for n in range(1, count + 1)]
     if name not in actions.ACTIONS:
-        known = ", ".join([*actions.ACTIONS, "place_order", FEED_STEP, *CLOCK_STEPS])
+        known = ", ".join([*actions.ACTIONS, "place_order", FEED_STEP, *CLOCK_STEPS, EXPECT_STEP])
         raise RuleViolation(f"unknown action '{name}'; known: {known}.")
     if not isinstance(args, dict) or "order" not in args:
         raise RuleViolation("field order is required: a fixture order id or a name given by place_order's 'as'.")
@@ -354,6 +390,78 @@ def _submit_feed(tx: Transaction, args: dict, result: ScenarioResult) -> str:
         raise RuleViolation(f"feed {feed['feedId']} ({feed_type}) ended {feed['processingStatus']}: " + "; ".join(errors))
     outcome = f"{counts['processed']} message(s), {counts['successful']} successful"
     return f"feed {feed['feedId']} {feed_type} {feed['processingStatus']}: {outcome}"
+
+
+def _check_expectation(args: Any, tx: Transaction, names: set[str]) -> None:
+    if not isinstance(args, dict):
+        raise RuleViolation("expect_notification takes a mapping: {type, change, order, status}.")
+    unknown = set(args) - _EXPECT_FIELDS
+    if unknown:
+        raise RuleViolation(f"unknown field '{sorted(unknown)[0]}' (known: {', '.join(sorted(_EXPECT_FIELDS))}).")
+    kind = args.get("type")
+    if kind not in payloads.NOTIFICATION_TYPES:
+        raise RuleViolation(f"field type is required: one of {', '.join(payloads.NOTIFICATION_TYPES)}, not {kind!r}.")
+    for name in ("change", "order"):
+        if name in args and kind != payloads.ORDER_CHANGE:
+            raise RuleViolation(f"field {name} narrows an ORDER_CHANGE only, not a {kind}.")
+    if "change" in args and args["change"] not in payloads.ORDER_CHANGE_TYPES:
+        raise RuleViolation(f"field change: one of {', '.join(payloads.ORDER_CHANGE_TYPES)}, not {args['change']!r}.")
+    if "status" in args and (not isinstance(args["status"], str) or not args["status"]):
+        raise RuleViolation("field status: an order status or processingStatus, e.g. Canceled or DONE.")
+    ref = args.get("order")
+    if ref is not None and (not isinstance(ref, str) or (ref not in names and not tx.exists(ref))):
+        raise RuleViolation(f"order {ref!r} is neither a name given earlier (by place_order 'as') nor an order of the seller.")
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """One notification the scenario's commit records: what an expectation matches on."""
+
+    event: events.Event
+    order_id: str | None
+    status: str
+
+
+def _notified(tx: Transaction) -> list[_Sent]:
+    """What the transaction's commit notifies, earliest first: the events the outbox records
+    from the same changes (``Outbox.records``), whether or not anyone subscribed."""
+    store = tx.backend.store
+    found = [
+        _Sent(event, order_id, after["order"]["OrderStatus"])
+        for (seller_id, order_id), after in tx.changed.items()
+        for event in events.order_events(store.orders.get(seller_id, order_id), after)
+    ]
+    found += [
+        _Sent(event, None, after["processingStatus"])
+        for (table, seller_id, doc_id), after in tx.jobs.items()
+        for event in events.job_events(table, store.index(table).get(seller_id, doc_id), after, tx.now)
+    ]
+    return sorted(found, key=lambda sent: sent.event.at)
+
+
+def _expect_notification(tx: Transaction, sent: list[_Sent], expected: dict, result: ScenarioResult) -> str:
+    kind, change, status = expected["type"], expected.get("change"), expected.get("status")
+    order_id = result.orders.get(expected.get("order"), expected.get("order"))
+    wanted = " ".join(str(part) for part in (kind, change, order_id and f"of order {order_id}", status and f"({status})") if part)
+    of_type = [s for s in sent if s.event.notification_type == kind and s.event.seller_id == result.seller]
+    matching = [
+        s
+        for s in of_type
+        if change in (None, s.event.change_type) and order_id in (None, s.order_id) and status in (None, s.status)
+    ]
+    if not matching:
+        seen = "; ".join(_describe(s) for s in of_type) or "none"
+        raise RuleViolation(f"expected {wanted}, but the scenario does not notify it (its {kind} notifications: {seen}).")
+    subscriptions = subscriptions_of(tx.backend.store, result.seller, kind)
+    if not subscriptions:
+        return f"{wanted}: notifies (the seller has no {kind} subscription, so none is sent)"
+    sent_to = sum(1 for s in matching for subscription in subscriptions if events.selects(subscription, s.event))
+    return f"{wanted}: sent {sent_to} time(s) to the seller's {len(subscriptions)} {kind} subscription(s)"
+
+
+def _describe(sent: _Sent) -> str:
+    parts = (sent.event.change_type, sent.order_id and f"of order {sent.order_id}", f"({sent.status})")
+    return " ".join(part for part in parts if part)
 
 
 def _clock_value(name: str, value: Any) -> None:
