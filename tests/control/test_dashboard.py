@@ -290,6 +290,15 @@ def test_every_call_the_dashboard_makes_is_a_declared_control_operation(page):
         assert declared, (method, path)
 
 
+def test_the_dashboard_shows_the_sellers_notifications_and_sends_a_test_one(page):
+    # The Notifications panel: subscriptions (type, destination, filter), the inbox with what
+    # is still to deliver, and "send a test notification" (what users ask Amazon for).
+    calls = set(re.findall(r"""api\("([A-Z]+)", [`"]([^`"?]+)""", page))
+    assert {("GET", "/notifications/subscriptions"), ("GET", "/notifications"), ("POST", "/notifications/test")} <= calls
+    for testid in ("subscriptions-body", "notifications-body", "send-test-notification", "notifications-count"):
+        assert f'"{testid}"' in page, testid
+
+
 # -- from Python: HttpControl on a server, LocalControl on its store file ----------------------
 
 

@@ -328,3 +328,55 @@ def test_a_report_is_produced_from_the_page_and_its_document_opens(open_dashboar
     text = requests.get(f"{server.base_url}{href}", timeout=10).text
     assert text.startswith("order-id\torder-item-id\tpurchase-date")
     assert same_document(page)
+
+
+def test_the_notifications_panel_shows_subscriptions_and_sends_a_test_notification(open_dashboard, server, control, seller):
+    # The seller's software subscribes as on Amazon: a grantless token for the destination, the
+    # seller's for an ORDER_CHANGE subscription filtered to buyer requests.
+    form = {"grant_type": "client_credentials", "scope": "sellingpartnerapi::notifications", "client_id": CLIENT_ID}
+    grantless = requests.post(f"{server.base_url}/auth/o2/token", data={**form, "client_secret": "s"}, timeout=10).json()
+    arn = f"arn:aws:sqs:us-east-1:000000000000:dash-{uuid.uuid4().hex[:8]}"
+    destination = requests.post(
+        f"{server.base_url}/notifications/v1/destinations",
+        json={"name": "orders", "resourceSpecification": {"sqs": {"arn": arn}}},
+        headers={"x-amz-access-token": grantless["access_token"]},
+        timeout=10,
+    ).json()["payload"]
+    body = {
+        "payloadVersion": "1.0",
+        "destinationId": destination["destinationId"],
+        "processingDirective": {"eventFilter": {"eventFilterType": "ORDER_CHANGE", "orderChangeTypes": ["BuyerRequestedChange"]}},
+    }
+    created = requests.post(
+        f"{server.base_url}/notifications/v1/subscriptions/ORDER_CHANGE",
+        json=body,
+        headers=seller_token(server, seller),
+        timeout=10,
+    )
+    assert created.status_code == 200, created.text
+    subscription_id = created.json()["payload"]["subscriptionId"]
+    order_id = control.create_order({"order": {"OrderStatus": "Unshipped"}, "items": [{}]}, seller)["order"]["AmazonOrderId"]
+    page = open_dashboard(seller, poll=0)
+
+    row = page.locator(f'[data-testid="subscription-row"][data-subscription-id="{subscription_id}"]')
+    expect(row.locator('[data-col="type"]')).to_contain_text("ORDER_CHANGE", timeout=WAIT_MS)
+    expect(row.locator('[data-col="destination"]')).to_have_text(f"orders: {arn}")
+    expect(row.locator('[data-col="filter"]')).to_have_text("orderChangeTypes: BuyerRequestedChange")
+    # The new order's OrderStatusChange is filtered out: nothing to show yet.
+    expect(page.get_by_test_id("notifications-body")).to_contain_text("No notifications for this seller yet.")
+
+    row.get_by_test_id("send-test-notification").click()
+
+    sent = page.get_by_test_id("notification-row")
+    expect(sent).to_have_count(1, timeout=WAIT_MS)
+    expect(sent.locator('[data-col="type"]')).to_have_text("ORDER_CHANGE")
+    expect(sent.locator('[data-col="change"]')).to_have_text("OrderStatusChange")
+    expect(sent.locator('[data-col="subject"]')).to_have_text(order_id)
+    delivered = control.wait_for_notification("ORDER_CHANGE", 5, seller)
+    expect(sent).to_have_attribute("data-notification-id", delivered["notificationId"])
+    expect(sent.locator('[data-col="event-time"]')).to_have_text(delivered["eventTime"])
+    assert same_document(page)
+    # Delivered, as a page reading it now shows.
+    again = open_dashboard(seller, poll=0).get_by_test_id("notification-row")
+    expect(again.locator('[data-col="status"]')).to_have_text("delivered", timeout=WAIT_MS)
+    expect(again.page.get_by_test_id("notifications-count")).to_have_text("(1 delivered, 0 pending)")
