@@ -24,8 +24,8 @@ from spapi_mock.kernel.dates import parse_duration
 from spapi_mock.traffic import throttling
 
 DESCRIPTION = (
-    "A local, stateful mock of Amazon's Selling Partner API: Orders (v0 and v2026-01-01), Feeds and Reports, "
-    "with a control plane to move its clock and its orders."
+    "A local, stateful mock of Amazon's Selling Partner API: Orders (v0 and v2026-01-01), Feeds, Reports and "
+    "Notifications, with a control plane to move its clock and its orders."
 )
 
 
@@ -435,6 +435,7 @@ def banner(config: Config, services, log_level: str = "info") -> str:
         ("Tokens API", f"{base}/tokens/2021-03-01/restrictedDataToken", f"{base}/tokens/2021-03-01/ui/"),
         ("Feeds API", f"{base}/feeds/2021-06-30/feeds", f"{base}/feeds/2021-06-30/ui/"),
         ("Reports API", f"{base}/reports/2021-06-30/reports", f"{base}/reports/2021-06-30/ui/"),
+        ("Notifications API", f"{base}/notifications/v1/destinations", f"{base}/notifications/v1/ui/"),
         ("token endpoint", f"{base}/auth/o2/token", ""),
         ("control plane", f"{base}/_mock/", f"{base}/_mock/ui/"),
         ("dashboard", f"{base}/_mock/dashboard", ""),

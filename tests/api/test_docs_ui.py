@@ -13,6 +13,9 @@ DOCS = [
     ("/ui/", "/openapi.json", "orders-v0.yaml", "/orders/v0/orders/{orderId}/orderItems"),
     ("/orders/2026-01-01/ui/", "/orders/2026-01-01/openapi.json", "orders-2026-01-01.yaml", "/orders"),
     ("/tokens/2021-03-01/ui/", "/tokens/2021-03-01/openapi.json", "tokens-2021-03-01.yaml", "/restrictedDataToken"),
+    ("/feeds/2021-06-30/ui/", "/feeds/2021-06-30/openapi.json", "feeds-2021-06-30.yaml", "/feeds/{feedId}"),
+    ("/reports/2021-06-30/ui/", "/reports/2021-06-30/openapi.json", "reports-2021-06-30.yaml", "/reports"),
+    ("/notifications/v1/ui/", "/notifications/v1/openapi.json", "notifications-v1.yaml", "/destinations"),
     ("/_mock/ui/", "/_mock/openapi.json", "control.yaml", "/scenarios/{name}/run"),
 ]
 
