@@ -141,6 +141,17 @@ def _main(argv: list[str] | None) -> int:
         metavar="URL",
         help="base of the document URLs the mock hands out (default: where each request reached it)",
     )
+    notifications_group = serve.add_argument_group("Notifications API (default: every notification to the built-in inbox)")
+    notifications_group.add_argument(
+        "--sqs-endpoint-url",
+        metavar="URL",
+        help="send notifications for SQS destinations to this SQS endpoint (LocalStack, ElasticMQ, moto's server)",
+    )
+    notifications_group.add_argument(
+        "--eventbridge-endpoint-url",
+        metavar="URL",
+        help="send notifications for EventBridge destinations to this EventBridge endpoint",
+    )
     _defaults_from_environment(serve)
     control_cli.add_commands(commands)
     _add_fixtures_command(commands)
@@ -363,6 +374,8 @@ def serve_command(args: argparse.Namespace) -> int:
         feed_timing=_timing(args.feed_queue_seconds, args.feed_processing_seconds),
         report_timing=_timing(args.report_queue_seconds, args.report_processing_seconds),
         public_url=args.public_url or None,
+        sqs_endpoint_url=args.sqs_endpoint_url or None,
+        eventbridge_endpoint_url=args.eventbridge_endpoint_url or None,
     )
     # Loading allocates millions of long-lived objects; the cyclic collector would walk the
     # growing heap again and again meanwhile (a third of a 100k-order start-up).

@@ -59,6 +59,10 @@ class Config:
     feed_timing: ProcessingTiming = ProcessingTiming()
     # The same for reports (and the reports schedules create).
     report_timing: ProcessingTiming = ProcessingTiming()
+    # Where notifications for SQS and EventBridge destinations are sent with the AWS SDK
+    # (LocalStack, ElasticMQ, moto's server...); None: to the built-in inbox only.
+    sqs_endpoint_url: str | None = None
+    eventbridge_endpoint_url: str | None = None
 
     def fixtures(self) -> Path:
         return Path(self.fixtures_dir) if self.fixtures_dir else resources.default_fixtures_dir()

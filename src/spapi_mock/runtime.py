@@ -19,6 +19,7 @@ from spapi_mock.kernel import resources
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.marketplace.backend import Backend
 from spapi_mock.marketplace.paging import Pager, PageTokens
+from spapi_mock.notifications.delivery import Senders
 from spapi_mock.notifications.outbox import Outbox
 from spapi_mock.notifications.service import Notifications
 from spapi_mock.reports.service import Reports
@@ -111,5 +112,5 @@ def build_services(config: Config, clock: Clock) -> Services:
         throttle=Throttle(usage_plans(), config.throttling, config.throttle_factor),
         faults=FaultRules(),
         journal=Journal(config.journal_size),
-        outbox=Outbox(store, clock),
+        outbox=Outbox(store, clock, Senders(config.sqs_endpoint_url, config.eventbridge_endpoint_url)),
     )

@@ -101,7 +101,8 @@ def test_an_eventbridge_destination_names_its_partner_event_source_and_is_one_pe
     created = create_destination(api, eventBridge={"region": "us-east-1", "accountId": account})
     bridge = created["resource"]["eventBridge"]
     assert (bridge["region"], bridge["accountId"]) == ("us-east-1", account)
-    assert bridge["name"].startswith("aws.partner/sellingpartnerapi.amazon/")
+    # Amazon's use case guide: aws.partner/sellingpartnerapi.amazon.com/{AWS Account Id}/{Application Id}.
+    assert bridge["name"].startswith(f"aws.partner/sellingpartnerapi.amazon.com/{account}/amzn1.sellerapps.app.")
     again = {"name": "b", "resourceSpecification": {"eventBridge": {"region": "us-west-2", "accountId": account}}}
     error = error_of(api.post("/notifications/v1/destinations", json=again), 409)
     assert error["code"] == "Conflict" and account in error["details"] and created["destinationId"] in error["details"]

@@ -116,7 +116,14 @@ def _notification_line(entry: dict) -> str:
 
 def _notifications(answer: dict) -> str:
     lines = [_notification_line(entry) for entry in answer["notifications"]]
-    return "\n".join([*lines, f"{answer['count']} notification(s), {answer['pending']} pending"])
+    # A send that failed says so: how often, why, and when it is tried again.
+    failing = [
+        f"  pending {entry['notificationId']}: {entry['attempts']} attempt(s), "
+        f"next at {entry['nextAttemptAt']}: {entry['lastError']}"
+        for entry in answer.get("undelivered", [])
+        if entry.get("nextAttemptAt")
+    ]
+    return "\n".join([*lines, f"{answer['count']} notification(s), {answer['pending']} pending", *failing])
 
 
 def _cleared(answer: dict) -> str:

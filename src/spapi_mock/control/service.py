@@ -293,7 +293,15 @@ class LocalControl:
         seller = self._seller(seller_id)
         inbox = self._inbox()
         found = inbox.notifications(seller, notification_type)
-        return {"sellerId": seller, "count": len(found), "pending": inbox.pending(seller), "notifications": found}
+        waiting = inbox.undelivered(seller)
+        return {
+            "sellerId": seller,
+            "count": len(found),
+            "pending": len(waiting),
+            "notifications": found,
+            # Those not delivered yet, with their failed sends: an SQS endpoint down shows here.
+            "undelivered": waiting,
+        }
 
     def wait_for_notification(
         self, notification_type: str | None = None, timeout: float = 10.0, seller_id: str | None = None

@@ -43,6 +43,12 @@ class Inbox:
     def pending(self, seller_id: str) -> int:
         return self.backend.store.notifications.pending_count(seller_id)
 
+    def undelivered(self, seller_id: str) -> list[dict]:
+        """The seller's notifications still to deliver, in order, each with its failed attempts
+        (``attempts``, ``lastError``, ``nextAttemptAt``) when a send failed."""
+        docs = self.backend.store.notifications.of_seller(seller_id)
+        return [entry(doc) for doc in docs if doc["status"] != DELIVERED]
+
     def wait_for(self, seller_id: str, notification_type: str | None, timeout: float) -> dict:
         """The seller's first delivered notification of the type, waiting up to ``timeout``
         seconds for one to arrive."""
@@ -106,7 +112,12 @@ def entry(doc: dict) -> dict:
         name: doc.get(name)
         for name in ("notificationId", "notificationType", "subscriptionId", "destinationId", "eventTime", "recordedAt")
     }
-    return {**shown, "status": doc["status"], "deliveredAt": doc.get("deliveredAt"), "body": doc["body"]}
+    # Where it went and how its sends went (outbox.py), when known.
+    delivery = {name: doc[name] for name in DELIVERY_FIELDS if name in doc}
+    return {**shown, "status": doc["status"], "deliveredAt": doc.get("deliveredAt"), **delivery, "body": doc["body"]}
+
+
+DELIVERY_FIELDS = ("deliveredTo", "messageId", "eventId", "attempts", "lastError", "lastAttemptAt", "nextAttemptAt")
 
 
 def _of_type(doc: dict, notification_type: str | None) -> bool:

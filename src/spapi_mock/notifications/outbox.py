@@ -14,29 +14,41 @@ A record (table ``notifications``)::
 
     {"seller_id", "notificationId", "sequence", "status": "pending" | "delivered",
      "notificationType", "subscriptionId", "destinationId", "eventTime", "recordedAt",
-     "deliveredAt"?, "body": {the notification as Amazon's schema spells it}}
+     "attempts"?, "lastError"?, "lastAttemptAt"?, "nextAttemptAt"?,         # after a failed send
+     "deliveredAt"?, "deliveredTo"?, "messageId"? | "eventId"?,             # once delivered
+     "body": {the notification as Amazon's schema spells it}}
 
-The worker delivers pending records in ``sequence`` order (so in order per subscription), at
-least once: a record is marked delivered only after its delivery, so a restart (or kill -9)
-before that delivers it again, with the same NotificationId. For now every destination is the
-built-in inbox (``notifications/inbox.py``): delivering is marking the record delivered. The
-worker runs in its own thread and only ever takes the store's lock for a write: nothing that
-delivers can slow or fail the request that caused it.
+The worker delivers pending records in ``sequence`` order, at least once: a record is marked
+delivered only after its delivery, so a restart (or kill -9) before that delivers it again, with
+the same NotificationId. Where it goes is ``notifications/delivery.py``'s choice: the
+destination's SQS queue or EventBridge bus when the server has an endpoint for that kind, else
+the built-in inbox (``notifications/inbox.py``), where delivering is marking it delivered. Every
+delivered record stays in the inbox either way, saying where it went (``deliveredTo``): the
+inbox is the mock's record of what it sent.
+
+A send that fails leaves the record pending with its ``attempts``, ``lastError`` and
+``nextAttemptAt`` (real time, as the back-off is: 1 s doubling to 30 s), and blocks only its own
+subscription: the later records of that subscription wait behind it (in order per
+subscription), every other subscription's go on. The worker runs in its own thread, sends
+outside any lock and takes the store's only for its writes: nothing that delivers, or fails to,
+can slow or fail the request that caused it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from spapi_mock.domain import notification_payloads as payloads
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.kernel.dates import to_wire
 from spapi_mock.notifications import events
+from spapi_mock.notifications.delivery import INBOX, DeliveryFailed, Senders
 from spapi_mock.notifications.service import APPLICATION_ID
 from spapi_mock.notifications.subscriptions import subscriptions_of
 from spapi_mock.store.database import Store
@@ -51,16 +63,27 @@ NOTIFICATIONS = NotificationIndex.table
 PENDING, DELIVERED = NotificationIndex.PENDING, "delivered"
 # Records delivered per store write.
 BATCH = 100
-# How long the worker sleeps between looks when nothing wakes it (a delivery that failed is tried again then).
+# How long the worker sleeps between looks when nothing wakes it.
 RETRY_SECONDS = 1.0
+# A failed send is tried again after a back-off doubling from the first to the longest.
+FIRST_BACKOFF_SECONDS = 1.0
+LONGEST_BACKOFF_SECONDS = 30.0
+
+
+def backoff_seconds(attempts: int) -> float:
+    """How long to wait after the ``attempts``-th failed attempt."""
+    return min(FIRST_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), LONGEST_BACKOFF_SECONDS)
 
 
 class Outbox:
     """Records notifications at commit and delivers them after it, in one worker thread."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, senders: Senders | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.senders = senders or Senders()
+        # Subscription id → when (time.monotonic) its failed head may be tried again.
+        self._retry_at: dict[str, float] = {}
         self._wake = threading.Event()
         # Held while delivering or clearing, so a cleared record is never marked delivered back.
         self.lock = threading.Lock()
@@ -132,21 +155,71 @@ class Outbox:
             worker.join(timeout)
 
     def deliver_pending(self) -> int:
-        """Deliver every pending record, in sequence order; how many were delivered."""
+        """Deliver every pending record that may go now, in sequence order; how many were
+        delivered. A subscription whose head failed (or waits for its back-off) is passed over,
+        its later records with it."""
         delivered = 0
-        with self.lock:
-            while not self._stopping:
-                batch = self.store.notifications.pending(BATCH)
-                if not batch:
-                    break
-                at = to_wire(self.clock.now())
-                # The built-in inbox: a record is delivered once it says so.
-                delivered += self.store.update_present(
-                    NOTIFICATIONS, [{**r, "status": DELIVERED, "deliveredAt": at} for r in batch]
-                )
+        now = time.monotonic()
+        blocked = {subscription for subscription, at in self._retry_at.items() if at > now}
+        after: str | None = None
+        while not self._stopping:
+            batch = self.store.notifications.pending(BATCH, after)
+            if not batch:
+                break
+            after = batch[-1]["sequence"]
+            done: list[dict] = []
+            for doc in batch:
+                subscription = doc["subscriptionId"]
+                if subscription in blocked:
+                    continue
+                destination = self.store.destinations.get_destination(doc.get("destinationId") or "")
+                channel = self.senders.channel(destination)
+                answer: dict = {}
+                if channel != INBOX:
+                    try:
+                        answer = self.senders.send(destination, doc["body"])
+                    except DeliveryFailed as exc:
+                        blocked.add(subscription)
+                        self._failed(doc, str(exc))
+                        continue
+                self._retry_at.pop(subscription, None)
+                done.append(self._delivered(doc, channel, answer))
+            if done:
+                with self.lock:
+                    delivered += self.store.update_present(NOTIFICATIONS, done)
         if delivered:
             self.notify_changed()
         return delivered
+
+    def _delivered(self, doc: dict, channel: str, answer: dict) -> dict:
+        kept = {name: value for name, value in doc.items() if name != "nextAttemptAt"}
+        at = to_wire(self.clock.now())
+        attempts = doc.get("attempts", 0) + 1
+        return {**kept, **answer, "status": DELIVERED, "deliveredAt": at, "deliveredTo": channel, "attempts": attempts}
+
+    def _failed(self, doc: dict, error: str) -> None:
+        """Record the failed attempt on the (still pending) record and when the next one is due."""
+        attempts = doc.get("attempts", 0) + 1
+        wait = backoff_seconds(attempts)
+        self._retry_at[doc["subscriptionId"]] = time.monotonic() + wait
+        now = datetime.now(UTC)
+        failed = {
+            **doc,
+            "attempts": attempts,
+            "lastError": error[:1000],
+            "lastAttemptAt": _real_time(now),
+            "nextAttemptAt": _real_time(now.timestamp() + wait),
+        }
+        log.warning(
+            "notification %s (subscription %s) not delivered, attempt %d: %s; next attempt in %g s",
+            doc["notificationId"],
+            doc["subscriptionId"],
+            attempts,
+            error,
+            wait,
+        )
+        with self.lock:
+            self.store.update_present(NOTIFICATIONS, [failed])
 
     def notify_changed(self) -> None:
         with self.changed:
@@ -160,7 +233,7 @@ class Outbox:
 
     def _work(self) -> None:
         while not self._stopping:
-            self._wake.wait(RETRY_SECONDS)
+            self._wake.wait(self._next_look())
             self._wake.clear()
             if self._stopping:
                 return
@@ -168,6 +241,16 @@ class Outbox:
                 self.deliver_pending()
             except Exception:  # one failed write must not stop delivery: logged, tried again
                 log.exception("notifications could not be delivered; trying again in %s s", RETRY_SECONDS)
+
+    def _next_look(self) -> float:
+        # The sooner of the regular look and the first back-off that ends.
+        waits = [at - time.monotonic() for at in self._retry_at.values()]
+        return max(0.0, min([RETRY_SECONDS, *waits]))
+
+
+def _real_time(when: datetime | float) -> str:
+    instant = when if isinstance(when, datetime) else datetime.fromtimestamp(when, UTC)
+    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def record(seller_id: str, subscription: dict, build: Callable[[payloads.Metadata], dict], sequence: str, now: datetime) -> dict:

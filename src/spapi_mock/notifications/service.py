@@ -202,8 +202,9 @@ def _resource(specification: dict) -> dict:
     if given == ["sqs"]:
         return {"sqs": {"arn": specification["sqs"]["arn"]}}
     bridge = specification["eventBridge"]
-    # Amazon creates a partner event source in the account; this is its name.
-    name = f"aws.partner/sellingpartnerapi.amazon/{APPLICATION_ID}"
+    # Amazon creates a partner event source in the account, named as its use case guide says:
+    # aws.partner/sellingpartnerapi.amazon.com/{AWS Account Id}/{Application Id}.
+    name = f"aws.partner/sellingpartnerapi.amazon.com/{bridge['accountId']}/{APPLICATION_ID}"
     return {"eventBridge": {"name": name, "region": bridge["region"], "accountId": bridge["accountId"]}}
 
 

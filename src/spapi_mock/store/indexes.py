@@ -646,10 +646,12 @@ class NotificationIndex(KindIndex):
             self._highest += count
         return [f"{number:016d}" for number in range(first, first + count)]
 
-    def pending(self, limit: int) -> list[dict]:
-        """The first ``limit`` notifications still to deliver, in sequence order."""
+    def pending(self, limit: int, after: str | None = None) -> list[dict]:
+        """The first ``limit`` notifications still to deliver, in sequence order (those past the
+        sequence ``after``, when given: the delivery worker walks past a blocked subscription's)."""
         with self._lock:
-            keys = [(seller_id, doc_id) for _, seller_id, doc_id in islice(self._pending, limit)]
+            start = 0 if after is None else self._pending.bisect_right((after, "\uffff"))
+            keys = [(seller_id, doc_id) for _, seller_id, doc_id in self._pending.islice(start, start + limit)]
         return [doc for doc in (self.get(*key) for key in keys) if doc is not None]
 
     def pending_count(self, seller_id: str | None = None) -> int:
