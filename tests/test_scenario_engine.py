@@ -356,7 +356,7 @@ def subscribe_to_order_change(client) -> str:
 
 
 def inbox(client) -> list[dict]:
-    answer = client.get("/_mock/notifications", params={"notification_type": ORDER_CHANGE}, token=False)
+    answer = client.get("/_mock/notifications", params={"notificationType": ORDER_CHANGE}, token=False)
     assert answer.status_code == 200, answer.text
     return answer.json()["notifications"]
 
@@ -371,7 +371,7 @@ def test_expected_notifications_are_what_the_subscribed_seller_receives(client):
         "sent 1 time(s) to the seller's 1 ORDER_CHANGE subscription(s)"
     )
     assert log[5].startswith(f"6. expect_notification: ORDER_CHANGE OrderStatusChange of order {order_id} (Canceled): sent 1")
-    waited = client.get("/_mock/notifications/wait", params={"notification_type": ORDER_CHANGE}, token=False)
+    waited = client.get("/_mock/notifications/wait", params={"notificationType": ORDER_CHANGE}, token=False)
     assert waited.status_code == 200, waited.text
     deadline = time.monotonic() + 10
     while len(received := inbox(client)) < 2 and time.monotonic() < deadline:
