@@ -24,8 +24,9 @@ import pytest
 from jsonschema import Draft7Validator
 
 from spapi_mock.config import Config
-from spapi_mock.testing import MockSeller, background_server
+from spapi_mock.testing import MockSeller, MockServer, background_server
 
+from support.live_server import live_server
 from support.reference import reference_model
 from support.sqs import Consumer, MotoServer
 
@@ -262,6 +263,20 @@ def test_an_sqs_outage_loses_nothing_and_sends_nothing_twice_under_a_new_id(sell
     assert sorted(set(ids)) == sorted(expected)
     # A repeat (at least once) would carry the same id; none came here, and none under a new one.
     assert len(ids) == len(expected)
+
+
+def test_serve_sends_to_the_endpoint_its_environment_names(moto, tmp_path):
+    """``spapi-mock serve`` as a container is configured: SPAPI_MOCK_SQS_ENDPOINT_URL is
+    --sqs-endpoint-url."""
+    consumer = queue(moto)
+    env = {"SPAPI_MOCK_SQS_ENDPOINT_URL": moto.url}
+    with live_server(tmp_dir=tmp_path, env=env) as running:
+        seller = MockSeller.create(MockServer(running.base_url), seed="empty")
+        subscribe(seller, "ORDER_CHANGE", destination(seller, sqs={"arn": consumer.arn}))
+        order_id, _ = paid_order(seller, 1)
+        (notification,) = consumer.receive(1)
+    assert_valid(notification)
+    assert change_of(notification)["AmazonOrderId"] == order_id
 
 
 # -- EventBridge -----------------------------------------------------------------------------------
