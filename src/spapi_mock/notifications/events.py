@@ -44,6 +44,10 @@ class Event:
     build: Callable[[Metadata], dict]
     change_type: str | None = None
     marketplace_id: str | None = None
+    # The order an ORDER_CHANGE is of (what aggregation holds back per), and the order's status
+    # or the job's processingStatus it shows.
+    order_id: str | None = None
+    status: str | None = None
 
 
 def order_events(before: dict | None, after: dict) -> list[Event]:
@@ -56,7 +60,16 @@ def order_events(before: dict | None, after: dict) -> list[Event]:
         def build(metadata: Metadata) -> dict:
             return payloads.order_change(seller_id, view, items, change_type, reason, at, parse_iso(at), metadata)
 
-        return Event(seller_id, payloads.ORDER_CHANGE, parse_iso(at), build, change_type, order["MarketplaceId"])
+        return Event(
+            seller_id,
+            payloads.ORDER_CHANGE,
+            parse_iso(at),
+            build,
+            change_type,
+            order["MarketplaceId"],
+            order["AmazonOrderId"],
+            order["OrderStatus"],
+        )
 
     known = len((before or {}).get("cancel_requests") or [])
     for request in (after.get("cancel_requests") or [])[known:]:
@@ -89,7 +102,7 @@ def job_events(table: str, before: dict | None, after: dict, now: datetime) -> l
         def build(metadata: Metadata) -> dict:
             return payloads.report_processing_finished(seller_id, _ended_wire(after, "reportDocumentId"), at, metadata)
 
-    return [Event(seller_id, kind, at, build)]
+    return [Event(seller_id, kind, at, build, status=after["processingStatus"])]
 
 
 def _ended_wire(job: dict, document: str) -> dict:

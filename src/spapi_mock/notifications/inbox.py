@@ -117,7 +117,8 @@ def entry(doc: dict) -> dict:
     return {**shown, "status": doc["status"], "deliveredAt": doc.get("deliveredAt"), **delivery, "body": doc["body"]}
 
 
-DELIVERY_FIELDS = ("deliveredTo", "messageId", "eventId", "attempts", "lastError", "lastAttemptAt", "nextAttemptAt")
+# ``notBefore``: a record aggregation holds back until then (mock time, notifications/aggregation.py).
+DELIVERY_FIELDS = ("deliveredTo", "messageId", "eventId", "attempts", "lastError", "lastAttemptAt", "nextAttemptAt", "notBefore")
 
 
 def _of_type(doc: dict, notification_type: str | None) -> bool:

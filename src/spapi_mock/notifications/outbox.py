@@ -41,13 +41,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from spapi_mock.domain import notification_payloads as payloads
 from spapi_mock.kernel.clock import Clock
-from spapi_mock.kernel.dates import to_wire
-from spapi_mock.notifications import events
+from spapi_mock.kernel.dates import parse_iso, to_wire
+from spapi_mock.notifications import aggregation, events
 from spapi_mock.notifications.delivery import INBOX, DeliveryFailed, Senders
 from spapi_mock.notifications.service import APPLICATION_ID
 from spapi_mock.notifications.subscriptions import subscriptions_of
@@ -128,11 +128,45 @@ class Outbox:
             for subscription in subscriptions(event.seller_id, event.notification_type)
             if events.selects(subscription, event)
         ]
-        sequences = store.notifications.next_sequences(len(made)) if made else []
-        return [
-            (NOTIFICATIONS, record(event.seller_id, subscription, event.build, sequence, tx.now))
-            for (event, subscription), sequence in zip(made, sequences, strict=True)
-        ]
+        windows = aggregation.Windows(store, tx.now)
+        # Notification id → its record: a held one coalesced again replaces the record in place.
+        kept: dict[str, dict] = {}
+        for event, subscription in made:
+            period = aggregation.period_of(subscription)
+            if period is None or event.order_id is None:
+                (sequence,) = store.notifications.next_sequences(1)
+                doc = record(event.seller_id, subscription, event.build, sequence, tx.now)
+            else:
+                doc = self._aggregated(windows, event, event.order_id, subscription, period, tx.now)
+            kept[doc["notificationId"]] = doc
+        return [(NOTIFICATIONS, doc) for doc in kept.values()]
+
+    @staticmethod
+    def _aggregated(
+        windows: aggregation.Windows, event: events.Event, order_id: str, subscription: dict, period: timedelta, now: datetime
+    ) -> dict:
+        """The record of an event for a subscription with aggregationSettings
+        (``notifications/aggregation.py``): sent now, held to its window's end, or replacing the
+        held record of its window with the event's final state."""
+        subscription_id = subscription["subscriptionId"]
+        decision, found = windows.decide(event.seller_id, subscription_id, order_id, event.at, period)
+        if decision == aggregation.COALESCE:
+            doc = record(
+                event.seller_id,
+                subscription,
+                event.build,
+                found["sequence"],
+                now,
+                notification_id=found["notificationId"],
+                publish_at=parse_iso(found["notBefore"]),
+            )
+            doc.update(aggregation=found["aggregation"], notBefore=found["notBefore"], recordedAt=found["recordedAt"])
+        else:
+            (sequence,) = windows.store.notifications.next_sequences(1)
+            publish_at = parse_iso(found["notBefore"]) if decision == aggregation.HOLD else None
+            doc = {**record(event.seller_id, subscription, event.build, sequence, now, publish_at=publish_at), **found}
+        windows.made(subscription_id, doc)
+        return doc
 
     def committed(self) -> None:
         """A transaction committed: the worker looks for pending records."""
@@ -171,6 +205,10 @@ class Outbox:
             for doc in batch:
                 subscription = doc["subscriptionId"]
                 if subscription in blocked:
+                    continue
+                if aggregation.is_held(doc, self.clock.now()):
+                    # Held to its aggregation window's end (mock time); it blocks nothing: the
+                    # subscription's other orders go on. A clock move's commit wakes the worker.
                     continue
                 destination = self.store.destinations.get_destination(doc.get("destinationId") or "")
                 channel = self.senders.channel(destination)
@@ -253,11 +291,22 @@ def _real_time(when: datetime | float) -> str:
     return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def record(seller_id: str, subscription: dict, build: Callable[[payloads.Metadata], dict], sequence: str, now: datetime) -> dict:
+def record(
+    seller_id: str,
+    subscription: dict,
+    build: Callable[[payloads.Metadata], dict],
+    sequence: str,
+    now: datetime,
+    *,
+    notification_id: str | None = None,
+    publish_at: datetime | None = None,
+) -> dict:
     """A pending record of one notification for one subscription, its NotificationId fixed here
-    so that every delivery of it carries the same one."""
-    notification_id = str(uuid.uuid4())
-    body = build(payloads.Metadata(APPLICATION_ID, subscription["subscriptionId"], notification_id, now))
+    so that every delivery of it carries the same one (a held record coalesced again keeps its
+    own). Its PublishTime is now, or when a held one is released (``publish_at``)."""
+    notification_id = notification_id or str(uuid.uuid4())
+    metadata = payloads.Metadata(APPLICATION_ID, subscription["subscriptionId"], notification_id, publish_at or now)
+    body = build(metadata)
     return {
         "seller_id": seller_id,
         "notificationId": notification_id,

@@ -664,6 +664,16 @@ class NotificationIndex(KindIndex):
             ids = [doc_id for _, doc_id in self._by_sequence.get(seller_id, ())]
         return [doc for doc in (self.get(seller_id, doc_id) for doc_id in ids) if doc is not None]
 
+    def newest_first(self, seller_id: str) -> Iterator[dict]:
+        """The seller's notifications, latest recorded first (an aggregation window looks back
+        only as far as its period: the caller stops early)."""
+        with self._lock:
+            ids = [doc_id for _, doc_id in reversed(self._by_sequence.get(seller_id, ()))]
+        for doc_id in ids:
+            doc = self.get(seller_id, doc_id)
+            if doc is not None:
+                yield doc
+
     def _add_to_indexes(self, entry: tuple) -> None:
         seller_id, doc_id, sequence, status, _ = entry
         self._by_sequence[seller_id].add((sequence, doc_id))
