@@ -13,6 +13,7 @@ a buyer's cancellation request is ``OrderChangeType`` ``BuyerRequestedChange`` w
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import httpx
@@ -188,6 +189,39 @@ def test_an_event_filter_without_buyer_requested_change_suppresses_the_request(s
     notification = seller.wait_for_notification("ORDER_CHANGE")
     assert_valid(notification)
     assert [change_of(n)["OrderChangeType"] for n in seller.notifications()] == ["OrderStatusChange"]
+
+
+def test_each_status_move_a_scenario_makes_is_its_own_order_change_in_order(seller):
+    # A scenario's steps land in one commit; Amazon still sends one ORDER_CHANGE per change.
+    order = seller.create_order(items=[{"QuantityOrdered": 1}])["AmazonOrderId"]
+    subscribe(seller, "ORDER_CHANGE")
+    seller.freeze_clock()
+    ran = seller.run_scenario(
+        [
+            {"authorize_payment": {"order": order}},
+            {"expect_notification": {"type": "ORDER_CHANGE", "order": order, "status": "Unshipped"}},
+            {"advance_clock": "1m"},
+            {"confirm_shipment": {"order": order}},
+            {"expect_notification": {"type": "ORDER_CHANGE", "order": order, "status": "Shipped"}},
+        ]
+    )
+    assert "sent 1 time(s)" in ran["log"][1] and "sent 1 time(s)" in ran["log"][4]
+    deadline = time.monotonic() + 10
+    while len(received := seller.notifications()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(received) == 2
+    for notification in received:
+        assert_valid(notification)
+    changes = [change_of(n) for n in received]
+    assert [(c["AmazonOrderId"], c["OrderChangeType"], c["Summary"]["OrderStatus"]) for c in changes] == [
+        (order, "OrderStatusChange", "Unshipped"),
+        (order, "OrderStatusChange", "Shipped"),
+    ]
+    # Each with the time of its own change: the shipment a minute after the payment.
+    first, second = (n["EventTime"] for n in received)
+    assert first < second
+    assert received[1]["EventTime"] == seller.control.order(order, seller.seller_id)["order"]["LastUpdateDate"]
+    assert received[0]["NotificationMetadata"]["NotificationId"] != received[1]["NotificationMetadata"]["NotificationId"]
 
 
 def test_a_finished_report_notifies(seller):

@@ -34,9 +34,10 @@ rules forbid.
 ``type`` is ORDER_CHANGE, FEED_PROCESSING_FINISHED or REPORT_PROCESSING_FINISHED; ``change``
 (OrderChangeType) and ``order`` narrow an ORDER_CHANGE, ``status`` the order's status in its
 Summary or the feed's or report's processingStatus. Notifications are recorded by the scenario's
-one commit, from what it changed (``notifications/events.py``, as the outbox records them): an
-order moved twice notifies once, with its last status. So every expectation is checked after the
-last step and before that commit, and one that fails rolls the whole scenario back. It holds
+one commit, from each change its steps made (``notifications/events.py``, as the outbox records
+them): an order moved twice notifies twice, each with the status that step left. Every
+expectation is checked after the last step and before that commit, and one that fails rolls the
+whole scenario back. It holds
 whether or not the seller subscribed; the log says how many of the seller's subscriptions get it
 (read them with ``spapi-mock notification list|wait``).
 
@@ -425,18 +426,7 @@ class _Sent:
 def _notified(tx: Transaction) -> list[_Sent]:
     """What the transaction's commit notifies, earliest first: the events the outbox records
     from the same changes (``Outbox.records``), whether or not anyone subscribed."""
-    store = tx.backend.store
-    found = [
-        _Sent(event, order_id, after["order"]["OrderStatus"])
-        for (seller_id, order_id), after in tx.changed.items()
-        for event in events.order_events(store.orders.get(seller_id, order_id), after)
-    ]
-    found += [
-        _Sent(event, None, after["processingStatus"])
-        for (table, seller_id, doc_id), after in tx.jobs.items()
-        for event in events.job_events(table, store.index(table).get(seller_id, doc_id), after, tx.now)
-    ]
-    return sorted(found, key=lambda sent: sent.event.at)
+    return [_Sent(event, event.order_id, event.status or "") for event in events.of_transaction(tx)]
 
 
 def _expect_notification(tx: Transaction, sent: list[_Sent], expected: dict, result: ScenarioResult) -> str:

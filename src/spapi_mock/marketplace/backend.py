@@ -393,6 +393,10 @@ class Transaction:
         self._clock_moved = False
         # (seller id, order id) → the order as this transaction left it.
         self.changed: dict[tuple[str, str], dict] = {}
+        # Every change of an order, in the order made: (key, the order as this transaction had
+        # it before, or None for the stored one, the order after). The outbox derives one event
+        # per change from it (Amazon notifies each), not one per order per commit.
+        self.order_puts: list[tuple[tuple[str, str], dict | None, dict]] = []
         # (table, seller id, id) → the feed, report or schedule as this transaction left it.
         self.jobs: dict[tuple[str, str, str], dict] = {}
         # Documents of other kinds to write with the orders: (table, document).
@@ -606,6 +610,7 @@ class Transaction:
     def put(self, doc: dict) -> dict:
         """Keep a changed order, to be written at commit."""
         key = (doc["seller_id"], doc["order"]["AmazonOrderId"])
+        self.order_puts.append((key, self.changed.get(key), doc))
         self.changed[key] = doc
         if doc.get("due_at"):
             heapq.heappush(self._due, (doc["due_at"], *key, ORDERS))

@@ -6,14 +6,15 @@ automatic cancellations, the Orders write operations, feeds, report schedules) e
 is handed the transaction there, before the store write, and asks this module what it carries.
 So there is one place that knows what notifies, and no path can change an order unnoticed.
 
-An order notifies when its status differs from the stored one (``OrderStatusChange``; a new order
-counts, from no status) and for each formal buyer cancellation request it gained
-(``BuyerRequestedChange``, the items flagged). Changes one transaction makes to one order are
-seen together, as committed: an order moved twice in one transaction notifies once, with its
-last status. A feed or report notifies when it reaches DONE, FATAL or CANCELLED.
+Each change of an order (each ``Transaction.put``, from the order as it stood before it) notifies
+when it moves the order's status (``OrderStatusChange``; a new order counts, from no status) and
+for each formal buyer cancellation request it adds (``BuyerRequestedChange``, the items flagged):
+an order moved twice in one transaction (a scenario's steps share one commit) notifies twice, as
+Amazon sends one notification per change, each with its own EventTime. A feed or report notifies
+when it reaches DONE, FATAL or CANCELLED (once per commit: only its end notifies).
 
-The ORDER_CHANGE Summary is built from getOrder's and getOrderItems' views of the order as
-committed (``views/orders_v0``), so it matches what the API shows at that moment.
+The ORDER_CHANGE Summary is built from getOrder's and getOrderItems' views of the order as that
+change left it (``views/orders_v0``), so it matches what the API showed at that moment.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from spapi_mock.domain import jobs
 from spapi_mock.domain import notification_payloads as payloads
@@ -28,6 +30,9 @@ from spapi_mock.domain.notification_payloads import Metadata
 from spapi_mock.kernel.dates import parse_iso
 from spapi_mock.store.indexes import FeedIndex, ReportIndex
 from spapi_mock.views import orders_v0
+
+if TYPE_CHECKING:
+    from spapi_mock.marketplace.backend import Transaction
 
 # The kinds of job that notify when they end, and what they notify.
 JOB_TYPES = {FeedIndex.table: payloads.FEED_PROCESSING_FINISHED, ReportIndex.table: payloads.REPORT_PROCESSING_FINISHED}
@@ -50,8 +55,25 @@ class Event:
     status: str | None = None
 
 
+def of_transaction(tx: Transaction, watched: Callable[[str, str], bool] | None = None) -> list[Event]:
+    """What the transaction's commit notifies, earliest first (changes made at one time in the
+    order made): every change of an order and every job that ended. ``watched(seller id,
+    notification type)`` skips what nobody subscribed to (a clock move changes thousands)."""
+    store = tx.backend.store
+    found: list[Event] = []
+    for (seller_id, order_id), previous, after in tx.order_puts:
+        if watched is None or watched(seller_id, payloads.ORDER_CHANGE):
+            before = previous if previous is not None else store.orders.get(seller_id, order_id)
+            found += order_events(before, after)
+    for (table, seller_id, doc_id), after in tx.jobs.items():
+        if table in JOB_TYPES and (watched is None or watched(seller_id, JOB_TYPES[table])):
+            found += job_events(table, store.index(table).get(seller_id, doc_id), after, tx.now)
+    found.sort(key=lambda event: event.at)
+    return found
+
+
 def order_events(before: dict | None, after: dict) -> list[Event]:
-    """What one order's committed change notifies, earliest first."""
+    """What one change of an order notifies, earliest first."""
     seller_id, order = after["seller_id"], after["order"]
     view, items = orders_v0.order(after), orders_v0.order_items(after)
     found: list[Event] = []

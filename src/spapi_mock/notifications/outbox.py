@@ -113,15 +113,8 @@ class Outbox:
                 subscribed[(seller_id, kind)] = subscriptions_of(store, seller_id, kind)
             return subscribed[(seller_id, kind)]
 
-        found: list[events.Event] = []
-        for (seller_id, order_id), after in tx.changed.items():
-            # A change nobody subscribed to costs one lookup (a clock move changes thousands).
-            if subscriptions(seller_id, payloads.ORDER_CHANGE):
-                found += events.order_events(store.orders.get(seller_id, order_id), after)
-        for (table, seller_id, doc_id), after in tx.jobs.items():
-            if table in events.JOB_TYPES and subscriptions(seller_id, events.JOB_TYPES[table]):
-                found += events.job_events(table, store.index(table).get(seller_id, doc_id), after, tx.now)
-        found.sort(key=lambda event: event.at)
+        # A change nobody subscribed to costs one lookup (a clock move changes thousands).
+        found = events.of_transaction(tx, lambda seller_id, kind: bool(subscriptions(seller_id, kind)))
         made = [
             (event, subscription)
             for event in found
