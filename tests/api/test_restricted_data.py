@@ -175,6 +175,12 @@ def test_python_amazon_sp_api_downloads_the_unshipped_orders_report_with_the_rdt
     from sp_api.base import Marketplaces
     from sp_api.base.exceptions import SellingApiForbiddenException
 
+    from sp_api.auth import access_token_client
+
+    # python-amazon-sp-api caches access tokens process-wide by refresh token, and this one is
+    # fixed (the default seller's): a token another strict-auth server of the same process
+    # issued would be reused here and refused (seen under mutmut's single-process run).
+    access_token_client.cache.clear()
     refresh_token = "Atzr|spapi-mock|A1MOCKSELLER00"  # the default seller, whose fixtures hold an unshipped order
     reports = python_sp_api_client("ReportsV2", server.base_url, refresh_token)
     report_id = reports.create_report(reportType=UNSHIPPED, marketplaceIds=[US]).payload["reportId"]
