@@ -172,10 +172,9 @@ def test_outside_strict_auth_any_token_reads_every_document_and_rdt_requests_are
 
 def test_python_amazon_sp_api_downloads_the_unshipped_orders_report_with_the_rdt_it_asks_for(server):
     from sp_api.api import Tokens
+    from sp_api.auth import access_token_client
     from sp_api.base import Marketplaces
     from sp_api.base.exceptions import SellingApiForbiddenException
-
-    from sp_api.auth import access_token_client
 
     # python-amazon-sp-api caches access tokens process-wide by refresh token, and this one is
     # fixed (the default seller's): a token another strict-auth server of the same process
