@@ -47,4 +47,3 @@ def test_a_second_feeds_or_reports_service_over_a_running_backend_replaces_nothi
 
     assert backend.job_runners == runners and backend.report_timing is timing
     services.stop()
-

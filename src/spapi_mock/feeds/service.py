@@ -218,8 +218,7 @@ def read_feed(feed: dict, content: Callable[[], bytes], size: int) -> FeedReadin
     feed_type = feed["feedType"]
     if not formats.is_order_feed(feed_type):
         received = (
-            f"spapi-mock received this {feed_type} feed ({size} bytes) but does not model this feed type: "
-            "nothing was changed."
+            f"spapi-mock received this {feed_type} feed ({size} bytes) but does not model this feed type: nothing was changed."
         )
         return FeedReading(None, None, _result("Warning", processing.IGNORED, received))
     parsed = formats.parse(feed_type, content())

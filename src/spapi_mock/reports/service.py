@@ -176,9 +176,7 @@ class Reports:
             if formats.is_modelled(report_type):
                 content, fatal = formats.produce(report_type, _orders(tx.stored, report), tx.now), False
             else:
-                why = (
-                    f"spapi-mock does not produce {report_type} reports; it produces {', '.join(formats.REPORT_TYPES)}.\n"
-                )
+                why = f"spapi-mock does not produce {report_type} reports; it produces {', '.join(formats.REPORT_TYPES)}.\n"
                 content, fatal = why.encode("utf-8"), True
             if report_type in CANCELLED_WHEN_EMPTY and content.count(b"\n") < 2:  # its header row alone
                 _conclude(tx, reports.found_no_data(report))
@@ -248,6 +246,4 @@ def _orders(store: Store, report: dict):
     if by is None:
         return (doc for doc in store.orders.each(seller_id) if doc["order"]["MarketplaceId"] in report["marketplaceIds"])
     field = PURCHASE_DATE if by == "PurchaseDate" else LAST_UPDATE_DATE
-    return store.orders.scan(
-        seller_id, field, report["dataStartTime"], report["dataEndTime"], sorted(report["marketplaceIds"])
-    )
+    return store.orders.scan(seller_id, field, report["dataStartTime"], report["dataEndTime"], sorted(report["marketplaceIds"]))
