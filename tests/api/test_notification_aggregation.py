@@ -12,17 +12,14 @@ one notification when the period ends, with the order's final state; other order
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
-from jsonschema import Draft7Validator
 
 from spapi_mock.config import Config
 from spapi_mock.testing import MockSeller, background_server
 
-from support.reference import reference_model
+from support.notifications import assert_valid, change_of, subscribe
 
 
 def at(wire: str, minutes: int = 0) -> str:
@@ -44,35 +41,9 @@ def seller(server):
     seller.close()
 
 
-def assert_valid(notification: dict) -> None:
-    errors = list(Draft7Validator(reference_model("OrderChangeNotification.json")).iter_errors(notification))
-    assert not errors, "; ".join(e.message for e in errors[:5])
-
-
-def token(seller: MockSeller, **form) -> dict:
-    form = form or {"grant_type": "refresh_token", "refresh_token": seller.refresh_token}
-    answer = httpx.post(seller.token_url, data={"client_id": "app", "client_secret": "secret", **form})
-    assert answer.status_code == 200, answer.text
-    return {"x-amz-access-token": answer.json()["access_token"]}
-
-
-def subscribe(seller: MockSeller, period: str) -> str:
-    """An ORDER_CHANGE subscription aggregating over ``period``, as seller software makes it."""
-    grantless = token(seller, grant_type="client_credentials", scope="sellingpartnerapi::notifications")
-    arn = f"arn:aws:sqs:us-east-1:000000000000:orders-{uuid.uuid4().hex[:8]}"
-    body = {"name": "orders", "resourceSpecification": {"sqs": {"arn": arn}}}
-    destination = httpx.post(f"{seller.base_url}/notifications/v1/destinations", json=body, headers=grantless)
-    assert destination.status_code == 200, destination.text
-    directive = {"eventFilter": {"eventFilterType": "ORDER_CHANGE", "aggregationSettings": {"aggregationTimePeriod": period}}}
-    body = {"payloadVersion": "1.0", "destinationId": destination.json()["payload"]["destinationId"]}
-    body["processingDirective"] = directive
-    created = httpx.post(f"{seller.base_url}/notifications/v1/subscriptions/ORDER_CHANGE", json=body, headers=token(seller))
-    assert created.status_code == 200, created.text
-    return created.json()["payload"]["subscriptionId"]
-
-
-def change_of(notification: dict) -> dict:
-    return notification["Payload"]["OrderChangeNotification"]
+def aggregating(period: str) -> dict:
+    """An ORDER_CHANGE processing directive aggregating over ``period``."""
+    return {"eventFilter": {"eventFilterType": "ORDER_CHANGE", "aggregationSettings": {"aggregationTimePeriod": period}}}
 
 
 def delivered_count(seller: MockSeller, count: int, timeout: float = 10.0) -> list[dict]:
@@ -100,7 +71,7 @@ def orders(seller: MockSeller, count: int) -> list[str]:
 
 def test_an_orders_changes_within_five_minutes_are_two_notifications_the_second_with_its_final_state(seller):
     first, other = orders(seller, 2)
-    subscribe(seller, "FiveMinutes")
+    subscribe(seller, "ORDER_CHANGE", processing_directive=aggregating("FiveMinutes"))
     t0 = seller.now()
     seller.apply(first, "authorize_payment")
     opening = seller.wait_for_notification("ORDER_CHANGE")
@@ -136,7 +107,7 @@ def test_an_orders_changes_within_five_minutes_are_two_notifications_the_second_
 
 def test_ten_minutes_holds_for_ten_and_a_change_after_the_window_goes_at_once(seller):
     (order_id,) = orders(seller, 1)
-    subscribe(seller, "TenMinutes")
+    subscribe(seller, "ORDER_CHANGE", processing_directive=aggregating("TenMinutes"))
     seller.apply(order_id, "authorize_payment")
     seller.wait_for_notification("ORDER_CHANGE")
     seller.advance_clock("1m")
@@ -159,7 +130,7 @@ def test_a_held_notification_survives_a_restart_and_goes_when_the_clock_reaches_
         seller = MockSeller.create(running, seed="empty")
         seller.freeze_clock()
         (order_id,) = orders(seller, 1)
-        subscribe(seller, "FiveMinutes")
+        subscribe(seller, "ORDER_CHANGE", processing_directive=aggregating("FiveMinutes"))
         seller.apply(order_id, "authorize_payment")
         seller.wait_for_notification("ORDER_CHANGE")
         seller.advance_clock("1m")

@@ -17,9 +17,7 @@ import uuid
 import pytest
 
 from support.http import make_app, over_a_socket, seller_token
-
-NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
-US = "ATVPDKIKX0DER"
+from support.notifications import NOTIFICATIONS_SCOPE, US, queue_arn
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +40,6 @@ def grantless_token(client, scope: str = NOTIFICATIONS_SCOPE) -> dict:
     reply = response.json()
     assert reply["token_type"] == "bearer" and "refresh_token" not in reply
     return {"x-amz-access-token": reply["access_token"]}
-
-
-def queue_arn() -> str:
-    return f"arn:aws:sqs:us-east-1:000000000000:orders-{uuid.uuid4().hex[:8]}"
 
 
 def create_destination(client, headers: dict | None = None, **spec) -> dict:

@@ -18,23 +18,14 @@ import uuid
 
 import httpx
 import pytest
-from jsonschema import Draft7Validator
 
 from spapi_mock.config import Config
 from spapi_mock.control.client import ControlError
 from spapi_mock.testing import MockSeller, background_server
 
-from support.reference import reference_model
+from support.notifications import US, assert_valid, cancellation_feed, change_of, paid_order, subscribe, token
+from support.orders import MISTAKE
 
-MISTAKE = "Order Created By Mistake"
-SCHEMAS = {
-    "ORDER_CHANGE": "OrderChangeNotification.json",
-    "FEED_PROCESSING_FINISHED": "FeedProcessingFinishedNotification.json",
-    "REPORT_PROCESSING_FINISHED": "ReportProcessingFinishedNotification.json",
-}
-PAYLOAD_VERSIONS = {"ORDER_CHANGE": "1.0", "FEED_PROCESSING_FINISHED": "2020-09-04", "REPORT_PROCESSING_FINISHED": "2020-09-04"}
-US = "ATVPDKIKX0DER"
-FEEDS = "/feeds/2021-06-30"
 REPORTS = "/reports/2021-06-30"
 
 
@@ -49,80 +40,6 @@ def seller(server):
     seller = MockSeller.create(server, seed="empty")
     yield seller
     seller.close()
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def assert_valid(notification: dict) -> None:
-    kind = notification.get("NotificationType") or notification["notificationType"]
-    schema = reference_model(SCHEMAS[kind])
-    errors = sorted(Draft7Validator(schema).iter_errors(notification), key=lambda e: list(e.absolute_path))
-    assert not errors, f"{kind}: " + "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
-
-
-def token(seller: MockSeller, **form) -> dict:
-    form = form or {"grant_type": "refresh_token", "refresh_token": seller.refresh_token}
-    answer = httpx.post(seller.token_url, data={"client_id": "app", "client_secret": "secret", **form})
-    assert answer.status_code == 200, answer.text
-    return {"x-amz-access-token": answer.json()["access_token"]}
-
-
-def subscribe(seller: MockSeller, notification_type: str, processing_directive: dict | None = None) -> str:
-    """A destination (grantless, as on Amazon) and the seller's subscription to it; its id."""
-    grantless = token(seller, grant_type="client_credentials", scope="sellingpartnerapi::notifications")
-    arn = f"arn:aws:sqs:us-east-1:000000000000:orders-{uuid.uuid4().hex[:8]}"
-    body = {"name": "orders", "resourceSpecification": {"sqs": {"arn": arn}}}
-    destination = httpx.post(f"{seller.base_url}/notifications/v1/destinations", json=body, headers=grantless)
-    assert destination.status_code == 200, destination.text
-    body = {
-        "payloadVersion": PAYLOAD_VERSIONS[notification_type],
-        "destinationId": destination.json()["payload"]["destinationId"],
-    }
-    if processing_directive:
-        body["processingDirective"] = processing_directive
-    created = httpx.post(
-        f"{seller.base_url}/notifications/v1/subscriptions/{notification_type}", json=body, headers=token(seller)
-    )
-    assert created.status_code == 200, created.text
-    return created.json()["payload"]["subscriptionId"]
-
-
-def paid_order(seller: MockSeller, *quantities: int) -> tuple[str, list[str]]:
-    order = seller.create_order(items=[{"QuantityOrdered": q} for q in quantities], OrderStatus="Unshipped")
-    order_id = order["AmazonOrderId"]
-    items = seller.control.order(order_id, seller.seller_id)["items"]
-    return order_id, [item["OrderItemId"] for item in items]
-
-
-def change_of(notification: dict) -> dict:
-    return notification["Payload"]["OrderChangeNotification"]
-
-
-def cancellation_feed(seller: MockSeller, order_id: str, items: list[str]) -> str:
-    """The seller's order acknowledgement feed cancelling the items (BuyerCanceled), submitted
-    through the Feeds API as an SDK does; its feedId."""
-    lines = "".join(
-        f"<Item><AmazonOrderItemCode>{i}</AmazonOrderItemCode><CancelReason>BuyerCanceled</CancelReason></Item>" for i in items
-    )
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8"?><AmazonEnvelope><Header><DocumentVersion>1.01</DocumentVersion>'
-        "<MerchantIdentifier>M</MerchantIdentifier></Header><MessageType>OrderAcknowledgement</MessageType>"
-        f"<Message><MessageID>1</MessageID><OrderAcknowledgement><AmazonOrderID>{order_id}</AmazonOrderID>"
-        f"<StatusCode>Failure</StatusCode>{lines}</OrderAcknowledgement></Message></AmazonEnvelope>"
-    )
-    headers = token(seller)
-    content_type = "text/xml; charset=UTF-8"
-    document = httpx.post(f"{seller.base_url}{FEEDS}/documents", json={"contentType": content_type}, headers=headers).json()
-    assert httpx.put(document["url"], content=xml, headers={"Content-Type": content_type}).status_code == 200
-    body = {
-        "feedType": "POST_ORDER_ACKNOWLEDGEMENT_DATA",
-        "marketplaceIds": [US],
-        "inputFeedDocumentId": document["feedDocumentId"],
-    }
-    created = httpx.post(f"{seller.base_url}{FEEDS}/feeds", json=body, headers=headers)
-    assert created.status_code == 202, created.text
-    return created.json()["feedId"]
 
 
 # -- what notifies ----------------------------------------------------------------------------------
@@ -178,7 +95,7 @@ def test_the_cancellation_feed_notifies_the_status_change_and_its_own_end_in_eve
 def test_an_event_filter_without_buyer_requested_change_suppresses_the_request(seller):
     order_id, _ = paid_order(seller, 1)
     directive = {"eventFilter": {"eventFilterType": "ORDER_CHANGE", "orderChangeTypes": ["OrderStatusChange"]}}
-    subscribe(seller, "ORDER_CHANGE", directive)
+    subscribe(seller, "ORDER_CHANGE", processing_directive=directive)
     seller.advance_clock("31m")
     seller.apply(order_id, "buyer_request_cancellation", reason=MISTAKE)
     with pytest.raises(ControlError) as refused:

@@ -19,25 +19,15 @@ import json
 import time
 import uuid
 
-import httpx
 import pytest
-from jsonschema import Draft7Validator
 
 from spapi_mock.config import Config
 from spapi_mock.testing import MockSeller, MockServer, background_server
 
 from support.live_server import live_server
-from support.reference import reference_model
+from support.notifications import assert_valid, cancellation_feed, change_of, destination, paid_order, subscribe
+from support.orders import MISTAKE
 from support.sqs import Consumer, MotoServer
-
-MISTAKE = "Order Created By Mistake"
-US = "ATVPDKIKX0DER"
-FEEDS = "/feeds/2021-06-30"
-SCHEMAS = {
-    "ORDER_CHANGE": "OrderChangeNotification.json",
-    "FEED_PROCESSING_FINISHED": "FeedProcessingFinishedNotification.json",
-}
-PAYLOAD_VERSIONS = {"ORDER_CHANGE": "1.0", "FEED_PROCESSING_FINISHED": "2020-09-04"}
 
 
 @pytest.fixture(scope="module")
@@ -64,77 +54,13 @@ def seller(server):
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def assert_valid(notification: dict) -> None:
-    kind = notification.get("NotificationType") or notification["notificationType"]
-    errors = list(Draft7Validator(reference_model(SCHEMAS[kind])).iter_errors(notification))
-    assert not errors, f"{kind}: " + "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
-
-
-def token(seller: MockSeller, **form) -> dict:
-    form = form or {"grant_type": "refresh_token", "refresh_token": seller.refresh_token}
-    answer = httpx.post(seller.token_url, data={"client_id": "app", "client_secret": "secret", **form})
-    assert answer.status_code == 200, answer.text
-    return {"x-amz-access-token": answer.json()["access_token"]}
-
-
-def destination(seller: MockSeller, **resource_specification) -> str:
-    grantless = token(seller, grant_type="client_credentials", scope="sellingpartnerapi::notifications")
-    body = {"name": "orders", "resourceSpecification": resource_specification}
-    created = httpx.post(f"{seller.base_url}/notifications/v1/destinations", json=body, headers=grantless)
-    assert created.status_code == 200, created.text
-    return created.json()["payload"]["destinationId"]
-
-
-def subscribe(seller: MockSeller, notification_type: str, destination_id: str) -> str:
-    body = {"payloadVersion": PAYLOAD_VERSIONS[notification_type], "destinationId": destination_id}
-    url = f"{seller.base_url}/notifications/v1/subscriptions/{notification_type}"
-    created = httpx.post(url, json=body, headers=token(seller))
-    assert created.status_code == 200, created.text
-    return created.json()["payload"]["subscriptionId"]
-
-
 def queue(moto: MotoServer) -> Consumer:
     return Consumer(moto, f"orders-{uuid.uuid4().hex[:10]}")
-
-
-def paid_order(seller: MockSeller, *quantities: int) -> tuple[str, list[str]]:
-    order = seller.create_order(items=[{"QuantityOrdered": q} for q in quantities], OrderStatus="Unshipped")
-    order_id = order["AmazonOrderId"]
-    items = seller.control.order(order_id, seller.seller_id)["items"]
-    return order_id, [item["OrderItemId"] for item in items]
-
-
-def change_of(notification: dict) -> dict:
-    return notification["Payload"]["OrderChangeNotification"]
 
 
 def notification_id(notification: dict) -> str:
     metadata = notification.get("NotificationMetadata") or notification["notificationMetadata"]
     return metadata.get("NotificationId") or metadata["notificationId"]
-
-
-def cancellation_feed(seller: MockSeller, order_id: str, items: list[str]) -> str:
-    lines = "".join(
-        f"<Item><AmazonOrderItemCode>{i}</AmazonOrderItemCode><CancelReason>BuyerCanceled</CancelReason></Item>" for i in items
-    )
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8"?><AmazonEnvelope><Header><DocumentVersion>1.01</DocumentVersion>'
-        "<MerchantIdentifier>M</MerchantIdentifier></Header><MessageType>OrderAcknowledgement</MessageType>"
-        f"<Message><MessageID>1</MessageID><OrderAcknowledgement><AmazonOrderID>{order_id}</AmazonOrderID>"
-        f"<StatusCode>Failure</StatusCode>{lines}</OrderAcknowledgement></Message></AmazonEnvelope>"
-    )
-    headers = token(seller)
-    content_type = "text/xml; charset=UTF-8"
-    document = httpx.post(f"{seller.base_url}{FEEDS}/documents", json={"contentType": content_type}, headers=headers).json()
-    assert httpx.put(document["url"], content=xml, headers={"Content-Type": content_type}).status_code == 200
-    body = {
-        "feedType": "POST_ORDER_ACKNOWLEDGEMENT_DATA",
-        "marketplaceIds": [US],
-        "inputFeedDocumentId": document["feedDocumentId"],
-    }
-    created = httpx.post(f"{seller.base_url}{FEEDS}/feeds", json=body, headers=headers)
-    assert created.status_code == 202, created.text
-    return created.json()["feedId"]
 
 
 def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
