@@ -13,6 +13,7 @@ a buyer's cancellation request is ``OrderChangeType`` ``BuyerRequestedChange`` w
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -206,3 +207,32 @@ def test_inbox_filters_by_type_clears_and_refuses_what_it_cannot_do(seller):
     assert seller.clear_notifications("FEED_PROCESSING_FINISHED") == 0
     assert seller.clear_notifications() == 1
     assert seller.notifications() == []
+
+
+def test_a_wait_for_a_notification_holds_no_other_request(seller):
+    """A test waiting on the inbox while its seller software goes on calling the mock: the wait
+    ran on the server's one event loop, so every other request, health included, queued behind it
+    until it timed out."""
+    started = threading.Event()
+    waited: list[httpx.Response] = []
+
+    def wait() -> None:
+        started.set()
+        waited.append(
+            httpx.get(
+                f"{seller.base_url}/_mock/notifications/wait",
+                params={"sellerId": seller.seller_id, "notificationType": "ORDER_CHANGE", "timeout": 30},
+                timeout=60,
+            )
+        )
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    started.wait()
+    time.sleep(0.3)  # the wait is in the server by now (ordering below holds however long it takes)
+    assert httpx.get(f"{seller.base_url}/_mock/health", timeout=60).status_code == 200
+    assert waiter.is_alive() and waited == []  # health answered while the wait still waited
+    subscribe(seller, "ORDER_CHANGE")
+    paid_order(seller, 1)
+    waiter.join(60)
+    assert waited and waited[0].status_code == 200, waited

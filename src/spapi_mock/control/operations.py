@@ -129,6 +129,9 @@ class Operation:
     commands: tuple[Command, ...] = field(default_factory=tuple)
     # Not JSON: the handler answers the service's text as this media type.
     media_type: str | None = None
+    # It blocks until something happens (a notification arrives): the handler runs it in a worker
+    # thread, or every other request of the server would wait with it.
+    waits: bool = False
 
     @property
     def positional_only(self) -> tuple[str, ...]:
@@ -661,6 +664,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 call=lambda a: {"notification_type": a.type, "timeout": a.timeout, "seller_id": a.seller},
             ),
         ),
+        waits=True,
     ),
     Operation(
         "clearNotifications",

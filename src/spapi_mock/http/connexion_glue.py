@@ -25,6 +25,7 @@ never wait on anything but the store, whose writes are a single fsync'd line.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
@@ -78,6 +79,8 @@ COMPACT_JSON = CompactJsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 def as_coroutine(handler: Callable[..., Any]) -> Callable[..., Any]:
     """``handler`` as a coroutine function with its signature (Connexion reads its parameters)."""
+    if inspect.iscoroutinefunction(handler):
+        return handler
 
     @functools.wraps(handler)
     async def call(*args: Any, **kwargs: Any) -> Any:

@@ -4,9 +4,11 @@ travel and calls the ``LocalControl`` method it names, whose errors are already 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from connexion.lifecycle import ConnexionResponse
 
 from spapi_mock.control.operations import BY_ID, Operation
@@ -20,8 +22,15 @@ def handler(operation_id: str) -> Callable[..., Any]:
     operation = BY_ID[operation_id]
 
     def handle(**params: Any) -> Any:
+        return perform(LocalControl.of(services()), params)
+
+    async def handle_in_a_thread(**params: Any) -> Any:
+        control = LocalControl.of(services())
+        return await anyio.to_thread.run_sync(functools.partial(perform, control, params))
+
+    def perform(control: LocalControl, params: dict[str, Any]) -> Any:
         positional, named = operation.call_arguments(_arguments(operation, params))
-        answer = getattr(LocalControl.of(services()), operation.service)(*positional, **named)
+        answer = getattr(control, operation.service)(*positional, **named)
         if operation.media_type is not None:
             # Starlette, unlike Flask, names no charset for a text type; the spec's media type has
             # none, so the response is built here rather than checked against it.
@@ -33,8 +42,9 @@ def handler(operation_id: str) -> Callable[..., Any]:
             )
         return answer, operation.status
 
-    handle.__name__ = operation.service
-    return handle
+    chosen = handle_in_a_thread if operation.waits else handle
+    chosen.__name__ = operation.service
+    return chosen
 
 
 def _arguments(operation: Operation, params: dict[str, Any]) -> dict[str, Any]:
