@@ -148,6 +148,11 @@ class Reports:
             answer["compressionAlgorithm"] = doc["compressionAlgorithm"]
         return answer
 
+    def document_report_type(self, seller_id: str, document_id: str) -> str | None:
+        """The report type of the seller's document with this id, or None if there is none."""
+        doc = self.backend.reading().report_documents.get(seller_id, document_id)
+        return doc.get("reportType") if doc is not None else None
+
     def download(self, seller_id: str, document_id: str) -> tuple[bytes, str] | None:
         """(the contents, whole, as stored; their content type): for the dashboard."""
         store = self.backend.reading()
@@ -201,7 +206,7 @@ def _conclude(tx, report: dict, content: bytes | None = None, fatal: bool = Fals
         report_type = report["reportType"]
         compression = (report.get("reportOptions") or {}).get("mockCompression")
         kind = formats.content_type(report_type) if not fatal else formats.CONTENT_TYPE
-        document = _document(tx.stored, report["seller_id"], content, kind, compression, tx.now)
+        document = _document(tx.stored, report["seller_id"], report_type, content, kind, compression, tx.now)
         tx.keep(DOCUMENTS, document)
         done = reports.produced(report, document["reportDocumentId"], fatal)
     if to_wire(tx.now) >= done["ends_at"]:
@@ -222,13 +227,17 @@ def _check_request(spec: dict) -> None:
         raise RuleViolation(f"Invalid reportOptions.mockCompression: {compression!r} is neither GZIP nor NONE.")
 
 
-def _document(store: Store, seller_id: str, content: bytes, content_type: str, compression: str | None, now) -> dict:
+def _document(
+    store: Store, seller_id: str, report_type: str, content: bytes, content_type: str, compression: str | None, now
+) -> dict:
     gzipped = compression == "GZIP" or (compression is None and len(content) >= GZIP_FROM_BYTES)
     body = gzip.compress(content, mtime=0) if gzipped else content
     doc = {
         "seller_id": seller_id,
         "reportDocumentId": f"amzn1.spdoc.1.4.na.{uuid.uuid4()}.T{uuid.uuid4().hex[:14].upper()}.{uuid.uuid4().int % 10**4}",
         "contentType": content_type,
+        # Kept so that strict auth can tell a restricted report's document by its id alone.
+        "reportType": report_type,
         "createdTime": to_wire(now),
         "file": store.contents.write(body),
         "size": len(body),

@@ -16,7 +16,6 @@ from spapi_mock.http.handlers.job_lists import list_page
 from spapi_mock.traffic.access_tokens import RESTRICTED_REPORT_TYPES
 
 # Every creation time a report can have (wire dates compare as text).
-_ALL_TIME = {"createdSince": "0001-01-01T00:00:00Z", "createdUntil": "9999-12-31T23:59:59Z"}
 
 
 def create_report(body: dict) -> tuple:
@@ -46,16 +45,9 @@ def get_report_document(reportDocumentId: str, enableContentEncodingUrlHeader: b
 
 
 def restricted_report_type(seller: str, document_id: str) -> str | None:
-    """The type of the seller's report of a restricted type whose document this is, or None.
-    Reports do not index their documents, so this pages through the seller's reports of the
-    restricted types; only strict auth asks (getReportDocument, createRestrictedDataToken)."""
-    query = {"reportTypes": sorted(RESTRICTED_REPORT_TYPES), **_ALL_TIME}
-    after = None
-    while True:
-        page, after = services().reports.find_reports(seller, query, after, 100)
-        found = next((report["reportType"] for report in page if report.get("reportDocumentId") == document_id), None)
-        if found is not None or after is None:
-            return found
+    """The type of the seller's report whose document this is, if that type is restricted."""
+    report_type = services().reports.document_report_type(seller, document_id)
+    return report_type if report_type in RESTRICTED_REPORT_TYPES else None
 
 
 def create_report_schedule(body: dict) -> tuple:
