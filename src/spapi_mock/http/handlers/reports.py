@@ -15,8 +15,6 @@ from spapi_mock.http.handlers.context import base_url, grant, seller_id, service
 from spapi_mock.http.handlers.job_lists import list_page
 from spapi_mock.traffic.access_tokens import RESTRICTED_REPORT_TYPES
 
-# Every creation time a report can have (wire dates compare as text).
-
 
 def create_report(body: dict) -> tuple:
     return services().reports.create_report(seller_id(), body), 202
