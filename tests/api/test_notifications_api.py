@@ -400,3 +400,25 @@ def test_the_control_plane_lists_a_sellers_subscriptions_of_every_type_and_the_d
     assert destination in answer["destinations"]
     other = api.get("/_mock/notifications/subscriptions", params={"sellerId": "A1MOCKSELLER00"}, token=False).json()
     assert order_change["subscriptionId"] not in {s["subscriptionId"] for s in other["subscriptions"]}
+
+
+@pytest.mark.parametrize(
+    "resource, named",
+    [
+        ({"sqs": {"arn": "arn:aws:sqs:us-east-1:000000000000:q\n"}}, "sqs.arn"),  # Amazon's pattern lets \n through
+        ({"sqs": {"arn": "arn:aws:sqs:us-east-1:abc:orders"}}, "sqs.arn"),
+        ({"sqs": {"arn": "arn:aws:sqs:us-east-1:000000000000:a/b"}}, "sqs.arn"),
+        ({"sqs": {"arn": "arn:aws:sqs:us-east-1:000000000000:" + "q" * 81}}, "sqs.arn"),
+        ({"eventBridge": {"region": "\ud7ff", "accountId": "000000000000"}}, "eventBridge.region"),
+        ({"eventBridge": {"region": "x" * 100_000, "accountId": "000000000000"}}, "eventBridge.region"),
+        ({"eventBridge": {"region": "us-east-1", "accountId": "not-an-account"}}, "eventBridge.accountId"),
+        ({"eventBridge": {"region": "us-east-1", "accountId": "\u0661" * 12}}, "eventBridge.accountId"),  # Arabic-Indic digits
+    ],
+)
+def test_a_destination_no_queue_or_account_can_have_is_refused_and_not_stored(api, resource, named):
+    """Hostile input through the socket: an ARN, region or account AWS never issues is 400, and the
+    application's destinations do not gain it (it would fail every delivery)."""
+    before = api.get("/notifications/v1/destinations").json()["payload"]
+    error = error_of(api.post("/notifications/v1/destinations", json={"name": "junk", "resourceSpecification": resource}), 400)
+    assert error["code"] == "InvalidInput" and named in error["message"]
+    assert api.get("/notifications/v1/destinations").json()["payload"] == before

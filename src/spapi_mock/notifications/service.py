@@ -9,6 +9,7 @@ transaction, so a check and the write it allows cannot be separated by another r
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from spapi_mock.domain.exceptions import RuleViolation, Unknown
@@ -24,6 +25,12 @@ SUBSCRIPTIONS = SubscriptionIndex.table
 APPLICATION_ID = "amzn1.sellerapps.app.5e1d0c4b-6b5a-4f0e-9a57-5a9c0d0e0b1e"
 # Amazon's limit on a destination's name (Destination.name: maxLength 256).
 NAME_LENGTH = 256
+# AWS's shapes: a region (us-east-1), a 12-digit account, an SQS queue name of 1 to 80
+# letters, digits, - and _ (plus .fifo). Amazon's pattern (arn:aws:sqs:\S+:\S+:\S+) alone lets
+# through ARNs no queue can have, which would be stored and then fail every delivery.
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+ACCOUNT = re.compile(r"[0-9]{12}")
+QUEUE_ARN = re.compile(r"arn:aws:sqs:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 
 
 class UnknownDestination(Unknown):
@@ -200,8 +207,18 @@ def _resource(specification: dict) -> dict:
     if len(given) != 1:
         raise RuleViolation("Invalid resourceSpecification: give exactly one resource type, sqs or eventBridge.")
     if given == ["sqs"]:
-        return {"sqs": {"arn": specification["sqs"]["arn"]}}
+        arn = specification["sqs"]["arn"]
+        if not QUEUE_ARN.fullmatch(arn):
+            raise RuleViolation(
+                "Invalid resourceSpecification.sqs.arn: give an SQS queue ARN, arn:aws:sqs:REGION:ACCOUNT:QUEUE "
+                "(a 12-digit account, a queue name of 1 to 80 letters, digits, - and _)."
+            )
+        return {"sqs": {"arn": arn}}
     bridge = specification["eventBridge"]
+    if not REGION.fullmatch(bridge["region"]):
+        raise RuleViolation("Invalid resourceSpecification.eventBridge.region: give an AWS region, such as us-east-1.")
+    if not ACCOUNT.fullmatch(bridge["accountId"]):
+        raise RuleViolation("Invalid resourceSpecification.eventBridge.accountId: give a 12-digit AWS account id.")
     # Amazon creates a partner event source in the account, named as its use case guide says:
     # aws.partner/sellingpartnerapi.amazon.com/{AWS Account Id}/{Application Id}.
     name = f"aws.partner/sellingpartnerapi.amazon.com/{bridge['accountId']}/{APPLICATION_ID}"
