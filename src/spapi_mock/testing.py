@@ -52,14 +52,22 @@ class MockServer:
 @contextmanager
 def background_server(config: Config | None = None) -> Iterator[MockServer]:
     """Serve a fresh mock on a free loopback port from a thread of this process."""
-    import uvicorn
-
     with warnings.catch_warnings():
         # Connexion's imports warn about its own dependencies; nothing a test author can act on.
         warnings.simplefilter("ignore")
         from spapi_mock.http.app import create_app
 
         app = create_app(config or Config())
+    with serving(app) as base_url:
+        yield MockServer(base_url, app.services)
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """An app made by ``create_app`` served by uvicorn on a free loopback port from a thread of
+    this process: its base URL. The app's services are stopped afterwards."""
+    import uvicorn
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -71,7 +79,7 @@ def background_server(config: Config | None = None) -> Iterator[MockServer]:
             if not thread.is_alive():
                 raise RuntimeError("spapi-mock's server thread stopped before it started serving")
             thread.join(0.01)
-        yield MockServer(f"http://127.0.0.1:{port}", app.services)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +11,7 @@ from urllib.parse import urlsplit
 from spapi_mock.config import Config
 from spapi_mock.http.app import create_app
 from spapi_mock.kernel.clock import Clock
+from spapi_mock.testing import serving
 
 from support import TEST_FIXTURES
 from support.reference import assert_valid_response
@@ -89,31 +88,14 @@ def make_app(fixtures_dir: Path = TEST_FIXTURES, **config):
 
 @contextmanager
 def over_a_socket(app) -> Iterator[CheckedClient]:
-    """``app`` served by uvicorn on a free loopback port from a thread of this process, and a
-    checked client that reaches it through that socket as any HTTP client would (presigned URLs
-    included: they name the address the request reached). The app keeps its clock, so a test
-    still moves time itself."""
+    """``app`` served on a free loopback port from a thread of this process, and a checked client
+    that reaches it through that socket as any HTTP client would (presigned URLs included: they
+    name the address the request reached). The app keeps its clock, so a test still moves time
+    itself."""
     import httpx
-    import uvicorn
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="app-over-a-socket", daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the app's server thread stopped before it started serving")
-            thread.join(0.01)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as raw:
-            yield CheckedClient(raw)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        app.services.stop()
+    with serving(app) as base_url, httpx.Client(base_url=base_url, timeout=120) as raw:
+        yield CheckedClient(raw)
 
 
 def confirm_shipment_body(lines: list[tuple[str, int]], ship_date: str, marketplace_id: str = US) -> dict:
