@@ -23,6 +23,9 @@ ORDERS_2026 = "orders_2026-01-01.json"
 FEEDS = "feeds_2021-06-30.json"
 REPORTS = "reports_2021-06-30.json"
 NOTIFICATIONS = "notifications.json"
+FINANCES_V0 = "financesV0.json"
+FINANCES_2024 = "finances_2024-06-19.json"
+SELLERS = "sellers.json"
 REFERENCE_DIR = Path(os.environ.get("SPAPI_MOCK_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
 
 
@@ -63,6 +66,12 @@ def model_for(path: str) -> str:
         return REPORTS
     if path.startswith("/notifications/v1/"):
         return NOTIFICATIONS
+    if path.startswith("/finances/v0/"):
+        return FINANCES_V0
+    if path.startswith("/finances/2024-06-19/"):
+        return FINANCES_2024
+    if path.startswith("/sellers/v1/"):
+        return SELLERS
     return ORDERS_2026 if path.startswith("/orders/2026-01-01/") else ORDERS_V0
 
 
