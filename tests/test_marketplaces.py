@@ -48,11 +48,47 @@ AMAZON = {
 }
 ISO = {"UK": "GB"}
 
+# Each marketplace as the Sellers API's Marketplace describes it: name, domainName,
+# defaultCurrencyCode, defaultLanguageCode. Written out by hand from getMarketplaceParticipations
+# answers published for Amazon.com, .ca, .in and the European sites (e.g. Amazon.co.uk,
+# www.amazon.co.uk, GBP, en_GB; Amazon.com.be, fr_BE); the others from the site's own domain,
+# currency and default language (amazon.ae opens in English, amazon.sa and amazon.eg in Arabic).
+SITES = {
+    "ATVPDKIKX0DER": ("Amazon.com", "www.amazon.com", "USD", "en_US"),
+    "A2EUQ1WTGCTBG2": ("Amazon.ca", "www.amazon.ca", "CAD", "en_CA"),
+    "A1AM78C64UM0Y8": ("Amazon.com.mx", "www.amazon.com.mx", "MXN", "es_MX"),
+    "A2Q3Y263D00KWC": ("Amazon.com.br", "www.amazon.com.br", "BRL", "pt_BR"),
+    "A28R8C7NBKEWEA": ("Amazon.ie", "www.amazon.ie", "EUR", "en_IE"),
+    "A1RKKUPIHCS9HS": ("Amazon.es", "www.amazon.es", "EUR", "es_ES"),
+    "A1F83G8C2ARO7P": ("Amazon.co.uk", "www.amazon.co.uk", "GBP", "en_GB"),
+    "A13V1IB3VIYZZH": ("Amazon.fr", "www.amazon.fr", "EUR", "fr_FR"),
+    "AMEN7PMS3EDWL": ("Amazon.com.be", "www.amazon.com.be", "EUR", "fr_BE"),
+    "A1805IZSGTT6HS": ("Amazon.nl", "www.amazon.nl", "EUR", "nl_NL"),
+    "A1PA6795UKMFR9": ("Amazon.de", "www.amazon.de", "EUR", "de_DE"),
+    "APJ6JRA9NG5V4": ("Amazon.it", "www.amazon.it", "EUR", "it_IT"),
+    "A2NODRKZP88ZB9": ("Amazon.se", "www.amazon.se", "SEK", "sv_SE"),
+    "AE08WJ6YKNBMC": ("Amazon.co.za", "www.amazon.co.za", "ZAR", "en_ZA"),
+    "A1C3SOZRARQ6R3": ("Amazon.pl", "www.amazon.pl", "PLN", "pl_PL"),
+    "ARBP9OOSHTCHU": ("Amazon.eg", "www.amazon.eg", "EGP", "ar_EG"),
+    "A33AVAJ2PDY3EV": ("Amazon.com.tr", "www.amazon.com.tr", "TRY", "tr_TR"),
+    "A17E79C6D8DWNP": ("Amazon.sa", "www.amazon.sa", "SAR", "ar_SA"),
+    "A2VIGQ35RCS4UG": ("Amazon.ae", "www.amazon.ae", "AED", "en_AE"),
+    "A21TJRUUN4KGV": ("Amazon.in", "www.amazon.in", "INR", "en_IN"),
+    "A19VAU5U5O7RUS": ("Amazon.sg", "www.amazon.sg", "SGD", "en_SG"),
+    "A39IBJ37TRP1C6": ("Amazon.com.au", "www.amazon.com.au", "AUD", "en_AU"),
+    "A1VC38T7YXB528": ("Amazon.co.jp", "www.amazon.co.jp", "JPY", "ja_JP"),
+}
+
 
 def test_our_table_is_amazons_table():
     ours = {m.id: (m.region, m.country) for m in BY_ID.values()}
     amazon = {mid: (region, ISO.get(code, code)) for region, rows in AMAZON.items() for _, mid, code in rows}
     assert ours == amazon
+
+
+def test_every_marketplace_has_its_sites_name_domain_currency_and_language():
+    ours = {m.id: (m.name, m.domain, m.currency, m.language) for m in BY_ID.values()}
+    assert ours == SITES
 
 
 @pytest.mark.parametrize("marketplace", ["A1RKKUPIHCS9HS", "A28R8C7NBKEWEA"], ids=["Spain", "Ireland"])
