@@ -20,7 +20,14 @@ FROZEN_AT = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
 TOKEN = {"x-amz-access-token": "Atza|test-token"}
 US = "ATVPDKIKX0DER"
 # Paths whose answers are held to Amazon's models (reference.py picks the version's model).
-ORDERS_API_PREFIXES = ("/orders/v0/", "/orders/2026-01-01/", "/feeds/2021-06-30/", "/reports/2021-06-30/", "/notifications/v1/")
+ORDERS_API_PREFIXES = (
+    "/orders/v0/",
+    "/orders/2026-01-01/",
+    "/feeds/2021-06-30/",
+    "/reports/2021-06-30/",
+    "/notifications/v1/",
+    "/sellers/v1/",
+)
 
 
 class CheckedClient:
@@ -35,7 +42,9 @@ class CheckedClient:
         path = urlsplit(str(response.request.url)).path
         if response.status_code in (200, 201, 202) and path.startswith(ORDERS_API_PREFIXES) and response.content:
             assert_valid_response(method, path, response.status_code, response.json())
-        if response.status_code >= 400 and path.startswith(("/feeds/2021-06-30/", "/reports/2021-06-30/", "/notifications/v1/")):
+        if response.status_code >= 400 and path.startswith(
+            ("/feeds/2021-06-30/", "/reports/2021-06-30/", "/notifications/v1/", "/sellers/v1/")
+        ):
             assert_valid_response(method, path, response.status_code, response.json())
         if envelope and response.status_code >= 400 and path.startswith(ORDERS_API_PREFIXES):
             body = response.json()
