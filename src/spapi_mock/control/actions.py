@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 
 from jsonschema import Draft4Validator
@@ -33,6 +34,31 @@ _ITEM_REF = {
 }
 _ITEMS = {"type": "array", "minItems": 1, "items": _ITEM_REF}
 _TEXT = {"type": "string", "minLength": 1}
+
+# The order adjustment feed's AdjustmentReason values (feeds/schemas/order-feeds.xsd).
+ADJUSTMENT_REASONS = (
+    "NoInventory",
+    "CustomerReturn",
+    "GeneralAdjustment",
+    "CouldNotShip",
+    "DifferentItem",
+    "Abandoned",
+    "CustomerCancel",
+    "PriceError",
+    "ProductOutofStock",
+    "CustomerAddressIncorrect",
+    "Exchange",
+    "Other",
+    "CarrierCreditDecision",
+    "RiskAssessmentInformationNotValid",
+    "CarrierCoverageFailure",
+    "TransactionRecord",
+    "Undeliverable",
+    "RefusedDelivery",
+)
+# The adjustment feed's price components a refund names, and the item's charge each refunds.
+REFUND_COMPONENTS = {"Principal": "ItemPrice", "Shipping": "ShippingPrice", "Tax": "ItemTax", "ShippingTax": "ShippingTax"}
+_AMOUNT = {"oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}]}
 
 
 @dataclass(frozen=True)
@@ -67,6 +93,63 @@ def _confirm_shipment(doc: dict, now: datetime, policy: Policy, args: dict) -> d
     if args.get("codCollectionMethod"):
         request["codCollectionMethod"] = args["codCollectionMethod"]
     return lifecycle.confirm_shipment(doc, now, policy, request)
+
+
+def _refund(doc: dict, now: datetime, policy: Policy, args: dict) -> dict:
+    """A refund of a shipped item, recorded as the adjustment feed's Refund records it
+    (``feeds/processing._adjust``): amounts per price component as "AMOUNT CURRENCY" text,
+    positive for what goes back to the buyer (Amazon's adjustment template: "positive amounts
+    are refunded to the buyer and negative amounts are charged")."""
+    item = _refunded_item(doc, args.get("item"))
+    item_id = item["OrderItemId"]
+    shipped = int(item.get("QuantityShipped") or 0)
+    quantity = args.get("quantity", shipped)
+    if shipped and quantity > shipped:
+        raise RuleViolation(f"Invalid quantity: item {item_id} shipped {shipped}, so at most {shipped} can be refunded.")
+    currency = (item.get("ItemPrice") or {}).get("CurrencyCode") or (doc["order"].get("OrderTotal") or {}).get("CurrencyCode")
+    exponent = _exponent((item.get("ItemPrice") or {}).get("Amount", "0.00"))
+    given = args.get("amounts")
+    if given is None:
+        # The item's full price share for the refunded quantity (charges are for QuantityOrdered).
+        ordered = int(item.get("QuantityOrdered") or 0) or 1
+        share = {
+            component: Decimal(str(item[field]["Amount"])) * quantity / ordered
+            for component, field in REFUND_COMPONENTS.items()
+            if (item.get(field) or {}).get("Amount") is not None
+        }
+        share = {component: amount for component, amount in share.items() if amount or component == "Principal"}
+    else:
+        share = {component: Decimal(str(amount)) for component, amount in given.items()}
+    if shipped and sum(share.values()) <= 0:
+        raise RuleViolation(
+            f"Invalid amounts: a refund of item {item_id} must credit the buyer (Amazon: the net amount of an adjustment "
+            "is a credit), so its amounts must add up to more than zero."
+        )
+    amounts = {component: f"{amount.quantize(exponent)} {currency}" for component, amount in share.items()}
+    new = lifecycle.refund(doc, now, policy, item_id, args.get("reason", "CustomerReturn"), amounts)
+    if shipped:
+        new["refunds"][-1]["quantity"] = quantity
+    return new
+
+
+def _refunded_item(doc: dict, ref) -> dict:
+    """The item a refund names (OrderItemId or SellerSKU); with none named, the order's only
+    shipped item."""
+    if ref is None:
+        shipped = [item for item in doc["items"] if int(item.get("QuantityShipped") or 0)]
+        if len(shipped) == 1:
+            return shipped[0]
+        order_id = doc["order"]["AmazonOrderId"]
+        named = ", ".join(item["OrderItemId"] for item in shipped) or "none has shipped"
+        raise RuleViolation(f"Invalid item: say which item of order {order_id} is refunded ({named}).")
+    (item_id,) = _resolve_items(doc, [str(ref)])
+    # An unknown item is lifecycle.refund's to refuse, as the feed's is.
+    return next((item for item in doc["items"] if item["OrderItemId"] == item_id), {"OrderItemId": item_id})
+
+
+def _exponent(amount: str) -> Decimal:
+    decimals = len(str(amount).split(".", 1)[1]) if "." in str(amount) else 0
+    return Decimal(1).scaleb(-decimals)
 
 
 def _update_shipment_status(doc: dict, now: datetime, policy: Policy, args: dict) -> dict:
@@ -158,6 +241,23 @@ ACTIONS: dict[str, Action] = {
             },
             (),
             _confirm_shipment,
+        ),
+        Action(
+            "refund",
+            "Refund a shipped item (as the adjustment feed's Refund does); amounts default to its price share.",
+            {
+                "item": {"type": ["string", "integer"]},
+                "quantity": {"type": "integer", "minimum": 1},
+                "amounts": {
+                    "type": "object",
+                    "properties": {component: _AMOUNT for component in REFUND_COMPONENTS},
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                },
+                "reason": {"type": "string", "enum": list(ADJUSTMENT_REASONS)},
+            },
+            (),
+            _refund,
         ),
         Action(
             "update_shipment_status",
