@@ -28,6 +28,15 @@ class Policy:
     cancellation_rate_threshold: Decimal = Decimal("0.025")
     # The rolling window the cancellation rate is computed over.
     cancellation_rate_window: timedelta = timedelta(days=7)
+    # A financial event is posted (visible to the Finances API) this long after the shipment or
+    # refund that made it: "orders from the last 48 hours might not be included" (Finances API).
+    finance_posting_delay: timedelta = timedelta(hours=48)
+    # Posted funds are held (DEFERRED) this long before they are released into a settlement
+    # period; 0, the default, releases them when posted. Amazon defers some sellers' funds
+    # (its Delivery Date Policy holds them until 7 days after delivery): set 7 days to test it.
+    finance_deferral: timedelta = timedelta(0)
+    # Amazon settles a seller's account every 14 days: a financial event group per period.
+    settlement_period: timedelta = timedelta(days=14)
 
     def __post_init__(self) -> None:
         # Every rule adds these to the clock's dates: a duration past a few years would carry a
@@ -41,6 +50,12 @@ class Policy:
             value = getattr(self, name)
             if not timedelta(0) < value <= MAX_POLICY_DURATION:
                 raise ValueError(f"{name} must be more than 0 and at most {MAX_POLICY_DURATION.days} days, not {value}")
+        for name in ("finance_posting_delay", "finance_deferral"):
+            value = getattr(self, name)
+            if not timedelta(0) <= value <= MAX_POLICY_DURATION:
+                raise ValueError(f"{name} must be at least 0 and at most {MAX_POLICY_DURATION.days} days, not {value}")
+        if not timedelta(days=1) <= self.settlement_period <= timedelta(days=366):
+            raise ValueError(f"settlement_period must be at least 1 day and at most 366 days, not {self.settlement_period}")
         if not Decimal(0) < self.cancellation_rate_threshold <= Decimal(1):
             raise ValueError(
                 f"cancellation_rate_threshold must be more than 0 and at most 1, not {self.cancellation_rate_threshold}"

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from spapi_mock.domain import cancellation_rate, jobs, lifecycle, order_factory, reports
+from spapi_mock.domain import cancellation_rate, finances, jobs, lifecycle, order_factory, reports
 from spapi_mock.domain.cancellation_rate import CancellationRate
 from spapi_mock.domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
 from spapi_mock.domain.order_search import OrderSearch
@@ -35,13 +35,24 @@ from spapi_mock.kernel.dates import LATEST_MOCK_TIME, check_mock_time, parse_iso
 from spapi_mock.marketplace.fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
 from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE, Store
 from spapi_mock.store.file import StoreFileError
-from spapi_mock.store.indexes import FeedIndex, JobIndex, OrderIndex, ReportDocumentIndex, ReportIndex, ReportScheduleIndex
+from spapi_mock.store.indexes import (
+    FeedIndex,
+    FinancialEventIndex,
+    JobIndex,
+    OrderIndex,
+    ReportDocumentIndex,
+    ReportIndex,
+    ReportScheduleIndex,
+)
 
 ORDERS, FEEDS, REPORTS, SCHEDULES = OrderIndex.table, FeedIndex.table, ReportIndex.table, ReportScheduleIndex.table
 REPORT_DOCUMENTS = ReportDocumentIndex.table
+FINANCES = FinancialEventIndex.table
 log = logging.getLogger("spapi_mock.jobs")
 # Kinds of work the clock moves on, besides orders.
 JOBS = (FEEDS, REPORTS, SCHEDULES)
+# Every kind the clock moves: orders, jobs, and financial events (posted, then released).
+DUE_KINDS = (ORDERS, *JOBS, FINANCES)
 CLOCK_META = "clock"
 FIXTURES_META = "fixtures"
 SELLERS_META = "sellers"
@@ -167,7 +178,7 @@ class Backend:
         """Apply what became due up to now."""
         # Every read calls this: one look at the earliest deadline, not a list of them.
         now = to_wire(self.clock.now())
-        indexes = (self.store.orders, *(self.store.index(table) for table in JOBS))
+        indexes = [self.store.index(table) for table in DUE_KINDS]
         due = min(filter(None, (index.next_due() for index in indexes)), default=None)
         if due is not None and due[0] <= now:
             with self.transaction(None) as tx:
@@ -233,7 +244,7 @@ class Backend:
         with self._lock:
             if seller_id is not None:
                 docs = self._seed_docs(seller_id, self._registry().get(seller_id, {}).get("seed"))
-                self.store.replace_seller(seller_id, docs)
+                self.store.replace_seller(seller_id, docs, others=self._money_history(docs, self.clock.now()))
                 self.settle()
                 return len(docs)
             clock = Clock(self.clock.source)
@@ -242,7 +253,7 @@ class Backend:
             meta = {SELLERS_META: {}, CLOCK_META: self._started_clock}
             if self.store.path:
                 meta[FIXTURES_META] = {"dir": str(self.fixtures_dir.resolve())}
-            self.store.replace_all(docs, meta)
+            self.store.replace_all(docs, meta, others=self._money_history(docs, clock.now()))
             self.clock.restore(self._started_clock)
             self.settle()
             return len(docs)
@@ -272,7 +283,8 @@ class Backend:
                 raise RuleViolation("That refresh token already belongs to another seller.")
             entry = {"seed": seed, **({"refreshToken": refresh_token} if refresh_token else {})}
             docs = self._seed_docs(seller_id, seed)
-            self.store.replace_seller(seller_id, docs, {SELLERS_META: {**registry, seller_id: entry}})
+            meta = {SELLERS_META: {**registry, seller_id: entry}}
+            self.store.replace_seller(seller_id, docs, meta, others=self._money_history(docs, self.clock.now()))
             self.settle()
             return self._seller_summary(seller_id, entry)
 
@@ -300,10 +312,18 @@ class Backend:
         with self._lock:
             docs = load_fixture_data(data, self.clock.now(), where, self.default_seller_id)
             docs = [lifecycle.refresh_due(doc, self.policy) for doc in docs]
+            money = self._money_history(docs, self.clock.now())
             if replace:
-                self.store.replace_all(docs)
+                self.store.replace_all(docs, others=money)
             else:
-                self.store.put_many(docs)
+                # A reloaded order's money is its new history's, not the old one's as well.
+                events = self.store.financial_events
+                stale = [
+                    (FINANCES, (record["seller_id"], record["eventId"]))
+                    for doc in docs
+                    for record in events.of_order(doc["seller_id"], doc["order"]["AmazonOrderId"])
+                ]
+                self.store.commit(put=[(ORDERS, doc) for doc in docs] + money, drop=stale)
             self.settle()
             return len(docs)
 
@@ -376,6 +396,10 @@ class Backend:
         keyed.sort(key=lambda pair: pair[0])
         return (doc for _, doc in keyed)
 
+    def _money_history(self, docs: Iterable[dict], now: datetime) -> list[tuple[str, dict]]:
+        """The financial events of orders loaded as they stand (fixtures), as they are at ``now``."""
+        return [(FINANCES, record) for doc in docs for record in finances.history(doc, now, self.policy)]
+
     def _refresh_due_dates(self, docs: Iterable[dict]) -> None:
         stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]
         if stale:
@@ -412,6 +436,8 @@ class Transaction:
         self._due: list[tuple[str, str, str, str]] = []
         # (table, seller id) → the last id this transaction numbered.
         self._last_ids: dict[tuple[str, str], int] = {}
+        # (seller id, order id) → ids of the financial events this transaction made for the order.
+        self._money: dict[tuple[str, str], dict[str, None]] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -500,9 +526,7 @@ class Transaction:
         # What the store holds due by now, read once: the store does not change until commit,
         # and each of these is changed (or dropped) here when its turn comes, so it is passed once.
         stored = list(
-            heapq.merge(
-                *([(*key, table) for key in self.backend.store.index(table).due_until(until)] for table in (ORDERS, *JOBS))
-            )
+            heapq.merge(*([(*key, table) for key in self.backend.store.index(table).due_until(until)] for table in DUE_KINDS))
         )
         position = 0
         while True:
@@ -608,16 +632,28 @@ class Transaction:
     # -- internals -----------------------------------------------------------------------------
 
     def put(self, doc: dict) -> dict:
-        """Keep a changed order, to be written at commit."""
+        """Keep a changed order, to be written at commit, with the financial events its change
+        makes (a shipment charges the buyer, a refund gives money back)."""
         key = (doc["seller_id"], doc["order"]["AmazonOrderId"])
+        before = self._current(*key)
         self.order_puts.append((key, self.changed.get(key), doc))
         self.changed[key] = doc
+        previous = self._money_of(key)
+        for record in finances.money_events(before, doc, self.now, self.backend.policy, previous):
+            self.put_job(FINANCES, record)
+            self._money.setdefault(key, {})[record["eventId"]] = None
         if doc.get("due_at"):
             heapq.heappush(self._due, (doc["due_at"], *key, ORDERS))
         return doc
 
     def _current(self, seller_id: str, order_id: str) -> dict | None:
         return self.changed.get((seller_id, order_id)) or self.backend.store.orders.get(seller_id, order_id)
+
+    def _money_of(self, key: tuple[str, str]) -> list[dict]:
+        """The order's financial events so far: stored ones, then those made here."""
+        stored = self.backend.store.financial_events.of_order(*key)
+        made = [self.jobs[(FINANCES, key[0], event_id)] for event_id in self._money.get(key, ())]
+        return [self.jobs.get((FINANCES, key[0], doc["eventId"]), doc) for doc in stored] + made
 
     def _move_to(self, at: datetime) -> None:
         try:
@@ -649,6 +685,9 @@ class Transaction:
         a processed one ends) or a schedule (it creates its report and moves on)."""
         when = parse_iso(at)
         doc = self.job(table, seller_id, doc_id)
+        if table == FINANCES:
+            self.put_job(table, finances.advance(doc, when))
+            return
         if table == SCHEDULES:
             try:
                 self._fire(doc, when)

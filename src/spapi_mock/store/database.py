@@ -53,6 +53,7 @@ from spapi_mock.store.indexes import (
     DestinationIndex,
     FeedDocumentIndex,
     FeedIndex,
+    FinancialEventIndex,
     Key,
     KindIndex,
     NotificationIndex,
@@ -159,6 +160,7 @@ class Store:
         self.destinations = DestinationIndex(self._lock, self._packer)
         self.subscriptions = SubscriptionIndex(self._lock, self._packer)
         self.notifications = NotificationIndex(self._lock, self._packer)
+        self.financial_events = FinancialEventIndex(self._lock, self._packer)
         kinds = (
             self.orders,
             self.feeds,
@@ -169,6 +171,7 @@ class Store:
             self.destinations,
             self.subscriptions,
             self.notifications,
+            self.financial_events,
         )
         self._kinds: dict[str, KindIndex] = {index.table: index for index in kinds}
         form = PackedForm(self._packer, self._kinds)
@@ -278,17 +281,27 @@ class Store:
         """Insert or replace several orders (and named records beside them) in one change."""
         self.commit(put=[(OrderIndex.table, doc) for doc in docs], meta=meta)
 
-    def replace_all(self, docs: Iterable[dict], meta: Mapping[str, dict] | None = None) -> None:
-        """Drop every document of every kind and store these orders instead, in one change."""
+    def replace_all(
+        self, docs: Iterable[dict], meta: Mapping[str, dict] | None = None, others: Iterable[tuple[str, dict]] = ()
+    ) -> None:
+        """Drop every document of every kind and store these orders (and ``others``, documents of
+        other kinds as (table, document)) instead, in one change."""
         with self._lock:
             everything = [(table, key) for table, index in self._kinds.items() for key in index.keys()]
-            self.commit(put=[(OrderIndex.table, doc) for doc in docs], drop=everything, meta=meta)
+            self.commit(put=[(OrderIndex.table, doc) for doc in docs] + list(others), drop=everything, meta=meta)
 
-    def replace_seller(self, seller_id: str, docs: Iterable[dict], meta: Mapping[str, dict] | None = None) -> None:
-        """Drop one seller's documents of every kind and store these orders instead, in one change."""
+    def replace_seller(
+        self,
+        seller_id: str,
+        docs: Iterable[dict],
+        meta: Mapping[str, dict] | None = None,
+        others: Iterable[tuple[str, dict]] = (),
+    ) -> None:
+        """Drop one seller's documents of every kind and store these orders (and ``others``)
+        instead, in one change."""
         with self._lock:
             theirs = [(table, key) for table, index in self._kinds.items() for key in index.keys(seller_id)]
-            self.commit(put=[(OrderIndex.table, doc) for doc in docs], drop=theirs, meta=meta)
+            self.commit(put=[(OrderIndex.table, doc) for doc in docs] + list(others), drop=theirs, meta=meta)
 
     def set_meta(self, name: str, value: dict) -> None:
         self.commit(meta={name: value})

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedList
 
-from spapi_mock.domain import jobs
+from spapi_mock.domain import finances, jobs
 from spapi_mock.domain import reports as report_rules
 from spapi_mock.store.packing import Packer
 
@@ -512,6 +512,131 @@ class FeedDocumentIndex(DocumentIndex):
 
 class ReportDocumentIndex(DocumentIndex):
     table, id_field = "report_documents", "reportDocumentId"
+
+
+class FinancialEventEntry(NamedTuple):
+    """What the Finances API's reads need of a financial event (see ``domain/finances``)."""
+
+    seller_id: str
+    event_id: str
+    order_id: str
+    occurred: str
+    posted: str
+    released: str
+    status: str
+    due: str | None
+    group_id: str
+    group_start: str
+    group_end: str
+    currency: str
+
+    @property
+    def key(self) -> Key:
+        return self.seller_id, self.event_id
+
+
+class FinancialEventIndex(KindIndex):
+    """Financial events, per seller: by order, by posting time (listFinancialEvents,
+    listTransactions), by settlement group (listFinancialEventGroups and the group's events), and
+    by when the clock next moves each (its posting, its release)."""
+
+    table = "financial_events"
+
+    def __init__(self, lock: threading.RLock, packer: Packer) -> None:
+        super().__init__(lock, packer)
+        self._by_order: dict[Key, set[str]] = defaultdict(set)
+        self._by_posted: dict[str, SortedList] = defaultdict(SortedList)
+        # (seller, group id) → (released, event id) of its released events.
+        self._by_group: dict[Key, SortedList] = defaultdict(SortedList)
+        # seller → {group id: (currency, start, end)} of groups with a released event.
+        self._groups: dict[str, dict[str, tuple[str, str, str]]] = defaultdict(dict)
+
+    def key(self, doc: dict) -> Key:
+        return doc["seller_id"], doc["eventId"]
+
+    def due_at(self, doc: dict) -> str | None:
+        return finances.due_at(doc)
+
+    def entry(self, doc: dict) -> FinancialEventEntry:
+        return FinancialEventEntry(
+            sys.intern(doc["seller_id"]),
+            doc["eventId"],
+            doc["orderId"],
+            doc["occurredAt"],
+            doc["postedAt"],
+            doc["releasedAt"],
+            sys.intern(doc["status"]),
+            finances.due_at(doc),
+            doc["groupId"],
+            doc["groupStart"],
+            doc["groupEnd"],
+            sys.intern(doc["currency"]),
+        )
+
+    def entry_from_json(self, value) -> FinancialEventEntry | None:
+        entry = super().entry_from_json(value)
+        if entry is None or len(entry) != len(FinancialEventEntry._fields):
+            return None
+        if any(part is None for name, part in zip(FinancialEventEntry._fields, entry, strict=True) if name != "due"):
+            return None
+        return FinancialEventEntry(*entry)
+
+    def of_order(self, seller_id: str, order_id: str) -> list[dict]:
+        """Every event of the order, pending ones too, by (occurred, id)."""
+        with self._lock:
+            entries = [self._entries[(seller_id, doc_id)][1] for doc_id in self._by_order.get((seller_id, order_id), ())]
+        entries.sort(key=lambda entry: (entry.occurred, entry.event_id))
+        return self._docs(entries)
+
+    def posted(self, seller_id: str, since: str | None = None, until: str | None = None) -> list[dict]:
+        """The seller's posted events (any status but PENDING) with since <= postedAt < until,
+        by (postedAt, id)."""
+        # (postedAt,) sorts before every (postedAt, id): the bounds select by postedAt alone.
+        bounds = ((since or "",), (until or _HIGHEST,))
+        with self._lock:
+            keys = list(self._by_posted.get(seller_id, SortedList()).irange(*bounds, inclusive=(True, False)))
+            entries = [self._entries[(seller_id, doc_id)][1] for _, doc_id in keys]
+        return self._docs(entry for entry in entries if entry.status != finances.PENDING)
+
+    def groups(self, seller_id: str) -> list[tuple[str, str, str, str]]:
+        """(group id, currency, start, end) of the seller's groups with a released event, by start."""
+        with self._lock:
+            found = [(group_id, *rest) for group_id, rest in self._groups.get(seller_id, {}).items()]
+        return sorted(found, key=lambda group: (group[2], group[1], group[0]))
+
+    def in_group(self, seller_id: str, group_id: str) -> list[dict]:
+        """The group's released events, by (releasedAt, id)."""
+        with self._lock:
+            entries = [self._entries[(seller_id, doc_id)][1] for _, doc_id in self._by_group.get((seller_id, group_id), ())]
+        return self._docs(entries)
+
+    def _docs(self, entries) -> list[dict]:
+        return [doc for doc in (self.get(*entry.key) for entry in entries) if doc is not None]
+
+    def _add_to_indexes(self, entry: FinancialEventEntry) -> None:
+        self._by_order[(entry.seller_id, entry.order_id)].add(entry.event_id)
+        self._by_posted[entry.seller_id].add((entry.posted, entry.event_id))
+        if entry.status in finances.RELEASED_STATUSES:
+            self._by_group[(entry.seller_id, entry.group_id)].add((entry.released, entry.event_id))
+            self._groups[entry.seller_id][entry.group_id] = (entry.currency, entry.group_start, entry.group_end)
+        if entry.due:
+            self._by_due.add((entry.due, entry.seller_id, entry.event_id))
+
+    def _remove_from_indexes(self, entry: FinancialEventEntry) -> None:
+        members = self._by_order.get((entry.seller_id, entry.order_id))
+        if members is not None:
+            members.discard(entry.event_id)
+            if not members:
+                del self._by_order[(entry.seller_id, entry.order_id)]
+        self._by_posted[entry.seller_id].discard((entry.posted, entry.event_id))
+        group = self._by_group.get((entry.seller_id, entry.group_id))
+        if group is not None:
+            group.discard((entry.released, entry.event_id))
+            if not group:
+                del self._by_group[(entry.seller_id, entry.group_id)]
+                self._groups[entry.seller_id].pop(entry.group_id, None)
+        if entry.due:
+            self._by_due.discard((entry.due, entry.seller_id, entry.event_id))
 
 
 # Destinations belong to the application, not to a seller (Amazon: "destinations are

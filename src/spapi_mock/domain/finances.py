@@ -1,0 +1,513 @@
+"""The money behind an order: Amazon's financial events, made by the same changes as the order's.
+
+Money moves when items ship (a shipment event: what the buyer was charged for them, Amazon's fees,
+and in the US the sales tax Amazon collects and remits as marketplace facilitator) and when the
+seller refunds a shipped item (a refund event: the charges given back, the referral fee credited
+less Amazon's refund administration fee). An order cancelled before it shipped was never charged,
+so it has no event; a partially cancelled order has events for the shipped units only.
+
+An event is posted ``finance_posting_delay`` after the change (until then no API shows it),
+may be held (DEFERRED) for ``finance_deferral``, and is then released into the settlement period
+(financial event group) its release time falls in. Each record keeps those times, so its status at
+any instant is a function of the clock; the store keeps the status the clock last moved it to.
+
+Amounts are signed decimal strings in the currency's decimals: money to the seller is positive.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from spapi_mock.domain.marketplaces import BY_ID
+from spapi_mock.domain.policy import Policy
+from spapi_mock.kernel.dates import parse_iso, to_wire
+
+SHIPMENT = "Shipment"
+REFUND = "Refund"
+
+PENDING = "PENDING"  # not yet posted: only the control plane shows it
+DEFERRED = "DEFERRED"
+RELEASED = "RELEASED"
+DEFERRED_RELEASED = "DEFERRED_RELEASED"
+# What listTransactions shows, and what the v0 operations show ("Deferred events don't appear in
+# the response until they are released").
+VISIBLE = frozenset({DEFERRED, RELEASED, DEFERRED_RELEASED})
+RELEASED_STATUSES = frozenset({RELEASED, DEFERRED_RELEASED})
+
+PROMOTION_TYPE = "PromotionMetaDataDefinitionValue"
+
+# Settlement periods are counted from this instant (any fixed one: a seller's periods on Amazon
+# start on the day its account began settling).
+SETTLEMENT_ANCHOR = datetime(2024, 1, 4, tzinfo=UTC)
+
+# The parts of a record's item that hold money, each a list of {"type", "amount"}.
+SECTIONS = ("charges", "fees", "promotions", "withheld")
+
+
+class Fees(NamedTuple):
+    """What Amazon charges per unit sold in one currency's marketplaces.
+
+    The numbers are Amazon's published rates for the "everything else" category and a small
+    standard-size FBA unit (Seller Central fee pages, 2024), one per currency: the mock does not
+    model categories, sizes or fee changes. The refund administration fee is "the lesser of 5
+    (currency units) or 20% of the referral fee" per refunded line (Seller Central, "Refund
+    administration fee"); AED, SAR and BRL caps are Amazon's local ones.
+    """
+
+    referral_rate: Decimal
+    referral_minimum: Decimal  # per unit
+    fba_per_unit: Decimal
+    refund_admin_cap: Decimal
+
+
+def _fees(rate: str, minimum: str, fba: str, cap: str) -> Fees:
+    return Fees(Decimal(rate), Decimal(minimum), Decimal(fba), Decimal(cap))
+
+
+FEES: dict[str, Fees] = {
+    "USD": _fees("0.15", "0.30", "3.22", "5.00"),
+    "CAD": _fees("0.15", "0.30", "4.92", "5.00"),
+    "MXN": _fees("0.15", "5.00", "52.00", "100.00"),
+    "BRL": _fees("0.15", "1.00", "12.50", "10.00"),
+    "GBP": _fees("0.153", "0.25", "2.70", "5.00"),
+    "EUR": _fees("0.153", "0.30", "3.05", "5.00"),
+    "SEK": _fees("0.15", "3.00", "35.00", "50.00"),
+    "PLN": _fees("0.15", "1.50", "12.00", "20.00"),
+    "TRY": _fees("0.15", "5.00", "60.00", "100.00"),
+    "AED": _fees("0.15", "1.00", "10.00", "15.00"),
+    "SAR": _fees("0.15", "1.00", "10.00", "15.00"),
+    "EGP": _fees("0.15", "10.00", "60.00", "100.00"),
+    "INR": _fees("0.15", "20.00", "80.00", "300.00"),
+    "ZAR": _fees("0.15", "5.00", "40.00", "80.00"),
+    "JPY": _fees("0.10", "30", "318", "500"),
+    "AUD": _fees("0.15", "0.30", "3.80", "5.00"),
+    "SGD": _fees("0.15", "0.30", "3.20", "5.00"),
+}
+
+# Amazon's share of a refunded line's referral fee it keeps as the refund administration fee.
+REFUND_ADMIN_SHARE = Decimal("0.20")
+
+# Marketplaces where Amazon, as marketplace facilitator, collects the buyer's sales tax and
+# remits it: the tax is charged and withheld in the same event, so the seller nets none of it.
+FACILITATOR_TAX_MARKETPLACES = frozenset({"ATVPDKIKX0DER"})
+
+# v0 OrderItem money field → (section, Amazon's ChargeType / promotion type). Discounts are
+# promotions (negative); in marketplaces whose prices include tax the tax share is split out of
+# the gross price below.
+_ITEM_CHARGES = (
+    ("ItemPrice", "Principal"),
+    ("ItemTax", "Tax"),
+    ("ShippingPrice", "ShippingCharge"),
+    ("ShippingTax", "ShippingTax"),
+)
+_ITEM_DISCOUNTS = (("PromotionDiscount", "Principal"), ("ShippingDiscount", "Shipping"))
+_TAX_DISCOUNTS = (("PromotionDiscountTax", "Tax"), ("ShippingDiscountTax", "ShippingTax"))
+_WITHHELD = {
+    "Tax": "MarketplaceFacilitatorTax-Principal",
+    "ShippingTax": "MarketplaceFacilitatorTax-Shipping",
+    "GiftwrapTax": "MarketplaceFacilitatorTax-Giftwrap",
+}
+# A refund's component (adjustment feed ItemPriceAdjustments / control-plane action) → ChargeType.
+REFUND_CHARGE_TYPES = {
+    "Principal": "Principal",
+    "Shipping": "ShippingCharge",
+    "Tax": "Tax",
+    "ShippingTax": "ShippingTax",
+    "GiftWrap": "Giftwrap",
+    "GiftWrapTax": "GiftwrapTax",
+    "RestockingFee": "RestockingFee",
+    "ReturnShipping": "ReturnShipping",
+    "Goodwill": "Goodwill",
+    "Other": "GenericDeduction",
+}
+# Refunded components the seller keeps rather than gives back.
+_KEPT_BY_SELLER = frozenset({"RestockingFee"})
+# What the referral fee is charged on: the sales price, shipping and gift wrap, not tax.
+_REFERRAL_BASE = frozenset({"Principal", "ShippingCharge", "Giftwrap", "CODOrderCharge"})
+
+
+# -- making events ---------------------------------------------------------------------------
+
+
+def money_events(before: Mapping | None, after: Mapping, now: datetime, policy: Policy, previous: list[dict]) -> list[dict]:
+    """The events one change of an order makes: a shipment for the units it shipped, a refund
+    for each refund it recorded. ``before`` None is an order the store did not hold (a fixture, a
+    placed order): its whole history then, each part at its own time. ``previous`` are the
+    order's events so far."""
+    if before is None:
+        return history(after, now, policy, previous)
+    made: list[dict] = []
+    shipped = _shipped(before)
+    delta = {item_id: quantity - shipped.get(item_id, 0) for item_id, quantity in _shipped(after).items()}
+    delta = {item_id: quantity for item_id, quantity in delta.items() if quantity > 0}
+    if delta:
+        made += _keep(shipment_event(after, delta, now, policy, previous + made))
+    for refund in (after.get("refunds") or [])[len(before.get("refunds") or []) :]:
+        made += _keep(refund_event(after, refund, now, policy, previous + made))
+    return made
+
+
+def history(doc: Mapping, now: datetime, policy: Policy, previous: list[dict] | None = None) -> list[dict]:
+    """The events of an order loaded as it stands: each confirmed package at its ship date, units
+    shipped without a package (FBA, a fixture) at the order's last update, each refund at its
+    time; every event in the state ``now`` finds it in."""
+    made: list[dict] = list(previous or [])
+    steps: list[tuple[str, int, str, object]] = []
+    packaged: dict[str, int] = {}
+    for n, package in enumerate(doc.get("packages") or []):
+        items = {item_id: int(quantity) for item_id, quantity in (package.get("items") or {}).items() if int(quantity) > 0}
+        for item_id, quantity in items.items():
+            packaged[item_id] = packaged.get(item_id, 0) + quantity
+        steps.append((package.get("shipDate") or doc["order"]["LastUpdateDate"], n, SHIPMENT, items))
+    rest = {item_id: quantity - packaged.get(item_id, 0) for item_id, quantity in _shipped(doc).items()}
+    rest = {item_id: quantity for item_id, quantity in rest.items() if quantity > 0}
+    if rest:
+        steps.append((doc["order"]["LastUpdateDate"], len(steps), SHIPMENT, rest))
+    for n, refund in enumerate(doc.get("refunds") or []):
+        steps.append((refund["at"], 1_000_000 + n, REFUND, refund))
+    start = len(made)
+    for at, _, kind, what in sorted(steps, key=lambda step: (step[0], step[1])):
+        when = parse_iso(at)
+        if kind == SHIPMENT:
+            made += _keep(shipment_event(doc, what, when, policy, made, shipped_before=_shipped_in(made)))
+        else:
+            made += _keep(refund_event(doc, what, when, policy, made))
+    return [advance(record, now) for record in made[start:]]
+
+
+def shipment_event(
+    doc: Mapping,
+    shipped: Mapping[str, int],
+    at: datetime,
+    policy: Policy,
+    previous: list[dict],
+    shipped_before: Mapping[str, int] | None = None,
+) -> dict:
+    """The shipment event for ``shipped`` units (OrderItemId → quantity) of the order as ``doc``
+    has it. Each amount is the line's amount for every unit shipped so far less what earlier
+    shipment events charged, so an item shipped in parts adds up to its line exactly."""
+    order = doc["order"]
+    currency = _currency(doc)
+    fees = FEES.get(currency, FEES["USD"])
+    exponent = _exponent(currency)
+    charged = _charged_so_far(previous)
+    if shipped_before is None:
+        after = _shipped(doc)
+        shipped_before = {item_id: after.get(item_id, 0) - quantity for item_id, quantity in shipped.items()}
+    items = []
+    for item in doc["items"]:
+        item_id = item["OrderItemId"]
+        quantity = int(shipped.get(item_id, 0))
+        if quantity <= 0:
+            continue
+        ordered = max(int(item.get("QuantityOrdered") or 0), shipped_before.get(item_id, 0) + quantity, 1)
+        so_far = Decimal(shipped_before.get(item_id, 0) + quantity) / Decimal(ordered)
+        full = line_amounts(item, order["MarketplaceId"])
+        sections: dict[str, list[dict]] = {section: [] for section in SECTIONS}
+        targets: dict[tuple[str, str], Decimal] = {}
+        for (section, kind), amount in full.items():
+            targets[(section, kind)] = _round(amount * so_far, exponent)
+        base = sum((targets.get(("charges", kind), Decimal(0)) for kind in _REFERRAL_BASE), Decimal(0))
+        base += sum((amount for (section, _), amount in targets.items() if section == "promotions"), Decimal(0))
+        units = shipped_before.get(item_id, 0) + quantity
+        if base > 0:
+            referral = max(base * fees.referral_rate, fees.referral_minimum * units)
+            targets[("fees", "Commission")] = -_round(referral, exponent)
+        if order.get("FulfillmentChannel") == "AFN" and base > 0:
+            targets[("fees", "FBAPerUnitFulfillmentFee")] = -_round(fees.fba_per_unit * units, exponent)
+        for (section, kind), target in targets.items():
+            amount = target - charged.get((item_id, section, kind), Decimal(0))
+            if amount or (section == "charges" and kind == "Principal"):
+                sections[section].append(_component(section, kind, amount, exponent, item))
+        items.append(_item(item, quantity, sections))
+    return _record(doc, SHIPMENT, at, policy, items, previous)
+
+
+def refund_event(doc: Mapping, refund: Mapping, at: datetime, policy: Policy, previous: list[dict]) -> dict:
+    """The refund event for one refund of a shipped item: each refunded component given back,
+    the referral fee credited in proportion to the share of the shipped line refunded, less the
+    refund administration fee (20% of the credit, at most the currency's cap)."""
+    order = doc["order"]
+    currency = _currency(doc)
+    fees = FEES.get(currency, FEES["USD"])
+    exponent = _exponent(currency)
+    item = next(item for item in doc["items"] if item["OrderItemId"] == refund["item"])
+    item_id = item["OrderItemId"]
+    sections: dict[str, list[dict]] = {section: [] for section in SECTIONS}
+    refunded_base = Decimal(0)
+    for component, value in (refund.get("amounts") or {}).items():
+        amount = abs(parse_amount(value))
+        kind = REFUND_CHARGE_TYPES.get(component, component)
+        signed = amount if component in _KEPT_BY_SELLER else -amount
+        sections["charges"].append({"type": kind, "amount": _text(_round(signed, exponent), exponent)})
+        if kind in _REFERRAL_BASE:
+            refunded_base += amount
+        if order["MarketplaceId"] in FACILITATOR_TAX_MARKETPLACES and kind in _WITHHELD:
+            sections["withheld"].append({"type": _WITHHELD[kind], "amount": _text(_round(amount, exponent), exponent)})
+    charged = _charged_so_far(previous)
+    commission = -charged.get((item_id, "fees", "Commission"), Decimal(0))
+    shipped_base = sum(
+        (
+            amount
+            for (i, section, kind), amount in charged.items()
+            if i == item_id and ((section == "charges" and kind in _REFERRAL_BASE) or section == "promotions")
+        ),
+        Decimal(0),
+    )
+    if commission > 0 and shipped_base > 0 and refunded_base > 0:
+        credit = _round(commission * min(refunded_base / shipped_base, Decimal(1)), exponent)
+        admin = min(_round(credit * REFUND_ADMIN_SHARE, exponent), fees.refund_admin_cap)
+        sections["fees"].append({"type": "Commission", "amount": _text(credit, exponent)})
+        sections["fees"].append({"type": "RefundCommission", "amount": _text(-admin, exponent)})
+    quantity = int(refund.get("quantity") or 0) or int(item.get("QuantityShipped") or 0) or 1
+    line = _item(item, quantity, sections)
+    record = _record(doc, REFUND, at, policy, [line], previous)
+    record["adjustmentId"] = _digits(record["eventId"], 12)
+    line["adjustmentItemId"] = _digits(record["eventId"] + item_id, 14)
+    if refund.get("reason"):
+        record["reason"] = refund["reason"]
+    return record
+
+
+def line_amounts(item: Mapping, marketplace_id: str) -> dict[tuple[str, str], Decimal]:
+    """What one order line charges in full, by (section, type), as a shipment of all of it shows:
+    its charges (tax split out of the gross price where prices include tax), its promotions
+    (negative) and, where Amazon is marketplace facilitator, the tax it withholds (negative).
+    Together they add up to the line's share of OrderTotal."""
+    marketplace = BY_ID.get(marketplace_id)
+    includes_tax = marketplace.prices_include_tax if marketplace else False
+    found: dict[tuple[str, str], Decimal] = {}
+
+    def add(section: str, kind: str, amount: Decimal) -> None:
+        if amount:
+            found[(section, kind)] = found.get((section, kind), Decimal(0)) + amount
+
+    money = {name: _field(item, name) for name in ("ItemPrice", "ItemTax", "ShippingPrice", "ShippingTax")}
+    gift = item.get("BuyerInfo") or {}
+    gift_price, gift_tax = _money_amount(gift.get("GiftWrapPrice")), _money_amount(gift.get("GiftWrapTax"))
+    if includes_tax:
+        add("charges", "Principal", money["ItemPrice"] - money["ItemTax"])
+        add("charges", "Tax", money["ItemTax"])
+        add("charges", "ShippingCharge", money["ShippingPrice"] - money["ShippingTax"])
+        add("charges", "ShippingTax", money["ShippingTax"])
+        add("charges", "Giftwrap", gift_price - gift_tax)
+        add("charges", "GiftwrapTax", gift_tax)
+    else:
+        for name, kind in _ITEM_CHARGES:
+            add("charges", kind, money[name])
+        for name, kind in _TAX_DISCOUNTS:
+            add("charges", kind, -_field(item, name))
+        add("charges", "Giftwrap", gift_price)
+        add("charges", "GiftwrapTax", gift_tax)
+    add("charges", "CODOrderCharge", _field(item, "CODFee"))
+    for name, kind in (*_ITEM_DISCOUNTS, ("CODFeeDiscount", "COD")):
+        add("promotions", kind, -_field(item, name))
+    if marketplace_id in FACILITATOR_TAX_MARKETPLACES:
+        for kind, withheld in _WITHHELD.items():
+            tax = found.get(("charges", kind), Decimal(0))
+            add("withheld", withheld, -tax)
+    found.setdefault(("charges", "Principal"), Decimal(0))
+    return found
+
+
+def total(record: Mapping) -> Decimal:
+    """What the event nets the seller: every amount of every item."""
+    return sum(
+        (parse_amount(part["amount"]) for item in record["items"] for section in SECTIONS for part in item.get(section) or ()),
+        Decimal(0),
+    )
+
+
+# -- the clock -------------------------------------------------------------------------------
+
+
+def status_at(record: Mapping, when: datetime) -> str:
+    """The event's status at ``when``: pending until posted, then deferred until released."""
+    stamp = to_wire(when)
+    if stamp < record["postedAt"]:
+        return PENDING
+    if stamp < record["releasedAt"]:
+        return DEFERRED
+    return DEFERRED_RELEASED if record["releasedAt"] > record["postedAt"] else RELEASED
+
+
+def advance(record: dict, when: datetime) -> dict:
+    """The event as the clock finds it at ``when`` (the same record if nothing changed)."""
+    status = status_at(record, when)
+    return record if status == record["status"] else {**record, "status": status}
+
+
+def due_at(record: Mapping) -> str | None:
+    """When the clock next moves the event: its posting, then its release; None once released."""
+    if record["status"] == PENDING:
+        return record["postedAt"]
+    if record["status"] == DEFERRED:
+        return record["releasedAt"]
+    return None
+
+
+def is_released(record: Mapping) -> bool:
+    return record["status"] in RELEASED_STATUSES
+
+
+# -- settlement periods ----------------------------------------------------------------------
+
+
+def settlement_period(at: datetime, policy: Policy) -> tuple[datetime, datetime]:
+    """The settlement period (financial event group) that ``at`` falls in: [start, end)."""
+    periods = (at - SETTLEMENT_ANCHOR) // policy.settlement_period
+    start = SETTLEMENT_ANCHOR + periods * policy.settlement_period
+    return start, start + policy.settlement_period
+
+
+def group_id(seller_id: str, currency: str, start: str) -> str:
+    """A FinancialEventGroupId as Amazon's look (43 URL-safe base64 characters), the same for the
+    same seller, currency and period on every run."""
+    digest = hashlib.sha256(f"{seller_id}|{currency}|{start}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def group_is_open(group_end: str, now: datetime) -> bool:
+    return to_wire(now) < group_end
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def parse_amount(value: object) -> Decimal:
+    """An amount as records and refunds keep it: "12.34", 12.34, or the feed's "12.34 USD"."""
+    text = str(value).strip().split()[0] if str(value).strip() else "0"
+    return Decimal(text)
+
+
+def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[dict], previous: list[dict]) -> dict:
+    order = doc["order"]
+    seller_id = doc["seller_id"]
+    currency = _currency(doc)
+    occurred = to_wire(at)
+    posted = at + policy.finance_posting_delay
+    released = posted + policy.finance_deferral
+    start, end = settlement_period(released, policy)
+    record = {
+        "seller_id": seller_id,
+        "eventId": _event_id(seller_id, order["AmazonOrderId"], len(previous)),
+        "kind": kind,
+        "orderId": order["AmazonOrderId"],
+        "marketplaceId": order["MarketplaceId"],
+        "fulfillmentChannel": order.get("FulfillmentChannel", "MFN"),
+        "currency": currency,
+        "occurredAt": occurred,
+        "postedAt": to_wire(posted),
+        "releasedAt": to_wire(released),
+        "status": PENDING,
+        "groupId": group_id(seller_id, currency, to_wire(start)),
+        "groupStart": to_wire(start),
+        "groupEnd": to_wire(end),
+        "items": items,
+    }
+    if order.get("SellerOrderId"):
+        record["sellerOrderId"] = order["SellerOrderId"]
+    record["total"] = _text(total(record), _exponent(currency))
+    return advance(record, at)
+
+
+def _keep(record: dict) -> list[dict]:
+    """An event that moves no money (a zero-priced replacement shipped) is not made."""
+    moves = any(parse_amount(part["amount"]) for item in record["items"] for section in SECTIONS for part in item[section])
+    return [record] if moves else []
+
+
+def _item(item: Mapping, quantity: int, sections: dict[str, list[dict]]) -> dict:
+    return {
+        "orderItemId": item["OrderItemId"],
+        "sellerSku": item.get("SellerSKU") or "",
+        "asin": item.get("ASIN") or "",
+        "quantity": quantity,
+        **sections,
+    }
+
+
+def _component(section: str, kind: str, amount: Decimal, exponent: Decimal, item: Mapping) -> dict:
+    if section == "promotions":
+        # Amazon's PromotionType; the id says what the promotion lowered (the price, shipping).
+        return {"type": PROMOTION_TYPE, "id": f"{kind}-{item['OrderItemId']}", "amount": _text(amount, exponent)}
+    return {"type": kind, "amount": _text(amount, exponent)}
+
+
+def _part_kind(section: str, part: Mapping) -> str:
+    return part["id"].split("-", 1)[0] if section == "promotions" and part.get("id") else part["type"]
+
+
+def _charged_so_far(previous: Iterable[Mapping]) -> dict[tuple[str, str, str], Decimal]:
+    """(OrderItemId, section, type) → what the order's shipment events charged so far."""
+    charged: dict[tuple[str, str, str], Decimal] = {}
+    for record in previous:
+        if record["kind"] != SHIPMENT:
+            continue
+        for item in record["items"]:
+            for section in SECTIONS:
+                for part in item.get(section) or ():
+                    key = (item["orderItemId"], section, _part_kind(section, part))
+                    charged[key] = charged.get(key, Decimal(0)) + parse_amount(part["amount"])
+    return charged
+
+
+def _shipped_in(records: Iterable[Mapping]) -> dict[str, int]:
+    shipped: dict[str, int] = {}
+    for record in records:
+        if record["kind"] == SHIPMENT:
+            for item in record["items"]:
+                shipped[item["orderItemId"]] = shipped.get(item["orderItemId"], 0) + int(item["quantity"])
+    return shipped
+
+
+def _shipped(doc: Mapping) -> dict[str, int]:
+    return {item["OrderItemId"]: int(item.get("QuantityShipped") or 0) for item in doc["items"]}
+
+
+def _currency(doc: Mapping) -> str:
+    order = doc["order"]
+    total_ = order.get("OrderTotal") or {}
+    if total_.get("CurrencyCode"):
+        return total_["CurrencyCode"]
+    for item in doc["items"]:
+        price = item.get("ItemPrice") or {}
+        if price.get("CurrencyCode"):
+            return price["CurrencyCode"]
+    marketplace = BY_ID.get(order.get("MarketplaceId", ""))
+    return marketplace.currency if marketplace else "USD"
+
+
+def _field(item: Mapping, name: str) -> Decimal:
+    return _money_amount(item.get(name))
+
+
+def _money_amount(money: object) -> Decimal:
+    if isinstance(money, Mapping) and money.get("Amount") not in (None, ""):
+        return Decimal(str(money["Amount"]))
+    return Decimal(0)
+
+
+def _exponent(currency: str) -> Decimal:
+    return Decimal(1) if currency in ("JPY",) else Decimal("0.01")
+
+
+def _round(amount: Decimal, exponent: Decimal) -> Decimal:
+    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def _text(amount: Decimal, exponent: Decimal) -> str:
+    return str(_round(amount, exponent) + 0)  # + 0 turns -0.00 into 0.00
+
+
+def _event_id(seller_id: str, order_id: str, sequence: int) -> str:
+    return hashlib.sha256(f"{seller_id}|{order_id}|{sequence}".encode()).hexdigest()[:32]
+
+
+def _digits(seed: str, length: int) -> str:
+    return str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:length]
