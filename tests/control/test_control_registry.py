@@ -158,7 +158,12 @@ def test_the_command_line_offers_the_same_vocabularies():
         (
             ["seller", "create", "S2", "--seed", "empty"],
             "createSeller",
-            {"seller_id": "S2", "seed": "empty", "refresh_token": None},
+            {"seller_id": "S2", "seed": "empty", "refresh_token": None, "marketplace_ids": None},
+        ),
+        (
+            ["seller", "create", "S3", "--marketplace", "A1PA6795UKMFR9", "--marketplace", "ATVPDKIKX0DER"],
+            "createSeller",
+            {"seller_id": "S3", "seed": "default", "refresh_token": None, "marketplace_ids": ["A1PA6795UKMFR9", "ATVPDKIKX0DER"]},
         ),
         (
             ["order", "apply", "111-1", "seller_cancel", "reason=NoInventory"],

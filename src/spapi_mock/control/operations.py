@@ -484,7 +484,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "POST",
         "/sellers",
         "create_seller",
-        (field_("seller_id"), field_("seed", "default"), field_("refresh_token")),
+        (field_("seller_id"), field_("seed", "default"), field_("refresh_token"), field_("marketplace_ids")),
         status=201,
         commands=(
             Command(
@@ -494,6 +494,13 @@ OPERATIONS: tuple[Operation, ...] = (
                     Arg("seller_id", nargs="?", help="its id (default: made up)"),
                     Arg("--seed", choices=sellers.SEEDS, default="default"),
                     Arg("--refresh-token", help="a refresh token of your own that should act for it"),
+                    Arg(
+                        "--marketplace",
+                        dest="marketplace_ids",
+                        action="append",
+                        metavar="ID",
+                        help="a marketplace it sells in, for the Sellers API (repeatable; default: those of its orders)",
+                    ),
                 ),
             ),
         ),

@@ -239,8 +239,14 @@ class LocalControl:
     def sellers(self) -> dict:
         return {"sellers": self.backend.sellers()}
 
-    def create_seller(self, seller_id: str | None = None, seed: str = "default", refresh_token: str | None = None) -> dict:
-        return self._guard(lambda: self.backend.create_seller(seller_id, seed, refresh_token))
+    def create_seller(
+        self,
+        seller_id: str | None = None,
+        seed: str = "default",
+        refresh_token: str | None = None,
+        marketplace_ids: list[str] | None = None,
+    ) -> dict:
+        return self._guard(lambda: self.backend.create_seller(seller_id, seed, refresh_token, marketplace_ids))
 
     def delete_seller(self, seller_id: str) -> dict:
         orders = self._guard(lambda: self.backend.delete_seller(seller_id))

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from spapi_mock.domain import cancellation_rate, finances, jobs, lifecycle, order_factory, reports
 from spapi_mock.domain.cancellation_rate import CancellationRate
 from spapi_mock.domain.exceptions import RuleViolation, UnknownOrder, UnknownSeller
+from spapi_mock.domain.marketplaces import require_known
 from spapi_mock.domain.order_search import OrderSearch
 from spapi_mock.domain.policy import Policy
 from spapi_mock.domain.sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, refresh_token_for
@@ -266,11 +267,19 @@ class Backend:
         ids = sorted(set(registry) | set(self.store.orders.sellers()) | {self.default_seller_id})
         return [self._seller_summary(seller_id, registry.get(seller_id, {})) for seller_id in ids]
 
-    def create_seller(self, seller_id: str | None = None, seed: str = "default", refresh_token: str | None = None) -> dict:
-        """A new selling partner: its orders (a copy of the default seller's fixtures, or none)
-        and the refresh token that acts for it."""
+    def create_seller(
+        self,
+        seller_id: str | None = None,
+        seed: str = "default",
+        refresh_token: str | None = None,
+        marketplace_ids: list[str] | None = None,
+    ) -> dict:
+        """A new selling partner: its orders (a copy of the default seller's fixtures, or none),
+        the refresh token that acts for it and the marketplaces it is set up for (the Sellers
+        API's participations, with those its orders are in)."""
         if seed not in SEEDS:
             raise RuleViolation(f"Invalid seed: {seed!r}; expected one of {', '.join(SEEDS)}.")
+        require_known(marketplace_ids or [])
         with self._lock:
             registry = self._registry()
             if seller_id is None:
@@ -282,6 +291,8 @@ class Backend:
             if refresh_token is not None and refresh_token in self._custom_refresh_tokens(registry):
                 raise RuleViolation("That refresh token already belongs to another seller.")
             entry = {"seed": seed, **({"refreshToken": refresh_token} if refresh_token else {})}
+            if marketplace_ids:
+                entry["marketplaceIds"] = list(dict.fromkeys(marketplace_ids))
             docs = self._seed_docs(seller_id, seed)
             meta = {SELLERS_META: {**registry, seller_id: entry}}
             self.store.replace_seller(seller_id, docs, meta, others=self._money_history(docs, self.clock.now()))
@@ -358,6 +369,7 @@ class Backend:
             "seed": entry.get("seed", "fixtures"),
             "orders": self.store.orders.count(seller_id),
             "default": seller_id == self.default_seller_id,
+            **({"marketplaceIds": entry["marketplaceIds"]} if entry.get("marketplaceIds") else {}),
         }
 
     def _seed_docs(self, seller_id: str, seed: str | None) -> list[dict]:
