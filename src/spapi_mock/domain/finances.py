@@ -127,8 +127,10 @@ REFUND_CHARGE_TYPES = {
 }
 # Refunded components the seller keeps rather than gives back.
 _KEPT_BY_SELLER = frozenset({"RestockingFee"})
-# What the referral fee is charged on: the sales price, shipping and gift wrap, not tax.
+# What the referral fee is charged on: the total sales price (price, shipping, gift wrap), with
+# the tax where prices include it (VAT in the EU) and without it where tax is added on top.
 _REFERRAL_BASE = frozenset({"Principal", "ShippingCharge", "Giftwrap", "CODOrderCharge"})
+_REFERRAL_BASE_WITH_TAX = _REFERRAL_BASE | {"Tax", "ShippingTax", "GiftwrapTax"}
 
 
 # -- making events ---------------------------------------------------------------------------
@@ -212,7 +214,7 @@ def shipment_event(
         targets: dict[tuple[str, str], Decimal] = {}
         for (section, kind), amount in full.items():
             targets[(section, kind)] = _round(amount * so_far, exponent)
-        base = sum((targets.get(("charges", kind), Decimal(0)) for kind in _REFERRAL_BASE), Decimal(0))
+        base = sum((targets.get(("charges", kind), Decimal(0)) for kind in _referral_base(order["MarketplaceId"])), Decimal(0))
         base += sum((amount for (section, _), amount in targets.items() if section == "promotions"), Decimal(0))
         units = shipped_before.get(item_id, 0) + quantity
         if base > 0:
@@ -245,7 +247,7 @@ def refund_event(doc: Mapping, refund: Mapping, at: datetime, policy: Policy, pr
         kind = REFUND_CHARGE_TYPES.get(component, component)
         signed = amount if component in _KEPT_BY_SELLER else -amount
         sections["charges"].append({"type": kind, "amount": _text(_round(signed, exponent), exponent)})
-        if kind in _REFERRAL_BASE:
+        if kind in _referral_base(order["MarketplaceId"]):
             refunded_base += amount
         if order["MarketplaceId"] in FACILITATOR_TAX_MARKETPLACES and kind in _WITHHELD:
             sections["withheld"].append({"type": _WITHHELD[kind], "amount": _text(_round(amount, exponent), exponent)})
@@ -255,7 +257,8 @@ def refund_event(doc: Mapping, refund: Mapping, at: datetime, policy: Policy, pr
         (
             amount
             for (i, section, kind), amount in charged.items()
-            if i == item_id and ((section == "charges" and kind in _REFERRAL_BASE) or section == "promotions")
+            if i == item_id
+            and ((section == "charges" and kind in _referral_base(order["MarketplaceId"])) or section == "promotions")
         ),
         Decimal(0),
     )
@@ -313,6 +316,11 @@ def line_amounts(item: Mapping, marketplace_id: str) -> dict[tuple[str, str], De
             add("withheld", withheld, -tax)
     found.setdefault(("charges", "Principal"), Decimal(0))
     return found
+
+
+def _referral_base(marketplace_id: str) -> frozenset[str]:
+    marketplace = BY_ID.get(marketplace_id)
+    return _REFERRAL_BASE_WITH_TAX if marketplace and marketplace.prices_include_tax else _REFERRAL_BASE
 
 
 def total(record: Mapping) -> Decimal:

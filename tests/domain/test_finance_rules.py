@@ -1,0 +1,292 @@
+"""Fast unit tests of the money behind an order (domain/finances), with no HTTP.
+
+Expectations come from Amazon's documents: a shipment event charges what the buyer paid for the
+shipped units (Finances API ShipmentEvent), the referral fee is a percentage of the sales price
+with a per-unit minimum, a refund credits the referral fee less "the lesser of $5 or 20% of the
+referral fee" (Seller Central, refund administration fee), an order cancelled before it ships
+was never charged, and events are posted after a delay and settle in 14-day periods.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from spapi_mock.domain import finances, lifecycle, order_factory
+from spapi_mock.domain.policy import Policy
+from spapi_mock.kernel.dates import to_wire
+from spapi_mock.marketplace.fixtures import build_document
+
+PLACED = datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC)
+SHIPPED = PLACED + timedelta(hours=5)
+SELLER = "A1MOCKSELLER00"
+US = "ATVPDKIKX0DER"
+DE = "A1PA6795UKMFR9"
+POLICY = Policy()
+
+
+def usd(amount: str) -> dict:
+    return {"CurrencyCode": "USD", "Amount": amount}
+
+
+def make_doc(items: list[dict], marketplace: str = US, channel: str = "MFN", status: str = "Unshipped") -> dict:
+    spec = {"order": {"OrderStatus": status, "MarketplaceId": marketplace, "FulfillmentChannel": channel}, "items": items}
+    order_id = order_factory.order_id(SELLER, marketplace, to_wire(PLACED), 0)
+    return build_document(order_factory.new_order_record(spec, order_id, PLACED), SELLER, PLACED, "test")
+
+
+def ship(doc: dict, at: datetime = SHIPPED, items: dict[str, int] | None = None) -> dict:
+    lines = [{"orderItemId": i, "quantity": q} for i, q in (items or lifecycle.open_quantities(doc)).items()]
+    package = {"packageReferenceId": str(len(doc.get("packages") or []) + 1), "carrierCode": "UPS", "trackingNumber": "1Z"}
+    request = {
+        "marketplaceId": doc["order"]["MarketplaceId"],
+        "packageDetail": {**package, "shipDate": to_wire(at), "orderItems": lines},
+    }
+    return lifecycle.confirm_shipment(doc, at, POLICY, request)
+
+
+def events_of(before: dict, after: dict, at: datetime = SHIPPED, previous: list | None = None, policy: Policy = POLICY):
+    return finances.money_events(before, after, at, policy, previous or [])
+
+
+def amounts(record: dict, section: str) -> dict[str, Decimal]:
+    found: dict[str, Decimal] = {}
+    for item in record["items"]:
+        for part in item[section]:
+            key = part.get("id", part["type"]).split("-")[0] if section == "promotions" else part["type"]
+            found[key] = found.get(key, Decimal(0)) + Decimal(part["amount"])
+    return found
+
+
+# -- what makes an event ------------------------------------------------------------------------
+
+
+def test_an_order_cancelled_before_it_ships_has_no_financial_event():
+    doc = make_doc([{}])
+    cancelled = lifecycle.seller_cancel(doc, SHIPPED, POLICY, "NoInventory")
+    assert events_of(doc, cancelled) == []
+    assert finances.history(cancelled, SHIPPED, POLICY) == []
+
+
+def test_a_us_shipment_charges_what_the_buyer_paid_and_amazon_withholds_the_sales_tax():
+    # 2 units at 25.00 each, 4.00 tax, 5.99 shipping + 0.50 tax, 3.00 off: the buyer pays 57.49.
+    item = {
+        "QuantityOrdered": 2,
+        "ItemPrice": usd("50.00"),
+        "ItemTax": usd("4.00"),
+        "ShippingPrice": usd("5.99"),
+        "ShippingTax": usd("0.50"),
+        "PromotionDiscount": usd("3.00"),
+    }
+    doc = make_doc([item])
+    assert doc["order"]["OrderTotal"]["Amount"] == "57.49"
+    [event] = events_of(doc, ship(doc))
+    assert event["kind"] == "Shipment" and event["currency"] == "USD" and event["orderId"] == doc["order"]["AmazonOrderId"]
+    charges = amounts(event, "charges")
+    assert charges == {
+        "Principal": Decimal("50.00"),
+        "Tax": Decimal("4.00"),
+        "ShippingCharge": Decimal("5.99"),
+        "ShippingTax": Decimal("0.50"),
+    }
+    assert amounts(event, "promotions") == {"Principal": Decimal("-3.00")}
+    assert sum(charges.values()) + Decimal("-3.00") == Decimal(doc["order"]["OrderTotal"]["Amount"])
+    # Marketplace facilitator: the tax charged is withheld in the same event.
+    assert amounts(event, "withheld") == {
+        "MarketplaceFacilitatorTax-Principal": Decimal("-4.00"),
+        "MarketplaceFacilitatorTax-Shipping": Decimal("-0.50"),
+    }
+    # Referral fee: 15% of the sales price (price + shipping - promotion), tax excluded.
+    assert amounts(event, "fees") == {"Commission": Decimal("-7.95")}  # 15% of 52.99 = 7.9485
+    assert Decimal(event["total"]) == Decimal("52.99") - Decimal("7.95")
+    assert event["items"][0]["quantity"] == 2
+
+
+def test_the_referral_fee_has_a_per_unit_minimum():
+    doc = make_doc([{"QuantityOrdered": 3, "ItemPrice": usd("3.00")}])
+    [event] = events_of(doc, ship(doc))
+    # 15% of 3.00 is 0.45, below the minimum of 0.30 per unit for 3 units.
+    assert amounts(event, "fees") == {"Commission": Decimal("-0.90")}
+
+
+def test_an_fba_order_pays_the_per_unit_fulfilment_fee():
+    doc = make_doc([{"QuantityOrdered": 2, "ItemPrice": usd("40.00")}], channel="AFN")
+    shipped = dict(doc, items=[dict(doc["items"][0], QuantityShipped=2)])
+    [event] = events_of(doc, shipped)
+    assert amounts(event, "fees")["FBAPerUnitFulfillmentFee"] == -2 * finances.FEES["USD"].fba_per_unit
+
+
+def test_where_prices_include_vat_the_principal_is_net_and_nothing_is_withheld():
+    eur = {"CurrencyCode": "EUR", "Amount": "23.80"}
+    doc = make_doc([{"ItemPrice": eur, "ItemTax": {"CurrencyCode": "EUR", "Amount": "3.80"}}], marketplace=DE)
+    [event] = events_of(doc, ship(doc))
+    assert event["currency"] == "EUR"
+    assert amounts(event, "charges") == {"Principal": Decimal("20.00"), "Tax": Decimal("3.80")}
+    assert amounts(event, "withheld") == {}
+    # Referral on the VAT-inclusive price (15.3% in the EU table).
+    assert amounts(event, "fees") == {"Commission": Decimal("-3.64")}
+
+
+def test_an_item_shipped_in_parts_adds_up_to_its_line_exactly():
+    doc = make_doc([{"QuantityOrdered": 3, "ItemPrice": usd("10.00")}])
+    item_id = doc["items"][0]["OrderItemId"]
+    made: list[dict] = []
+    for n in range(3):
+        after = ship(doc, SHIPPED + timedelta(hours=n), items={item_id: 1})
+        made += events_of(doc, after, previous=made)
+        doc = after
+    principal = [amounts(e, "charges")["Principal"] for e in made]
+    assert sorted(principal) == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")] and sum(principal) == Decimal("10.00")
+    # 15% of 10.00 in all, never below 0.30 a unit.
+    assert sum(amounts(e, "fees")["Commission"] for e in made) == Decimal("-1.50")
+    assert len({e["eventId"] for e in made}) == 3
+
+
+def test_a_partially_cancelled_order_is_charged_for_the_shipped_items_only():
+    doc = make_doc([{"ItemPrice": usd("20.00")}, {"ItemPrice": usd("5.00")}])
+    kept, dropped = (item["OrderItemId"] for item in doc["items"])
+    cancelled = lifecycle.seller_cancel(doc, SHIPPED, POLICY, "NoInventory", [dropped])
+    [event] = events_of(cancelled, ship(cancelled))
+    assert [item["orderItemId"] for item in event["items"]] == [kept]
+    assert amounts(event, "charges")["Principal"] == Decimal("20.00")
+
+
+def test_a_zero_priced_replacement_moves_no_money():
+    doc = make_doc([{"ItemPrice": usd("0.00"), "ItemTax": usd("0.00")}])
+    assert events_of(doc, ship(doc)) == []
+
+
+# -- refunds ------------------------------------------------------------------------------------
+
+
+def refunded(doc: dict, item_id: str, amounts_: dict[str, str], at: datetime = SHIPPED + timedelta(days=3)) -> dict:
+    return lifecycle.refund(doc, at, POLICY, item_id, "CustomerReturn", {k: f"{v} USD" for k, v in amounts_.items()})
+
+
+def test_a_refund_gives_the_money_back_and_credits_the_referral_fee_less_the_capped_admin_fee():
+    # Seller Central's example: item 300.00, shipping 40.00, tax 25.00, 15% referral. Refunding
+    # the item with its shipping credits the referral fee (51.00) less min(5.00, 20% of it).
+    doc = make_doc([{"ItemPrice": usd("300.00"), "ShippingPrice": usd("40.00"), "ItemTax": usd("25.00")}])
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    assert amounts(sale, "fees") == {"Commission": Decimal("-51.00")}
+    item_id = doc["items"][0]["OrderItemId"]
+    back = refunded(shipped, item_id, {"Principal": "300.00", "Shipping": "40.00", "Tax": "25.00"})
+    [refund] = events_of(shipped, back, previous=[sale])
+    assert refund["kind"] == "Refund" and refund["adjustmentId"]
+    assert amounts(refund, "charges") == {
+        "Principal": Decimal("-300.00"),
+        "ShippingCharge": Decimal("-40.00"),
+        "Tax": Decimal("-25.00"),
+    }
+    assert amounts(refund, "fees") == {"Commission": Decimal("51.00"), "RefundCommission": Decimal("-5.00")}
+    # The tax Amazon withheld goes back to the buyer from Amazon: the seller's net tax stays 0.
+    assert amounts(refund, "withheld") == {"MarketplaceFacilitatorTax-Principal": Decimal("25.00")}
+    assert Decimal(refund["total"]) == Decimal("-340.00") + Decimal("51.00") - Decimal("5.00")
+
+
+def test_a_small_refund_keeps_twenty_percent_of_the_credited_referral_fee():
+    # Seller Central's item B: 50.00 + 5.00 shipping + 2.00 gift wrap at 15% → 8.55, admin 1.71.
+    doc = make_doc([{"ItemPrice": usd("50.00"), "ShippingPrice": usd("5.00"), "BuyerInfo": {"GiftWrapPrice": usd("2.00")}}])
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    assert amounts(sale, "charges")["Giftwrap"] == Decimal("2.00")
+    item_id = doc["items"][0]["OrderItemId"]
+    back = refunded(shipped, item_id, {"Principal": "50.00", "Shipping": "5.00", "GiftWrap": "2.00"})
+    [refund] = events_of(shipped, back, previous=[sale])
+    assert amounts(refund, "fees") == {"Commission": Decimal("8.55"), "RefundCommission": Decimal("-1.71")}
+
+
+def test_a_partial_refund_credits_the_referral_fee_in_proportion():
+    doc = make_doc([{"ItemPrice": usd("100.00")}])
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "25.00"})
+    [refund] = events_of(shipped, back, previous=[sale])
+    assert amounts(refund, "fees") == {"Commission": Decimal("3.75"), "RefundCommission": Decimal("-0.75")}
+
+
+# -- the clock ------------------------------------------------------------------------------------
+
+
+def test_an_event_is_pending_until_posted_then_released():
+    doc = make_doc([{}])
+    [event] = events_of(doc, ship(doc))
+    assert event["status"] == "PENDING"
+    assert event["postedAt"] == to_wire(SHIPPED + timedelta(hours=48)) == event["releasedAt"]
+    assert finances.due_at(event) == event["postedAt"]
+    assert finances.status_at(event, SHIPPED + timedelta(hours=48) - timedelta(seconds=1)) == "PENDING"
+    posted = finances.advance(event, SHIPPED + timedelta(hours=48))
+    assert posted["status"] == "RELEASED" and finances.due_at(posted) is None and finances.is_released(posted)
+
+
+def test_a_deferral_holds_posted_funds_until_released():
+    policy = Policy(finance_posting_delay=timedelta(hours=1), finance_deferral=timedelta(days=7))
+    doc = make_doc([{}])
+    [event] = events_of(doc, ship(doc), policy=policy)
+    posted = finances.advance(event, SHIPPED + timedelta(hours=1))
+    assert posted["status"] == "DEFERRED" and not finances.is_released(posted)
+    assert finances.due_at(posted) == to_wire(SHIPPED + timedelta(days=7, hours=1))
+    released = finances.advance(posted, SHIPPED + timedelta(days=7, hours=1))
+    assert released["status"] == "DEFERRED_RELEASED" and finances.is_released(released)
+    # The group is the one its release falls in.
+    start, end = finances.settlement_period(SHIPPED + timedelta(days=7, hours=1), policy)
+    assert (event["groupStart"], event["groupEnd"]) == (to_wire(start), to_wire(end))
+
+
+def test_no_delay_posts_at_once():
+    policy = Policy(finance_posting_delay=timedelta(0))
+    doc = make_doc([{}])
+    [event] = events_of(doc, ship(doc), policy=policy)
+    assert event["status"] == "RELEASED"
+
+
+@pytest.mark.parametrize("at", [PLACED, datetime(2024, 1, 4, tzinfo=UTC), datetime(2023, 12, 31, 23, 59, tzinfo=UTC)])
+def test_settlement_periods_are_consecutive_fourteen_day_groups(at):
+    start, end = finances.settlement_period(at, POLICY)
+    assert start <= at < end and end - start == timedelta(days=14)
+    assert finances.settlement_period(end, POLICY)[0] == end
+    assert finances.settlement_period(start - timedelta(seconds=1), POLICY)[1] == start
+
+
+def test_a_group_id_is_stable_and_one_per_seller_currency_and_period():
+    gid = finances.group_id(SELLER, "USD", "2025-06-12T00:00:00Z")
+    assert gid == finances.group_id(SELLER, "USD", "2025-06-12T00:00:00Z")
+    assert len(gid) == 43 and gid.replace("-", "").replace("_", "").isalnum()
+    others = {
+        finances.group_id(SELLER, "EUR", "2025-06-12T00:00:00Z"),
+        finances.group_id("OTHER", "USD", "2025-06-12T00:00:00Z"),
+        finances.group_id(SELLER, "USD", "2025-06-26T00:00:00Z"),
+    }
+    assert gid not in others and len(others) == 3
+    assert finances.group_is_open("2025-06-26T00:00:00Z", datetime(2025, 6, 25, tzinfo=UTC))
+    assert not finances.group_is_open("2025-06-26T00:00:00Z", datetime(2025, 6, 26, tzinfo=UTC))
+
+
+# -- history of a loaded order --------------------------------------------------------------------
+
+
+def test_a_loaded_shipped_order_carries_its_shipment_at_its_last_update():
+    doc = make_doc([{"QuantityOrdered": 2, "ItemPrice": usd("30.00")}])
+    doc["items"][0]["QuantityShipped"] = 2
+    doc["order"]["OrderStatus"] = "Shipped"
+    doc["order"]["LastUpdateDate"] = to_wire(SHIPPED)
+    [event] = finances.history(doc, SHIPPED + timedelta(days=30), POLICY)
+    assert event["occurredAt"] == to_wire(SHIPPED) and event["status"] == "RELEASED"
+    assert amounts(event, "charges")["Principal"] == Decimal("30.00")
+
+
+def test_a_loaded_order_keeps_each_package_and_refund_at_its_own_time():
+    doc = make_doc([{"QuantityOrdered": 2, "ItemPrice": usd("30.00")}])
+    item_id = doc["items"][0]["OrderItemId"]
+    doc = ship(doc, SHIPPED, {item_id: 1})
+    doc = ship(doc, SHIPPED + timedelta(days=1), {item_id: 1})
+    doc = refunded(doc, item_id, {"Principal": "15.00"}, SHIPPED + timedelta(days=2))
+    made = finances.history(doc, SHIPPED + timedelta(days=2, hours=1), POLICY)
+    assert [e["kind"] for e in made] == ["Shipment", "Shipment", "Refund"]
+    assert [e["occurredAt"] for e in made] == [to_wire(SHIPPED + timedelta(days=d)) for d in (0, 1, 2)]
+    assert [e["status"] for e in made] == ["RELEASED", "PENDING", "PENDING"]
+    assert len({e["eventId"] for e in made}) == 3
+    assert sum(Decimal(e["total"]) for e in made[:2]) == Decimal("30.00") - Decimal("4.50")
