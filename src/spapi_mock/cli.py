@@ -100,6 +100,27 @@ def _main(argv: list[str] | None) -> int:
         metavar="DURATION",
         help="rolling window of the cancellation rate (default: 7d)",
     )
+    policy.add_argument(
+        "--finance-delay",
+        type=_duration,
+        default="48h",
+        metavar="DURATION",
+        help="a shipment's or refund's financial event is posted this long after it (default: 48h; 0m posts at once)",
+    )
+    policy.add_argument(
+        "--finance-deferral",
+        type=_duration,
+        default="0m",
+        metavar="DURATION",
+        help="posted funds are held (DEFERRED) this long before release (default: 0m; Amazon's Delivery Date Policy: 7d)",
+    )
+    policy.add_argument(
+        "--settlement-period",
+        type=_duration,
+        default="14d",
+        metavar="DURATION",
+        help="length of a settlement period, one financial event group each (default: 14d)",
+    )
     realism = serve.add_argument_group("client-testing realism (each can also be switched at run time)")
     realism.add_argument(
         "--throttling",
@@ -354,6 +375,9 @@ def serve_command(args: argparse.Namespace) -> int:
             auto_cancel_after=args.auto_cancel_after,
             cancellation_rate_threshold=args.rate_threshold,
             cancellation_rate_window=args.rate_window,
+            finance_posting_delay=args.finance_delay,
+            finance_deferral=args.finance_deferral,
+            settlement_period=args.settlement_period,
         )
     except ValueError as exc:
         print(f"spapi-mock: {exc}", file=sys.stderr)
