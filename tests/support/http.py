@@ -27,6 +27,8 @@ ORDERS_API_PREFIXES = (
     "/reports/2021-06-30/",
     "/notifications/v1/",
     "/sellers/v1/",
+    "/finances/v0/",
+    "/finances/2024-06-19/",
 )
 
 
@@ -43,7 +45,7 @@ class CheckedClient:
         if response.status_code in (200, 201, 202) and path.startswith(ORDERS_API_PREFIXES) and response.content:
             assert_valid_response(method, path, response.status_code, response.json())
         if response.status_code >= 400 and path.startswith(
-            ("/feeds/2021-06-30/", "/reports/2021-06-30/", "/notifications/v1/", "/sellers/v1/")
+            ("/feeds/2021-06-30/", "/reports/2021-06-30/", "/notifications/v1/", "/sellers/v1/", "/finances/")
         ):
             assert_valid_response(method, path, response.status_code, response.json())
         if envelope and response.status_code >= 400 and path.startswith(ORDERS_API_PREFIXES):

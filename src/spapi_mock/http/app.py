@@ -17,7 +17,7 @@ from spapi_mock.config import Config
 from spapi_mock.http import connexion_glue, http_errors, request_scope, s3
 from spapi_mock.http.connexion_glue import COMPACT_JSON
 from spapi_mock.http.fast_reads import FastReads
-from spapi_mock.http.handlers import auth, control, feeds, notifications, orders_2026, orders_v0, reports
+from spapi_mock.http.handlers import auth, control, feeds, finances, notifications, orders_2026, orders_v0, reports, sellers
 from spapi_mock.http.middleware import RequestEnvelope, TrafficGate
 from spapi_mock.http.validation import VALIDATORS
 from spapi_mock.kernel import resources
@@ -27,11 +27,14 @@ from spapi_mock.runtime import Services, build_services
 from spapi_mock.traffic.specs import (
     CONTROL_SPEC,
     FEEDS_SPEC,
+    FINANCES_2024_SPEC,
+    FINANCES_V0_SPEC,
     LWA_SPEC,
     NOTIFICATIONS_SPEC,
     ORDERS_2026_SPEC,
     ORDERS_V0_SPEC,
     REPORTS_SPEC,
+    SELLERS_SPEC,
     TOKENS_SPEC,
     operation_names,
 )
@@ -79,6 +82,9 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
     _add_api(app, FEEDS_SPEC, _module_resolver(feeds), config)
     _add_api(app, REPORTS_SPEC, _module_resolver(reports), config)
     _add_api(app, NOTIFICATIONS_SPEC, _module_resolver(notifications), config)
+    _add_api(app, SELLERS_SPEC, _module_resolver(sellers), config)
+    _add_api(app, FINANCES_V0_SPEC, _module_resolver(finances), config)
+    _add_api(app, FINANCES_2024_SPEC, _module_resolver(finances), config)
     app.add_api(
         _packaged_spec(LWA_SPEC),
         resolver=_module_resolver(auth),

@@ -72,6 +72,12 @@ PAGINATION_MODEL: dict[str, PageModel] = {
     # Notifications v1: pageSize 30 by default (30 to 100).
     "getSubscriptions": PageModel("subscriptions", "nextToken", default_size=30),
     "getOrderItemsBuyerInfo": PageModel("items-buyer-info", mismatch="it was issued for another order."),
+    # Finances v0: MaxResultsPerPage 10 by default for groups, 100 for events; 2024-06-19: 100 a page.
+    "listFinancialEventGroups": PageModel("financial-event-groups", default_size=10),
+    "listFinancialEvents": PageModel("financial-events"),
+    "listFinancialEventsByOrderId": PageModel("financial-events-by-order", mismatch="it was issued for another order."),
+    "listFinancialEventsByGroupId": PageModel("financial-events-by-group", mismatch="it was issued for other {names}."),
+    "listTransactions": PageModel("transactions", "nextToken", keeps_size=False),
 }
 
 

@@ -24,10 +24,23 @@ TOKENS_SPEC = "tokens-2021-03-01.yaml"
 FEEDS_SPEC = "feeds-2021-06-30.yaml"
 REPORTS_SPEC = "reports-2021-06-30.yaml"
 NOTIFICATIONS_SPEC = "notifications-v1.yaml"
+SELLERS_SPEC = "sellers-v1.yaml"
+FINANCES_V0_SPEC = "finances-v0.yaml"
+FINANCES_2024_SPEC = "finances-2024-06-19.yaml"
 LWA_SPEC = "lwa.yaml"
 CONTROL_SPEC = "control.yaml"
 # The SP-API specs: throttled, faultable and journalled alike.
-SP_API_SPECS = (ORDERS_V0_SPEC, ORDERS_2026_SPEC, TOKENS_SPEC, FEEDS_SPEC, REPORTS_SPEC, NOTIFICATIONS_SPEC)
+SP_API_SPECS = (
+    ORDERS_V0_SPEC,
+    ORDERS_2026_SPEC,
+    TOKENS_SPEC,
+    FEEDS_SPEC,
+    REPORTS_SPEC,
+    NOTIFICATIONS_SPEC,
+    SELLERS_SPEC,
+    FINANCES_V0_SPEC,
+    FINANCES_2024_SPEC,
+)
 
 
 class OperationName(NamedTuple):
