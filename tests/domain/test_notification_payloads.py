@@ -250,3 +250,56 @@ def test_a_report_without_a_document():
     built = payloads.report_processing_finished("S1", report, EVENT, META)
     assert_valid(REPORT_SCHEMA, built)
     assert "reportDocumentId" not in built["payload"]["reportProcessingFinishedNotification"]
+
+
+# -- TRANSACTION_UPDATE ----------------------------------------------------------------------
+
+TRANSACTION_SCHEMA = "TransactionUpdateNotification.json"
+# A financial event as the Finances rules record it (domain/finances.py), posted: Amazon's
+# example's seller, marketplace, order and amount.
+POSTED_EVENT = {
+    "seller_id": "A3TH9S8BH6GOGM",
+    "eventId": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "kind": "Shipment",
+    "orderId": "8129762527551",
+    "marketplaceId": "ATIV93840DER",
+    "fulfillmentChannel": "MFN",
+    "currency": "USD",
+    "occurredAt": "2023-07-12T03:35:13Z",
+    "postedAt": "2023-07-14T03:35:13Z",
+    "releasedAt": "2023-07-14T03:35:13Z",
+    "status": "RELEASED",
+    "items": [],
+    "total": "10.00",
+}
+
+
+def test_transaction_update_is_amazons_example():
+    built = payloads.transaction_update(POSTED_EVENT, META)
+    assert_valid(TRANSACTION_SCHEMA, built)
+    example = reference_model(TRANSACTION_SCHEMA)["examples"][0]
+    assert built["Payload"] == {
+        "TransactionUpdateNotification": {
+            **example["Payload"]["TransactionUpdateNotification"],
+            "PostedDate": "2023-07-14T03:35:13Z",  # Amazon's example has milliseconds
+        }
+    }
+    for name in ("NotificationVersion", "NotificationType", "PayloadVersion"):
+        assert built[name] == example[name]
+    # Published when the transaction was posted.
+    assert payloads.event_time(built) == "2023-07-14T03:35:13Z"
+    assert payloads.notification_id(built) == META.notification_id
+    assert built["NotificationMetadata"]["PublishTime"] == "2022-11-29T19:42:09Z"
+
+
+@pytest.mark.parametrize(
+    "kind, total, currency, amount",
+    [("Refund", "-12.34", "EUR", -12.34), ("Shipment", "1200", "JPY", 1200), ("Shipment", "0.10", "USD", 0.1)],
+)
+def test_a_transactions_total_is_a_json_number_of_its_currency(kind, total, currency, amount):
+    built = payloads.transaction_update({**POSTED_EVENT, "kind": kind, "total": total, "currency": currency}, META)
+    assert_valid(TRANSACTION_SCHEMA, built)
+    body = built["Payload"]["TransactionUpdateNotification"]
+    assert body["TransactionType"] == kind
+    assert body["TotalAmount"] == {"CurrencyAmount": amount, "CurrencyCode": currency}
+    assert type(body["TotalAmount"]["CurrencyAmount"]) is type(amount)

@@ -21,8 +21,14 @@ SCHEMAS = {
     "ORDER_CHANGE": "OrderChangeNotification.json",
     "FEED_PROCESSING_FINISHED": "FeedProcessingFinishedNotification.json",
     "REPORT_PROCESSING_FINISHED": "ReportProcessingFinishedNotification.json",
+    "TRANSACTION_UPDATE": "TransactionUpdateNotification.json",
 }
-PAYLOAD_VERSIONS = {"ORDER_CHANGE": "1.0", "FEED_PROCESSING_FINISHED": "2020-09-04", "REPORT_PROCESSING_FINISHED": "2020-09-04"}
+PAYLOAD_VERSIONS = {
+    "ORDER_CHANGE": "1.0",
+    "FEED_PROCESSING_FINISHED": "2020-09-04",
+    "REPORT_PROCESSING_FINISHED": "2020-09-04",
+    "TRANSACTION_UPDATE": "1.0",
+}
 
 
 def assert_valid(notification: dict) -> None:

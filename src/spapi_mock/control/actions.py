@@ -18,6 +18,7 @@ from jsonschema import Draft4Validator
 
 from spapi_mock.domain import lifecycle
 from spapi_mock.domain.exceptions import RuleViolation
+from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
@@ -111,13 +112,16 @@ def _refund(doc: dict, now: datetime, policy: Policy, args: dict) -> dict:
     given = args.get("amounts")
     if given is None:
         # The item's full price share for the refunded quantity (charges are for QuantityOrdered).
+        # Where prices include tax, Principal and Shipping are the prices less their tax, as the
+        # shipment charged them (domain/finances.line_amounts), so a full refund gives back as much.
         ordered = int(item.get("QuantityOrdered") or 0) or 1
+        charged = {component: _money(item, field) for component, field in REFUND_COMPONENTS.items()}
+        if MARKETPLACES[doc["order"]["MarketplaceId"]].prices_include_tax:
+            charged["Principal"] -= charged["Tax"]
+            charged["Shipping"] -= charged["ShippingTax"]
         share = {
-            component: Decimal(str(item[field]["Amount"])) * quantity / ordered
-            for component, field in REFUND_COMPONENTS.items()
-            if (item.get(field) or {}).get("Amount") is not None
+            component: amount * quantity / ordered for component, amount in charged.items() if amount or component == "Principal"
         }
-        share = {component: amount for component, amount in share.items() if amount or component == "Principal"}
     else:
         share = {component: Decimal(str(amount)) for component, amount in given.items()}
     if shipped and sum(share.values()) <= 0:
@@ -145,6 +149,11 @@ def _refunded_item(doc: dict, ref) -> dict:
     (item_id,) = _resolve_items(doc, [str(ref)])
     # An unknown item is lifecycle.refund's to refuse, as the feed's is.
     return next((item for item in doc["items"] if item["OrderItemId"] == item_id), {"OrderItemId": item_id})
+
+
+def _money(item: dict, field: str) -> Decimal:
+    amount = (item.get(field) or {}).get("Amount")
+    return Decimal(str(amount)) if amount not in (None, "") else Decimal(0)
 
 
 def _exponent(amount: str) -> Decimal:

@@ -31,9 +31,11 @@ rules forbid.
 
       - expect_notification: {type: ORDER_CHANGE, change: BuyerRequestedChange, order: order}
 
-``type`` is ORDER_CHANGE, FEED_PROCESSING_FINISHED or REPORT_PROCESSING_FINISHED; ``change``
-(OrderChangeType) and ``order`` narrow an ORDER_CHANGE, ``status`` the order's status in its
-Summary or the feed's or report's processingStatus. Notifications are recorded by the scenario's
+``type`` is ORDER_CHANGE, FEED_PROCESSING_FINISHED, REPORT_PROCESSING_FINISHED or
+TRANSACTION_UPDATE; ``change`` (OrderChangeType) narrows an ORDER_CHANGE, ``order`` an
+ORDER_CHANGE or a TRANSACTION_UPDATE (the financial event posted for the order, once the
+scenario's clock passed its posting delay), ``status`` the order's status in its Summary, the
+feed's or report's processingStatus, or the financial event's status. Notifications are recorded by the scenario's
 one commit, from each change its steps made (``notifications/events.py``, as the outbox records
 them): an order moved twice notifies twice, each with the status that step left. Every
 expectation is checked after the last step and before that commit, and one that fails rolls the
@@ -77,6 +79,8 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::item(\d+))?\}")
 STEP_OPTIONS = ("expect_refused", "note")
 EXPECT_STEP = "expect_notification"
 _EXPECT_FIELDS = {"type", "change", "order", "status"}
+# The notifications that are of one order.
+_OF_AN_ORDER = (payloads.ORDER_CHANGE, payloads.TRANSACTION_UPDATE)
 _PLACE_ORDER_FIELDS = {"as", "count", "order", "items", "address", "regulated"}
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -402,9 +406,10 @@ def _check_expectation(args: Any, tx: Transaction, names: set[str]) -> None:
     kind = args.get("type")
     if kind not in payloads.NOTIFICATION_TYPES:
         raise RuleViolation(f"field type is required: one of {', '.join(payloads.NOTIFICATION_TYPES)}, not {kind!r}.")
-    for name in ("change", "order"):
-        if name in args and kind != payloads.ORDER_CHANGE:
-            raise RuleViolation(f"field {name} narrows an ORDER_CHANGE only, not a {kind}.")
+    if "change" in args and kind != payloads.ORDER_CHANGE:
+        raise RuleViolation(f"field change narrows an ORDER_CHANGE only, not a {kind}.")
+    if "order" in args and kind not in _OF_AN_ORDER:
+        raise RuleViolation(f"field order narrows an ORDER_CHANGE or TRANSACTION_UPDATE only, not a {kind}.")
     if "change" in args and args["change"] not in payloads.ORDER_CHANGE_TYPES:
         raise RuleViolation(f"field change: one of {', '.join(payloads.ORDER_CHANGE_TYPES)}, not {args['change']!r}.")
     if "status" in args and (not isinstance(args["status"], str) or not args["status"]):

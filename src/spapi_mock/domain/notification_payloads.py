@@ -20,16 +20,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from spapi_mock.kernel.dates import to_wire
 
 ORDER_CHANGE = "ORDER_CHANGE"
 FEED_PROCESSING_FINISHED = "FEED_PROCESSING_FINISHED"
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
-NOTIFICATION_TYPES = (ORDER_CHANGE, FEED_PROCESSING_FINISHED, REPORT_PROCESSING_FINISHED)
+TRANSACTION_UPDATE = "TRANSACTION_UPDATE"
+NOTIFICATION_TYPES = (ORDER_CHANGE, FEED_PROCESSING_FINISHED, REPORT_PROCESSING_FINISHED, TRANSACTION_UPDATE)
 
 # The versions Amazon's schema examples carry, for the notification and its payload alike.
-VERSIONS = {ORDER_CHANGE: "1.0", FEED_PROCESSING_FINISHED: "2020-09-04", REPORT_PROCESSING_FINISHED: "2020-09-04"}
+VERSIONS = {
+    ORDER_CHANGE: "1.0",
+    FEED_PROCESSING_FINISHED: "2020-09-04",
+    REPORT_PROCESSING_FINISHED: "2020-09-04",
+    TRANSACTION_UPDATE: "1.0",
+}
+# TRANSACTION_UPDATE's SellingPartnerMetadata.AccountType and RelatedIdentifierName, as Amazon's
+# schema example spells them (its model documents no other value).
+ACCOUNT_TYPE = "PAYABLE"
+ORDER_ID_IDENTIFIER = "OrderId"
 
 # OrderChangeType: the two kinds the mock notifies (Amazon's enum adds DeliveryTipChange).
 ORDER_STATUS_CHANGE = "OrderStatusChange"
@@ -233,6 +244,45 @@ def _processing_finished(kind: str, name: str, body: dict, event_time: datetime,
             "notificationId": metadata.notification_id,
         },
     }
+
+
+def transaction_update(event: dict, metadata: Metadata) -> dict:
+    """TRANSACTION_UPDATE of a financial event once it is posted (Amazon: "sent whenever there
+    is a new transaction posted to the seller's account"): its order, kind, posting date and
+    what the seller nets (the event's ``total``, a JSON number as the schema's CurrencyAmount)."""
+    posted = event["postedAt"]
+    return {
+        "NotificationVersion": VERSIONS[TRANSACTION_UPDATE],
+        "NotificationType": TRANSACTION_UPDATE,
+        "PayloadVersion": VERSIONS[TRANSACTION_UPDATE],
+        "EventTime": posted,
+        "Payload": {
+            "TransactionUpdateNotification": {
+                "SellingPartnerMetadata": {
+                    "SellingPartnerId": event["seller_id"],
+                    "MarketplaceId": event["marketplaceId"],
+                    "AccountType": ACCOUNT_TYPE,
+                },
+                "RelatedIdentifiers": [
+                    {"RelatedIdentifierName": ORDER_ID_IDENTIFIER, "RelatedIdentifierValue": event["orderId"]}
+                ],
+                "TransactionType": event["kind"],
+                "PostedDate": posted,
+                "TotalAmount": {"CurrencyAmount": _number(event["total"]), "CurrencyCode": event["currency"]},
+            }
+        },
+        "NotificationMetadata": {
+            "ApplicationId": metadata.application_id,
+            "SubscriptionId": metadata.subscription_id,
+            "PublishTime": to_wire(metadata.publish_time),
+            "NotificationId": metadata.notification_id,
+        },
+    }
+
+
+def _number(amount: str) -> int | float:
+    value = Decimal(amount)
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def event_time(notification: dict) -> str:

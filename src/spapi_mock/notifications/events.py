@@ -11,7 +11,10 @@ when it moves the order's status (``OrderStatusChange``; a new order counts, fro
 for each formal buyer cancellation request it adds (``BuyerRequestedChange``, the items flagged):
 an order moved twice in one transaction (a scenario's steps share one commit) notifies twice, as
 Amazon sends one notification per change, each with its own EventTime. A feed or report notifies
-when it reaches DONE, FATAL or CANCELLED (once per commit: only its end notifies).
+when it reaches DONE, FATAL or CANCELLED (once per commit: only its end notifies). A financial
+event (``financial_events``) notifies TRANSACTION_UPDATE when it is posted: stored PENDING (or
+not stored yet) before the transaction, posted after it; the clock posts it, so the
+notification's time is the event's ``postedAt``.
 
 The ORDER_CHANGE Summary is built from getOrder's and getOrderItems' views of the order as that
 change left it (``views/orders_v0``), so it matches what the API showed at that moment.
@@ -24,11 +27,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from spapi_mock.domain import jobs
+from spapi_mock.domain import finances, jobs
 from spapi_mock.domain import notification_payloads as payloads
 from spapi_mock.domain.notification_payloads import Metadata
 from spapi_mock.kernel.dates import parse_iso
-from spapi_mock.store.indexes import FeedIndex, ReportIndex
+from spapi_mock.store.indexes import FeedIndex, FinancialEventIndex, ReportIndex
 from spapi_mock.views import orders_v0
 
 if TYPE_CHECKING:
@@ -68,6 +71,8 @@ def of_transaction(tx: Transaction, watched: Callable[[str, str], bool] | None =
     for (table, seller_id, doc_id), after in tx.jobs.items():
         if table in JOB_TYPES and (watched is None or watched(seller_id, JOB_TYPES[table])):
             found += job_events(table, store.index(table).get(seller_id, doc_id), after, tx.now)
+        elif table == FinancialEventIndex.table and (watched is None or watched(seller_id, payloads.TRANSACTION_UPDATE)):
+            found += transaction_events(store.index(table).get(seller_id, doc_id), after)
     found.sort(key=lambda event: event.at)
     return found
 
@@ -125,6 +130,28 @@ def job_events(table: str, before: dict | None, after: dict, now: datetime) -> l
             return payloads.report_processing_finished(seller_id, _ended_wire(after, "reportDocumentId"), at, metadata)
 
     return [Event(seller_id, kind, at, build, status=after["processingStatus"])]
+
+
+def transaction_events(before: dict | None, after: dict) -> list[Event]:
+    """TRANSACTION_UPDATE of a financial event this change posted (once: a later release or
+    deferral of a posted event is no new transaction)."""
+    if after["status"] == finances.PENDING or (before is not None and before["status"] != finances.PENDING):
+        return []
+
+    def build(metadata: Metadata) -> dict:
+        return payloads.transaction_update(after, metadata)
+
+    return [
+        Event(
+            after["seller_id"],
+            payloads.TRANSACTION_UPDATE,
+            parse_iso(after["postedAt"]),
+            build,
+            marketplace_id=after["marketplaceId"],
+            order_id=after["orderId"],
+            status=after["status"],
+        )
+    ]
 
 
 def _ended_wire(job: dict, document: str) -> dict:

@@ -42,7 +42,7 @@ PAYLOAD_VERSIONS: dict[str, tuple[str, ...]] = {
     "REPORT_PROCESSING_FINISHED": ("1.0", "2020-09-04"),
 }
 # What the mock sends; a subscription to any other type is kept, and never receives anything.
-SENT = frozenset({"ORDER_CHANGE", "FEED_PROCESSING_FINISHED", "REPORT_PROCESSING_FINISHED"})
+SENT = frozenset({"ORDER_CHANGE", "FEED_PROCESSING_FINISHED", "REPORT_PROCESSING_FINISHED", "TRANSACTION_UPDATE"})
 # Amazon's model: EventFilter.eventFilterType's enum, each the notification type it filters.
 EVENT_FILTER_TYPES = frozenset({"ANY_OFFER_CHANGED", "ORDER_CHANGE", "SHIPMENT_TRACKING_MILESTONE_CHANGED"})
 # An eventFilter's fields beyond marketplaceIds, and the types that take each (Amazon's model
