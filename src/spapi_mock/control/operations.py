@@ -353,6 +353,20 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("getOrderDetails", "GET", "/orders/{orderId}", "order", (path("order_id"), SELLER)),
     Operation(
+        "getOrderFinances",
+        "GET",
+        "/orders/{orderId}/finances",
+        "order_finances",
+        (path("order_id"), SELLER),
+        commands=(
+            Command(
+                ("order", "finances"),
+                "show an order's money: its financial events (pending ones too) and totals",
+                (Arg("order_id"),),
+            ),
+        ),
+    ),
+    Operation(
         "listFeeds",
         "GET",
         "/feeds",
@@ -746,7 +760,7 @@ GROUPS = {
     "throttling": "show or switch usage-plan throttling",
     "fault": "make requests fail on purpose",
     "auth": "show or switch strict auth",
-    "order": "place an order or apply an action to one",
+    "order": "place an order, apply an action to one, or show its money",
     "feed": "list the seller's feeds, or process the queued ones now",
     "report": "list the seller's reports and schedules, or produce the queued ones now",
     "notification": "read, wait on or clear the seller's built-in notification inbox, or send a test notification",
