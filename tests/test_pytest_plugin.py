@@ -128,6 +128,9 @@ def test_the_seed_marker_chooses_how_a_seller_starts(pytester):
     result = run_inner(
         pytester,
         """
+        import json
+        import urllib.request
+
         import pytest
         from helpers import access_token, get_order
 
@@ -142,9 +145,17 @@ def test_the_seed_marker_chooses_how_a_seller_starts(pytester):
         def test_empty_seed(spapi_mock):
             assert orders(spapi_mock) == 0
             assert get_order(spapi_mock, "111-4575884-6753368", access_token(spapi_mock))[0] == 404
+
+        @pytest.mark.spapi_mock(seed="empty", marketplaces=["A1PA6795UKMFR9", "A1F83G8C2ARO7P"])
+        def test_marketplaces(spapi_mock):
+            request = urllib.request.Request(f"{spapi_mock.base_url}/sellers/v1/marketplaceParticipations",
+                                             headers={"x-amz-access-token": access_token(spapi_mock)})
+            with urllib.request.urlopen(request) as answer:
+                found = [p["marketplace"]["id"] for p in json.load(answer)["payload"]]
+            assert found == ["A1F83G8C2ARO7P", "A1PA6795UKMFR9"]  # Amazon's table order: the UK before Germany
         """,
     )
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
 
 
 def test_the_helpers_act_for_the_tests_seller(pytester):

@@ -4,7 +4,8 @@ Installed with the package (the ``pytest11`` entry point), so ``pip install spap
 a project needs:
 
 - ``spapi_mock``: a seller of the test's own, on one server for the whole session. It starts
-  with a copy of the fixture orders (``@pytest.mark.spapi_mock(seed="empty")`` for none); the
+  with a copy of the fixture orders (``@pytest.mark.spapi_mock(seed="empty")`` for none) and sells
+  where they are (``@pytest.mark.spapi_mock(marketplaces=["A1PA6795UKMFR9"])`` adds more); the
   seller, its journal and faults are gone after the test, and the clock, throttling and auth
   modes are put back.
 - ``spapi_mock_server``: that session server (``base_url``, ``token_url``, ``control``).
@@ -38,7 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "spapi_mock(seed='default'|'empty'): how the test's spapi-mock seller starts (default: the fixture orders)"
+        "markers",
+        "spapi_mock(seed='default'|'empty', marketplaces=[ids]): how the test's spapi-mock seller starts (default: the "
+        "fixture orders) and the marketplaces it sells in besides those of its orders",
     )
 
 
@@ -64,8 +67,10 @@ def spapi_mock(spapi_mock_server: MockServer, request: pytest.FixtureRequest) ->
     from spapi_mock.testing import MockSeller
 
     marker = request.node.get_closest_marker("spapi_mock")
-    seed = marker.kwargs.get("seed", "default") if marker else "default"
-    seller = MockSeller.create(spapi_mock_server, seed=seed)
+    options = marker.kwargs if marker else {}
+    seller = MockSeller.create(
+        spapi_mock_server, seed=options.get("seed", "default"), marketplace_ids=options.get("marketplaces")
+    )
     yield seller
     seller.close()
 

@@ -103,11 +103,14 @@ class MockSeller:
     _saved: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def create(cls, server: MockServer, seed: str = "default", seller_id: str | None = None) -> MockSeller:
+    def create(
+        cls, server: MockServer, seed: str = "default", seller_id: str | None = None, marketplace_ids: list[str] | None = None
+    ) -> MockSeller:
         """``seed``: ``default`` starts with a copy of the server's fixture orders (same ids),
-        ``empty`` with none."""
+        ``empty`` with none. ``marketplace_ids``: where it sells (the Sellers API's
+        participations, with the marketplaces of its orders)."""
         seller_id = seller_id or f"pytest-{os.getpid()}-{next(_seller_numbers)}"
-        created = server.control.create_seller(seller_id, seed=seed)
+        created = server.control.create_seller(seller_id, seed=seed, marketplace_ids=marketplace_ids)
         seller = cls(server, seller_id, created["refreshToken"])
         seller._saved = seller._server_settings()
         return seller
