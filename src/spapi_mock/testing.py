@@ -150,6 +150,11 @@ class MockSeller:
         """Apply a lifecycle action (``authorize_payment``, ``seller_cancel``, ...); the v0 Order after it."""
         return self.control.apply(order_id, action, seller_id=self.seller_id, **args)["order"]
 
+    def finances(self, order_id: str) -> dict:
+        """The order's money: its financial events (``PENDING`` ones too, with their status and
+        times) and ``totals`` (charged, refunded, fees, withheld, net; decimal strings)."""
+        return self.control.order_finances(order_id, seller_id=self.seller_id)
+
     def run_scenario(self, scenario: str | dict | list) -> dict:
         """A built-in or ``--scenarios`` name, a file path, or the scenario itself (a dict, or a
         list of steps); the run's ``orders`` (names → ids) and ``log``."""

@@ -28,6 +28,19 @@ def _order(answer: dict) -> str:
     return f"{order['AmazonOrderId']} {order['OrderStatus']} (last update {order['LastUpdateDate']})"
 
 
+def _finances(answer: dict) -> str:
+    currency = answer.get("currency") or ""
+    lines = [f"{answer['orderId']} {answer.get('orderStatus', '')}: {len(answer['events'])} financial event(s)"]
+    lines += [
+        f"  {e['occurredAt']}  {e['kind']:<8} {e['status']:<17} {e['total']:>10} {currency}  "
+        f"posted {e['postedAt']}, released {e['releasedAt']}"
+        for e in answer["events"]
+    ]
+    totals = answer["totals"]
+    lines.append("  " + ", ".join(f"{name} {totals[name]}" for name in ("charged", "refunded", "fees", "withheld", "net")))
+    return "\n".join(lines)
+
+
 def _feeds(answer: dict) -> str:
     lines = [f"{answer['sellerId']}: {len(answer['feeds'])} feed(s)"]
     for feed in answer["feeds"]:
@@ -160,6 +173,7 @@ SUMMARIES: dict[str, Callable[[dict], str]] = {
     "loadFixtures": _loaded,
     "createOrder": _order,
     "applyAction": _order,
+    "getOrderFinances": _finances,
     "listFeeds": _feeds,
     "processFeeds": _feeds,
     "listReports": _reports,
