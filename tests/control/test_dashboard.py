@@ -299,6 +299,14 @@ def test_the_dashboard_shows_the_sellers_notifications_and_sends_a_test_one(page
         assert f'"{testid}"' in page, testid
 
 
+def test_the_order_detail_shows_the_orders_money(page):
+    # Its financial events (pending ones too) and totals, read from getOrderFinances.
+    calls = set(re.findall(r"""api\("([A-Z]+)", [`"]([^`"?]+)""", page))
+    assert ("GET", "/orders/${encodeURIComponent(selected)}/finances") in calls
+    for testid in ("order-money", "money-body", "money-row", "money-totals"):
+        assert f'"{testid}"' in page, testid
+
+
 # -- from Python: HttpControl on a server, LocalControl on its store file ----------------------
 
 

@@ -186,6 +186,29 @@ def test_a_scenario_run_from_the_page_shows_the_changed_order_and_its_timeline(o
     assert same_document(page)
 
 
+def test_the_order_detail_shows_its_money_pending_then_posted(open_dashboard, control, seller):
+    order = control.create_order({"order": {"OrderStatus": "Unshipped"}, "items": [{"QuantityOrdered": 2}]}, seller)
+    order_id = order["order"]["AmazonOrderId"]
+    control.apply(order_id, "confirm_shipment", seller_id=seller)
+    control.apply(order_id, "refund", seller_id=seller, quantity=1)
+    page = open_dashboard(seller, poll=0)
+
+    order_row(page, order_id).click()
+    expect(page.get_by_test_id("detail-title")).to_have_text(f"Order {order_id}", timeout=WAIT_MS)
+    rows = page.get_by_test_id("money-row")
+    expect(rows).to_have_count(2)
+    # 2 x 19.99 less the 15% referral fee; one back, with half the fee less 20% of it kept.
+    expect(rows.nth(0)).to_have_attribute("data-kind", "Shipment")
+    expect(rows.nth(0)).to_have_attribute("data-status", "PENDING")
+    expect(rows.nth(0).locator('[data-col="total"]')).to_have_text("33.98")
+    expect(rows.nth(1)).to_have_attribute("data-kind", "Refund")
+    expect(rows.nth(1).locator('[data-col="total"]')).to_have_text("-17.59")
+    expect(page.get_by_test_id("money-totals")).to_have_text(
+        "charged 39.98 · refunded -19.99 · fees -3.60 · withheld 0.00 · net 16.39 USD"
+    )
+    assert same_document(page)
+
+
 def test_the_cancellation_rate_breach_is_marked_on_the_page(open_dashboard, control, seller):
     page = open_dashboard(seller, poll=0)
     count = control.orders(seller, limit=1)["count"]
