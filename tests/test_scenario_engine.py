@@ -435,3 +435,78 @@ def test_a_bad_expectation_names_its_step_before_anything_runs(app, client, step
     message = refused(client, [{"place_order": {"as": "o", "items": KETTLE}}, step, {"advance_clock": "1h"}])
     assert "Step 2 (expect_notification): " in message and fragment in message, message
     assert snapshot(app) == before
+
+
+# -- expecting an order's money ------------------------------------------------------------------
+
+# 2 x 19.99 shipped: the buyer is charged 39.98 and Amazon's 15% referral fee is 6.00; one unit
+# refunded gives back 19.99 and credits half the fee (3.00) less the refund administration fee
+# (20% of it, 0.60). Amazon posts within 48 hours (the mock's default delay).
+SHIP_THEN_REFUND = [
+    {"place_order": {"as": "o", "order": {"OrderStatus": "Unshipped"}, "items": [{"QuantityOrdered": 2}]}},
+    {"expect_finances": {"order": "o", "events": 0, "net": 0}},
+    {"confirm_shipment": {"order": "o"}},
+    {"expect_finances": {"order": "o", "events": 1, "kinds": ["Shipment"], "status": "PENDING", "net": "33.98"}},
+    {"advance_clock": "49h"},
+    {"refund": {"order": "o", "quantity": 1}},
+    {
+        "expect_finances": {
+            "order": "o",
+            "kinds": ["Shipment", "Refund"],
+            "status": ["RELEASED", "PENDING"],
+            "charged": "39.98",
+            "refunded": -19.99,
+            "fees": "-3.60",
+            "withheld": "0",
+            "net": "16.39",
+        }
+    },
+    {"advance_clock": "49h"},
+    {"expect_finances": {"order": "o", "events": 2, "status": "RELEASED"}},
+]
+
+
+def test_an_orders_money_is_checked_where_the_step_stands(client):
+    ran = client.post("/_mock/scenarios/run", json={"steps": SHIP_THEN_REFUND})
+    assert ran.status_code == 200, ran.text
+    order_id, log = ran.json()["orders"]["o"], ran.json()["log"]
+    assert log[1] == f"2. expect_finances: order {order_id}: 0 event(s) (none), net 0.00"
+    assert log[3] == f"4. expect_finances: order {order_id}: 1 event(s) (Shipment PENDING 33.98), net 33.98"
+    assert (
+        log[6] == f"7. expect_finances: order {order_id}: 2 event(s) (Shipment RELEASED 33.98; Refund PENDING -17.59), net 16.39"
+    )
+    assert log[8].endswith("(Shipment RELEASED 33.98; Refund RELEASED -17.59), net 16.39")
+    money = client.get(f"/_mock/orders/{order_id}/finances", token=False).json()
+    assert [event["status"] for event in money["events"]] == ["RELEASED", "RELEASED"]
+
+
+def test_money_that_differs_fails_the_scenario_naming_what_differed_and_nothing_lands(app, client):
+    before = snapshot(app)
+    steps = copy.deepcopy(SHIP_THEN_REFUND)
+    steps[6]["expect_finances"].update(kinds=["Refund", "Shipment"], net="12.34")
+    message = refused(client, steps)
+    assert "Step 7 (expect_finances): order " in message
+    assert "kinds is ['Shipment', 'Refund'], not ['Refund', 'Shipment'], net is '16.39', not '12.34'" in message
+    assert "(its events: Shipment RELEASED 33.98; Refund PENDING -17.59)." in message
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize(
+    "step, fragment",
+    [
+        ({"expect_finances": {"order": "o", "profit": 1}}, "unknown field 'profit' (known: order, events, kinds, status"),
+        ({"expect_finances": {"events": 1}}, "field order is required"),
+        ({"expect_finances": {"order": "o", "kinds": ["Sale"]}}, "field kinds: a list of Shipment or Refund"),
+        ({"expect_finances": {"order": "o", "status": "POSTED"}}, "field status: one of PENDING, DEFERRED, RELEASED"),
+        ({"expect_finances": {"order": "o", "net": "lots"}}, "field net: an amount such as"),
+        ({"expect_finances": {"order": "o", "events": -1}}, "field events: how many events"),
+        ({"expect_finances": {"order": "o"}, "expect_refused": True}, "it takes no expect_refused"),
+        ({"expect_finances": "o"}, "expect_finances takes a mapping"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_a_bad_money_expectation_names_its_step_before_anything_runs(app, client, step, fragment):
+    before = snapshot(app)
+    message = refused(client, [{"place_order": {"as": "o", "items": KETTLE}}, step, {"advance_clock": "1h"}])
+    assert "Step 2 (expect_finances): " in message and fragment in message, message
+    assert snapshot(app) == before

@@ -43,6 +43,16 @@ whole scenario back. It holds
 whether or not the seller subscribed; the log says how many of the seller's subscriptions get it
 (read them with ``spapi-mock notification list|wait``).
 
+``expect_finances`` checks an order's money at that point of the run (the clock as the steps
+before it left it)::
+
+      - expect_finances: {order: o, events: 2, kinds: [Shipment, Refund], net: "16.39", status: RELEASED}
+
+``events`` is how many financial events the order has (pending ones too), ``kinds`` their kinds
+earliest first, ``status`` every event's status (or a list, one per event), and ``charged``,
+``refunded``, ``fees``, ``withheld``, ``net`` the order's totals (``control/money.py``). One that
+does not hold fails the scenario, naming what differed, and nothing is changed.
+
 A scenario is checked completely before it changes anything: every step's action, fields and
 order references first (all problems reported at once, by step number), then the whole run in
 one transaction, which is committed only if every step succeeded.
@@ -54,12 +64,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from spapi_mock.control import actions
+from spapi_mock.control import actions, money
+from spapi_mock.domain import finances
 from spapi_mock.domain import notification_payloads as payloads
 from spapi_mock.domain.exceptions import RuleViolation, Unknown, UnknownOrder
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
@@ -70,6 +82,7 @@ from spapi_mock.kernel.dates import parse_duration, parse_fixture_date, to_wire
 from spapi_mock.marketplace.backend import Backend, Transaction
 from spapi_mock.notifications import events
 from spapi_mock.notifications.subscriptions import subscriptions_of
+from spapi_mock.store.indexes import FinancialEventIndex
 
 CLOCK_STEPS = ("advance_clock", "set_clock", "freeze_clock", "unfreeze_clock")
 FEED_STEP = "submit_feed"
@@ -78,6 +91,10 @@ _FEED_FIELDS = {"type", "document", "marketplaces", "content_type"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::item(\d+))?\}")
 STEP_OPTIONS = ("expect_refused", "note")
 EXPECT_STEP = "expect_notification"
+MONEY_STEP = "expect_finances"
+_MONEY_FIELDS = ("order", "events", "kinds", "status", *money.TOTALS)
+_EVENT_KINDS = (finances.SHIPMENT, finances.REFUND)
+_EVENT_STATUSES = (finances.PENDING, finances.DEFERRED, finances.RELEASED, finances.DEFERRED_RELEASED)
 _EXPECT_FIELDS = {"type", "change", "order", "status"}
 # The notifications that are of one order.
 _OF_AN_ORDER = (payloads.ORDER_CHANGE, payloads.TRANSACTION_UPDATE)
@@ -282,6 +299,11 @@ def _check_step(step: Any, tx: Transaction, names: set[str]) -> list[str]:
     if name == FEED_STEP:
         _check_feed_step(args, names)
         return []
+    if name == MONEY_STEP:
+        if refused is not None:
+            raise RuleViolation("an expectation is checked, not applied: it takes no expect_refused.")
+        _check_money_expectation(args, tx, names)
+        return []
     if name == "place_order":
         args = args or {}
         if not isinstance(args, dict):
@@ -299,7 +321,7 @@ def _check_step(step: Any, tx: Transaction, names: set[str]) -> list[str]:
             raise RuleViolation("field as: a name is a non-empty string.")
         return [alias] if count == 1 else [f"{alias}-{n}" for n in range(1, count + 1)]
     if name not in actions.ACTIONS:
-        known = ", ".join([*actions.ACTIONS, "place_order", FEED_STEP, *CLOCK_STEPS, EXPECT_STEP])
+        known = ", ".join([*actions.ACTIONS, "place_order", FEED_STEP, *CLOCK_STEPS, EXPECT_STEP, MONEY_STEP])
         raise RuleViolation(f"unknown action '{name}'; known: {known}.")
     if not isinstance(args, dict) or "order" not in args:
         raise RuleViolation("field order is required: a fixture order id or a name given by place_order's 'as'.")
@@ -333,6 +355,8 @@ def _apply(tx: Transaction, name: str, args: Any, result: ScenarioResult) -> str
         return _move_clock(tx, name, args)
     if name == FEED_STEP:
         return _submit_feed(tx, args, result)
+    if name == MONEY_STEP:
+        return _expect_money(tx, args, result)
     if name == "place_order":
         args = dict(args or {})
         alias, count = args.pop("as", None), args.pop("count", 1)
@@ -417,6 +441,79 @@ def _check_expectation(args: Any, tx: Transaction, names: set[str]) -> None:
     ref = args.get("order")
     if ref is not None and (not isinstance(ref, str) or (ref not in names and not tx.exists(ref))):
         raise RuleViolation(f"order {ref!r} is neither a name given earlier (by place_order 'as') nor an order of the seller.")
+
+
+def _check_money_expectation(args: Any, tx: Transaction, names: set[str]) -> None:
+    if not isinstance(args, dict):
+        raise RuleViolation(f"{MONEY_STEP} takes a mapping: {{{', '.join(_MONEY_FIELDS)}}}.")
+    unknown = set(args) - set(_MONEY_FIELDS)
+    if unknown:
+        raise RuleViolation(f"unknown field '{sorted(unknown)[0]}' (known: {', '.join(_MONEY_FIELDS)}).")
+    ref = args.get("order")
+    if not isinstance(ref, str) or (ref not in names and not tx.exists(ref)):
+        raise RuleViolation(
+            f"field order is required: {ref!r} is neither a name given earlier (by place_order 'as') nor an order of the seller."
+        )
+    count = args.get("events")
+    if "events" in args and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        raise RuleViolation(f"field events: how many events, a whole number from 0, not {count!r}.")
+    kinds = args.get("kinds")
+    if "kinds" in args and (not isinstance(kinds, list) or any(kind not in _EVENT_KINDS for kind in kinds)):
+        raise RuleViolation(f"field kinds: a list of {' or '.join(_EVENT_KINDS)}, earliest first, not {kinds!r}.")
+    status = args.get("status")
+    statuses = status if isinstance(status, list) else [status]
+    if "status" in args and any(one not in _EVENT_STATUSES for one in statuses):
+        raise RuleViolation(f"field status: one of {', '.join(_EVENT_STATUSES)} (or a list, one per event), not {status!r}.")
+    for name in money.TOTALS:
+        if name in args and not _is_amount(args[name]):
+            raise RuleViolation(f'field {name}: an amount such as "12.34" or -5, not {args[name]!r}.')
+
+
+def _is_amount(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        Decimal(str(value))
+    except ArithmeticError:
+        return False
+    return Decimal(str(value)).is_finite()
+
+
+def _money_of(tx: Transaction, seller: str, order_id: str) -> list[dict]:
+    """The order's financial events as the run has them now: stored ones as this transaction
+    changed them, and those it made."""
+    table = FinancialEventIndex.table
+    found = {record["eventId"]: record for record in tx.stored.index(table).of_order(seller, order_id)}
+    for (kind, owner, event_id), record in tx.jobs.items():
+        if kind == table and owner == seller and record["orderId"] == order_id:
+            found[event_id] = record
+    return sorted(found.values(), key=lambda record: (record["occurredAt"], record["eventId"]))
+
+
+def _expect_money(tx: Transaction, expected: dict, result: ScenarioResult) -> str:
+    order_id = result.orders.get(expected["order"], expected["order"])
+    records = _money_of(tx, result.seller, order_id)
+    sums = money.totals(records)
+    statuses = [record["status"] for record in records]
+    seen = {"events": len(records), "kinds": [record["kind"] for record in records], "status": statuses, **sums}
+    differ = []
+    for name in _MONEY_FIELDS[1:]:
+        if name not in expected:
+            continue
+        wanted = expected[name]
+        if name in money.TOTALS:
+            holds = Decimal(str(wanted)) == Decimal(sums[name])
+        elif name == "status" and not isinstance(wanted, list):
+            # One status for every event: an order with none has no status to match.
+            holds = bool(statuses) and set(statuses) == {wanted}
+        else:
+            holds = seen[name] == wanted
+        if not holds:
+            differ.append(f"{name} is {seen[name]!r}, not {wanted!r}")
+    described = "; ".join(f"{r['kind']} {r['status']} {r['total']}" for r in records) or "none"
+    if differ:
+        raise RuleViolation(f"order {order_id}: {', '.join(differ)} (its events: {described}).")
+    return f"order {order_id}: {len(records)} event(s) ({described}), net {sums['net']}"
 
 
 @dataclass(frozen=True)

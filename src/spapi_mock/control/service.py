@@ -17,18 +17,16 @@ import functools
 import gzip
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from spapi_mock import __version__
 from spapi_mock.config import Config
-from spapi_mock.control import actions, scenarios
+from spapi_mock.control import actions, money, scenarios
 from spapi_mock.control.client import ControlError
 from spapi_mock.control.operations import OPERATIONS
 from spapi_mock.domain import feeds as feed_rules
-from spapi_mock.domain import finances
 from spapi_mock.domain import reports as report_rules
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.domain.orders import buyer_requested_cancel
@@ -175,7 +173,7 @@ class LocalControl:
             "orderStatus": doc["order"]["OrderStatus"],
             "currency": records[0]["currency"] if records else (doc["order"].get("OrderTotal") or {}).get("CurrencyCode"),
             "events": events,
-            "totals": _money_totals(records),
+            "totals": money.totals(records),
         }
 
     def feeds(self, seller_id: str | None = None, limit: int = DEFAULT_ORDERS_LIMIT) -> dict:
@@ -424,24 +422,6 @@ def _order_summary(doc: dict) -> dict:
             dict.fromkeys(flag["BuyerCancelReason"] for flag in requested if flag.get("BuyerCancelReason"))
         ),
     }
-
-
-def _money_totals(records: list[dict]) -> dict:
-    """What the order's events add up to: what shipments charged the buyer (less promotions),
-    what refunds gave back, Amazon's fees, the tax Amazon withheld, and what the seller nets."""
-    sums = dict.fromkeys(("charged", "refunded", "fees", "withheld"), Decimal(0))
-    # The currency's decimals, as the events write their amounts (none for JPY).
-    exponent = Decimal(1) if records and "." not in records[0]["total"] else Decimal("0.01")
-    for record in records:
-        for item in record["items"]:
-            for section in finances.SECTIONS:
-                amount = sum((finances.parse_amount(part["amount"]) for part in item.get(section) or ()), Decimal(0))
-                if section in ("charges", "promotions"):
-                    sums["charged" if record["kind"] == finances.SHIPMENT else "refunded"] += amount
-                else:
-                    sums[section] += amount
-    net = sum((finances.parse_amount(record["total"]) for record in records), Decimal(0))
-    return {name: str((amount + 0).quantize(exponent)) for name, amount in {**sums, "net": net}.items()}
 
 
 def _duration(text: str):
