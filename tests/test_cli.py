@@ -37,6 +37,7 @@ def test_serve_answers_on_localhost_and_prints_where_things_are(tmp_path):
             f"Feeds API           {base}/feeds/2021-06-30/feeds  (docs {base}/feeds/2021-06-30/ui/)",
             f"Reports API         {base}/reports/2021-06-30/reports  (docs {base}/reports/2021-06-30/ui/)",
             f"Notifications API   {base}/notifications/v1/destinations  (docs {base}/notifications/v1/ui/)",
+            f"Sellers API         {base}/sellers/v1/marketplaceParticipations  (docs {base}/sellers/v1/ui/)",
             f"token endpoint      {base}/auth/o2/token",
             f"control plane       {base}/_mock/  (docs {base}/_mock/ui/)",
             f"dashboard           {base}/_mock/dashboard",

@@ -473,6 +473,7 @@ def banner(config: Config, services, log_level: str = "info") -> str:
         ("Feeds API", f"{base}/feeds/2021-06-30/feeds", f"{base}/feeds/2021-06-30/ui/"),
         ("Reports API", f"{base}/reports/2021-06-30/reports", f"{base}/reports/2021-06-30/ui/"),
         ("Notifications API", f"{base}/notifications/v1/destinations", f"{base}/notifications/v1/ui/"),
+        ("Sellers API", f"{base}/sellers/v1/marketplaceParticipations", f"{base}/sellers/v1/ui/"),
         ("token endpoint", f"{base}/auth/o2/token", ""),
         ("control plane", f"{base}/_mock/", f"{base}/_mock/ui/"),
         ("dashboard", f"{base}/_mock/dashboard", ""),

@@ -16,6 +16,7 @@ DOCS = [
     ("/feeds/2021-06-30/ui/", "/feeds/2021-06-30/openapi.json", "feeds-2021-06-30.yaml", "/feeds/{feedId}"),
     ("/reports/2021-06-30/ui/", "/reports/2021-06-30/openapi.json", "reports-2021-06-30.yaml", "/reports"),
     ("/notifications/v1/ui/", "/notifications/v1/openapi.json", "notifications-v1.yaml", "/destinations"),
+    ("/sellers/v1/ui/", "/sellers/v1/openapi.json", "sellers-v1.yaml", "/marketplaceParticipations"),
     ("/_mock/ui/", "/_mock/openapi.json", "control.yaml", "/scenarios/{name}/run"),
 ]
 
