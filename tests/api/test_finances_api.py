@@ -13,15 +13,18 @@ seller; a refund gives the charges back and credits the Commission less a Refund
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from test_sandbox import sandbox_cases
 
 from spapi_mock.domain.policy import Policy
 
 from support.http import confirm_shipment_body, make_app, over_a_socket, seller_token
 from support.orders import advance, new_order
+from support.reference import FINANCES_2024, FINANCES_V0
 
 V0 = "/finances/v0"
 V2024 = "/finances/2024-06-19"
@@ -355,3 +358,39 @@ def _transactions(http, params: dict) -> list[dict]:
 def _shift(stamp: str, **delta) -> str:
     at = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(**delta)
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- Amazon's static sandbox ------------------------------------------------------------------
+
+# Cases whose requests real seller software sends (fixtures/sandbox/finances-v0.json says why):
+# answered for real, never with the sandbox's 400.
+ANSWERED_FOR_REAL = {("listFinancialEventGroups", 400), ("listFinancialEvents", 400)}
+SERVED = {
+    "listFinancialEventGroups",
+    "listFinancialEventsByGroupId",
+    "listFinancialEventsByOrderId",
+    "listFinancialEvents",
+    "listTransactions",
+}
+
+
+def _served_sandbox_cases() -> list:
+    return [
+        case
+        for case in sandbox_cases(FINANCES_V0) + sandbox_cases(FINANCES_2024)
+        if case.values[3] is None or case.values[3]["operationId"] in SERVED
+    ]
+
+
+@pytest.mark.parametrize("method, template, status, case", _served_sandbox_cases())
+def test_sandbox_case_is_answered_as_amazon_does(http, method, template, status, case):
+    params = {name: spec["value"] for name, spec in case["request"]["parameters"].items()}
+    path = re.sub(r"\{(\w+)\}", lambda m: params.pop(m.group(1)), template)
+    response = http.request(method, path, params=params)
+    if (case["operationId"], status) in ANSWERED_FOR_REAL:
+        # Groups are listed; events without PostedAfter get Amazon's real refusal, not the canned one.
+        assert response.json() != case["response"], response.text
+        assert response.status_code == 200 or "3)PostedAfter" in response.text, response.text
+        return
+    assert response.status_code == status, response.text
+    assert response.json() == case["response"]
