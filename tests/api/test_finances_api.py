@@ -262,6 +262,66 @@ def test_a_deferred_transaction_shows_in_listtransactions_but_not_in_v0_until_re
         assert events_of(http, order_id)["ShipmentEventList"]
 
 
+def _balance(http, balance_type: str | None = None, **params) -> Decimal:
+    query = {"marketplaceIds": "ATVPDKIKX0DER", **params, **({"balanceType": balance_type} if balance_type else {})}
+    answer = http.get(f"{V2024}/balances", params=query)
+    assert answer.status_code == 200, answer.text
+    balances = answer.json()["balances"]
+    return Decimal(str(balances[0]["amount"]["currencyAmount"])) if balances else Decimal(0)
+
+
+def test_balances_hold_deferred_money_then_make_it_available_then_pay_it_out(tmp_path):
+    policy = dataclasses.replace(Policy(), finance_deferral=timedelta(days=7))
+    with over_a_socket(make_app(fixtures_dir=tmp_path, policy=policy)) as http:
+        shipped_on = now(http)[:10]
+        order_id, _ = shipped_order(http, 1)
+        advance(http, "48h3m")
+        by_order = {"relatedIdentifierName": "ORDER_ID", "relatedIdentifierValue": order_id}
+        (transaction,) = _transactions(http, by_order)
+        money_in = Decimal(str(transaction["totalAmount"]["currencyAmount"]))
+        assert _balance(http, "DEFERRED") == money_in and _balance(http, "AVAILABLE") == 0
+        assert _balance(http, "RESERVED") == money_in == _balance(http)  # TOTAL
+        assert _balance(http, asOfDate=shipped_on) == 0  # the day it shipped: nothing posted yet
+        advance(http, "7d")
+        assert _balance(http, "AVAILABLE") == money_in and _balance(http, "DEFERRED") == 0
+        (group,) = http.get(f"{V0}/financialEventGroups").json()["payload"]["FinancialEventGroupList"]
+        settlement = {"relatedIdentifierName": "SETTLEMENT_ID", "relatedIdentifierValue": group["FinancialEventGroupId"]}
+        (summary,) = http.get(f"{V2024}/summary", params=settlement).json()["summaries"]
+        assert Decimal(str(summary["netProceeds"]["currencyAmount"])) == money_in
+        advance(http, "15d")  # past the end of its settlement period: paid out
+        assert _balance(http) == 0
+        assert _balance(http, "AVAILABLE", asOfDate=_shift(now(http), days=-15)[:10]) == money_in
+
+
+def test_summary_of_days_nets_the_transactions_posted_in_them(http):
+    start = now(http)
+    shipped_order(http, 1)
+    shipped_order(http, 2)
+    advance(http, "48h3m")
+    posted = _transactions(http, {"postedAfter": _shift(start, days=2)[:10] + "T00:00:00Z"})
+    days = {"periodStart": _shift(start, days=2)[:10], "periodEnd": _shift(start, days=2)[:10]}
+    (summary,) = http.get(f"{V2024}/summary", params=days).json()["summaries"]
+    net = sum((Decimal(str(t["totalAmount"]["currencyAmount"])) for t in posted), Decimal(0))
+    assert Decimal(str(summary["netProceeds"]["currencyAmount"])) == net
+    sales, expenses = summary["breakdowns"]
+    assert (sales["breakdownType"], expenses["breakdownType"]) == ("Sales", "Expenses")
+    parts = Decimal(str(sales["breakdownAmount"]["currencyAmount"])) + Decimal(str(expenses["breakdownAmount"]["currencyAmount"]))
+    assert parts == net
+
+
+def test_balances_and_summary_rules(http):
+    assert "balanceType" in error(http.get(f"{V2024}/balances", params={"balanceType": "SPENDABLE"}))
+    assert "nextToken" in error(http.get(f"{V2024}/balances", params={"nextToken": "abc"}))
+    assert "asOfDate" in error(http.get(f"{V2024}/balances", params={"asOfDate": _shift(now(http), days=2)[:10]}))
+    assert "marketplaceIds" in error(http.get(f"{V2024}/summary", params={"marketplaceIds": "NOPE"}))
+    backwards = {"periodStart": "2025-06-10", "periodEnd": "2025-06-01"}
+    assert "periodEnd" in error(http.get(f"{V2024}/summary", params=backwards))
+    assert "relatedIdentifierName" in error(
+        http.get(f"{V2024}/summary", params={"relatedIdentifierName": "ORDER_ID", "relatedIdentifierValue": "1"})
+    )
+    assert http.get(f"{V2024}/balances", params={"accountType": "Invoiced Orders"}).json() == {"balances": []}
+
+
 # -- Amazon's parameter rules -----------------------------------------------------------------
 
 
@@ -371,6 +431,8 @@ SERVED = {
     "listFinancialEventsByOrderId",
     "listFinancialEvents",
     "listTransactions",
+    "listBalances",
+    "listSummary",
 }
 
 

@@ -56,8 +56,10 @@ APIS = {
     "2024-06-19": (
         "finances-2024-06-19.yaml",
         FINANCES_2024,
-        {"listTransactions": ("0.5", 10)},
+        {"listTransactions": ("0.5", 10), "listBalances": ("0.5", 10), "listSummary": ("0.5", 10)},
         (
+            "TOTAL is AVAILABLE (released money of settlement periods still open) plus RESERVED",
+            "relatedIdentifierName SETTLEMENT_ID, the financial event group id",
             "'Start date cannot be null'",
             "ORDER_ID or FINANCIAL_EVENT_GROUP_ID only",
             "as DEFERRED while its funds are held, then RELEASED",

@@ -10,7 +10,7 @@ before the request, a Before after its After, bounds more than 180 days apart an
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from spapi_mock.domain import finances
@@ -36,6 +36,9 @@ NO_START_DATE = "Start date cannot be null"
 ORDER_ID, GROUP_ID = "ORDER_ID", "FINANCIAL_EVENT_GROUP_ID"
 # "FINANCIAL_EVENT_GROUP_ID and ORDER_ID are the only relatedIdentifier with filtering capabilities."
 FILTERING_IDENTIFIERS = (ORDER_ID, GROUP_ID)
+SETTLEMENT_ID = "SETTLEMENT_ID"
+# listSummary without a period: the last 30 days (the mock's choice; Amazon's model gives none).
+SUMMARY_DAYS = timedelta(days=30)
 TRANSACTION_STATUSES = (finances.DEFERRED, finances.RELEASED, finances.DEFERRED_RELEASED)
 
 
@@ -186,6 +189,73 @@ class Finances:
 
         return self._page("listTransactions", seller_id, query, fetch, params, token_param="nextToken")
 
+    def balances(self, seller_id: str, params: Mapping[str, Any]) -> list[dict]:
+        """listBalances: per marketplace, money released in open settlement periods (AVAILABLE)
+        and money held (DEFERRED), now or at the end of ``asOfDate``."""
+        _no_pages(params)
+        balance_type = params.get("balanceType")
+        if balance_type is not None and balance_type not in views.BALANCE_TYPES:
+            raise RuleViolation(f"Invalid balanceType: {balance_type} is not one of {', '.join(views.BALANCE_TYPES)}.")
+        marketplaces = _marketplaces(params)
+        now = self.backend.now()
+        as_of = params.get("asOfDate")
+        if as_of is not None:
+            day = _day("asOfDate", as_of)
+            if day > now.date():
+                raise RuleViolation(f"Invalid asOfDate: {as_of} is after today ({now.date().isoformat()}).")
+            at = datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(days=1)
+        else:
+            at = now
+        if not _standard_account(params):
+            return []
+        stamp = to_wire(at)
+        # The balance is "the ending balance" of the day: its last second.
+        day_end = to_wire(at - timedelta(seconds=1)) if as_of is not None else None
+        posted = self.backend.reading().index(EVENTS).posted(seller_id, None, stamp)
+        by_marketplace: dict[str, list[tuple[dict, str]]] = {}
+        for record in posted:
+            if marketplaces is None or record["marketplaceId"] in marketplaces:
+                by_marketplace.setdefault(record["marketplaceId"], []).append((record, finances.status_at(record, at)))
+        return [
+            views.balance(seller_id, marketplace_id, found, stamp, balance_type, day_end)
+            for marketplace_id, found in sorted(by_marketplace.items())
+        ]
+
+    def summaries(self, seller_id: str, params: Mapping[str, Any]) -> list[dict]:
+        """listSummary: per marketplace, the net proceeds of one settlement or of the money posted
+        over whole days."""
+        _no_pages(params)
+        marketplaces = _marketplaces(params)
+        name, value = params.get("relatedIdentifierName"), params.get("relatedIdentifierValue")
+        if (name is None) != (value is None):
+            missing = "relatedIdentifierValue" if value is None else "relatedIdentifierName"
+            raise RuleViolation(f"Invalid {missing}: relatedIdentifierName and relatedIdentifierValue must be given together.")
+        if name is not None and name != SETTLEMENT_ID:
+            raise RuleViolation(f"Invalid relatedIdentifierName: {name}; the only one is {SETTLEMENT_ID}.")
+        index = self.backend.reading().index(EVENTS)
+        today = self.backend.now().date()
+        if name is not None:
+            found = index.in_group(seller_id, value)
+            start = found[0]["groupStart"] if found else None
+            end = found[0]["groupEnd"] if found else None
+        else:
+            first = _day("periodStart", params["periodStart"]) if params.get("periodStart") else today - SUMMARY_DAYS
+            last = _day("periodEnd", params["periodEnd"]) if params.get("periodEnd") else today
+            if last < first:
+                raise RuleViolation("Invalid periodEnd: it must not be before periodStart.")
+            start, end = f"{first.isoformat()}T00:00:00Z", f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z"
+            found = index.posted(seller_id, start, end)
+        if not _standard_account(params):
+            return []
+        by_marketplace: dict[str, list[dict]] = {}
+        for record in found:
+            if marketplaces is None or record["marketplaceId"] in marketplaces:
+                by_marketplace.setdefault(record["marketplaceId"], []).append(record)
+        return [
+            views.summary(seller_id, marketplace_id, records, start, end, value)
+            for marketplace_id, records in sorted(by_marketplace.items())
+        ]
+
     # -- shared --------------------------------------------------------------------------------
 
     def _window_context(
@@ -235,6 +305,30 @@ def _check_transaction_filters(query: Mapping[str, str]) -> None:
         raise RuleViolation(f"Invalid transactionStatus: {status} is not one of {', '.join(TRANSACTION_STATUSES)}.")
     if query.get("marketplaceId") is not None:
         require_known([query["marketplaceId"]], "marketplaceId")
+
+
+def _no_pages(params: Mapping[str, Any]) -> None:
+    if params.get("nextToken") is not None:
+        raise RuleViolation("Invalid nextToken: it was not issued by this service for this request.")
+
+
+def _marketplaces(params: Mapping[str, Any]) -> set[str] | None:
+    given = params.get("marketplaceIds")
+    if not given:
+        return None
+    require_known(given, "marketplaceIds")
+    return set(given)
+
+
+def _standard_account(params: Mapping[str, Any]) -> bool:
+    return params.get("accountType") in (None, views.STANDARD_ORDERS)
+
+
+def _day(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise RuleViolation(f"Invalid {name}: '{value}' is not an ISO 8601 date, e.g. 2025-01-12.") from None
 
 
 def _given(params: Mapping[str, Any], *names: str) -> dict:

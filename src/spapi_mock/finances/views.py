@@ -220,8 +220,74 @@ def transaction(record: Mapping, released: bool) -> dict:
             "marketplaceName": marketplace_name(record["marketplaceId"]),
         },
         "items": [_transaction_item(record, item) for item in items],
-        "breakdowns": [_breakdown(name, sections, items, currency) for name, sections in (SALES, EXPENSES)],
+        "breakdowns": transaction_breakdowns([record], currency),
     }
+
+
+# -- balances and summaries ------------------------------------------------------------------
+
+_RELEASED = frozenset({"RELEASED", "DEFERRED_RELEASED"})
+STANDARD_ORDERS = "Standard Orders"
+BALANCE_TYPES = ("AVAILABLE", "RESERVED", "TOTAL", "DEFERRED", "ACCOUNT_LEVEL_RESERVE")
+
+
+def _partner(seller_id: str, marketplace_id: str) -> dict:
+    return {"partnerId": seller_id, "accountType": STANDARD_ORDERS, "marketplaceId": marketplace_id}
+
+
+def balance(
+    seller_id: str, marketplace_id: str, found: list[tuple[Mapping, str]], at: str, balance_type: str | None, day_end: str | None
+) -> dict:
+    """A Balance at ``at`` of (record, its status then) pairs: released money of periods still
+    open is AVAILABLE, held money DEFERRED; a closed period's money was paid out."""
+    currency = found[0][0]["currency"] if found else "USD"
+    available = sum((Decimal(r["total"]) for r, status in found if status in _RELEASED and at < r["groupEnd"]), Decimal(0))
+    deferred = sum((Decimal(r["total"]) for r, status in found if status == "DEFERRED"), Decimal(0))
+
+    def entry(kind: str, amount: Decimal, nested: list[dict] | None = None) -> dict:
+        made = {"balanceType": kind, "amount": _amount(_text(amount, currency), currency)}
+        if nested is not None:
+            made["balances"] = nested
+        return made
+
+    reserved = entry("RESERVED", deferred, [entry("DEFERRED", deferred), entry("ACCOUNT_LEVEL_RESERVE", Decimal(0))])
+    every = {
+        "AVAILABLE": entry("AVAILABLE", available),
+        "RESERVED": reserved,
+        "DEFERRED": entry("DEFERRED", deferred),
+        "ACCOUNT_LEVEL_RESERVE": entry("ACCOUNT_LEVEL_RESERVE", Decimal(0)),
+        "TOTAL": entry("TOTAL", available + deferred, [entry("AVAILABLE", available), reserved]),
+    }
+    made = {"partnerMetadata": _partner(seller_id, marketplace_id), **every[balance_type or "TOTAL"]}
+    if day_end is not None:
+        made["asOfDate"] = day_end
+    else:
+        made["lastUpdatedTime"] = at
+    return made
+
+
+def summary(seller_id: str, marketplace_id: str, records: list[Mapping], start: str, end: str, settlement: str | None) -> dict:
+    """A Summary of the records' money: net proceeds, broken down as transactions are."""
+    currency = records[0]["currency"]
+    made = {
+        "partnerMetadata": _partner(seller_id, marketplace_id),
+        "netProceeds": _amount(_text(sum((Decimal(r["total"]) for r in records), Decimal(0)), currency), currency),
+    }
+    if settlement is not None:
+        made["relatedIdentifiers"] = [{"relatedIdentifierName": "SETTLEMENT_ID", "relatedIdentifierValue": settlement}]
+    made["breakdowns"] = transaction_breakdowns(records, currency)
+    made["periodStart"], made["periodEnd"] = start, end
+    return made
+
+
+def _text(amount: Decimal, currency: str) -> str:
+    decimals = Decimal(1) if currency == "JPY" else Decimal("0.01")
+    return str(amount.quantize(decimals) + 0)
+
+
+def transaction_breakdowns(records: Iterable[Mapping], currency: str) -> list[dict]:
+    items = [item for record in records for item in record["items"]]
+    return [_breakdown(name, sections, items, currency) for name, sections in (SALES, EXPENSES)]
 
 
 def _transaction_item(record: Mapping, item: Mapping) -> dict:

@@ -47,3 +47,11 @@ def _events(page: Page) -> dict:
 def _with_token(payload: dict, page: Page, name: str) -> dict:
     # Amazon puts NextToken first in the payload.
     return {name: page.next_token, **payload} if page.next_token is not None else payload
+
+
+def list_balances(**params) -> dict:
+    return {"balances": _finances().balances(seller_id(), params)}
+
+
+def list_summary(**params) -> dict:
+    return {"summaries": _finances().summaries(seller_id(), params)}
