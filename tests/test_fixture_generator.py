@@ -234,6 +234,34 @@ def test_no_seller_starts_at_risk_and_loading_cancels_nothing(app, docs):
     assert served == Counter(doc["order"]["OrderStatus"] for doc in docs)
 
 
+def test_shipped_and_refunded_orders_carry_their_money_history(app, docs):
+    """Every order that shipped has a shipment event for its shipped units; some shipped orders
+    were refunded a unit later, as the adjustment feed refunds (Amazon's AdjustmentReason
+    values), and have a refund event giving that money back after the shipment's; an order
+    that never shipped has no money."""
+    control = LocalControl.of(app.services)
+    refunded = [doc for doc in docs if doc.get("refunds")]
+    shipped = [doc for doc in docs if any(item.get("QuantityShipped") for item in doc["items"])]
+    assert 0.02 < len(refunded) / len(shipped) < 0.06
+    statuses = Counter(doc["order"]["OrderStatus"] for doc in refunded)
+    assert set(statuses) <= {"Shipped", "PartiallyShipped", "InvoiceUnconfirmed"} and statuses["Shipped"]
+    for doc in refunded[:40]:
+        (refund,) = doc["refunds"]
+        assert refund["reason"] in ("CustomerReturn", "DifferentItem", "GeneralAdjustment") and refund["quantity"] == 1
+        assert refund["at"] > doc["order"]["LastUpdateDate"]
+        currency = doc["order"]["OrderTotal"]["CurrencyCode"]
+        assert all(amount.endswith(" " + currency) for amount in refund["amounts"].values())
+        money = control.order_finances(doc["order"]["AmazonOrderId"], doc["seller_id"])
+        assert [event["kind"] for event in money["events"]] == ["Shipment", "Refund"]
+        given_back = [(line["type"], line["amount"]) for line in money["events"][1]["items"][0]["charges"]]
+        kinds = {"Principal": "Principal", "Tax": "Tax"}
+        assert given_back == [(kinds[name], "-" + amount.split()[0]) for name, amount in refund["amounts"].items()]
+    for doc in shipped[:40]:
+        assert control.order_finances(doc["order"]["AmazonOrderId"], doc["seller_id"])["events"][0]["kind"] == "Shipment"
+    never = [doc for doc in docs if doc["order"]["OrderStatus"] in ("Canceled", "Pending", "Unshipped")][:40]
+    assert never and all(not control.order_finances(d["order"]["AmazonOrderId"], d["seller_id"])["events"] for d in never)
+
+
 # -- the command --------------------------------------------------------------------------------
 
 

@@ -551,6 +551,81 @@ def test_a_cancellation_record_is_refused_naming_its_field(cancellations, proble
     assert problems(given) == [f"f.yaml: order #1 ({ORDER_ID}): {problem}"]
 
 
+# -- refunds of a fixture order ---------------------------------------------------------------
+
+
+def refunds(*entries, **order_fields) -> list[dict]:
+    given = record(OrderStatus="PartiallyShipped", OrderTotal={"CurrencyCode": "USD", "Amount": "20.00"}, **order_fields)
+    given["refunds"] = list(entries)
+    return build(given).get("refunds")
+
+
+def test_a_refund_is_kept_as_the_adjustment_feed_records_it():
+    # lifecycle.refund's record: "AMOUNT CURRENCY" per component, what went back to the buyer.
+    assert refunds(
+        {"item": "1", "at": "now-1h", "reason": "Exchange", "quantity": 1, "amounts": {"Principal": "9.99", "Tax": 0.8}}
+    ) == [
+        {
+            "at": "2025-06-15T11:00:00Z",
+            "item": "1",
+            "reason": "Exchange",
+            "amounts": {"Principal": "9.99 USD", "Tax": "0.8 USD"},
+            "quantity": 1,
+        }
+    ]
+    # By default a customer return at the order's last update, its quantity left to the rules;
+    # an amount that names its currency keeps it.
+    assert refunds({"item": "1", "amounts": {"Principal": "5.00 USD"}}, LastUpdateDate="2025-06-14T18:00:00Z") == [
+        {"at": "2025-06-14T18:00:00Z", "item": "1", "reason": "CustomerReturn", "amounts": {"Principal": "5.00 USD"}}
+    ]
+
+
+def test_a_record_without_refunds_has_none_and_the_currency_may_come_from_the_items():
+    assert refunds() is None
+    given = record(OrderStatus="PartiallyShipped")
+    given["items"][0]["ItemPrice"] = {"CurrencyCode": "EUR", "Amount": "20.00"}
+    given["refunds"] = [{"item": "1", "amounts": {"Principal": "1.00"}}]
+    assert build(given)["refunds"][0]["amounts"] == {"Principal": "1.00 EUR"}
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ({"item": "1"}, "field refunds must be a list of {item, at, reason, amounts, quantity}"),
+        (["1"], "field refunds[0]: expected {item, at, reason, amounts, quantity}"),
+        ([{"item": "1", "amounts": {"Principal": "1"}, "when": "now"}], "field refunds[0]: expected {item, at, reason"),
+        ([{"item": "2", "amounts": {"Principal": "1"}}], "field refunds[0].item: '2' is not an item of the order that shipped"),
+        ([{"item": "1", "amounts": {}}], "field refunds[0].amounts must map price components (Principal, Tax...) to amounts"),
+        ([{"item": "1", "amounts": ["1.00"]}], "field refunds[0].amounts must map price components"),
+        ([{"item": "1", "amounts": {"Principal": "ten"}}], "field refunds[0].amounts.Principal: 'ten' is not an amount"),
+        (
+            [{"item": "1", "amounts": {"Principal": "1"}, "quantity": 2}],
+            "field refunds[0].quantity must be a whole number from 1 to the 1 shipped",
+        ),
+        ([{"item": "1", "amounts": {"Principal": "1"}, "quantity": 0}], "field refunds[0].quantity must be a whole number"),
+        ([{"item": "1", "amounts": {"Principal": "1"}, "quantity": True}], "field refunds[0].quantity must be a whole number"),
+        (
+            [{"item": "1", "amounts": {"Principal": "1"}, "at": "yesterday"}],
+            "field refunds[0].at: 'yesterday' is not an ISO 8601",
+        ),
+    ],
+)
+def test_a_refund_record_is_refused_naming_its_field(given, problem):
+    record_ = record(OrderStatus="PartiallyShipped")
+    record_["refunds"] = given
+    (found,) = problems(record_)
+    assert found.startswith(f"f.yaml: order #1 ({ORDER_ID}): {problem}"), found
+
+
+def test_an_item_that_never_shipped_cannot_have_been_refunded():
+    given = record()
+    given["items"][0]["QuantityShipped"] = 0
+    given["refunds"] = [{"item": "1", "amounts": {"Principal": "1"}}]
+    assert problems(given) == [
+        f"f.yaml: order #1 ({ORDER_ID}): field refunds[0].item: '1' is not an item of the order that shipped"
+    ]
+
+
 # -- dates -------------------------------------------------------------------------------------
 
 

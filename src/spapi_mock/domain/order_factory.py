@@ -48,7 +48,7 @@ DATE_FIELDS = frozenset(
 )
 # Counts the loader derives from the items, so they can never disagree with them.
 DERIVED_ORDER_FIELDS = ("NumberOfItemsShipped", "NumberOfItemsUnshipped")
-RECORD_KEYS = {"order", "items", "address", "regulated", "cancellations"}
+RECORD_KEYS = {"order", "items", "address", "regulated", "cancellations", "refunds"}
 CANCELLED_BY = get_args(CancelledBy)
 REQUIRED_ORDER_FIELDS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "MarketplaceId", "FulfillmentChannel")
 # (value, schema name in Amazon's v0 model, where, field prefix): raises FixtureError naming the field.
@@ -245,6 +245,7 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str, check
         problems.check(check_schema, regulated, "OrderRegulatedInfo", where, "regulated")
     problems.messages += _rule_problems(order, items, where, compare_dates=not bad_dates)
     cancellations = problems.check(_cancellations, record.get("cancellations"), order, now, where)
+    refunds = problems.check(_refunds, record.get("refunds"), order, items, now, where)
     problems.raise_any()
 
     marketplace = MARKETPLACES[order["MarketplaceId"]]
@@ -254,7 +255,7 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str, check
     shipped, unshipped = item_counts(items, order["OrderStatus"])
     order["NumberOfItemsShipped"] = shipped
     order["NumberOfItemsUnshipped"] = unshipped
-    return {
+    doc: OrderDocument = {
         "seller_id": seller_id,
         "order": order,
         "items": items,
@@ -263,6 +264,9 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str, check
         "cancellations": cancellations,
         "history": [{"at": order["PurchaseDate"], "event": "Placed", "status": order["OrderStatus"]}],
     }
+    if refunds:
+        doc["refunds"] = refunds
+    return doc
 
 
 class Problems:
@@ -329,6 +333,51 @@ def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[C
                 "counts_against_seller": counts,
             }
         )
+    return records
+
+
+def _refunds(given: Any, order: dict, items: list, now: datetime, where: str) -> list[dict]:
+    """Refunds of shipped items a fixture order had (what the Finances rules make its refund
+    events from), stored as ``lifecycle.refund`` records them: amounts per price component as
+    "AMOUNT CURRENCY" text, positive for what went back to the buyer."""
+    if given is None:
+        return []
+    if not isinstance(given, list):
+        raise FixtureError(f"{where}: field refunds must be a list of {{item, at, reason, amounts, quantity}}")
+    shipped = {item.get("OrderItemId"): item.get("QuantityShipped") or 0 for item in items if isinstance(item, dict)}
+    currency = (order.get("OrderTotal") or {}).get("CurrencyCode") or next(
+        (item["ItemPrice"]["CurrencyCode"] for item in items if isinstance(item, dict) and item.get("ItemPrice")), None
+    )
+    records = []
+    for n, entry in enumerate(given):
+        field = f"refunds[{n}]"
+        if not isinstance(entry, dict) or set(entry) - {"item", "at", "reason", "amounts", "quantity"}:
+            raise FixtureError(f"{where}: field {field}: expected {{item, at, reason, amounts, quantity}}")
+        item_id = entry.get("item")
+        if not shipped.get(item_id):
+            raise FixtureError(f"{where}: field {field}.item: {item_id!r} is not an item of the order that shipped")
+        quantity = entry.get("quantity")
+        if quantity is not None and (not _whole(quantity) or not 1 <= quantity <= shipped[item_id]):
+            raise FixtureError(f"{where}: field {field}.quantity must be a whole number from 1 to the {shipped[item_id]} shipped")
+        amounts = entry.get("amounts")
+        if not isinstance(amounts, dict) or not amounts:
+            raise FixtureError(f"{where}: field {field}.amounts must map price components (Principal, Tax...) to amounts")
+        written = {}
+        for component, amount in amounts.items():
+            number, _, given_currency = str(amount).strip().partition(" ")
+            try:
+                Decimal(number)
+            except ArithmeticError:
+                raise FixtureError(f"{where}: field {field}.amounts.{component}: {amount!r} is not an amount") from None
+            written[component] = f"{number} {given_currency.strip() or currency}"
+        try:
+            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order.get("LastUpdateDate")
+        except ValueError as exc:
+            raise FixtureError(f"{where}: field {field}.at: {exc}") from None
+        refund = {"at": at, "item": item_id, "reason": entry.get("reason") or "CustomerReturn", "amounts": written}
+        if quantity is not None:
+            refund["quantity"] = quantity
+        records.append(refund)
     return records
 
 

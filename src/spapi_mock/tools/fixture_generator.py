@@ -170,6 +170,13 @@ BUYER_CANCEL_REASONS = (
 _ITEMS_PER_ORDER = {1: 70, 2: 19, 3: 8, 4: 2, 5: 0.6, 6: 0.4}
 _QUANTITY = {1: 82, 2: 11, 3: 4, 4: 1.5, 5: 0.8, 6: 0.7}
 # Standard, Expedited, SecondDay, NextDay: days to ship, days in transit, delivery window.
+# Shipped orders of which about this share was later refunded in part (a returned unit), when
+# they shipped at least this many seconds ago.
+_SHIPPED_STATUSES = ("Shipped", "PartiallyShipped", "InvoiceUnconfirmed")
+REFUND_SHARE = 0.04
+REFUNDED_AFTER = 3 * DAY
+# The order adjustment feed's AdjustmentReason values a return is refunded with.
+_REFUND_REASONS = ("CustomerReturn", "CustomerReturn", "CustomerReturn", "DifferentItem", "GeneralAdjustment")
 _SERVICE = {"Standard": (2, 3, 2), "Expedited": (1, 2, 1), "SecondDay": (1, 2, 0), "NextDay": (0.5, 1, 0)}
 
 # -- the catalogue ------------------------------------------------------------------------------
@@ -771,7 +778,29 @@ class _Generator:
             if counts is not None:
                 entry["counts_against_seller"] = counts
             record["cancellations"] = [entry]
+        if status in _SHIPPED_STATUSES and updated > REFUNDED_AFTER and rng.random() < REFUND_SHARE:
+            record["refunds"] = [self._refund(items[0], market, self._later(updated, DAY, 14 * DAY))]
         return record
+
+    def _refund(self, item: dict, market: _Market, at: int) -> dict:
+        """One unit of the first line (shipped in every shipped status) given back after a return,
+        as the seller's adjustment feed refunds it: its price share (less the tax share where the
+        price includes tax) and its tax share, ``at`` seconds ago (a day or more after it shipped,
+        which the order's LastUpdateDate says: the Finances rules date a shipment loaded without
+        packages there)."""
+        quantity = item["QuantityOrdered"]
+
+        def unit(money: dict) -> int:
+            cents = int(money["Amount"].replace(".", ""))
+            return cents // quantity
+
+        tax = unit(item["ItemTax"])
+        principal = unit(item["ItemPrice"]) - (tax if market.marketplace.prices_include_tax else 0)
+        amounts = {"Principal": _money(market, principal)["Amount"]}
+        if tax:
+            amounts["Tax"] = _money(market, tax)["Amount"]
+        reason = self.rng.choice(_REFUND_REASONS)
+        return {"item": item["OrderItemId"], "at": relative(at), "reason": reason, "quantity": 1, "amounts": amounts}
 
     def _lines(self, seller: _Seller, business: bool) -> list[tuple[int, int]]:
         rng = self.rng
