@@ -16,7 +16,9 @@ and Canada and included elsewhere (Pending orders carry them too, as the built-i
 server withholds totals, prices and addresses until payment is authorized). Some Unshipped
 orders carry a buyer's cancellation request (``IsBuyerRequestedCancel`` "true" and one of
 Amazon's reasons); every cancelled order carries the record of who cancelled it, why and when,
-so that the cancellation rate and the v2026-01-01 view can tell. Seller-caused cancellations
+so that the cancellation rate and the v2026-01-01 view can tell. About 4% of orders shipped three
+or more days ago had a unit returned and refunded a day or more later (``refunds``, as the
+adjustment feed records a refund), so the Finances APIs show refund events beside shipments. Seller-caused cancellations
 are kept under 2% of each seller's MFN orders per marketplace in the rate's 7-day window, so no
 generated account starts at risk. Open MFN orders never lie past Amazon's automatic-cancellation
 deadline, so loading a set cancels nothing.
