@@ -352,6 +352,24 @@ def test_posted_dates_follow_amazons_rules(http):
     assert "PostedAfter" in error(http.get(f"{V0}/financialEvents", params={"PostedAfter": "yesterday"}))
 
 
+def test_a_date_without_a_time_is_its_midnight_utc_as_amazons_own_examples_send_it(http):
+    # Amazon's models give date-only examples (listTransactions' postedAfter "2023-01-12") and
+    # clients send them: they are accepted, from midnight UTC.
+    current = now(http)
+    order_id, _ = shipped_order(http, 1)
+    advance(http, "48h3m")
+    day = _shift(current, days=-1)[:10]
+    v0 = http.get(f"{V0}/financialEvents", params={"PostedAfter": day})
+    assert v0.status_code == 200, v0.text
+    assert order_id in [event["AmazonOrderId"] for event in v0.json()["payload"]["FinancialEvents"]["ShipmentEventList"]]
+    listed = http.get(f"{V2024}/transactions", params={"postedAfter": day})
+    assert listed.status_code == 200, listed.text
+    related = [i["relatedIdentifierValue"] for t in listed.json()["payload"]["transactions"] for i in t["relatedIdentifiers"]]
+    assert order_id in related
+    groups = http.get(f"{V0}/financialEventGroups", params={"FinancialEventGroupStartedAfter": "2020-01-01"})
+    assert groups.status_code == 200, groups.text
+
+
 def test_bounds_more_than_180_days_apart_answer_nothing(http):
     current = now(http)
     order_id, _ = shipped_order(http, 1)
