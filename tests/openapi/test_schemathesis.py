@@ -1,6 +1,7 @@
 """Schemathesis against our own OpenAPI documents: no 5xx, and every answer is what the spec says.
 
-Every operation of our specs (Orders v0 and v2026-01-01, Tokens, LWA and the control plane)
+Every operation of our specs (Orders v0 and v2026-01-01, Tokens, Sellers, Finances, LWA and
+the control plane)
 gets requests that follow the spec and requests that break it (Schemathesis' examples, coverage
 and fuzzing phases, positive and negative). No response may be a server error, and each must
 have a status code, content type, headers and body the spec declares for the operation.
@@ -32,7 +33,16 @@ from schemathesis.specs.openapi.checks import (
 
 from spapi_mock.control import scenarios
 from spapi_mock.kernel import resources
-from spapi_mock.traffic.specs import CONTROL_SPEC, LWA_SPEC, ORDERS_2026_SPEC, ORDERS_V0_SPEC, TOKENS_SPEC
+from spapi_mock.traffic.specs import (
+    CONTROL_SPEC,
+    FINANCES_2024_SPEC,
+    FINANCES_V0_SPEC,
+    LWA_SPEC,
+    ORDERS_2026_SPEC,
+    ORDERS_V0_SPEC,
+    SELLERS_SPEC,
+    TOKENS_SPEC,
+)
 
 from support import TEST_FIXTURES
 from support.http import TOKEN, US, make_app
@@ -112,6 +122,9 @@ def load(spec_name: str):
 orders_v0 = load(ORDERS_V0_SPEC)
 orders_2026 = load(ORDERS_2026_SPEC)
 tokens = load(TOKENS_SPEC)
+sellers = load(SELLERS_SPEC)
+finances_v0 = load(FINANCES_V0_SPEC)
+finances_2024 = load(FINANCES_2024_SPEC)
 lwa = load(LWA_SPEC)
 # waitForNotification waits in real time for as long as it is asked (default 10 s, up to 120):
 # fuzzed, it made the run minutes longer; its answers are tested in test_notifications_delivery.
@@ -153,6 +166,21 @@ def test_orders_2026(case, orders_app):
 
 @tokens.parametrize()
 def test_tokens(case, orders_app):
+    case.call_and_validate(app=orders_app, checks=CHECKS)
+
+
+@sellers.parametrize()
+def test_sellers(case, orders_app):
+    case.call_and_validate(app=orders_app, checks=CHECKS)
+
+
+@finances_v0.parametrize()
+def test_finances_v0(case, orders_app):
+    case.call_and_validate(app=orders_app, checks=CHECKS)
+
+
+@finances_2024.parametrize()
+def test_finances_2024(case, orders_app):
     case.call_and_validate(app=orders_app, checks=CHECKS)
 
 
