@@ -1,9 +1,8 @@
 """Schemathesis against our own OpenAPI documents: no 5xx, and every answer is what the spec says.
 
 Every operation of our specs (Orders v0 and v2026-01-01, Tokens, Sellers, Finances, LWA and
-the control plane)
-gets requests that follow the spec and requests that break it (Schemathesis' examples, coverage
-and fuzzing phases, positive and negative). No response may be a server error, and each must
+the control plane) gets requests that follow the spec and requests that break it (Schemathesis'
+examples, coverage and fuzzing phases, positive and negative). No response may be a server error, and each must
 have a status code, content type, headers and body the spec declares for the operation.
 
 Deterministic: Hypothesis is derandomized and keeps no example database, so every run sends
