@@ -15,8 +15,8 @@ from connexion.resolver import Resolution, Resolver
 
 from spapi_mock.config import Config
 from spapi_mock.http import connexion_glue, http_errors, request_scope, s3
+from spapi_mock.http.compiled import Compiled
 from spapi_mock.http.connexion_glue import COMPACT_JSON
-from spapi_mock.http.fast_reads import FastReads
 from spapi_mock.http.handlers import auth, control, feeds, finances, notifications, orders_2026, orders_v0, reports, sellers
 from spapi_mock.http.middleware import RequestEnvelope, TrafficGate
 from spapi_mock.http.validation import VALIDATORS
@@ -76,15 +76,19 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
         security_map=connexion_glue.SECURITY_MAP,
     )
     connexion_glue.install(app)
-    _add_api(app, ORDERS_V0_SPEC, _module_resolver(orders_v0), config)
-    _add_api(app, ORDERS_2026_SPEC, _module_resolver(orders_2026), config)
-    _add_api(app, TOKENS_SPEC, _module_resolver(auth), config)
-    _add_api(app, FEEDS_SPEC, _module_resolver(feeds), config)
-    _add_api(app, REPORTS_SPEC, _module_resolver(reports), config)
-    _add_api(app, NOTIFICATIONS_SPEC, _module_resolver(notifications), config)
-    _add_api(app, SELLERS_SPEC, _module_resolver(sellers), config)
-    _add_api(app, FINANCES_V0_SPEC, _module_resolver(finances), config)
-    _add_api(app, FINANCES_2024_SPEC, _module_resolver(finances), config)
+    sp_apis = [
+        (ORDERS_V0_SPEC, orders_v0),
+        (ORDERS_2026_SPEC, orders_2026),
+        (TOKENS_SPEC, auth),
+        (FEEDS_SPEC, feeds),
+        (REPORTS_SPEC, reports),
+        (NOTIFICATIONS_SPEC, notifications),
+        (SELLERS_SPEC, sellers),
+        (FINANCES_V0_SPEC, finances),
+        (FINANCES_2024_SPEC, finances),
+    ]
+    for spec_name, module in sp_apis:
+        _add_api(app, spec_name, _module_resolver(module), config)
     app.add_api(
         _packaged_spec(LWA_SPEC),
         resolver=_module_resolver(auth),
@@ -98,7 +102,9 @@ def create_app(config: Config | None = None, clock: Clock | None = None) -> conn
         app.add_error_handler(handled, http_errors.to_response)
     services.operation_names = operation_names()
     app.add_middleware(RequestEnvelope, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
-    app.add_middleware(FastReads, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    # Every SP-API operation on the path compiled from the same specs and handlers.
+    compiled = [(_packaged_spec(name), _module_resolver(module)) for name, module in sp_apis]
+    app.add_middleware(Compiled, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services, apis=compiled)
     app.add_middleware(TrafficGate, position=MiddlewarePosition.BEFORE_VALIDATION, services=services)
     app.services = services
     return app

@@ -8,7 +8,10 @@ checks every one against the installed Connexion and names what an upgrade broke
 - the API class its middleware app builds operations with, to decorate each operation once;
 - its per-request signature inspection of the token check, cached;
 - its spec validation, skipped for the specs the package ships;
-- the private hooks of its body and parameter validators (``http/validation.py``).
+- the private hooks of its body and parameter validators (``http/validation.py``);
+- the per-operation pieces the compiled path (``http/compiled.py``) calls: the URI parser, the
+  argument builder, the response builder and response validation, the body validator's
+  ``wrap_receive``.
 
 How Connexion's AsyncApp calls our handlers, made cheap:
 
@@ -64,6 +67,16 @@ RELIED_ON = (
     ("connexion.spec.Specification", "_validate_spec"),
     ("connexion.validators.json.JSONRequestBodyValidator", "_parse"),
     ("connexion.validators.json.JSONRequestBodyValidator", "_validate"),
+    # The compiled path (http/compiled.py) does per operation what Connexion's middlewares do.
+    ("connexion.decorators.parameter", "get_arguments"),
+    ("connexion.decorators.parameter", "sanitized"),
+    ("connexion.decorators.parameter", "unwrap_decorators"),
+    ("connexion.decorators.response.BaseResponseDecorator", "build_framework_response"),
+    ("connexion.middleware.response_validation", "ResponseValidationOperation"),
+    ("connexion.validators.abstract.AbstractRequestBodyValidator", "wrap_receive"),
+    ("connexion.uri_parsing.OpenAPIURIParser", "param_schemas"),
+    ("connexion.frameworks.starlette", "Starlette"),
+    ("connexion.utils", "get_function_from_name"),
 )
 
 
@@ -165,11 +178,15 @@ def current_security_context() -> dict:
     return _context.get()
 
 
-def enter_handler_context(scope, receive) -> Callable[[], None]:
-    """Make ``scope`` the request handlers read; call what it returns when the handler is done."""
+def enter_handler_context(scope, receive, operation=None) -> Callable[[], None]:
+    """Make ``scope`` the request handlers read (and ``operation`` the one Connexion's response
+    building reads); call what it returns when the handler is done."""
     tokens = (_scope.set(scope), _receive.set(receive), _context.set(scope["extensions"].get(SECURITY_KEY, {})))
+    operation_token = _operation.set(operation) if operation is not None else None
 
     def restore() -> None:
+        if operation_token is not None:
+            _operation.reset(operation_token)
         _context.reset(tokens[2])
         _receive.reset(tokens[1])
         _scope.reset(tokens[0])

@@ -1,0 +1,263 @@
+"""Every SP-API operation answered on one path compiled from our specs at start-up.
+
+Profiled, an operation through Connexion spent most of its time in Connexion's machinery: three
+routers, the security middleware, the request-validation, response-validation, lifespan and
+context middlewares, the parameter and response decorators, each a layer of calls and a
+wrapped ``send`` per request. The machinery is generic; our operations are not. This layer,
+just inside the request envelope, answers each operation of the SP-API specs itself, with what
+was compiled once per operation from the same spec Connexion reads (the spec stays the only
+route table): the route, the access-token check the spec names, the traffic gate (faults,
+throttling, sandbox cases), Connexion's own URI parser, parameter and body validators
+(``http/validation``: the same named 400 InvalidInput messages), the same handlers with the
+arguments Connexion would pass, the same response building and error mapping
+(``http_errors``), and, when ``Config.validate_responses`` is on (every in-process app of the
+test suite), Connexion's own response validation.
+
+What it is not sure to answer exactly as Connexion would it hands on to Connexion unchanged:
+the control plane, LWA, the Swagger UI, a request without an access token, a method or path it
+does not match (or that two templates match), a body in a content type other than the one the
+spec declares. ``tests/api/test_fast_reads.py`` holds the two paths equal, operation by
+operation, on requests generated from the specs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from connexion import utils as connexion_utils
+from connexion.decorators.parameter import get_arguments, sanitized, unwrap_decorators
+from connexion.decorators.response import AsyncResponseDecorator
+from connexion.exceptions import BadRequestProblem
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.response_validation import ResponseValidationOperation
+from connexion.resolver import Resolver
+from connexion.spec import Specification
+from connexion.uri_parsing import OpenAPIURIParser
+from starlette.responses import Response as StarletteResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from spapi_mock.http import http_errors, request_scope
+from spapi_mock.http.connexion_glue import COMPACT_JSON, enter_handler_context
+from spapi_mock.http.middleware import CONTROL_PREFIX, TrafficGate
+from spapi_mock.http.validation import VALIDATORS, NamedParameterValidator
+
+_TOKEN_HEADER = b"x-amz-access-token"
+_CONTENT_TYPE = b"content-type"
+_PARAMETER_ORDER = ("query", "path", "header", "cookie")
+
+
+class _UriParser(OpenAPIURIParser):
+    # Connexion's, with the parameter schemas read once (its property rebuilds them per call).
+    def __init__(self, param_defns, body_defn) -> None:
+        super().__init__(param_defns, body_defn)
+        self._schemas = {k: v.get("schema", {}) for k, v in self._param_defns.items()}
+
+    @property
+    def param_schemas(self):
+        return self._schemas
+
+
+class _Operation:
+    """One operation of a spec, compiled: what Connexion would do for it, prepared once."""
+
+    def __init__(self, operation, base_path: str, security_check, validate_responses: bool) -> None:
+        self.spec = operation
+        self.operation_id = operation.operation_id
+        self.base_path = base_path
+        self.method = operation.method.upper()
+        self.check_token = security_check
+        self.function = operation.function
+        self.arguments, self.has_kwargs = connexion_utils.inspect_function_arguments(unwrap_decorators(self.function))
+        self.uri_parser = _UriParser(operation.parameters, operation.body_definition())
+        self.parameters = [(p["in"], p) for where in _PARAMETER_ORDER for p in operation.parameters if p["in"] == where]
+        self.consumes = frozenset(operation.consumes) if operation.request_body else frozenset()
+        self.body_validator = None
+        if operation.request_body:
+            # Only JSON bodies are claimed (see Compiled._claims), so one validator serves.
+            (mime_type,) = self.consumes
+            self.body_validator = VALIDATORS["body"][mime_type](
+                schema=operation.body_schema(mime_type),
+                required=operation.request_body.get("required", False),
+                nullable=connexion_utils.is_nullable(operation.body_definition(mime_type)),
+                encoding="utf-8",
+                strict_validation=False,
+            )
+        self.response = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=COMPACT_JSON)
+        self.validated = None
+        if validate_responses:
+            self.validated = ResponseValidationOperation(self._respond, operation=operation, validator_map=VALIDATORS)
+
+    def takes_body_of(self, scope: Scope) -> bool:
+        """A body operation is claimed only with the JSON content type its spec declares."""
+        if not self.consumes:
+            return True
+        content_type = next((value for name, value in scope["headers"] if name == _CONTENT_TYPE), None)
+        if content_type is None:
+            return False
+        mime_type, encoding = connexion_utils.split_content_type(content_type.decode("latin-1"))
+        return mime_type in self.consumes and encoding in (None, "utf-8", "UTF-8")
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Validate the request as Connexion's request validation does, then answer it."""
+        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        for where, param in self.parameters:
+            if where == "query":
+                value = request.query_params.get(param["name"])
+            elif where == "path":
+                value = request.path_params.get(param["name"].replace("-", "_"))
+            elif where == "header":
+                value = request.headers.get(param["name"])
+            else:
+                value = request.cookies.get(param["name"])
+            error = NamedParameterValidator.validate_parameter(where, value, param)
+            if error:
+                raise BadRequestProblem(detail=error)
+        if self.body_validator is not None:
+            receive, scope = await self.body_validator.wrap_receive(receive, scope=scope)
+        if self.validated is not None:
+            await self.validated(scope, receive, send)
+        else:
+            await self._respond(scope, receive, send)
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The handler's answer, with the arguments Connexion's parameter decorator passes."""
+        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        body = await request.get_body() if self.body_validator is not None else None
+        kwargs = get_arguments(
+            self.spec,
+            path_params=request.path_params,
+            query_params=request.query_params,
+            body=body,
+            files={},
+            arguments=self.arguments,
+            has_kwargs=self.has_kwargs,
+            sanitize=sanitized,
+            content_type=request.mimetype,
+        )
+        for key, value in request.context.items():
+            if self.has_kwargs or key in self.arguments:
+                kwargs[key] = value
+        restore = enter_handler_context(scope, receive, self.spec)
+        try:
+            answer = await self.function(**kwargs)
+            response = self.response.build_framework_response(answer)
+        finally:
+            restore()
+        await response(scope, receive, send)
+
+
+class _Route:
+    """One path template of a spec and its operations by method."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        # Starlette's "{name}" matches one path segment; a line break is left to Connexion's
+        # path, which answers it as a bad parameter.
+        self.pattern = re.compile(re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/\n]+)", re.escape(template)))
+        self.operations: dict[str, _Operation] = {}
+
+
+class Compiled:
+    """The ASGI layer: claims what it answers as Connexion would, hands on everything else."""
+
+    def __init__(self, app: ASGIApp, services, apis: Iterable[tuple[dict, Resolver]]) -> None:
+        self.app = app
+        self.services = services
+        self.enabled = services.config.fast_reads
+        validate = services.config.validate_responses
+        # By segment count and first segment: the few templates a path can match.
+        self.routes: dict[tuple[int, str], list[_Route]] = {}
+        self.operations: dict[tuple[str, str], _Operation] = {}
+        for raw_spec, resolver in apis:
+            spec = Specification.load(raw_spec)
+            base_path = spec.base_path
+            for path, item in spec["paths"].items():
+                route = _Route(base_path + path)
+                for method in item:
+                    if method not in ("get", "put", "post", "delete", "patch"):
+                        continue
+                    operation = spec.operation_cls.from_spec(spec, path=path, method=method, resolver=resolver)
+                    check = _security_check(operation)
+                    if check is None:
+                        continue
+                    compiled = _Operation(operation, base_path, check, validate)
+                    route.operations[compiled.method] = compiled
+                    self.operations[(base_path.rstrip("/"), compiled.operation_id)] = compiled
+                if route.operations:
+                    self.routes.setdefault(_bucket(route.template), []).append(route)
+        self.answer = TrafficGate(self._answer, services)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        claimed = self._claims(scope) if self.enabled else None
+        if claimed is None:
+            await self.app(scope, receive, send)
+            return
+        operation, path_params, token = claimed
+        request_scope.share_routing_results(scope).update(path_params)
+        request_scope.set_routing_results(scope, operation.base_path, operation.operation_id)
+        try:
+            info = operation.check_token(token, None, request=ConnexionRequest(scope, receive))
+        except Exception as exc:  # refused: answered as Connexion's security check would be
+            await _error(scope, receive, send, exc)
+            return
+        request_scope.set_security_context(scope, {"user": info.get("sub", info.get("uid")), "token_info": info})
+        await self.answer(scope, receive, send)
+
+    def _claims(self, scope: Scope) -> tuple[_Operation, dict, str] | None:
+        if scope["type"] != "http":
+            return None
+        path = scope["path"]
+        if path.startswith(CONTROL_PREFIX):
+            return None
+        token = next((value for name, value in scope["headers"] if name == _TOKEN_HEADER), None)
+        if not token:
+            return None
+        found = None
+        for route in self.routes.get(_bucket(path), ()):
+            match = route.pattern.fullmatch(path)
+            if match:
+                if found is not None:
+                    return None  # two templates match: Connexion's router chooses
+                found = route, match
+        if found is None:
+            return None
+        route, match = found
+        operation = route.operations.get(scope["method"])
+        if operation is None or not operation.takes_body_of(scope):
+            return None
+        return operation, match.groupdict(), token.decode("latin-1")
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = self.operations[(request_scope.routed_api_base_path(scope), request_scope.routed_operation_id(scope))]
+        try:
+            await operation.answer(scope, receive, send)
+        except Exception as exc:
+            await _error(scope, receive, send, exc)
+
+
+async def _error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """The error answer Connexion's exception middleware would send: our mapping's, as a
+    Starlette response."""
+    answer = http_errors.to_response(ConnexionRequest(scope, receive), exc)
+    response = StarletteResponse(answer.body, answer.status_code, answer.headers, answer.mimetype)
+    await response(scope, receive, send)
+
+
+def _bucket(path: str) -> tuple[int, str]:
+    parts = path.split("/")
+    return len(parts), parts[1] if len(parts) > 1 else ""
+
+
+def _security_check(operation):
+    """The access-token check the spec names for the operation, or None if it is not the one
+    header check this path knows."""
+    requirements = operation.security or []
+    if len(requirements) != 1 or len(requirements[0]) != 1:
+        return None
+    (name,) = requirements[0]
+    scheme = operation.security_schemes.get(name, {})
+    if scheme.get("type") != "apiKey" or scheme.get("in") != "header" or scheme.get("name", "").lower() != "x-amz-access-token":
+        return None
+    return connexion_utils.get_function_from_name(scheme["x-apikeyInfoFunc"])
