@@ -510,3 +510,15 @@ def test_a_bad_money_expectation_names_its_step_before_anything_runs(app, client
     message = refused(client, [{"place_order": {"as": "o", "items": KETTLE}}, step, {"advance_clock": "1h"}])
     assert "Step 2 (expect_finances): " in message and fragment in message, message
     assert snapshot(app) == before
+
+
+def test_a_refund_at_the_instant_of_its_shipment_comes_after_it():
+    # A frozen clock: the shipment and the refund share one wire time (whole seconds).
+    steps: list = [{"freeze_clock": None}, {"place_order": {"as": "o", "count": 8, "order": {"OrderStatus": "Unshipped"}}}]
+    for n in range(1, 9):
+        steps += [{"confirm_shipment": {"order": f"o-{n}"}}, {"refund": {"order": f"o-{n}"}}]
+        steps.append({"expect_finances": {"order": f"o-{n}", "kinds": ["Shipment", "Refund"]}})
+    control = LocalControl(make_app(fixtures_dir=resources.default_fixtures_dir()).services.backend)
+    ran = control.run_inline_scenario(steps)
+    for name, order_id in ran["orders"].items():
+        assert [event["kind"] for event in control.order_finances(order_id)["events"]] == ["Shipment", "Refund"], name

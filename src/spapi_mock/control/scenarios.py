@@ -487,7 +487,7 @@ def _money_of(tx: Transaction, seller: str, order_id: str) -> list[dict]:
     for (kind, owner, event_id), record in tx.jobs.items():
         if kind == table and owner == seller and record["orderId"] == order_id:
             found[event_id] = record
-    return sorted(found.values(), key=lambda record: (record["occurredAt"], record["eventId"]))
+    return money.in_order(list(found.values()))
 
 
 def _expect_money(tx: Transaction, expected: dict, result: ScenarioResult) -> str:
