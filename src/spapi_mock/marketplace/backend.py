@@ -33,7 +33,13 @@ from spapi_mock.domain.sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, re
 from spapi_mock.kernel import resources
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.kernel.dates import LATEST_MOCK_TIME, check_mock_time, parse_iso, to_wire
-from spapi_mock.marketplace.fixtures import FixtureError, build_document, load_fixture_data, load_fixture_dir
+from spapi_mock.marketplace.fixtures import (
+    FixtureError,
+    build_document,
+    iter_fixture_dir,
+    load_fixture_data,
+    load_fixture_dir,
+)
 from spapi_mock.store.database import LAST_UPDATE_DATE, PURCHASE_DATE, Store
 from spapi_mock.store.file import StoreFileError
 from spapi_mock.store.indexes import (
@@ -250,14 +256,15 @@ class Backend:
                 return len(docs)
             clock = Clock(self.clock.source)
             clock.restore(self._started_clock)
-            docs = [lifecycle.refresh_due(doc, self.policy) for doc in load_fixture_dir(self.fixtures_dir, clock.now())]
             meta = {SELLERS_META: {}, CLOCK_META: self._started_clock}
             if self.store.path:
                 meta[FIXTURES_META] = {"dir": str(self.fixtures_dir.resolve())}
-            self.store.replace_all(docs, meta, others=self._money_history(docs, clock.now()))
+            # One document at a time into the store, each order with its money: a large set is
+            # never held whole as documents.
+            self.store.load(self._with_money(iter_fixture_dir(self.fixtures_dir, clock.now()), clock.now()), meta)
             self.clock.restore(self._started_clock)
             self.settle()
-            return len(docs)
+            return self.store.orders.count()
 
     # -- sellers -------------------------------------------------------------------------------
 
@@ -407,6 +414,15 @@ class Backend:
                 keyed.append((key, doc))
         keyed.sort(key=lambda pair: pair[0])
         return (doc for _, doc in keyed)
+
+    def _with_money(self, docs: Iterable[dict], now: datetime) -> Iterator[tuple[str, dict]]:
+        """(table, document) of each order loaded as it stands, due dates set, then its
+        financial events as they are at ``now``."""
+        for doc in docs:
+            doc = lifecycle.refresh_due(doc, self.policy)
+            yield ORDERS, doc
+            for record in finances.history(doc, now, self.policy):
+                yield FINANCES, record
 
     def _money_history(self, docs: Iterable[dict], now: datetime) -> list[tuple[str, dict]]:
         """The financial events of orders loaded as they stand (fixtures), as they are at ``now``."""

@@ -139,6 +139,11 @@ class KindIndex:
 
     # -- keeping in step with the table (the store calls these under its lock) ------------------
 
+    def clear(self) -> None:
+        """Forget every document (before ``load`` makes a new state the whole table)."""
+        # The constructor is where each kind says what its indexes are.
+        type(self).__init__(self, self._lock, self._packer)
+
     def load(self, table: dict[str, tuple[bytes, tuple]]) -> None:
         """Index a whole table of (packed document, entry) at once (at start)."""
         loaded = []
