@@ -236,6 +236,16 @@ def test_a_deferral_holds_posted_funds_until_released():
     assert (event["groupStart"], event["groupEnd"]) == (to_wire(start), to_wire(end))
 
 
+def test_a_refund_in_the_same_second_as_its_shipment_sorts_after_it():
+    doc = make_doc([{}])
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "19.99"}, at=SHIPPED)
+    [refund] = events_of(shipped, back, previous=[sale])
+    assert refund["occurredAt"] == sale["occurredAt"] and sale["eventId"] < refund["eventId"]
+    assert len(refund["eventId"]) == 32 and int(refund["eventId"], 16) >= 0
+
+
 def test_no_delay_posts_at_once():
     policy = Policy(finance_posting_delay=timedelta(0))
     doc = make_doc([{}])
@@ -289,4 +299,6 @@ def test_a_loaded_order_keeps_each_package_and_refund_at_its_own_time():
     assert [e["occurredAt"] for e in made] == [to_wire(SHIPPED + timedelta(days=d)) for d in (0, 1, 2)]
     assert [e["status"] for e in made] == ["RELEASED", "PENDING", "PENDING"]
     assert len({e["eventId"] for e in made}) == 3
+    # Made in that order, and their ids sort so (readers order an instant's events by id).
+    assert [e["eventId"] for e in made] == sorted(e["eventId"] for e in made)
     assert sum(Decimal(e["total"]) for e in made[:2]) == Decimal("30.00") - Decimal("4.50")

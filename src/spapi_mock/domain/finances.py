@@ -514,7 +514,9 @@ def _text(amount: Decimal, exponent: Decimal) -> str:
 
 
 def _event_id(seller_id: str, order_id: str, sequence: int) -> str:
-    return hashlib.sha256(f"{seller_id}|{order_id}|{sequence}".encode()).hexdigest()[:32]
+    # The order's event number leads, so an order's events made in the same second (a shipment
+    # and its refund on a frozen clock) still sort in the order they were made.
+    return f"{sequence:04x}" + hashlib.sha256(f"{seller_id}|{order_id}|{sequence}".encode()).hexdigest()[:28]
 
 
 def _digits(seed: str, length: int) -> str:
