@@ -1,17 +1,24 @@
-"""spapi-mock against Stoplight Prism, the mock users would otherwise run, and issue 15's targets.
+"""spapi-mock against Stoplight Prism, the mock users would otherwise run, and issues 15 and 26's targets.
 
-    python bench/versus_prism.py                        # ~6 minutes; the first run also installs Prism and builds data
+    python bench/versus_prism.py                        # ~10 minutes; the first run also installs Prism and builds data
     python bench/versus_prism.py --rounds 2 --duration 3 --warmup 1    # a quick look
+    python bench/versus_prism.py --operations-only      # the operations table alone
+    python bench/versus_prism.py --operations-only --without-prism     # ours alone (no npm needed)
 
 Prism 5 (``@stoplight/prism-cli`` from the npm registry, installed by this script under
-``bench/results/prism/``) serves Amazon's own ``ordersV0.json`` (``../shared/reference/``, or
-``--reference FILE``): static examples, no state. Ours serves the benchmark's 1k-order store
-(``--db``). Both processes run on CPU 0, wrk on CPU 1, one server loaded at a time. For each
-round and each request (getOrderItems and getOrder of one of 200 orders, Prism answering its
-example for any id), ours and Prism are measured back to back, their order alternating from
+``bench/results/prism/``) serves Amazon's own model of each API (``../shared/reference/``, or
+``--reference-dir DIR``), one Prism process per model file: static examples, no state. Ours
+serves the benchmark's 1k-order store (``--db``), with one feed and one report created over HTTP
+before the load. Every server runs on CPU 0, wrk on CPU 1, one server loaded at a time. For each
+round and each operation of ``OPERATIONS`` (issue 26's list: getOrderItems, getOrder,
+getOrders, getOrderBuyerInfo, getOrderAddress, searchOrders, getOrder of 2026-01-01, getFeeds,
+getFeed, getReports, getReport, createFeedDocument; reads of one of 200 orders, Prism answering
+its example for any id), ours and Prism are measured back to back, their order alternating from
 round to round; the figures are the medians over the rounds, and the ratios are ours / Prism.
+One table gives req/s, the ratio and p99 of each operation against its target (≥ 4x Prism for
+getOrder and getOrderItems, ≥ 2x for the others, p99 at or below Prism's).
 
-Then, in the same run:
+Then, in the same run (unless ``--operations-only``):
 
 - getOrders (100 orders a page, the benchmark's filtered page) from the 1k store and from the
   100k store, interleaved in rounds: the 100k/1k ratio of requests per second;
@@ -38,6 +45,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -47,13 +55,88 @@ import run as bench  # noqa: E402  (bench/run.py: servers, wrk, paths)
 
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 PRISM_DIR = bench.RESULTS / "prism"
-DEFAULT_REFERENCE = BENCH.parent.parent / "shared" / "reference" / "ordersV0.json"
+DEFAULT_REFERENCE_DIR = BENCH.parent.parent / "shared" / "reference"
 SERVER_CPU, LOAD_CPU = 0, 1
 STEPS = 200
+CREATED_AFTER = "2020-01-01T00:00:00Z"
+FEED_TYPE = "POST_ORDER_FULFILLMENT_DATA"
+REPORT_TYPE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+
+
+class Operation(NamedTuple):
+    """One request measured against Prism: Amazon's model file Prism serves for it, and the
+    paths (``{order}`` one of the sample orders, ``{feed}`` and ``{report}`` the ones created
+    before the load)."""
+
+    name: str
+    model: str
+    paths: tuple[str, ...]
+    target: float
+    method: str = "GET"
+    body: dict | None = None
+
+
+_V0 = "/orders/v0/orders"
+_V2026 = "/orders/2026-01-01/orders"
+OPERATIONS = (
+    Operation("getOrderItems", "ordersV0.json", (f"{_V0}/{{order}}/orderItems",), 4.0),
+    Operation("getOrder", "ordersV0.json", (f"{_V0}/{{order}}",), 4.0),
+    Operation(
+        "getOrders",
+        "ordersV0.json",
+        (f"{_V0}?CreatedAfter={CREATED_AFTER}&MarketplaceIds={bench.MARKETPLACE}&MaxResultsPerPage=1",),
+        2.0,
+    ),
+    Operation("getOrderBuyerInfo", "ordersV0.json", (f"{_V0}/{{order}}/buyerInfo",), 2.0),
+    Operation("getOrderAddress", "ordersV0.json", (f"{_V0}/{{order}}/address",), 2.0),
+    Operation("searchOrders", "orders_2026-01-01.json", (f"{_V2026}?createdAfter={CREATED_AFTER}&maxResultsPerPage=1",), 2.0),
+    Operation("getOrder@2026-01-01", "orders_2026-01-01.json", (f"{_V2026}/{{order}}",), 2.0),
+    Operation("getFeeds", "feeds_2021-06-30.json", (f"/feeds/2021-06-30/feeds?feedTypes={FEED_TYPE}",), 2.0),
+    Operation("getFeed", "feeds_2021-06-30.json", ("/feeds/2021-06-30/feeds/{feed}",), 2.0),
+    Operation("getReports", "reports_2021-06-30.json", (f"/reports/2021-06-30/reports?reportTypes={REPORT_TYPE}",), 2.0),
+    Operation("getReport", "reports_2021-06-30.json", ("/reports/2021-06-30/reports/{report}",), 2.0),
+    Operation(
+        "createFeedDocument",
+        "feeds_2021-06-30.json",
+        ("/feeds/2021-06-30/documents",),
+        2.0,
+        method="POST",
+        body={"contentType": "text/xml; charset=UTF-8"},
+    ),
+)
+
+WRK_SCRIPT = """\
+-- written by bench/versus_prism.py
+local paths = {%(paths)s}
+wrk.method = %(method)s
+wrk.headers["x-amz-access-token"] = %(token)s
+%(body)s
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("seed", threads)
+end
+
+function init(args)
+  math.randomseed(7919 * (seed or 1))
+end
+
+function request()
+  return wrk.format(nil, paths[math.random(#paths)])
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%%.0f,"duration_us":%%.0f,"bytes":%%.0f,"p50_us":%%.0f,"p90_us":%%.0f,' ..
+    '"p99_us":%%.0f,"mean_us":%%.1f,"max_us":%%.0f,"connect":%%.0f,"read":%%.0f,"write":%%.0f,' ..
+    '"status":%%.0f,"timeout":%%.0f}\\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.mean, latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
 
 TARGETS = {
-    "getOrderItems_vs_prism": 1.5,
-    "getOrder_vs_prism": 1.5,
     "getOrders_100k_vs_1k": 0.8,
     "startup_100k_s": 5.0,
     "rss_100k_mib": 400.0,
@@ -97,7 +180,7 @@ def medians(rounds: list[dict]) -> dict:
 def show(label: str, kind: str, result: dict) -> None:
     flag = f"  ERRORS {result['errors']}" if result["errors"] else ""
     figures = f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms"
-    print(f"    {label:<16} {kind:<14} {figures}{flag}")
+    print(f"    {label:<16} {kind:<20} {figures}{flag}")
 
 
 def start(name: str, argv: list[str], workdir: Path, probe: str, timeout: float) -> tuple[bench.Server, float]:
@@ -117,35 +200,91 @@ def served_copy(size: int, workdir: Path) -> tuple[Path, dict]:
     return served, meta
 
 
-def versus_prism(args, workdir: Path, prism: Path) -> dict:
+def write_script(path: Path, operation: Operation, paths: list[str]) -> Path:
+    body = ""
+    if operation.body is not None:
+        body = f'wrk.body = {json.dumps(json.dumps(operation.body))}\nwrk.headers["content-type"] = "application/json"\n'
+    path.write_text(
+        WRK_SCRIPT
+        % {
+            "paths": ", ".join(json.dumps(p) for p in paths),
+            "method": json.dumps(operation.method),
+            "token": json.dumps(bench.TOKEN),
+            "body": body,
+        },
+        encoding="utf-8",
+    )
+    return path
+
+
+def call(port: int, method: str, path: str, body: bytes | None = None, content_type: str = "application/json") -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"x-amz-access-token": bench.TOKEN, "content-type": content_type}
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {path} answered {response.status}: {data[:300]!r}")
+        return json.loads(data) if data else {}
+    finally:
+        conn.close()
+
+
+def created_documents(port: int) -> dict:
+    """A feed and a report of the benchmark's seller, made as a client makes them."""
+    document = call(port, "POST", "/feeds/2021-06-30/documents", json.dumps({"contentType": "text/xml"}).encode())
+    upload = document["url"].split("://", 1)[1].split("/", 1)[1]
+    call(port, "PUT", "/" + upload, b"<AmazonEnvelope/>", content_type="text/xml")
+    feed = call(
+        port,
+        "POST",
+        "/feeds/2021-06-30/feeds",
+        json.dumps(
+            {"feedType": FEED_TYPE, "marketplaceIds": [bench.MARKETPLACE], "inputFeedDocumentId": document["feedDocumentId"]}
+        ).encode(),
+    )
+    report = call(
+        port,
+        "POST",
+        "/reports/2021-06-30/reports",
+        json.dumps({"reportType": REPORT_TYPE, "marketplaceIds": [bench.MARKETPLACE]}).encode(),
+    )
+    return {"feed": feed["feedId"], "report": report["reportId"]}
+
+
+def versus_prism(args, workdir: Path, prism: Path | None) -> dict:
     db, meta = served_copy(1000, workdir)
     ids = meta["sample_order_ids"]
-    scripts = {
-        "getOrderItems": bench.write_wrk_script(workdir / "items.lua", [bench.items_path(i) for i in ids]),
-        "getOrder": bench.write_wrk_script(workdir / "order.lua", [f"/orders/v0/orders/{i}" for i in ids]),
-    }
     probe = bench.items_path(ids[0])
-    ours, _ = start("spapi-mock-1k", bench.serve_argv(["--db", str(db)]), workdir, probe, args.startup_timeout)
+    servers: dict[str, bench.Server] = {}
     try:
-        peer, _ = start("prism", [str(prism), "mock", "-p", "{port}", str(args.reference)], workdir, probe, 120)
-    except BaseException:
-        ours.stop()
-        raise
-    results: dict = {"spapi-mock": {}, "prism": {}}
-    try:
-        print(f"\nspapi-mock (1k store) and Prism on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}, {args.rounds} rounds:", flush=True)
-        for kind, script in scripts.items():
-            rounds: dict[str, list] = {"spapi-mock": [], "prism": []}
+        servers["spapi-mock"], _ = start(
+            "spapi-mock-1k", bench.serve_argv(["--db", str(db)]), workdir, probe, args.startup_timeout
+        )
+        made = created_documents(servers["spapi-mock"].port)
+        for model in sorted({op.model for op in OPERATIONS}) if prism is not None else ():
+            name = f"prism-{Path(model).stem}"
+            argv = [str(prism), "mock", "-p", "{port}", str(args.reference_dir / model)]
+            first = next(op for op in OPERATIONS if op.model == model and op.method == "GET")
+            servers[model], _ = start(name, argv, workdir, first.paths[0].format(order=ids[0], feed="1", report="1"), 120)
+        results: dict = {"spapi-mock": {}, "prism": {}}
+        who = "spapi-mock (1k store)" + (" and Prism (one process per model)" if prism is not None else "")
+        print(f"\n{who} on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}, {args.rounds} rounds:", flush=True)
+        for op in OPERATIONS:
+            paths = [path.format(order=i, **made) for path in op.paths for i in (ids if "{order}" in path else ids[:1])]
+            script = write_script(workdir / f"{op.name}.lua", op, paths)
+            pair = [("spapi-mock", servers["spapi-mock"])] + ([("prism", servers[op.model])] if prism is not None else [])
+            rounds: dict[str, list] = {label: [] for label, _ in pair}
             for n in range(args.rounds):
-                pair = [("spapi-mock", ours), ("prism", peer)]
                 for label, server in pair if n % 2 == 0 else reversed(pair):
                     rounds[label].append(wrk(server, script, args))
             for label in rounds:
-                results[label][kind] = medians(rounds[label])
-                show(label, kind, results[label][kind])
+                results[label][op.name] = medians(rounds[label])
+                show(label, op.name, results[label][op.name])
     finally:
-        ours.stop()
-        peer.stop()
+        for server in servers.values():
+            server.stop()
     return results
 
 
@@ -222,20 +361,32 @@ def scenario_steps(args, workdir: Path) -> dict:
     return out
 
 
-def report(figures: dict) -> None:
-    ours, prism = figures["versus"]["spapi-mock"], figures["versus"]["prism"]
-    rows = []
-    for kind in ("getOrderItems", "getOrder"):
-        value = ours[kind]["rps"] / prism[kind]["rps"]
-        ok = value >= TARGETS[f"{kind}_vs_prism"] and ours[kind]["p99_ms"] <= prism[kind]["p99_ms"]
-        rows.append(
-            (
-                f"{kind}: req/s vs Prism (p99 ours/Prism)",
-                f"{value:.2f}x ({ours[kind]['p99_ms']:.1f}/{prism[kind]['p99_ms']:.1f} ms)",
-                "≥ 1.5x, p99 ≤ Prism's",
-                ok,
+def operations_table(versus: dict) -> None:
+    """One line per operation: req/s, ratio and p99 against Prism, and the target."""
+    ours, prism = versus["spapi-mock"], versus.get("prism") or {}
+    print("\n" + "=" * 112)
+    print(f"{'operation':<22}{'spapi-mock':>12}{'Prism':>10}{'ratio':>8}{'p99 ours':>11}{'p99 Prism':>11}   target")
+    for op in OPERATIONS:
+        o, p = ours[op.name], prism.get(op.name)
+        errors = "  ERRORS" if o["errors"] or (p and p["errors"]) else ""
+        if p is None:
+            print(
+                f"{op.name:<22}{o['rps']:>8.0f} r/s{'-':>10}{'-':>8}{o['p99_ms']:>8.1f} ms{'-':>11}   ≥ {op.target:.0f}x{errors}"
             )
+            continue
+        ratio = o["rps"] / p["rps"] if p["rps"] else float("inf")
+        ok = ratio >= op.target and o["p99_ms"] <= p["p99_ms"]
+        print(
+            f"{op.name:<22}{o['rps']:>8.0f} r/s{p['rps']:>6.0f} r/s{ratio:>7.2f}x{o['p99_ms']:>8.1f} ms{p['p99_ms']:>8.1f} ms"
+            f"   ≥ {op.target:.0f}x, p99 ≤ Prism's  {'PASS' if ok else 'MISS'}{errors}"
         )
+
+
+def report(figures: dict) -> None:
+    operations_table(figures["versus"])
+    if "pages" not in figures:
+        return
+    rows = []
     pages = figures["pages"]
     growth = pages["getOrders_100k"]["rps"] / pages["getOrders_1k"]["rps"]
     rows.append(("getOrders page: 100k / 1k req/s", f"{growth:.2f}x", "≥ 0.8x", growth >= TARGETS["getOrders_100k_vs_1k"]))
@@ -248,14 +399,7 @@ def report(figures: dict) -> None:
     rows.append(("built-in start-up (median of 5)", f"{builtin:.2f} s", "≤ 1 s", builtin <= TARGETS["startup_builtin_s"]))
     step = figures["steps"]["p50_ms"]
     rows.append(("scenario step p50", f"{step:.2f} ms", "≤ 5 ms", step <= TARGETS["scenario_step_p50_ms"]))
-    print("\n" + "=" * 96)
-    for kind in ("getOrderItems", "getOrder"):
-        o, p = ours[kind], prism[kind]
-        print(
-            f"{kind:<14} spapi-mock {o['rps']:7.0f} req/s p50 {o['p50_ms']:6.1f} p99 {o['p99_ms']:6.1f} ms | "
-            f"Prism {p['rps']:7.0f} req/s p50 {p['p50_ms']:6.1f} p99 {p['p99_ms']:6.1f} ms"
-        )
-    print("-" * 96)
+    print("-" * 112)
     for name, value, target, ok in rows:
         print(f"{name:<44} {value:>24}   target {target:<22} {'PASS' if ok else 'MISS'}")
 
@@ -266,18 +410,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of measured load per round")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="Amazon's ordersV0.json, for Prism")
+    parser.add_argument("--reference-dir", type=Path, default=DEFAULT_REFERENCE_DIR, help="Amazon's models, for Prism")
     parser.add_argument("--startup-timeout", type=float, default=180.0)
+    parser.add_argument("--operations-only", action="store_true", help="the operations table alone")
+    parser.add_argument("--without-prism", action="store_true", help="measure ours alone (no npm, no ratios)")
+    parser.add_argument("--out", type=Path, help="where the figures go (default bench/results/versus-prism-*.json)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    if not args.reference.exists():
-        print(f"{args.reference}: Amazon's ordersV0.json is needed for Prism (--reference FILE)", file=sys.stderr)
+    missing = [op.model for op in OPERATIONS if not (args.reference_dir / op.model).exists()]
+    if missing and not args.without_prism:
+        print(
+            f"{args.reference_dir}: Amazon's {sorted(set(missing))} are needed for Prism (--reference-dir DIR)", file=sys.stderr
+        )
         return 2
     if len(os.sched_getaffinity(0)) < 2:
         print("note: fewer than 2 CPUs: the server and wrk share one", file=sys.stderr)
-    prism = install_prism()
+    prism = None if args.without_prism else install_prism()
     workdir = bench.RESULTS / f"versus-prism-work-{os.getpid()}"
     workdir.mkdir(parents=True, exist_ok=True)
     try:
@@ -285,14 +435,16 @@ def main(argv: list[str] | None = None) -> int:
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "args": {k: str(v) for k, v in vars(args).items()},
             "versus": versus_prism(args, workdir, prism),
-            "pages": page_at_sizes(args, workdir),
-            "builtin": builtin_startup(args, workdir),
-            "steps": scenario_steps(args, workdir),
         }
+        if not args.operations_only:
+            figures["pages"] = page_at_sizes(args, workdir)
+            figures["builtin"] = builtin_startup(args, workdir)
+            figures["steps"] = scenario_steps(args, workdir)
     finally:
         for leftover in workdir.glob("store-*.json*"):
-            leftover.unlink()
-    out = bench.RESULTS / f"versus-prism-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+            # The store and its documents directory beside it.
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    out = args.out or bench.RESULTS / f"versus-prism-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     report(figures)
     print(f"\nfigures: {out}; logs: {workdir}")

@@ -91,3 +91,24 @@ def test_the_documents_benchmark_reports_the_servers_memory(tmp_path):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 feeds DONE" in run.stdout and run.stdout.count("RSS") == 4, run.stdout
+
+
+def test_the_prism_comparison_measures_every_operation_of_issue_26(wrk, tmp_path):
+    """Ours alone (Prism needs npm and Amazon's models): every operation measured, none refused."""
+    out = tmp_path / "versus.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "versus_prism.py"), "--operations-only", "--without-prism"]
+        + ["--rounds", "1", "--duration", "1", "--warmup", "0", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    ours = json.loads(out.read_text(encoding="utf-8"))["versus"]["spapi-mock"]
+    named = {"getOrderItems", "getOrder", "getOrders", "getOrderBuyerInfo", "getOrderAddress", "searchOrders"}
+    named |= {"getOrder@2026-01-01", "getFeeds", "getFeed", "getReports", "getReport", "createFeedDocument"}
+    assert set(ours) == named, sorted(ours)
+    for name, figures in ours.items():
+        assert figures["rps"] > 0 and not figures["errors"], (name, figures)
+    table = run.stdout[run.stdout.index("operation") :]
+    assert all(name in table for name in named) and "req/s" in run.stdout, run.stdout
