@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import parse_qsl
 
 from connexion import utils as connexion_utils
 from connexion.decorators.parameter import get_arguments, sanitized, unwrap_decorators
@@ -39,13 +40,15 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spapi_mock.http import http_errors, request_scope
-from spapi_mock.http.connexion_glue import COMPACT_JSON, enter_handler_context
+from spapi_mock.http.connexion_glue import COMPACT_JSON, SECURITY_KEY, enter_handler_context
 from spapi_mock.http.middleware import CONTROL_PREFIX, TrafficGate
 from spapi_mock.http.validation import VALIDATORS, NamedParameterValidator
 
 _TOKEN_HEADER = b"x-amz-access-token"
 _CONTENT_TYPE = b"content-type"
 _PARAMETER_ORDER = ("query", "path", "header", "cookie")
+# Where the parameters read once are kept for the handler's arguments.
+_PARSED = "spapi_mock.compiled_parameters"
 
 
 class _UriParser(OpenAPIURIParser):
@@ -85,6 +88,12 @@ class _Operation:
                 strict_validation=False,
             )
         self.response = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=COMPACT_JSON)
+        # The content type Connexion's response building gives a JSON answer (the one the
+        # operation produces), else None and every answer is built by Connexion's code.
+        produces = set(operation.produces)
+        self.json_type = None
+        if len(produces) == 1 and connexion_utils.is_json_mimetype(next(iter(produces))):
+            self.json_type = next(iter(produces)).encode("latin-1")
         self.validated = None
         if validate_responses:
             self.validated = ResponseValidationOperation(self._respond, operation=operation, validator_map=VALIDATORS)
@@ -101,21 +110,22 @@ class _Operation:
 
     async def answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Validate the request as Connexion's request validation does, then answer it."""
-        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        query = self.uri_parser.resolve_query(_query_lists(scope))
+        path = self.uri_parser.resolve_path(scope["path_params"])
         for where, param in self.parameters:
             if where == "query":
-                value = request.query_params.get(param["name"])
+                value = query.get(param["name"])
             elif where == "path":
-                value = request.path_params.get(param["name"].replace("-", "_"))
-            elif where == "header":
-                value = request.headers.get(param["name"])
+                value = path.get(param["name"].replace("-", "_"))
             else:
-                value = request.cookies.get(param["name"])
+                request = ConnexionRequest(scope, receive)
+                value = (request.headers if where == "header" else request.cookies).get(param["name"])
             error = NamedParameterValidator.validate_parameter(where, value, param)
             if error:
                 raise BadRequestProblem(detail=error)
         if self.body_validator is not None:
             receive, scope = await self.body_validator.wrap_receive(receive, scope=scope)
+        scope[_PARSED] = (query, path)
         if self.validated is not None:
             await self.validated(scope, receive, send)
         else:
@@ -123,29 +133,51 @@ class _Operation:
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The handler's answer, with the arguments Connexion's parameter decorator passes."""
-        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
-        body = await request.get_body() if self.body_validator is not None else None
+        query, path = scope[_PARSED]
+        body, mime_type = None, "application/octet-stream"
+        if self.body_validator is not None:
+            request = ConnexionRequest(scope, receive)
+            body, mime_type = await request.get_body(), request.mimetype
         kwargs = get_arguments(
             self.spec,
-            path_params=request.path_params,
-            query_params=request.query_params,
+            path_params=path,
+            query_params=query,
             body=body,
             files={},
             arguments=self.arguments,
             has_kwargs=self.has_kwargs,
             sanitize=sanitized,
-            content_type=request.mimetype,
+            content_type=mime_type,
         )
-        for key, value in request.context.items():
+        context = scope["extensions"][SECURITY_KEY]
+        for key, value in context.items():
             if self.has_kwargs or key in self.arguments:
                 kwargs[key] = value
         restore = enter_handler_context(scope, receive, self.spec)
         try:
             answer = await self.function(**kwargs)
-            response = self.response.build_framework_response(answer)
+            fast = self._json_answer(answer)
+            if fast is None:
+                response = self.response.build_framework_response(answer)
         finally:
             restore()
-        await response(scope, receive, send)
+        if fast is not None:
+            status, body = fast
+            headers = [(b"content-length", str(len(body)).encode()), (b"content-type", self.json_type)]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+        else:
+            await response(scope, receive, send)
+
+    def _json_answer(self, answer) -> tuple[int, bytes] | None:
+        """A JSON answer's status and bytes as Connexion's response building makes them, for the
+        usual shapes (a dict, or a dict and a success status); None for any other."""
+        status = 200
+        if type(answer) is tuple and len(answer) == 2 and type(answer[1]) is int and 200 <= answer[1] < 300 and answer[1] != 204:
+            answer, status = answer
+        if self.json_type is None or type(answer) is not dict:
+            return None
+        return status, COMPACT_JSON.to_bytes(answer)
 
 
 class _Route:
@@ -243,6 +275,15 @@ async def _error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> 
     answer = http_errors.to_response(ConnexionRequest(scope, receive), exc)
     response = StarletteResponse(answer.body, answer.status_code, answer.headers, answer.mimetype)
     await response(scope, receive, send)
+
+
+def _query_lists(scope: Scope) -> dict[str, list[str]]:
+    """The query string as Connexion's request reads it (Starlette's parse, each name's values)."""
+    lists: dict[str, list[str]] = {}
+    if scope["query_string"]:
+        for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+            lists.setdefault(name, []).append(value)
+    return lists
 
 
 def _bucket(path: str) -> tuple[int, str]:

@@ -24,21 +24,33 @@ class NamedParameterValidator(ParameterValidator):
         # on every request; the definitions are the spec's, fixed for the app's life.
         if value is None or (is_nullable(param) and is_null(value)):
             return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+        validator = _schema_validator(param)
+        if validator is _ANY_STRING:
+            if isinstance(value, str):
+                return None
+            validator = Draft4Validator(param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER)
         try:
-            _schema_validator(param).validate(value)
+            validator.validate(value)
         except ValidationError as exception:
             return f"Invalid {param['name']}: {str(exception).splitlines()[0]}"
         return None
 
 
-_validators: dict[int, tuple[dict, Draft4Validator]] = {}
+_validators: dict[int, tuple[dict, Draft4Validator | object]] = {}
+# A schema any string meets (most path and query parameters): no validator needed for a string.
+_ANY_STRING = object()
+_ANNOTATIONS = {"description", "example", "examples", "title", "x-example"}
 
 
-def _schema_validator(param: dict) -> Draft4Validator:
+def _schema_validator(param: dict) -> Draft4Validator | object:
     cached = _validators.get(id(param))
     if cached is None or cached[0] is not param:
         schema = param.get("schema", param)
-        cached = _validators[id(param)] = (param, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        if {key for key in schema if key not in _ANNOTATIONS} == {"type"} and schema["type"] == "string":
+            validator = _ANY_STRING
+        else:
+            validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        cached = _validators[id(param)] = (param, validator)
     return cached[1]
 
 
