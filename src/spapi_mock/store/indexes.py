@@ -214,7 +214,7 @@ class OrderIndex(KindIndex):
         email = (order.get("BuyerInfo") or {}).get("BuyerEmail")
         return (
             sys.intern(doc["seller_id"]),
-            order["AmazonOrderId"],
+            sys.intern(order["AmazonOrderId"]),
             sys.intern(order["MarketplaceId"]),
             order[PURCHASE_DATE],
             order[LAST_UPDATE_DATE],
@@ -236,7 +236,16 @@ class OrderIndex(KindIndex):
             return None
         if not (email is None or type(email) is str):
             return None
-        return (sys.intern(seller_id), order_id, sys.intern(marketplace_id), purchased, updated, due_at, seller_order_id, email)
+        return (
+            sys.intern(seller_id),
+            sys.intern(order_id),
+            sys.intern(marketplace_id),
+            purchased,
+            updated,
+            due_at,
+            seller_order_id,
+            email,
+        )
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -540,6 +549,27 @@ class FinancialEventEntry(NamedTuple):
         return self.seller_id, self.event_id
 
 
+def _interned_event_entry(
+    seller_id, event_id, order_id, occurred, posted, released, status, due, group_id, group_start, group_end, currency
+) -> FinancialEventEntry:
+    # A group's id and bounds are shared by every event released in it, and an order id by the
+    # order's entry: one string each, not one per event (about 25 MB at 100k orders).
+    return FinancialEventEntry(
+        sys.intern(seller_id),
+        event_id,
+        sys.intern(order_id),
+        occurred,
+        posted,
+        released,
+        sys.intern(status),
+        due,
+        sys.intern(group_id),
+        sys.intern(group_start),
+        sys.intern(group_end),
+        sys.intern(currency),
+    )
+
+
 class FinancialEventIndex(KindIndex):
     """Financial events, per seller: by order, by posting time (listFinancialEvents,
     listTransactions), by settlement group (listFinancialEventGroups and the group's events), and
@@ -549,7 +579,8 @@ class FinancialEventIndex(KindIndex):
 
     def __init__(self, lock: threading.RLock, packer: Packer) -> None:
         super().__init__(lock, packer)
-        self._by_order: dict[Key, set[str]] = defaultdict(set)
+        # Most orders have one event: kept as its id, a set only for several (as OrderIndex's lookups).
+        self._by_order: dict[Key, str | set[str]] = {}
         self._by_posted: dict[str, SortedList] = defaultdict(SortedList)
         # (seller, group id) → (released, event id) of its released events.
         self._by_group: dict[Key, SortedList] = defaultdict(SortedList)
@@ -563,19 +594,19 @@ class FinancialEventIndex(KindIndex):
         return finances.due_at(doc)
 
     def entry(self, doc: dict) -> FinancialEventEntry:
-        return FinancialEventEntry(
-            sys.intern(doc["seller_id"]),
+        return _interned_event_entry(
+            doc["seller_id"],
             doc["eventId"],
             doc["orderId"],
             doc["occurredAt"],
             doc["postedAt"],
             doc["releasedAt"],
-            sys.intern(doc["status"]),
+            doc["status"],
             finances.due_at(doc),
             doc["groupId"],
             doc["groupStart"],
             doc["groupEnd"],
-            sys.intern(doc["currency"]),
+            doc["currency"],
         )
 
     def entry_from_json(self, value) -> FinancialEventEntry | None:
@@ -584,12 +615,12 @@ class FinancialEventIndex(KindIndex):
             return None
         if any(part is None for name, part in zip(FinancialEventEntry._fields, entry, strict=True) if name != "due"):
             return None
-        return FinancialEventEntry(*entry)
+        return _interned_event_entry(*entry)
 
     def of_order(self, seller_id: str, order_id: str) -> list[dict]:
         """Every event of the order, pending ones too, by (occurred, id)."""
         with self._lock:
-            entries = [self._entries[(seller_id, doc_id)][1] for doc_id in self._by_order.get((seller_id, order_id), ())]
+            entries = [self._entries[(seller_id, doc_id)][1] for doc_id in _ids(self._by_order.get((seller_id, order_id)))]
         entries.sort(key=lambda entry: (entry.occurred, entry.event_id))
         return self._docs(entries)
 
@@ -619,7 +650,7 @@ class FinancialEventIndex(KindIndex):
         return [doc for doc in (self.get(*entry.key) for entry in entries) if doc is not None]
 
     def _add_to_indexes(self, entry: FinancialEventEntry) -> None:
-        self._by_order[(entry.seller_id, entry.order_id)].add(entry.event_id)
+        _remember(self._by_order, (entry.seller_id, entry.order_id), entry.event_id)
         self._by_posted[entry.seller_id].add((entry.posted, entry.event_id))
         if entry.status in finances.RELEASED_STATUSES:
             self._by_group[(entry.seller_id, entry.group_id)].add((entry.released, entry.event_id))
@@ -628,11 +659,7 @@ class FinancialEventIndex(KindIndex):
             self._by_due.add((entry.due, entry.seller_id, entry.event_id))
 
     def _remove_from_indexes(self, entry: FinancialEventEntry) -> None:
-        members = self._by_order.get((entry.seller_id, entry.order_id))
-        if members is not None:
-            members.discard(entry.event_id)
-            if not members:
-                del self._by_order[(entry.seller_id, entry.order_id)]
+        _forget(self._by_order, (entry.seller_id, entry.order_id), entry.event_id)
         self._by_posted[entry.seller_id].discard((entry.posted, entry.event_id))
         group = self._by_group.get((entry.seller_id, entry.group_id))
         if group is not None:
