@@ -424,6 +424,7 @@ def serve_command(args: argparse.Namespace) -> int:
     # objects of start-up garbage, which stay frozen instead.
     gc.freeze()
     gc.enable()
+    _return_free_memory()
     print(banner(config, app.services, args.log_level), flush=True)
     # uvicorn's access log (on at debug) prints query strings, where a token request may carry
     # credentials: it masks them as the journal does.
@@ -431,6 +432,17 @@ def serve_command(args: argparse.Namespace) -> int:
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug"))
     server.run(sockets=[listener])
     return 0
+
+
+def _return_free_memory() -> None:
+    """Loading a large set frees most of what it allocated (each fixture file parsed, each
+    document once packed), but glibc keeps the freed pages: 40 MB at 100k orders handed back."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 class _MaskedAccessLog(logging.Filter):

@@ -112,3 +112,30 @@ def test_the_prism_comparison_measures_every_operation_of_issue_26(wrk, tmp_path
         assert figures["rps"] > 0 and not figures["errors"], (name, figures)
     table = run.stdout[run.stdout.index("operation") :]
     assert all(name in table for name in named) and "req/s" in run.stdout, run.stdout
+
+
+def test_the_load_paths_benchmark_measures_every_path_of_a_generated_set(tmp_path):
+    spapi_mock = Path(sys.executable).parent / "spapi-mock"
+    generated = tmp_path / "generated"
+    subprocess.run(
+        [str(spapi_mock), "fixtures", "generate", "--orders", "300", "--seed", "7", "--out", str(generated)],
+        check=True,
+        capture_output=True,
+    )
+    out = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load_paths.py"), "--fixtures", str(generated), "--requests", "5"]
+        + ["--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads(out.read_text(encoding="utf-8"))
+    paths = results["paths"]
+    assert set(paths) == {"fixtures, first time", "fixtures, again", "--db, first time", "--db, again", "built-in fixtures"}
+    for figures in paths.values():
+        assert figures["startup_s"] > 0 and figures["rss_mib"] > 0 and figures["peak_rss_mib"] >= figures["rss_mib"] * 0.9
+    for kind in ("no status filter", "Unshipped,Shipped"):
+        assert results["pages"][f"ratio {kind}"] > 0
+    assert "ratio" in run.stdout and "RSS" in run.stdout, run.stdout

@@ -10,6 +10,8 @@ not silently drop data; the error names the file, the record and the field.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cache, lru_cache
@@ -26,6 +28,9 @@ from spapi_mock.domain.exceptions import FixtureError
 from spapi_mock.domain.model import OrderDocument
 from spapi_mock.domain.sellers import DEFAULT_SELLER_ID
 from spapi_mock.kernel import resources
+
+log = logging.getLogger("spapi_mock.fixtures")
+PROGRESS_EVERY_S = 1.0
 
 
 def load_fixture_dir(directory: str | Path, now: datetime) -> list[OrderDocument]:
@@ -44,7 +49,9 @@ def iter_fixture_dir(directory: str | Path, now: datetime) -> Iterator[OrderDocu
         raise FixtureError(f"{directory}: fixture directory not found")
     seen: dict[str, str] = {}
     problems = order_factory.Problems()
-    for path in fixture_files(directory):
+    files = fixture_files(directory)
+    started = said = time.monotonic()
+    for n, path in enumerate(files, 1):
         with problems.collect():
             for doc in iter_fixture_file(path, now):
                 order_id = doc["order"]["AmazonOrderId"]
@@ -53,6 +60,10 @@ def iter_fixture_dir(directory: str | Path, now: datetime) -> Iterator[OrderDocu
                     continue
                 seen[order_id] = str(path)
                 yield doc
+        # A large set takes seconds: say how far it is, at most once a second (a small one says nothing).
+        if time.monotonic() - said >= PROGRESS_EVERY_S:
+            said = time.monotonic()
+            log.info("loading %s: %d of %d files, %s orders (%.1f s)", directory, n, len(files), f"{len(seen):,}", said - started)
     problems.raise_any()
 
 
