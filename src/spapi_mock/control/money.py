@@ -10,13 +10,6 @@ from spapi_mock.domain import finances
 TOTALS = ("charged", "refunded", "fees", "withheld", "net")
 
 
-def in_order(records: list[dict]) -> list[dict]:
-    """The events earliest first. Wire times have whole seconds and event ids are hashes, so at
-    one instant (a frozen clock: ship, then refund) a shipment comes before a refund: an item is
-    refunded only once it shipped."""
-    return sorted(records, key=lambda r: (r["occurredAt"], r["kind"] != finances.SHIPMENT, r["eventId"]))
-
-
 def totals(records: list[dict]) -> dict:
     """What the order's events add up to: what shipments charged the buyer (less promotions),
     what refunds gave back, Amazon's fees, the tax Amazon withheld, and what the seller nets."""

@@ -82,7 +82,6 @@ from spapi_mock.kernel.dates import parse_duration, parse_fixture_date, to_wire
 from spapi_mock.marketplace.backend import Backend, Transaction
 from spapi_mock.notifications import events
 from spapi_mock.notifications.subscriptions import subscriptions_of
-from spapi_mock.store.indexes import FinancialEventIndex
 
 CLOCK_STEPS = ("advance_clock", "set_clock", "freeze_clock", "unfreeze_clock")
 FEED_STEP = "submit_feed"
@@ -479,20 +478,9 @@ def _is_amount(value: Any) -> bool:
     return Decimal(str(value)).is_finite()
 
 
-def _money_of(tx: Transaction, seller: str, order_id: str) -> list[dict]:
-    """The order's financial events as the run has them now: stored ones as this transaction
-    changed them, and those it made."""
-    table = FinancialEventIndex.table
-    found = {record["eventId"]: record for record in tx.stored.index(table).of_order(seller, order_id)}
-    for (kind, owner, event_id), record in tx.jobs.items():
-        if kind == table and owner == seller and record["orderId"] == order_id:
-            found[event_id] = record
-    return money.in_order(list(found.values()))
-
-
 def _expect_money(tx: Transaction, expected: dict, result: ScenarioResult) -> str:
     order_id = result.orders.get(expected["order"], expected["order"])
-    records = _money_of(tx, result.seller, order_id)
+    records = tx.money_of(order_id, result.seller)
     sums = money.totals(records)
     statuses = [record["status"] for record in records]
     seen = {"events": len(records), "kinds": [record["kind"] for record in records], "status": statuses, **sums}

@@ -165,7 +165,7 @@ class LocalControl:
         with its status and times, settlement group, items and total, and the order's totals."""
         seller = self._seller(seller_id)
         doc = self._guard(lambda: self.backend.order(seller, order_id))
-        records = money.in_order(self.backend.reading().financial_events.of_order(seller, order_id))
+        records = self.backend.reading().financial_events.of_order(seller, order_id)
         events = [{name: value for name, value in record.items() if name != "seller_id"} for record in records]
         return {
             "sellerId": seller,

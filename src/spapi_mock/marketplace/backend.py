@@ -502,6 +502,14 @@ class Transaction:
             return False
         return True
 
+    def money_of(self, order_id: str, seller_id: str | None = None) -> list[dict]:
+        """The order's financial events as this transaction has them: stored ones (as changed
+        here), then those made here, earliest first."""
+        key = (seller_id or self.seller, order_id)
+        stored = self.backend.store.financial_events.of_order(*key)
+        made = [self.jobs[(FINANCES, key[0], event_id)] for event_id in self._money.get(key, ())]
+        return [self.jobs.get((FINANCES, key[0], doc["eventId"]), doc) for doc in stored] + made
+
     # -- changing ------------------------------------------------------------------------------
 
     def change(self, order_id: str, rule: Rule) -> dict:
@@ -666,7 +674,7 @@ class Transaction:
         before = self._current(*key)
         self.order_puts.append((key, self.changed.get(key), doc))
         self.changed[key] = doc
-        previous = self._money_of(key)
+        previous = self.money_of(key[1], key[0])
         for record in finances.money_events(before, doc, self.now, self.backend.policy, previous):
             self.put_job(FINANCES, record)
             self._money.setdefault(key, {})[record["eventId"]] = None
@@ -676,12 +684,6 @@ class Transaction:
 
     def _current(self, seller_id: str, order_id: str) -> dict | None:
         return self.changed.get((seller_id, order_id)) or self.backend.store.orders.get(seller_id, order_id)
-
-    def _money_of(self, key: tuple[str, str]) -> list[dict]:
-        """The order's financial events so far: stored ones, then those made here."""
-        stored = self.backend.store.financial_events.of_order(*key)
-        made = [self.jobs[(FINANCES, key[0], event_id)] for event_id in self._money.get(key, ())]
-        return [self.jobs.get((FINANCES, key[0], doc["eventId"]), doc) for doc in stored] + made
 
     def _move_to(self, at: datetime) -> None:
         try:
