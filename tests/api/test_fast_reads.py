@@ -379,6 +379,16 @@ def test_the_compiled_path_serves_every_operation_and_connexion_none(served, ope
     assert id(slow.services) not in served
 
 
+def test_the_suites_in_process_apps_answer_through_the_compiled_path(client, monkeypatch):
+    """The apps every other API test uses validate responses and still take the path users get."""
+    claimed = []
+    real = compiled.Compiled._claims
+    monkeypatch.setattr(compiled.Compiled, "_claims", lambda self, scope: (claimed.append(found := real(self, scope)), found)[1])
+    client.get(f"/orders/v0/orders/{UNSHIPPED}/orderItems", headers=TOKEN)
+    client.get("/feeds/2021-06-30/feeds", params={"feedTypes": "POST_ORDER_FULFILLMENT_DATA"}, headers=TOKEN)
+    assert [found[0].operation_id for found in claimed if found] == ["getOrderItems", "getFeeds"]
+
+
 # -- paging, the journal, strict auth, response validation, any input --------------------------
 
 

@@ -22,11 +22,15 @@ operation, on requests generated from the specs.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion import utils as connexion_utils
+from connexion.decorators.parameter import _get_query_defaults as get_query_defaults
+from connexion.decorators.parameter import _get_val_from_param as get_val_from_param
 from connexion.decorators.parameter import get_arguments, sanitized, unwrap_decorators
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.exceptions import BadRequestProblem
@@ -36,6 +40,7 @@ from connexion.middleware.response_validation import ResponseValidationOperation
 from connexion.resolver import Resolver
 from connexion.spec import Specification
 from connexion.uri_parsing import OpenAPIURIParser
+from connexion.utils import deep_merge
 from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -75,6 +80,10 @@ class _Operation:
         self.arguments, self.has_kwargs = connexion_utils.inspect_function_arguments(unwrap_decorators(self.function))
         self.uri_parser = _UriParser(operation.parameters, operation.body_definition())
         self.parameters = [(p["in"], p) for where in _PARAMETER_ORDER for p in operation.parameters if p["in"] == where]
+        self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
+        self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
+        self.query_defaults = get_query_defaults(self.query_definitions)
+        self.sanitized_names: dict[str, str] = {}
         self.consumes = frozenset(operation.consumes) if operation.request_body else frozenset()
         self.body_validator = None
         if operation.request_body:
@@ -138,17 +147,20 @@ class _Operation:
         if self.body_validator is not None:
             request = ConnexionRequest(scope, receive)
             body, mime_type = await request.get_body(), request.mimetype
-        kwargs = get_arguments(
-            self.spec,
-            path_params=path,
-            query_params=query,
-            body=body,
-            files={},
-            arguments=self.arguments,
-            has_kwargs=self.has_kwargs,
-            sanitize=sanitized,
-            content_type=mime_type,
-        )
+        if self.body_validator is None:
+            kwargs = self._arguments(path, query)
+        else:
+            kwargs = get_arguments(
+                self.spec,
+                path_params=path,
+                query_params=query,
+                body=body,
+                files={},
+                arguments=self.arguments,
+                has_kwargs=self.has_kwargs,
+                sanitize=sanitized,
+                content_type=mime_type,
+            )
         context = scope["extensions"][SECURITY_KEY]
         for key, value in context.items():
             if self.has_kwargs or key in self.arguments:
@@ -168,6 +180,29 @@ class _Operation:
             await send({"type": "http.response.body", "body": body})
         else:
             await response(scope, receive, send)
+
+    def _arguments(self, path: dict, query: dict) -> dict[str, Any]:
+        """What Connexion's ``get_arguments`` gives an operation without a body, with what it
+        works out per call (the definitions, the defaults, the sanitised names) worked out once."""
+        kwargs = {}
+        for name, value in path.items():
+            definition = self.path_definitions.get(name)
+            kwargs[self._sanitized(name)] = value if definition is None else get_val_from_param(value, definition)
+        merged = deep_merge(copy.deepcopy(self.query_defaults), query) if self.query_defaults else query
+        for name, value in merged.items():
+            key = self._sanitized(name)
+            definition = self.query_definitions.get(name)
+            if definition is not None and (self.has_kwargs or key in self.arguments):
+                kwargs[key] = get_val_from_param(value, definition)
+        return kwargs
+
+    def _sanitized(self, name: str) -> str:
+        found = self.sanitized_names.get(name)
+        if found is None:
+            found = sanitized(name)
+            if len(self.sanitized_names) < 256:  # names a client sends need not be kept
+                self.sanitized_names[name] = found
+        return found
 
     def _json_answer(self, answer) -> tuple[int, bytes] | None:
         """A JSON answer's status and bytes as Connexion's response building makes them, for the

@@ -70,6 +70,9 @@ RELIED_ON = (
     ("connexion.validators.json.JSONRequestBodyValidator", "_validate"),
     # The compiled path (http/compiled.py) does per operation what Connexion's middlewares do.
     ("connexion.decorators.parameter", "get_arguments"),
+    ("connexion.decorators.parameter", "_get_query_defaults"),
+    ("connexion.decorators.parameter", "_get_val_from_param"),
+    ("connexion.utils", "deep_merge"),
     ("connexion.decorators.parameter", "sanitized"),
     ("connexion.decorators.parameter", "unwrap_decorators"),
     ("connexion.decorators.response.BaseResponseDecorator", "build_framework_response"),
