@@ -29,9 +29,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion import utils as connexion_utils
+from connexion.decorators.parameter import _get_body_argument as get_body_argument
 from connexion.decorators.parameter import _get_query_defaults as get_query_defaults
 from connexion.decorators.parameter import _get_val_from_param as get_val_from_param
-from connexion.decorators.parameter import get_arguments, sanitized, unwrap_decorators
+from connexion.decorators.parameter import sanitized, unwrap_decorators
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.exceptions import BadRequestProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
@@ -147,19 +148,17 @@ class _Operation:
         if self.body_validator is not None:
             request = ConnexionRequest(scope, receive)
             body, mime_type = await request.get_body(), request.mimetype
-        if self.body_validator is None:
-            kwargs = self._arguments(path, query)
-        else:
-            kwargs = get_arguments(
-                self.spec,
-                path_params=path,
-                query_params=query,
-                body=body,
-                files={},
-                arguments=self.arguments,
-                has_kwargs=self.has_kwargs,
-                sanitize=sanitized,
-                content_type=mime_type,
+        kwargs = self._arguments(path, query)
+        if self.body_validator is not None:
+            kwargs.update(
+                get_body_argument(
+                    body,
+                    operation=self.spec,
+                    arguments=self.arguments,
+                    has_kwargs=self.has_kwargs,
+                    sanitize=sanitized,
+                    content_type=mime_type,
+                )
             )
         context = scope["extensions"][SECURITY_KEY]
         for key, value in context.items():
@@ -182,8 +181,9 @@ class _Operation:
             await response(scope, receive, send)
 
     def _arguments(self, path: dict, query: dict) -> dict[str, Any]:
-        """What Connexion's ``get_arguments`` gives an operation without a body, with what it
-        works out per call (the definitions, the defaults, the sanitised names) worked out once."""
+        """What Connexion's ``get_arguments`` gives for the path and the query (the body is its
+        own ``_get_body_argument``'s; no operation of ours takes files), with what it works out
+        per call (the definitions, the defaults, the sanitised names) worked out once."""
         kwargs = {}
         for name, value in path.items():
             definition = self.path_definitions.get(name)

@@ -68,8 +68,9 @@ RELIED_ON = (
     ("connexion.spec.Specification", "_validate_spec"),
     ("connexion.validators.json.JSONRequestBodyValidator", "_parse"),
     ("connexion.validators.json.JSONRequestBodyValidator", "_validate"),
+    ("connexion.validators.json.JSONRequestBodyValidator", "_validator"),
     # The compiled path (http/compiled.py) does per operation what Connexion's middlewares do.
-    ("connexion.decorators.parameter", "get_arguments"),
+    ("connexion.decorators.parameter", "_get_body_argument"),
     ("connexion.decorators.parameter", "_get_query_defaults"),
     ("connexion.decorators.parameter", "_get_val_from_param"),
     ("connexion.utils", "deep_merge"),

@@ -7,6 +7,8 @@ required property - 'packageDetail'"; a client needs to know which parameter or 
 
 from __future__ import annotations
 
+import functools
+
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.utils import is_null, is_nullable
@@ -55,6 +57,12 @@ def _schema_validator(param: dict) -> Draft4Validator | object:
 
 
 class NamedFieldBodyValidator(JSONRequestBodyValidator):
+    # Connexion builds a new schema validator per use; one instance of this class serves every
+    # request of an operation on the compiled path (http/compiled.py), so it builds one.
+    @functools.cached_property
+    def _validator(self):
+        return super()._validator
+
     async def _parse(self, stream, scope):
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
