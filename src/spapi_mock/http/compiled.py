@@ -215,6 +215,15 @@ class _Operation:
         return status, COMPACT_JSON.to_bytes(answer)
 
 
+class _Request:
+    """What the spec's token checks read of Connexion's request: its scope."""
+
+    __slots__ = ("scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+
 class _Route:
     """One path template of a spec and its operations by method."""
 
@@ -265,7 +274,7 @@ class Compiled:
         request_scope.share_routing_results(scope).update(path_params)
         request_scope.set_routing_results(scope, operation.base_path, operation.operation_id)
         try:
-            info = operation.check_token(token, None, request=ConnexionRequest(scope, receive))
+            info = operation.check_token(token, None, request=_Request(scope))
         except Exception as exc:  # refused: answered as Connexion's security check would be
             await _error(scope, receive, send, exc)
             return

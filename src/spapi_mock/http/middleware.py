@@ -15,8 +15,8 @@ import asyncio
 import functools
 import json
 import logging
+import random
 import time
-import uuid
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
@@ -63,6 +63,20 @@ def routed_operation(scope: Scope) -> OperationName | None:
     return specs.operations().get((routed_api_base_path(scope), operation_id), OperationName(operation_id))
 
 
+# Version 4 and the RFC 4122 variant, as uuid.uuid4() sets them.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+# Its own generator, seeded by the system: nobody's random.seed() makes ids repeat.
+_IDS = random.Random()
+
+
+def new_request_id() -> str:
+    """A random version-4 UUID as text, as Amazon's request ids are. From Python's own generator,
+    not the system's (a request id guards nothing; os.urandom was a system call per request)."""
+    text = f"{_IDS.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def is_sp_api(scope: Scope) -> bool:
     return scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX)
 
@@ -82,7 +96,7 @@ class RequestEnvelope:
             await self.app(scope, receive, send)
             return
         path_params = share_routing_results(scope)
-        amzn_request_id = str(uuid.uuid4())
+        amzn_request_id = new_request_id()
         attach(scope, self.services, amzn_request_id)
         receive = self._limited(scope, receive)
         journal = _JournalEntry(scope, self.services, path_params) if is_sp_api(scope) else None
