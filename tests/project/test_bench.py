@@ -139,3 +139,13 @@ def test_the_load_paths_benchmark_measures_every_path_of_a_generated_set(tmp_pat
     for kind in ("no status filter", "Unshipped,Shipped"):
         assert results["pages"][f"ratio {kind}"] > 0
     assert "ratio" in run.stdout and "RSS" in run.stdout, run.stdout
+
+
+def test_the_cpu_benchmark_times_every_operation_in_process():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "request_cpu.py"), "--requests", "3"], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    figures = json.loads(run.stdout.splitlines()[-1])["us_cpu_per_request"]
+    assert {"getOrder", "getOrders", "searchOrders", "getFeeds", "createFeedDocument"} <= set(figures), figures
+    assert all(value > 0 for value in figures.values()), figures
