@@ -363,6 +363,25 @@ def test_the_usage_plan_throttles_the_same_and_says_its_rate(pair, op):
     assert 429 in statuses, (op["id"], statuses)
 
 
+BODY_OPERATIONS = [op for op in OPERATIONS if op["body"] is not None]
+
+
+@pytest.mark.parametrize("op", BODY_OPERATIONS, ids=[op["id"] for op in BODY_OPERATIONS])
+def test_a_body_without_a_content_type_is_read_as_the_json_the_operation_takes(open_pair, op):
+    """Connexion's validation reads a body without a content type as the operation's media type
+    (JSON); the handler must get it so too, not raw bytes (it was a 500)."""
+    url, query = _request(op)
+    raw = json.dumps(_sample(op["body"])).encode()
+    json_type = {**TOKEN, "content-type": "application/json"}
+    declared = both(open_pair, op["method"], url, params=query, content=raw, headers=json_type)
+    undeclared = both(open_pair, op["method"], url, params=query, content=raw, headers=TOKEN)
+    assert_same(*undeclared, op["id"])
+    assert undeclared[0].status_code == declared[0].status_code < 500, (undeclared[0].text, declared[0].text)
+    shouted = both(open_pair, op["method"], url, params=query, content=raw, headers={**TOKEN, "content-type": "application/JSON"})
+    assert_same(*shouted, op["id"])
+    assert shouted[0].status_code == declared[0].status_code, shouted[0].text
+
+
 @pytest.mark.parametrize("label, method, kwargs", _sandbox_requests(), ids=[c[0] for c in _sandbox_requests()])
 def test_every_sandbox_case_is_answered_the_same(open_pair, label, method, kwargs):
     assert_same(*both(open_pair, method, **copy.deepcopy(kwargs)), label)

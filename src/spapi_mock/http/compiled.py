@@ -46,7 +46,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spapi_mock.http import http_errors, request_scope
-from spapi_mock.http.connexion_glue import COMPACT_JSON, SECURITY_KEY, enter_handler_context
+from spapi_mock.http.connexion_glue import COMPACT_JSON, SECURITY_KEY, BodyRequest, enter_handler_context
 from spapi_mock.http.middleware import CONTROL_PREFIX, TrafficGate
 from spapi_mock.http.validation import VALIDATORS, NamedParameterValidator
 
@@ -88,7 +88,7 @@ class _Operation:
         self.consumes = frozenset(operation.consumes) if operation.request_body else frozenset()
         self.body_validator = None
         if operation.request_body:
-            # Only JSON bodies are claimed (see Compiled._claims), so one validator serves.
+            # Only JSON bodies are claimed (see takes_body_of), so one validator serves.
             (mime_type,) = self.consumes
             self.body_validator = VALIDATORS["body"][mime_type](
                 schema=operation.body_schema(mime_type),
@@ -109,12 +109,14 @@ class _Operation:
             self.validated = ResponseValidationOperation(self._respond, operation=operation, validator_map=VALIDATORS)
 
     def takes_body_of(self, scope: Scope) -> bool:
-        """A body operation is claimed only with the JSON content type its spec declares."""
+        """A body operation is claimed with the JSON content type its spec declares, or none
+        (read as that one, as Connexion's validation reads it). Another spelling goes to
+        Connexion, which does not validate it (its media type lookup is case-sensitive)."""
         if not self.consumes:
             return True
         content_type = next((value for name, value in scope["headers"] if name == _CONTENT_TYPE), None)
         if content_type is None:
-            return False
+            return True
         mime_type, encoding = connexion_utils.split_content_type(content_type.decode("latin-1"))
         return mime_type in self.consumes and encoding in (None, "utf-8", "UTF-8")
 
@@ -146,7 +148,8 @@ class _Operation:
         query, path = scope[_PARSED]
         body, mime_type = None, "application/octet-stream"
         if self.body_validator is not None:
-            request = ConnexionRequest(scope, receive)
+            request = BodyRequest(scope, receive)
+            request.takes_json = True
             body, mime_type = await request.get_body(), request.mimetype
         kwargs = self._arguments(path, query)
         if self.body_validator is not None:

@@ -39,10 +39,11 @@ from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import _context, _operation, _receive, _scope
 from connexion.decorators import StarletteDecorator
 from connexion.jsonifier import Jsonifier
+from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.security import SECURITY_HANDLERS, ApiKeySecurityHandler
 from connexion.spec import Specification
-from connexion.utils import inspect_function_arguments
+from connexion.utils import inspect_function_arguments, is_json_mimetype
 
 # The scope extensions Connexion's routing middleware and security middleware write (the
 # security key is a literal in Connexion too).
@@ -134,10 +135,32 @@ class _DecoratedOnce(StarletteDecorator):
             parser = parsers.get(id(spec_operation))
             if parser is None:
                 parser = parsers[id(spec_operation)] = self.uri_parser
-            request = self.framework.get_request(uri_parser=parser, scope=_scope.get(), receive=_receive.get())
+            request = BodyRequest(_scope.get(), _receive.get(), uri_parser=parser)
+            request.takes_json = takes_json(spec_operation)
             return await decorated(request)
 
         return wrapper
+
+
+class BodyRequest(ConnexionRequest):
+    """Connexion's request, whose body is the JSON its operation takes when the content type
+    names JSON in any case (media types are case-insensitive) or names nothing (Connexion's
+    request validation reads such a body as the operation's first media type, JSON, and its
+    request gave the handler the raw bytes, a 500)."""
+
+    takes_json = False
+
+    async def get_body(self):
+        declared = self.headers.get("content-type")
+        if (declared is None and self.takes_json) or (declared is not None and is_json_mimetype(self.mimetype.lower())):
+            return await self.json()
+        return await super().get_body()
+
+
+def takes_json(operation) -> bool:
+    """Whether the operation's first request media type (the one Connexion assumes) is JSON."""
+    consumes = operation.consumes if operation.request_body else []
+    return bool(consumes) and is_json_mimetype(consumes[0].lower())
 
 
 class _Operation(AsyncOperation):
