@@ -259,8 +259,8 @@ class Compiled:
                         continue
                     operation = spec.operation_cls.from_spec(spec, path=path, method=method, resolver=resolver)
                     check = _security_check(operation)
-                    if check is None:
-                        continue
+                    if check is None or not _one_json_body_at_most(operation):
+                        continue  # left to Connexion
                     compiled = _Operation(operation, base_path, check, validate)
                     route.operations[compiled.method] = compiled
                     self.operations[(base_path.rstrip("/"), compiled.operation_id)] = compiled
@@ -336,6 +336,12 @@ def _query_lists(scope: Scope) -> dict[str, list[str]]:
 def _bucket(path: str) -> tuple[int, str]:
     parts = path.split("/")
     return len(parts), parts[1] if len(parts) > 1 else ""
+
+
+def _one_json_body_at_most(operation) -> bool:
+    """The compiled path reads bodies of one JSON media type only."""
+    consumes = set(operation.consumes) if operation.request_body else set()
+    return not consumes or (len(consumes) == 1 and connexion_utils.is_json_mimetype(next(iter(consumes))))
 
 
 def _security_check(operation):
