@@ -66,29 +66,27 @@ class Fees(NamedTuple):
     refund_admin_cap: Decimal
 
 
-def _fees(rate: str, minimum: str, fba: str, cap: str) -> Fees:
-    return Fees(Decimal(rate), Decimal(minimum), Decimal(fba), Decimal(cap))
-
-
-FEES: dict[str, Fees] = {
-    "USD": _fees("0.15", "0.30", "3.22", "5.00"),
-    "CAD": _fees("0.15", "0.30", "4.92", "5.00"),
-    "MXN": _fees("0.15", "5.00", "52.00", "100.00"),
-    "BRL": _fees("0.15", "1.00", "12.50", "10.00"),
-    "GBP": _fees("0.153", "0.25", "2.70", "5.00"),
-    "EUR": _fees("0.153", "0.30", "3.05", "5.00"),
-    "SEK": _fees("0.15", "3.00", "35.00", "50.00"),
-    "PLN": _fees("0.15", "1.50", "12.00", "20.00"),
-    "TRY": _fees("0.15", "5.00", "60.00", "100.00"),
-    "AED": _fees("0.15", "1.00", "10.00", "15.00"),
-    "SAR": _fees("0.15", "1.00", "10.00", "15.00"),
-    "EGP": _fees("0.15", "10.00", "60.00", "100.00"),
-    "INR": _fees("0.15", "20.00", "80.00", "300.00"),
-    "ZAR": _fees("0.15", "5.00", "40.00", "80.00"),
-    "JPY": _fees("0.10", "30", "318", "500"),
-    "AUD": _fees("0.15", "0.30", "3.80", "5.00"),
-    "SGD": _fees("0.15", "0.30", "3.20", "5.00"),
+# currency: (referral rate, referral minimum per unit, FBA fee per unit, refund admin fee cap)
+_FEE_TABLE = {
+    "USD": ("0.15", "0.30", "3.22", "5.00"),
+    "CAD": ("0.15", "0.30", "4.92", "5.00"),
+    "MXN": ("0.15", "5.00", "52.00", "100.00"),
+    "BRL": ("0.15", "1.00", "12.50", "10.00"),
+    "GBP": ("0.153", "0.25", "2.70", "5.00"),
+    "EUR": ("0.153", "0.30", "3.05", "5.00"),
+    "SEK": ("0.15", "3.00", "35.00", "50.00"),
+    "PLN": ("0.15", "1.50", "12.00", "20.00"),
+    "TRY": ("0.15", "5.00", "60.00", "100.00"),
+    "AED": ("0.15", "1.00", "10.00", "15.00"),
+    "SAR": ("0.15", "1.00", "10.00", "15.00"),
+    "EGP": ("0.15", "10.00", "60.00", "100.00"),
+    "INR": ("0.15", "20.00", "80.00", "300.00"),
+    "ZAR": ("0.15", "5.00", "40.00", "80.00"),
+    "JPY": ("0.10", "30", "318", "500"),
+    "AUD": ("0.15", "0.30", "3.80", "5.00"),
+    "SGD": ("0.15", "0.30", "3.20", "5.00"),
 }
+FEES: dict[str, Fees] = {currency: Fees(*map(Decimal, row)) for currency, row in _FEE_TABLE.items()}
 
 # Amazon's share of a refunded line's referral fee it keeps as the refund administration fee.
 REFUND_ADMIN_SHARE = Decimal("0.20")
@@ -342,11 +340,16 @@ def status_at(record: Mapping, when: datetime) -> str:
 
 
 def _status(record: Mapping, stamp: str) -> str:
-    if stamp < record["postedAt"]:
+    return status_between(record["postedAt"], record["releasedAt"], stamp)
+
+
+def status_between(posted: str, released: str, stamp: str) -> str:
+    """The status at wire time ``stamp`` of an event posted and released at these wire times."""
+    if stamp < posted:
         return PENDING
-    if stamp < record["releasedAt"]:
+    if stamp < released:
         return DEFERRED
-    return DEFERRED_RELEASED if record["releasedAt"] > record["postedAt"] else RELEASED
+    return DEFERRED_RELEASED if released > posted else RELEASED
 
 
 def advance(record: dict, when: datetime) -> dict:
@@ -383,6 +386,13 @@ def settlement_period(at: datetime, policy: Policy) -> tuple[datetime, datetime]
     return start, start + policy.settlement_period
 
 
+def settlement_group(seller_id: str, currency: str, released: datetime, policy: Policy) -> tuple[str, str, str]:
+    """(group id, start, end) of the financial event group an event released at ``released`` joins."""
+    start, end = settlement_period(released, policy)
+    group_start = to_wire(start)
+    return group_id(seller_id, currency, group_start), group_start, to_wire(end)
+
+
 @functools.lru_cache(maxsize=4096)
 def group_id(seller_id: str, currency: str, start: str) -> str:
     """A FinancialEventGroupId as Amazon's look (43 URL-safe base64 characters), the same for the
@@ -411,8 +421,7 @@ def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[d
     occurred = to_wire(at)
     posted = at + policy.finance_posting_delay
     released = posted + policy.finance_deferral
-    start, end = settlement_period(released, policy)
-    group_start = to_wire(start)
+    group, group_start, group_end = settlement_group(seller_id, currency, released, policy)
     record = {
         "seller_id": seller_id,
         "eventId": _event_id(seller_id, order["AmazonOrderId"], len(previous)),
@@ -425,9 +434,9 @@ def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[d
         "postedAt": to_wire(posted),
         "releasedAt": to_wire(released),
         "status": PENDING,
-        "groupId": group_id(seller_id, currency, group_start),
+        "groupId": group,
         "groupStart": group_start,
-        "groupEnd": to_wire(end),
+        "groupEnd": group_end,
         "items": items,
     }
     if order.get("SellerOrderId"):

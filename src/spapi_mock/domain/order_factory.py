@@ -23,7 +23,7 @@ from spapi_mock.domain.exceptions import FixtureError, RuleViolation
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
 from spapi_mock.domain.model import Cancellation, CancelledBy, OrderDocument, OrderStatus
 from spapi_mock.domain.orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, buyer_requested_cancel, item_counts
-from spapi_mock.kernel.dates import parse_fixture_date, to_wire
+from spapi_mock.kernel.dates import is_relative, parse_fixture_date, to_wire
 
 US = "ATVPDKIKX0DER"
 # A new order is placed; later states are reached through actions (or loaded as fixtures).
@@ -320,7 +320,7 @@ def _cancellations(given: Any, order: dict, now: datetime, where: str) -> list[C
         if not isinstance(counts, bool):
             raise FixtureError(f"{where}: field {field}.counts_against_seller must be true or false")
         try:
-            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order.get("LastUpdateDate")
+            at = _given_date(entry["at"], now) if entry.get("at") else order.get("LastUpdateDate")
         except ValueError as exc:
             raise FixtureError(f"{where}: field {field}.at: {exc}") from None
         records.append(
@@ -371,7 +371,7 @@ def _refunds(given: Any, order: dict, items: list, now: datetime, where: str) ->
                 raise FixtureError(f"{where}: field {field}.amounts.{component}: {amount!r} is not an amount") from None
             written[component] = f"{number} {given_currency.strip() or currency}"
         try:
-            at = to_wire(parse_fixture_date(entry["at"], now)) if entry.get("at") else order.get("LastUpdateDate")
+            at = _given_date(entry["at"], now) if entry.get("at") else order.get("LastUpdateDate")
         except ValueError as exc:
             raise FixtureError(f"{where}: field {field}.at: {exc}") from None
         refund = {"at": at, "item": item_id, "reason": entry.get("reason") or "CustomerReturn", "amounts": written}
@@ -415,7 +415,33 @@ def _resolve_dates(value: Any, now: datetime) -> Any:
 @functools.lru_cache(maxsize=1 << 16)
 def _wire_date(text: str, now: datetime) -> str:
     # Generated sets repeat their dates (an order's, its items', its history's).
-    return to_wire(parse_fixture_date(text, now))
+    at = to_wire(parse_fixture_date(text, now))
+    if not is_relative(text):
+        _absolute_dates[0] += 1
+    return at
+
+
+def _given_date(value: Any, now: datetime) -> str:
+    # Through the cache of resolved dates, which counts the absolute ones; what it cannot hold
+    # (not a string) is refused by parse_fixture_date as before.
+    return _wire_date(value, now) if isinstance(value, str) else to_wire(parse_fixture_date(value, now))
+
+
+# How many absolute fixture dates were resolved since the cache of resolved dates was last
+# emptied: a set loaded without one holds nothing the clock at load did not place, so the same
+# set loaded at another time is the same documents with every date moved by the difference
+# (``marketplace/fixture_cache``).
+_absolute_dates = [0]
+
+
+def forget_resolved_dates() -> None:
+    """Empty the cache of resolved dates (about 18 MB after a 100k-order set: a load keeps it
+    no longer), so that ``absolute_dates_resolved`` counts every date of the next load."""
+    _wire_date.cache_clear()
+
+
+def absolute_dates_resolved() -> int:
+    return _absolute_dates[0]
 
 
 def _resolve_naming_bad_dates(value: Any, now: datetime, where: str, path: tuple, problems: list[str]) -> Any:

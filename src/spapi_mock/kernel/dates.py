@@ -79,6 +79,11 @@ def parse_fixture_date(text: str, now: datetime) -> datetime:
     return at
 
 
+def is_relative(text: str) -> bool:
+    """Whether ``parse_fixture_date`` reads ``text`` relative to the clock (``now-3d``)."""
+    return isinstance(text, str) and _RELATIVE.match(text.strip()) is not None
+
+
 def normalize(text: str) -> str:
     """Any ISO 8601 value in Amazon's wire form."""
     return to_wire(parse_iso(text))

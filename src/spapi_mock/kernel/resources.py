@@ -76,14 +76,34 @@ def load_yaml(text: str):
     return data
 
 
-def _yaml_cache_file(text: str) -> Path | None:
+def cache_dir() -> Path | None:
+    """Where spapi-mock keeps what it can make again (parsed YAML, fixture sets loaded before):
+    ``$SPAPI_MOCK_CACHE_DIR``, else ``$XDG_CACHE_HOME/spapi-mock`` or ``~/.cache/spapi-mock``;
+    None when ``SPAPI_MOCK_CACHE_DIR=off``."""
     base = os.environ.get("SPAPI_MOCK_CACHE_DIR")
     if base == "off":
         return None
     if not base:
         base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "spapi-mock")
+    return Path(base)
+
+
+@cache
+def code_fingerprint(*layers: str) -> str:
+    """A digest of the code of these layers (folders of the package) and of our specs: what is
+    kept from a run of other code (a fixture set's documents, built by its rules) is not used."""
+    digest = hashlib.sha256()
+    for path in sorted([*(p for layer in layers for p in (_PACKAGE / layer).rglob("*.py")), *openapi_dir().glob("*.yaml")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _yaml_cache_file(text: str) -> Path | None:
+    base = cache_dir()
+    if base is None:
+        return None
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return Path(base) / "yaml" / f"{digest}.json"
+    return base / "yaml" / f"{digest}.json"
 
 
 def _keep_as_json(path: Path, data) -> None:

@@ -33,6 +33,7 @@ from spapi_mock.domain.sellers import REFRESH_TOKEN_PREFIX, SEEDS, SELLER_ID, re
 from spapi_mock.kernel import resources
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.kernel.dates import LATEST_MOCK_TIME, check_mock_time, parse_iso, to_wire
+from spapi_mock.marketplace.fixture_cache import FixtureCache, Stale
 from spapi_mock.marketplace.fixtures import (
     FixtureError,
     build_document,
@@ -259,9 +260,7 @@ class Backend:
             meta = {SELLERS_META: {}, CLOCK_META: self._started_clock}
             if self.store.path:
                 meta[FIXTURES_META] = {"dir": str(self.fixtures_dir.resolve())}
-            # One document at a time into the store, each order with its money: a large set is
-            # never held whole as documents.
-            self.store.load(self._with_money(iter_fixture_dir(self.fixtures_dir, clock.now()), clock.now()), meta)
+            self._load_fixtures(clock.now(), meta)
             self.clock.restore(self._started_clock)
             self.settle()
             return self.store.orders.count()
@@ -414,6 +413,29 @@ class Backend:
                 keyed.append((key, doc))
         keyed.sort(key=lambda pair: pair[0])
         return (doc for _, doc in keyed)
+
+    def _load_fixtures(self, now: datetime, meta: dict) -> None:
+        """The fixture set as the whole store, as loaded at ``now``: from what a load of the same
+        set kept (``fixture_cache``), else checked and built, and then kept if it can be."""
+        cache = FixtureCache.of(self.fixtures_dir, self.policy)
+        if cache is not None:
+            try:
+                rows = cache.rows(self.store, now)
+                if rows is not None:
+                    self.store.load_texts(rows, meta)
+                    return
+            except Stale as exc:
+                log.info("fixture set kept in %s not used (%s): loading it", cache.path, exc)
+        order_factory.forget_resolved_dates()
+        absolute = order_factory.absolute_dates_resolved()
+        try:
+            # One document at a time into the store, each order with its money: a large set is
+            # never held whole as documents.
+            self.store.load(self._with_money(iter_fixture_dir(self.fixtures_dir, now), now), meta)
+        finally:
+            order_factory.forget_resolved_dates()
+        if cache is not None and order_factory.absolute_dates_resolved() == absolute:
+            cache.keep(self.store, now)
 
     def _with_money(self, docs: Iterable[dict], now: datetime) -> Iterator[tuple[str, dict]]:
         """(table, document) of each order loaded as it stands, due dates set, then its

@@ -30,7 +30,7 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import BinaryIO
 
 from tinydb import TinyDB
@@ -298,15 +298,32 @@ class Store:
         the new state is written as a snapshot replacing the file (one log line of 300 MB took
         as much again to build). If ``put`` raises, nothing has changed.
         """
+        self._load(((table, self._packer.pack(doc), self._kinds[table].entry(doc)) for table, doc in put), meta)
+
+    def load_texts(self, put: Iterable[tuple[str, bytes, tuple]], meta: Mapping[str, dict] | None = None) -> None:
+        """``load`` from (table, document's JSON text as orjson writes it, its index entry):
+        a state kept elsewhere (``marketplace/fixture_cache``) made the store's without building
+        a document."""
+        self._load(((table, self._packer.pack_text(text, False), entry) for table, text, entry in put), meta)
+
+    def texts(self, table: str) -> Iterator[tuple[bytes, tuple]] | None:
+        """(JSON text, index entry) of every document of a kind in the order stored, or None if
+        one holds a number only the standard library reads back (``load_texts`` takes orjson's)."""
+        index = self._kinds[table]
+        with self._lock:
+            rows = [(index.packed(key), entry) for key, entry in index.entries()]
+        if any(not self._packer.is_orjson(packed) for packed, _ in rows):
+            return None
+        return ((self._packer.json_text(packed), entry) for packed, entry in rows)
+
+    def _load(self, put: Iterable[tuple[str, bytes, tuple]], meta: Mapping[str, dict] | None) -> None:
         with self._lock:
             tables: dict[str, dict[str, object]] = {}
             ids: dict[str, dict[Key, str]] = {}
-            for table, doc in put:
-                index = self._kinds[table]
+            for table, packed, entry in put:
                 known = ids.setdefault(table, {})
-                key = index.key(doc)
-                stored_id = known.setdefault(key, str(len(known) + 1))
-                tables.setdefault(table, {})[stored_id] = (self._packer.pack(doc), index.entry(doc))
+                stored_id = known.setdefault((entry[0], entry[1]), str(len(known) + 1))
+                tables.setdefault(table, {})[stored_id] = (packed, entry)
             named = {record["key"]: record["value"] for record in self._db.storage.read().get(META_TABLE, {}).values()}
             named.update(meta or {})
             tables[META_TABLE] = {str(n): {"key": name, "value": value} for n, (name, value) in enumerate(named.items(), 1)}

@@ -71,6 +71,11 @@ class Packer:
         except orjson.JSONDecodeError:
             return json.loads(text)  # NaN and the like, which the standard library reads
 
+    def is_orjson(self, packed: bytes) -> bool:
+        """Whether the document's JSON text is orjson's (not the standard library's, for a
+        number orjson cannot write)."""
+        return packed[0] not in _STDLIB
+
     def json_text(self, packed: bytes) -> bytes:
         """The document's JSON text, without building the document."""
         with self._lock:

@@ -1,0 +1,318 @@
+"""A large fixture set loaded before: its documents kept, and moved to the new clock.
+
+Checking and building a 100k-order set (and each order's money) takes tens of seconds; issue 26
+asks for a set served before to start in three. Dates in a generated set are relative to the
+clock at load (``now-3d``), so the same set loaded later is not the same documents. But when
+no date of the set is absolute, every date a document holds was placed by that clock (the
+record's dates, what is derived from them: history, due times, an event's posting and release),
+each at a whole number of seconds from it, and ``to_wire`` drops the clock's fraction: loaded at
+``now``, each is the date it had when kept, moved by the whole seconds between the two clocks.
+Nothing else depends on the clock at load but a financial event's status and the settlement
+period its release falls in (periods are fixed instants), which are worked out again.
+
+So after a load that resolved no absolute date (``order_factory.absolute_dates_resolved``), the
+store's orders and events are kept as their JSON text and index entries, under a key of the
+set's content, the policy and the code; the next load of it moves the dates in the text and packs
+each document without building it. Dates are found by their field names (``_DATES``); an event's
+status and group are kept as a mark and filled in. A set smaller than ``MIN_BYTES`` loads in a
+moment and is not kept. Anything unexpected in a kept file (unreadable, another format, a date
+moved off the calendar) is a miss, and the set is loaded as if never seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import struct
+import sys
+from array import array
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import orjson
+import zstandard
+
+from spapi_mock.domain import finances, order_factory
+from spapi_mock.domain.policy import Policy
+from spapi_mock.kernel import resources
+from spapi_mock.kernel.dates import EARLIEST_DATE, LATEST_DATE, parse_iso, to_wire
+from spapi_mock.marketplace.fixtures import fixture_files
+from spapi_mock.store.database import Store
+from spapi_mock.store.indexes import FinancialEventIndex, OrderIndex
+
+log = logging.getLogger("spapi_mock.fixtures")
+
+FORMAT = 1
+MIN_BYTES = 1 << 20
+# Documents per frame of the file: a load holds one frame at a time, and orders and events take
+# turns, so the packer's dictionary (trained on the first thousand documents) learns both.
+CHUNK = 500
+
+ORDERS, FINANCES = OrderIndex.table, FinancialEventIndex.table
+# Every field of an order or event whose date the clock at load placed, as orjson writes it.
+_DATE_KEYS = frozenset(
+    key.encode() for key in order_factory.DATE_FIELDS | {"at", "due_at", "occurredAt", "postedAt", "releasedAt"}
+)
+_DATE = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+# A string value that is a wire date (the field's name is then checked): a literal first, which
+# the regex engine finds quickly.
+_DATE_VALUE = re.compile(rb'":"(' + _DATE + rb')"')
+# An event's status and group, replaced by a mark in the kept text and filled in at load.
+_GROUP = re.compile(rb'"status":"[A-Z_]+","groupId":"[A-Za-z0-9_-]*","groupStart":"' + _DATE + rb'","groupEnd":"' + _DATE + rb'"')
+# Never in orjson's text, which escapes control characters: where a date was, where a group was.
+_DATE_MARK, _GROUP_MARK = b"\x02", b"\x01"
+_FILL = b'"status":"%s","groupId":"%s","groupStart":"%s","groupEnd":"%s"'
+_EPOCH = datetime(1970, 1, 1)
+_DAY = 86400
+_EARLIEST_S = int((EARLIEST_DATE.replace(tzinfo=None) - _EPOCH).total_seconds())
+_LATEST_S = int((LATEST_DATE.replace(tzinfo=None) - _EPOCH).total_seconds())
+_ANCHOR_S = int((finances.SETTLEMENT_ANCHOR.replace(tzinfo=None) - _EPOCH).total_seconds())
+
+
+class Stale(Exception):
+    """The kept documents cannot be used (unreadable, or a date moved off the calendar)."""
+
+
+class FixtureCache:
+    """The kept documents of one fixture set under one policy and one version of the code."""
+
+    def __init__(self, path: Path, policy: Policy) -> None:
+        self.path = path
+        self.policy = policy
+
+    @classmethod
+    def of(cls, directory: Path, policy: Policy) -> FixtureCache | None:
+        """The cache of the set in ``directory``, or None (caching off, a small set)."""
+        base = resources.cache_dir()
+        if base is None or not directory.is_dir():
+            return None
+        files = fixture_files(directory)
+        if sum(path.stat().st_size for path in files) < MIN_BYTES:
+            return None
+        # A load runs the code of these layers only (tests/test_layers.py), and orjson writes the texts.
+        code = resources.code_fingerprint("marketplace", "store", "domain", "kernel")
+        digest = hashlib.sha256(f"{FORMAT}|{code}|orjson {orjson.__version__}|{policy!r}".encode())
+        for path in files:
+            with path.open("rb") as file:
+                digest.update(f"|{path.name}|".encode() + hashlib.file_digest(file, "sha256").digest())
+        return cls(base / "fixture-sets" / f"{digest.hexdigest()}.zst", policy)
+
+    # -- keeping ---------------------------------------------------------------------------------
+
+    def keep(self, store: Store, now: datetime) -> None:
+        """Keep the store's orders and events, loaded at ``now`` from this set (a failure to
+        write is passed by: the next load builds them again)."""
+        orders, events = store.texts(ORDERS), store.texts(FINANCES)
+        if orders is None or events is None:
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            packer = zstandard.ZstdCompressor(level=1, write_checksum=True)
+            seconds = _Seconds()
+            with tmp.open("wb") as out:
+                out.write(_MAGIC)
+                for table, rows in _taking_turns(orders, events):
+                    frame = _kept_frame(table, rows, seconds)
+                    if frame is None:
+                        return  # not a document as this module knows them: nothing kept
+                    _write_frame(out, packer, frame)
+                _write_frame(
+                    out, packer, orjson.dumps({"now": to_wire(now), "earliest": seconds.earliest, "latest": seconds.latest})
+                )
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.debug("fixture set not kept in %s: %s", self.path, exc)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def rows(self, store: Store, now: datetime) -> Iterator[tuple[str, bytes, tuple]] | None:
+        """(table, JSON text, entry) of each kept document as loaded at ``now``, for
+        ``Store.load_texts``; None if nothing is kept. Raises Stale when what is kept cannot be
+        used (the caller then loads the set)."""
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return None
+        if not data.startswith(_MAGIC):
+            raise Stale("not a kept fixture set of this format")
+        frames = list(_frames(data, len(_MAGIC)))
+        try:
+            footer = orjson.loads(zstandard.ZstdDecompressor().decompress(frames.pop()))
+            kept_at = int((parse_iso(footer["now"]).replace(tzinfo=None) - _EPOCH).total_seconds())
+            earliest, latest = int(footer["earliest"]), int(footer["latest"])
+        except (IndexError, ValueError, KeyError, TypeError, zstandard.ZstdError):
+            raise Stale("not a kept fixture set of this format") from None
+        # Every kept date moves by the whole seconds between the two clocks (to_wire drops the
+        # fraction of each).
+        delta = int((parse_iso(to_wire(now)).replace(tzinfo=None) - _EPOCH).total_seconds()) - kept_at
+        if earliest + delta < _EARLIEST_S or latest + delta > _LATEST_S:
+            raise Stale("a date moves off the calendar")
+        return self._rows(frames, store, delta, to_wire(now))
+
+    def _rows(self, frames: list[bytes], store: Store, delta: int, stamp: str) -> Iterator[tuple[str, bytes, tuple]]:
+        reader = zstandard.ZstdDecompressor()
+        wire = _Wire()
+        orders, events = store.index(ORDERS), store.index(FINANCES)
+        period_us = self.policy.settlement_period // timedelta(microseconds=1)
+        groups: dict[tuple[str, str, int], tuple[bytes, list[str]]] = {}
+        while frames:
+            try:
+                payload = reader.decompress(frames.pop(0))
+                head, _, rest = payload.partition(b"\n")
+                frame = orjson.loads(head)
+                table, entries, count = frame["table"], frame["entries"], frame["dates"]
+            except (ValueError, KeyError, TypeError, zstandard.ZstdError):
+                raise Stale("a frame is not readable") from None
+            dates = array("q", rest[: 8 * count]).tolist()
+            parts = rest[8 * count :].split(_DATE_MARK)
+            if len(parts) != count + 1:
+                raise Stale("a frame's dates and texts differ")
+            joined = [b""] * (2 * count + 1)
+            joined[0::2] = parts
+            joined[1::2] = wire.many(dates, delta)
+            texts = b"".join(joined).split(b"\n")
+            if len(texts) != len(entries):
+                raise Stale("a frame's texts and entries differ")
+            for text, kept in zip(texts, entries, strict=True):
+                if table == ORDERS:
+                    # (seller, order id, marketplace, PurchaseDate, LastUpdateDate, due_at, ...)
+                    kept[3], kept[4] = wire.one(kept[3] + delta), wire.one(kept[4] + delta)
+                    if kept[5] is not None:
+                        kept[5] = wire.one(kept[5] + delta)
+                    entry = orders.entry_from_json(kept)
+                elif table == FINANCES:
+                    seller_id, event_id, order_id, occurred, posted, released, currency = kept
+                    released += delta
+                    occurred, posted, released_at = wire.one(occurred + delta), wire.one(posted + delta), wire.one(released)
+                    status = finances.status_between(posted, released_at, stamp)
+                    due = finances.due_at({"status": status, "postedAt": posted, "releasedAt": released_at})
+                    # The settlement period, counted as settlement_period counts it (in microseconds).
+                    group_key = (seller_id, currency, ((released - _ANCHOR_S) * 1_000_000) // period_us)
+                    group = groups.get(group_key)
+                    if group is None:
+                        named = finances.settlement_group(seller_id, currency, parse_iso(released_at), self.policy)
+                        group = groups[group_key] = ([part.encode() for part in named], list(named))
+                    text = text.replace(_GROUP_MARK, _FILL % (status.encode(), *group[0]), 1)
+                    entry = events.entry_of(
+                        seller_id, event_id, order_id, occurred, posted, released_at, status, due, *group[1], currency
+                    )
+                else:
+                    raise Stale(f"unknown table {table!r}")
+                if entry is None:
+                    raise Stale("an entry is not readable")
+                yield table, text, entry
+
+
+_MAGIC = f"spapi-mock fixture set {FORMAT} {sys.byteorder}\n".encode()
+
+
+class _Seconds:
+    """Wire dates as seconds since 1970, with the earliest and latest seen."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[bytes, int] = {}
+        self.earliest = _LATEST_S
+        self.latest = _EARLIEST_S
+
+    def of(self, date: bytes | str) -> int:
+        key = date if isinstance(date, bytes) else date.encode()
+        seconds = self._seconds.get(key)
+        if seconds is None:
+            seconds = self._seconds[key] = int((datetime.fromisoformat(key[:-1].decode()) - _EPOCH).total_seconds())
+            self.earliest, self.latest = min(self.earliest, seconds), max(self.latest, seconds)
+        return seconds
+
+
+class _Wire:
+    """Seconds since 1970 as wire dates, from a day's text and a time of day's (a load moves a
+    million dates: two lookups each rather than a datetime)."""
+
+    def __init__(self) -> None:
+        self._days = _Days()
+        self._times = [b"%02d:%02d:%02dZ" % (s // 3600, s // 60 % 60, s % 60) for s in range(_DAY)]
+
+    def many(self, seconds: list[int], delta: int) -> list[bytes]:
+        days, times = self._days, self._times
+        return [days[(t := kept + delta) // _DAY] + times[t % _DAY] for kept in seconds]
+
+    def one(self, seconds: int) -> str:
+        return (self._days[seconds // _DAY] + self._times[seconds % _DAY]).decode()
+
+
+class _Days(dict):
+    def __missing__(self, day: int) -> bytes:
+        text = self[day] = (_EPOCH + timedelta(days=day)).date().isoformat().encode() + b"T"
+        return text
+
+
+def _kept_frame(table: str, rows: list[tuple[bytes, tuple]], seconds: _Seconds) -> bytes | None:
+    """One frame of kept documents: each date under a field the clock placed taken out as its
+    seconds (an event's status and group as a mark), the entries' dates as seconds."""
+    texts, entries, dates = [], [], array("q")
+    for text, entry in rows:
+        if table == FINANCES:
+            text, marks = _GROUP.subn(_GROUP_MARK, text)
+            if marks != 1:
+                return None
+            entry = [
+                entry.seller_id,
+                entry.event_id,
+                entry.order_id,
+                *map(seconds.of, (entry.occurred, entry.posted, entry.released)),
+                entry.currency,
+            ]
+        else:
+            entry = [
+                *entry[:3],
+                seconds.of(entry[3]),
+                seconds.of(entry[4]),
+                None if entry[5] is None else seconds.of(entry[5]),
+                *entry[6:],
+            ]
+        pieces, at = [], 0
+        for match in _DATE_VALUE.finditer(text):
+            start = match.start(1)
+            opening = text.rfind(b'"', 0, start - 3)
+            # The field's name: between the quote that opens it (after "{" or ",") and ":".
+            if text[opening + 1 : start - 3] in _DATE_KEYS and text[opening - 1 : opening] in (b"{", b","):
+                pieces += (text[at:start], _DATE_MARK)
+                dates.append(seconds.of(match.group(1)))
+                at = match.end(1)
+        pieces.append(text[at:])
+        texts.append(b"".join(pieces))
+        entries.append(entry)
+    return orjson.dumps({"table": table, "entries": entries, "dates": len(dates)}) + b"\n" + dates.tobytes() + b"\n".join(texts)
+
+
+def _taking_turns(orders: Iterator, events: Iterator) -> Iterator[tuple[str, list]]:
+    """(table, up to CHUNK rows) of orders and events in turns, each table in its order."""
+    sources = {ORDERS: orders, FINANCES: events}
+    while sources:
+        for table, rows in list(sources.items()):
+            chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
+            if chunk:
+                yield table, chunk
+            if len(chunk) < CHUNK:
+                del sources[table]
+
+
+def _write_frame(out, packer: zstandard.ZstdCompressor, payload: bytes) -> None:
+    compressed = packer.compress(payload)
+    out.write(struct.pack("<Q", len(compressed)) + compressed)
+
+
+def _frames(data: bytes, at: int) -> Iterator[bytes]:
+    while at < len(data):
+        if at + 8 > len(data):
+            raise Stale("a frame is cut short")
+        size = struct.unpack_from("<Q", data, at)[0]
+        if at + 8 + size > len(data):
+            raise Stale("a frame is cut short")
+        yield data[at + 8 : at + 8 + size]
+        at += 8 + size
