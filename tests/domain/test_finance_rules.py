@@ -302,3 +302,213 @@ def test_a_loaded_order_keeps_each_package_and_refund_at_its_own_time():
     # Made in that order, and their ids sort so (readers order an instant's events by id).
     assert [e["eventId"] for e in made] == sorted(e["eventId"] for e in made)
     assert sum(Decimal(e["total"]) for e in made[:2]) == Decimal("30.00") - Decimal("4.50")
+
+
+# -- every charge of a line, each marketplace's way ----------------------------------------------
+
+
+def money(currency: str, amount: str) -> dict:
+    return {"CurrencyCode": currency, "Amount": amount}
+
+
+def test_a_us_line_charges_gift_wrap_and_nets_the_tax_discounts_and_amazon_withholds_every_tax():
+    item = {
+        "ItemPrice": usd("40.00"),
+        "ItemTax": usd("3.00"),
+        "ShippingPrice": usd("6.00"),
+        "ShippingTax": usd("0.60"),
+        "ShippingDiscount": usd("6.00"),
+        "ShippingDiscountTax": usd("0.60"),
+        "PromotionDiscount": usd("4.00"),
+        "PromotionDiscountTax": usd("0.30"),
+        "BuyerInfo": {"GiftWrapPrice": usd("2.50"), "GiftWrapTax": usd("0.20")},
+    }
+    found = finances.line_amounts(item, US)
+    assert found == {
+        ("charges", "Principal"): Decimal("40.00"),
+        ("charges", "Tax"): Decimal("2.70"),  # 3.00 less the promotion's 0.30 of tax
+        ("charges", "ShippingCharge"): Decimal("6.00"),
+        # 0.60 less 0.60: no shipping tax is left, so none is charged or withheld
+        ("charges", "Giftwrap"): Decimal("2.50"),
+        ("charges", "GiftwrapTax"): Decimal("0.20"),
+        ("promotions", "Principal"): Decimal("-4.00"),
+        ("promotions", "Shipping"): Decimal("-6.00"),
+        ("withheld", "MarketplaceFacilitatorTax-Principal"): Decimal("-2.70"),
+        ("withheld", "MarketplaceFacilitatorTax-Giftwrap"): Decimal("-0.20"),
+    }
+
+
+def test_where_prices_include_vat_shipping_and_gift_wrap_are_split_too_and_nothing_is_withheld():
+    item = {
+        "ItemPrice": money("GBP", "24.00"),
+        "ItemTax": money("GBP", "4.00"),
+        "ShippingPrice": money("GBP", "3.60"),
+        "ShippingTax": money("GBP", "0.60"),
+        "BuyerInfo": {"GiftWrapPrice": money("GBP", "2.99"), "GiftWrapTax": money("GBP", "0.50")},
+    }
+    assert finances.line_amounts(item, "A1F83G8C2ARO7P") == {
+        ("charges", "Principal"): Decimal("20.00"),
+        ("charges", "Tax"): Decimal("4.00"),
+        ("charges", "ShippingCharge"): Decimal("3.00"),
+        ("charges", "ShippingTax"): Decimal("0.60"),
+        ("charges", "Giftwrap"): Decimal("2.49"),
+        ("charges", "GiftwrapTax"): Decimal("0.50"),
+    }
+
+
+def test_a_japanese_cash_on_delivery_line_charges_the_cod_fee_in_whole_yen():
+    jpy = {"QuantityOrdered": 1, "ItemPrice": money("JPY", "3300"), "ItemTax": money("JPY", "300")}
+    doc = make_doc([{**jpy, "CODFee": money("JPY", "330"), "CODFeeDiscount": money("JPY", "30")}], marketplace="A1VC38T7YXB528")
+    [event] = events_of(doc, ship(doc))
+    assert event["currency"] == "JPY"
+    assert amounts(event, "charges") == {"Principal": Decimal(3000), "Tax": Decimal(300), "CODOrderCharge": Decimal(330)}
+    assert amounts(event, "promotions") == {"COD": Decimal(-30)}
+    # 10% of the VAT-inclusive sales price and the COD charge less its discount: 360 yen.
+    assert amounts(event, "fees") == {"Commission": Decimal(-360)}
+    assert all("." not in part["amount"] for item in event["items"] for s in finances.SECTIONS for part in item[s])
+    assert event["total"] == "3240"
+
+
+def test_an_unknown_marketplace_is_charged_as_tax_added_on_top_with_nothing_withheld():
+    item = {"ItemPrice": usd("10.00"), "ItemTax": usd("1.00")}
+    assert finances.line_amounts(item, "NOT-A-MARKETPLACE") == {
+        ("charges", "Principal"): Decimal("10.00"),
+        ("charges", "Tax"): Decimal("1.00"),
+    }
+    assert finances.line_amounts({}, US) == {("charges", "Principal"): Decimal(0)}
+
+
+# -- what the record says ---------------------------------------------------------------------------
+
+
+def test_a_record_names_its_order_seller_marketplace_channel_and_items():
+    doc = make_doc([{"ItemPrice": usd("20.00"), "SellerSKU": "SKU-1", "ASIN": "B000000001"}], channel="AFN")
+    doc["order"]["SellerOrderId"] = "MY-1"
+    shipped = dict(doc, items=[dict(doc["items"][0], QuantityShipped=1)])
+    [event] = events_of(doc, shipped)
+    assert (event["seller_id"], event["orderId"], event["sellerOrderId"]) == (SELLER, doc["order"]["AmazonOrderId"], "MY-1")
+    assert (event["marketplaceId"], event["fulfillmentChannel"], event["occurredAt"]) == (US, "AFN", to_wire(SHIPPED))
+    [line] = event["items"]
+    assert (line["orderItemId"], line["sellerSku"], line["asin"], line["quantity"]) == (
+        doc["items"][0]["OrderItemId"],
+        "SKU-1",
+        "B000000001",
+        1,
+    )
+    start, _ = finances.settlement_period(SHIPPED + timedelta(hours=48), POLICY)
+    assert event["groupId"] == finances.group_id(SELLER, "USD", to_wire(start))
+    assert Decimal(event["total"]) == finances.total(event)
+    # Without SellerOrderId, SKU or ASIN the record says so by leaving them out or empty.
+    bare = make_doc([{"ItemPrice": usd("20.00")}])
+    bare["order"].pop("SellerOrderId", None)
+    bare["order"].pop("FulfillmentChannel")
+    for field in ("SellerSKU", "ASIN"):
+        bare["items"][0].pop(field)
+    bare_shipped = dict(bare, items=[dict(bare["items"][0], QuantityShipped=1)])
+    [plain] = events_of(bare, bare_shipped)
+    assert "sellerOrderId" not in plain and plain["fulfillmentChannel"] == "MFN"
+    assert (plain["items"][0]["sellerSku"], plain["items"][0]["asin"]) == ("", "")
+
+
+def test_the_currency_comes_from_the_total_else_the_prices_else_the_marketplace():
+    def shipped_without(doc: dict, *fields: str) -> dict:
+        doc["order"].pop("OrderTotal", None)
+        for field in fields:
+            doc["items"][0].pop(field, None)
+        doc["items"][0]["QuantityShipped"] = 1
+        doc["items"][0]["ItemTax"] = {"Amount": "0"}
+        doc["order"]["LastUpdateDate"] = to_wire(SHIPPED)
+        return doc
+
+    eur = make_doc([{"ItemPrice": money("EUR", "10.00")}], marketplace=DE)
+    [event] = finances.history(shipped_without(eur), SHIPPED, POLICY)
+    assert event["currency"] == "EUR"
+    jp = make_doc([{"ItemPrice": {"Amount": "1000"}}], marketplace="A1VC38T7YXB528")
+    [event] = finances.history(shipped_without(jp), SHIPPED, POLICY)
+    assert event["currency"] == "JPY" and event["items"][0]["charges"][0]["amount"] == "1000"
+    unknown = make_doc([{"ItemPrice": {"Amount": "5.00"}}])
+    unknown["order"]["MarketplaceId"] = "NOT-A-MARKETPLACE"
+    [event] = finances.history(shipped_without(unknown), SHIPPED, POLICY)
+    assert event["currency"] == "USD"
+
+
+# -- refunds, more ------------------------------------------------------------------------------------
+
+
+def test_a_refund_keeps_its_reason_and_a_restocking_fee_is_the_sellers():
+    doc = make_doc([{"ItemPrice": usd("50.00")}])
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "50.00", "RestockingFee": "10.00", "Custom": "1.00"})
+    [refund] = events_of(shipped, back, previous=[sale])
+    assert refund["reason"] == "CustomerReturn"
+    charges = amounts(refund, "charges")
+    assert charges["RestockingFee"] == Decimal("10.00") and charges["Principal"] == Decimal("-50.00")
+    assert charges["Custom"] == Decimal("-1.00")  # a component Amazon does not list keeps its name
+    assert refund["items"][0]["adjustmentItemId"].isdigit() and refund["adjustmentId"].isdigit()
+    assert refund["items"][0]["quantity"] == 1
+
+
+def test_a_refund_of_more_than_was_charged_credits_the_whole_referral_fee_only():
+    doc = make_doc([{"ItemPrice": usd("10.00")}])
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "25.00"})
+    [refund] = events_of(shipped, back, previous=[sale])
+    assert amounts(refund, "fees") == {"Commission": Decimal("1.50"), "RefundCommission": Decimal("-0.30")}
+
+
+def test_a_refund_of_an_item_never_charged_a_referral_fee_credits_none():
+    doc = make_doc([{"ItemPrice": usd("10.00")}])
+    shipped = ship(doc)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "10.00"})
+    [refund] = events_of(shipped, back, previous=[])  # its shipment predates the history kept
+    assert amounts(refund, "fees") == {}
+    assert amounts(refund, "withheld") == {}
+
+
+def test_a_refund_outside_the_us_withholds_nothing_and_one_change_can_ship_and_refund():
+    doc = make_doc([{"QuantityOrdered": 2, "ItemPrice": money("EUR", "30.00"), "ItemTax": money("EUR", "0")}], marketplace=DE)
+    item_id = doc["items"][0]["OrderItemId"]
+    shipped = ship(doc)
+    both = lifecycle.refund(shipped, SHIPPED, POLICY, item_id, "CustomerReturn", {"Principal": "15.00 EUR", "Tax": "1.00 EUR"})
+    both = lifecycle.refund(both, SHIPPED, POLICY, item_id, "CustomerReturn", {"Principal": "15.00 EUR"})
+    made = events_of(doc, both)
+    assert [e["kind"] for e in made] == ["Shipment", "Refund", "Refund"]
+    assert all(amounts(e, "withheld") == {} for e in made)
+    assert [e["eventId"] for e in made] == sorted(e["eventId"] for e in made)
+
+
+# -- history, more ------------------------------------------------------------------------------------
+
+
+def test_history_dates_a_package_without_a_ship_date_at_the_last_update_and_skips_empty_lines():
+    doc = make_doc([{"QuantityOrdered": 3, "ItemPrice": usd("30.00")}])
+    item_id = doc["items"][0]["OrderItemId"]
+    doc["items"][0]["QuantityShipped"] = 3
+    doc["order"]["LastUpdateDate"] = to_wire(SHIPPED + timedelta(days=2))
+    doc["packages"] = [
+        {"packageReferenceId": "1", "shipDate": to_wire(SHIPPED), "items": {item_id: 1}},
+        {"packageReferenceId": "2", "items": {item_id: 1, "no-such-line": 0}},
+    ]
+    made = finances.history(doc, SHIPPED + timedelta(days=30), POLICY)
+    # The first package at its date, the second at the last update, the unpackaged unit with it.
+    assert [e["occurredAt"] for e in made] == [to_wire(SHIPPED), to_wire(SHIPPED + timedelta(days=2))] * 1 + [
+        to_wire(SHIPPED + timedelta(days=2))
+    ]
+    assert [e["items"][0]["quantity"] for e in made] == [1, 1, 1]
+    assert [amounts(e, "charges")["Principal"] for e in made] == [Decimal("10.00")] * 3
+
+
+def test_history_orders_a_refund_before_a_later_package():
+    doc = make_doc([{"QuantityOrdered": 2, "ItemPrice": usd("30.00")}])
+    item_id = doc["items"][0]["OrderItemId"]
+    doc = ship(doc, SHIPPED, {item_id: 1})
+    doc = refunded(doc, item_id, {"Principal": "15.00"}, SHIPPED + timedelta(hours=1))
+    doc = ship(doc, SHIPPED + timedelta(hours=2), {item_id: 1})
+    made = finances.history(doc, SHIPPED + timedelta(days=9), POLICY)
+    assert [e["kind"] for e in made] == ["Shipment", "Refund", "Shipment"]
+    # The refund credits the referral fee of the unit shipped before it: 15% of 15.00.
+    assert amounts(made[1], "fees")["Commission"] == Decimal("2.25")
+    # New events number on from the order's earlier ones.
+    assert finances.history(doc, SHIPPED, POLICY, previous=made)[0]["eventId"] not in {e["eventId"] for e in made}

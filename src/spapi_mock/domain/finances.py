@@ -314,8 +314,8 @@ def line_amounts(item: Mapping, marketplace_id: str) -> dict[tuple[str, str], De
         for kind, withheld in _WITHHELD.items():
             tax = found.get(("charges", kind), Decimal(0))
             add("withheld", withheld, -tax)
-    found.setdefault(("charges", "Principal"), Decimal(0))
-    return found
+    # A charge its discount cancelled (free shipping's tax) is no charge at all; Principal always shows.
+    return {("charges", "Principal"): Decimal(0)} | {key: amount for key, amount in found.items() if amount}
 
 
 def _referral_base(marketplace_id: str) -> frozenset[str]:
