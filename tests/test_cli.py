@@ -38,6 +38,8 @@ def test_serve_answers_on_localhost_and_prints_where_things_are(tmp_path):
             f"Reports API         {base}/reports/2021-06-30/reports  (docs {base}/reports/2021-06-30/ui/)",
             f"Notifications API   {base}/notifications/v1/destinations  (docs {base}/notifications/v1/ui/)",
             f"Sellers API         {base}/sellers/v1/marketplaceParticipations  (docs {base}/sellers/v1/ui/)",
+            f"Finances v0         {base}/finances/v0/financialEventGroups  (docs {base}/finances/v0/ui/)",
+            f"Finances 2024-06-19 {base}/finances/2024-06-19/balances  (docs {base}/finances/2024-06-19/ui/)",
             f"token endpoint      {base}/auth/o2/token",
             f"control plane       {base}/_mock/  (docs {base}/_mock/ui/)",
             f"dashboard           {base}/_mock/dashboard",

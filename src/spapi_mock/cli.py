@@ -486,6 +486,8 @@ def banner(config: Config, services, log_level: str = "info") -> str:
         ("Reports API", f"{base}/reports/2021-06-30/reports", f"{base}/reports/2021-06-30/ui/"),
         ("Notifications API", f"{base}/notifications/v1/destinations", f"{base}/notifications/v1/ui/"),
         ("Sellers API", f"{base}/sellers/v1/marketplaceParticipations", f"{base}/sellers/v1/ui/"),
+        ("Finances v0", f"{base}/finances/v0/financialEventGroups", f"{base}/finances/v0/ui/"),
+        ("Finances 2024-06-19", f"{base}/finances/2024-06-19/balances", f"{base}/finances/2024-06-19/ui/"),
         ("token endpoint", f"{base}/auth/o2/token", ""),
         ("control plane", f"{base}/_mock/", f"{base}/_mock/ui/"),
         ("dashboard", f"{base}/_mock/dashboard", ""),
