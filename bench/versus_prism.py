@@ -415,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operations-only", action="store_true", help="the operations table alone")
     parser.add_argument("--without-prism", action="store_true", help="measure ours alone (no npm, no ratios)")
     parser.add_argument("--out", type=Path, help="where the figures go (default bench/results/versus-prism-*.json)")
+    parser.add_argument("--workdir", type=Path, help="logs and scripts (default bench/results/versus-prism-work-PID)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -428,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(os.sched_getaffinity(0)) < 2:
         print("note: fewer than 2 CPUs: the server and wrk share one", file=sys.stderr)
     prism = None if args.without_prism else install_prism()
-    workdir = bench.RESULTS / f"versus-prism-work-{os.getpid()}"
+    workdir = args.workdir or bench.RESULTS / f"versus-prism-work-{os.getpid()}"
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         figures = {

@@ -98,7 +98,7 @@ def test_the_prism_comparison_measures_every_operation_of_issue_26(wrk, tmp_path
     out = tmp_path / "versus.json"
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "versus_prism.py"), "--operations-only", "--without-prism"]
-        + ["--rounds", "1", "--duration", "1", "--warmup", "0", "--out", str(out)],
+        + ["--rounds", "1", "--duration", "1", "--warmup", "0", "--out", str(out), "--workdir", str(tmp_path / "work")],
         capture_output=True,
         text=True,
         timeout=600,
