@@ -512,3 +512,97 @@ def test_history_orders_a_refund_before_a_later_package():
     assert amounts(made[1], "fees")["Commission"] == Decimal("2.25")
     # New events number on from the order's earlier ones.
     assert finances.history(doc, SHIPPED, POLICY, previous=made)[0]["eventId"] not in {e["eventId"] for e in made}
+
+
+def test_the_currency_is_the_totals_even_where_the_marketplace_has_another():
+    # An Amazon.com order of a buyer paying in CAD is charged in CAD, whatever the marketplace says.
+    doc = make_doc([{"ItemPrice": money("CAD", "10.00")}])
+    doc["order"]["OrderTotal"] = money("CAD", "10.00")
+    [event] = events_of(doc, ship(doc))
+    assert event["currency"] == "CAD"
+    doc["order"].pop("OrderTotal")
+    [event] = events_of(doc, ship(doc))
+    assert event["currency"] == "CAD"
+
+
+def test_a_promotion_shipped_in_parts_adds_up_to_its_line_exactly():
+    doc = make_doc([{"QuantityOrdered": 3, "ItemPrice": usd("30.00"), "PromotionDiscount": usd("10.00")}])
+    item_id = doc["items"][0]["OrderItemId"]
+    made: list[dict] = []
+    for n in range(3):
+        after = ship(doc, SHIPPED + timedelta(hours=n), items={item_id: 1})
+        made += events_of(doc, after, previous=made)
+        doc = after
+    promotions = [amounts(e, "promotions")["Principal"] for e in made]
+    assert sum(promotions) == Decimal("-10.00") and sorted(promotions) == [Decimal("-3.34"), Decimal("-3.33"), Decimal("-3.33")]
+    assert all(part["id"] == f"Principal-{item_id}" for e in made for part in e["items"][0]["promotions"])
+
+
+def test_a_line_with_only_shipping_to_charge_still_lists_its_principal():
+    doc = make_doc([{"ItemPrice": usd("0.00"), "ShippingPrice": usd("4.99")}])
+    [event] = events_of(doc, ship(doc))
+    assert event["items"][0]["charges"] == [{"type": "Principal", "amount": "0.00"}, {"type": "ShippingCharge", "amount": "4.99"}]
+    assert amounts(event, "fees") == {"Commission": Decimal("-0.75")}
+
+
+def test_an_order_new_to_the_store_brings_its_history():
+    doc = make_doc([{"ItemPrice": usd("10.00")}])
+    shipped = ship(doc)
+    earlier = [{"kind": "Shipment", "items": []}]
+    made = finances.money_events(None, shipped, SHIPPED + timedelta(days=3), POLICY, earlier)
+    assert made == finances.history(shipped, SHIPPED + timedelta(days=3), POLICY, earlier)
+    assert [e["status"] for e in made] == ["RELEASED"]
+
+
+def test_a_refunds_quantity_is_what_it_names_else_what_shipped():
+    doc = make_doc([{"QuantityOrdered": 3, "ItemPrice": usd("30.00")}])
+    item_id = doc["items"][0]["OrderItemId"]
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    named = refunded(shipped, item_id, {"Principal": "20.00"})
+    named["refunds"][-1]["quantity"] = 2
+    [refund] = events_of(shipped, named, previous=[sale])
+    assert refund["items"][0]["quantity"] == 2
+    assert len(refund["adjustmentId"]) == 12 and len(refund["items"][0]["adjustmentItemId"]) == 14
+    whole = refunded(shipped, item_id, {"Principal": "30.00"})
+    [refund] = events_of(shipped, whole, previous=[sale])
+    assert refund["items"][0]["quantity"] == 3
+
+
+def test_a_refund_of_tax_alone_credits_no_referral_fee():
+    doc = make_doc([{"ItemPrice": usd("10.00"), "ItemTax": usd("0.80")}])
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Tax": "0.80"})
+    [refund] = events_of(shipped, back, previous=[sale])
+    assert amounts(refund, "fees") == {}
+    assert amounts(refund, "charges") == {"Tax": Decimal("-0.80")}
+    assert Decimal(refund["total"]) == Decimal("0.00")
+
+
+def test_a_refund_recorded_at_its_items_ship_time_comes_after_the_shipment():
+    doc = make_doc([{"ItemPrice": usd("10.00")}])
+    shipped = ship(doc)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "10.00"}, at=SHIPPED)
+    assert [e["kind"] for e in finances.history(back, SHIPPED, POLICY)] == ["Shipment", "Refund"]
+
+
+def test_half_a_cent_rounds_up_as_money_does():
+    doc = make_doc([{"ItemPrice": usd("10.30")}])
+    [event] = events_of(doc, ship(doc))
+    assert amounts(event, "fees") == {"Commission": Decimal("-1.55")}  # 15% of 10.30 = 1.545
+
+
+def test_amounts_are_read_as_records_and_feeds_write_them():
+    assert finances.parse_amount("12.50 USD") == Decimal("12.50")
+    assert finances.parse_amount(" 3 ") == Decimal(3)
+    assert finances.parse_amount("") == Decimal(0) == finances.parse_amount("   ")
+    assert finances.parse_amount(-1.5) == Decimal("-1.5")
+
+
+def test_advancing_to_an_instant_that_changes_nothing_keeps_the_record():
+    doc = make_doc([{}])
+    [event] = events_of(doc, ship(doc))
+    assert finances.advance(event, SHIPPED) is event
+    moved = finances.advance(event, SHIPPED + timedelta(days=3))
+    assert moved is not event and event["status"] == "PENDING" and moved["status"] == "RELEASED"

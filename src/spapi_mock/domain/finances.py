@@ -500,15 +500,13 @@ def _shipped(doc: Mapping) -> dict[str, int]:
 
 
 def _currency(doc: Mapping) -> str:
+    """The currency the order was charged in: its total's, else its first price's, else its
+    marketplace's (an order loaded without money fields)."""
     order = doc["order"]
-    total_ = order.get("OrderTotal") or {}
-    if total_.get("CurrencyCode"):
-        return total_["CurrencyCode"]
-    for item in doc["items"]:
-        price = item.get("ItemPrice") or {}
-        if price.get("CurrencyCode"):
-            return price["CurrencyCode"]
-    marketplace = BY_ID.get(order.get("MarketplaceId", ""))
+    for money in (order.get("OrderTotal"), *(item.get("ItemPrice") for item in doc["items"])):
+        if isinstance(money, Mapping) and money.get("CurrencyCode"):
+            return money["CurrencyCode"]
+    marketplace = BY_ID.get(order.get("MarketplaceId"))
     return marketplace.currency if marketplace else "USD"
 
 
