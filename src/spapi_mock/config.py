@@ -43,8 +43,8 @@ class Config:
     # Validating every response against the spec costs about a third of throughput: on in
     # tests, off when serving.
     validate_responses: bool = False
-    # getOrder and getOrderItems are answered by the fast reads (http/fast_reads.py); off, only
-    # to hold them equal to Connexion's path in tests.
+    # Every SP-API operation is answered by the path compiled from our specs (http/compiled.py);
+    # off, Connexion answers them all: only to hold the two equal in tests.
     fast_reads: bool = True
     swagger_ui: bool = True
     # Amazon's policy numbers (self-cancel window, auto-cancel delay, cancellation rate).

@@ -87,7 +87,7 @@ def current_security_context() -> dict:
     return connexion_glue.current_security_context()
 
 
-# For the fast reads (fast_reads.py), which do what Connexion's router, security check and
+# For the compiled path (compiled.py), which does what Connexion's router, security check and
 # context middleware would have done, with the same keys.
 
 
