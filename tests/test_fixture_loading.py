@@ -131,6 +131,29 @@ def test_absolute_dates_are_normalised(tmp_path):
             "items[0].QuantityShipped",
         ),
         (order(items=[]), "items"),
+        # Money.Amount is a string holding a decimal: the Finances rules add them up.
+        (order(order__OrderTotal={"CurrencyCode": "USD", "Amount": "abc"}), "order.OrderTotal.Amount"),
+        (
+            order(
+                items=[
+                    {"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "ItemTax": {"CurrencyCode": "USD", "Amount": "NaN"}}
+                ]
+            ),
+            "items[0].ItemTax.Amount",
+        ),
+        (
+            order(
+                items=[
+                    {
+                        "ASIN": "B1",
+                        "OrderItemId": "1",
+                        "QuantityOrdered": 1,
+                        "BuyerInfo": {"GiftWrapPrice": {"CurrencyCode": "USD", "Amount": "1,99"}},
+                    }
+                ]
+            ),
+            "items[0].BuyerInfo.GiftWrapPrice.Amount",
+        ),
         (order(address={"BuyerCompanyName": 7}), "address.BuyerCompanyName"),
         ({"order": {"AmazonOrderId": "111-0000000-0000001"}, "items": [], "extra": 1}, "extra"),
     ],

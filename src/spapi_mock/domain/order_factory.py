@@ -472,6 +472,19 @@ def _spelt(path: tuple) -> str:
     return spelt
 
 
+def _money_problems(field: str, money: Any, where: str) -> list[str]:
+    """Money.Amount is a string in Amazon's model, but always a decimal number: the Finances
+    rules add them up."""
+    if not isinstance(money, dict) or not isinstance(money.get("Amount"), str):
+        return []
+    try:
+        if Decimal(money["Amount"]).is_finite():
+            return []
+    except ArithmeticError:
+        pass
+    return [f"{where}: field {field}.Amount: {money['Amount']!r} is not a decimal number"]
+
+
 def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = True) -> list[str]:
     """The order rules the schema cannot say, each broken one a line. A value the schema
     refuses (missing, or of the wrong type) is the schema's to report: its rules are passed by."""
@@ -487,10 +500,16 @@ def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = T
         parts = order_id.split("-")
         if len(parts) != 3 or [len(p) for p in parts] != [3, 7, 7] or not all(p.isdigit() for p in parts):
             problems.append(f"{where}: field order.AmazonOrderId: '{order_id}' is not in 3-7-7 format")
+    problems += _money_problems("order.OrderTotal", order.get("OrderTotal"), where)
     seen = set()
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             continue
+        for name in (*ITEM_MONEY_FIELDS, "CODFee", "CODFeeDiscount"):
+            problems += _money_problems(f"items[{n}].{name}", item.get(name), where)
+        gift = item.get("BuyerInfo") if isinstance(item.get("BuyerInfo"), dict) else {}
+        for name in ("GiftWrapPrice", "GiftWrapTax"):
+            problems += _money_problems(f"items[{n}].BuyerInfo.{name}", gift.get(name), where)
         item_id = item.get("OrderItemId")
         if isinstance(item_id, str) and item_id in seen:
             problems.append(f"{where}: field items[{n}].OrderItemId: '{item_id}' appears twice")
