@@ -279,7 +279,23 @@ def test_a_new_regulated_order_says_it_has_regulated_items():
             {"items": [{"QuantityOrdered": True}]},
             "Item #1 of a new order: QuantityOrdered must be a positive whole number, not True.",
         ),
-        ({"items": [{"ItemTax": {"CurrencyCode": "USD", "Amount": "a lot"}}]}, "Invalid ItemTax.Amount 'a lot': not a number."),
+        (
+            {"items": [{"ItemTax": {"CurrencyCode": "USD", "Amount": "a lot"}}]},
+            "Invalid ItemTax.Amount 'a lot': a decimal number of less than a trillion.",
+        ),
+        # Rounded to cents in Decimal's 28 digits, these were a 500 (InvalidOperation).
+        (
+            {"items": [{"ItemPrice": {"CurrencyCode": "USD", "Amount": "1e999999"}}]},
+            "Invalid ItemPrice.Amount '1e999999': a decimal number of less than a trillion.",
+        ),
+        (
+            {"items": [{"ItemPrice": {"CurrencyCode": "USD", "Amount": "12345678901234567890123456789.99"}}]},
+            "Invalid ItemPrice.Amount '12345678901234567890123456789.99': a decimal number of less than a trillion.",
+        ),
+        (
+            {"items": [{"ShippingPrice": {"CurrencyCode": "USD", "Amount": "-Infinity"}}]},
+            "Invalid ShippingPrice.Amount '-Infinity': a decimal number of less than a trillion.",
+        ),
     ],
 )
 def test_a_new_order_refuses_what_cannot_be_placed_saying_why(spec, message):

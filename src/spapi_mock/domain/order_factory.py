@@ -183,12 +183,26 @@ def _items_total(items: list[dict]) -> Decimal:
         for name in ITEM_MONEY_FIELDS:
             money = item.get(name)
             if isinstance(money, dict) and "Amount" in money:
-                try:
-                    amount = Decimal(str(money["Amount"]))
-                except ArithmeticError:
-                    raise RuleViolation(f"Invalid {name}.Amount {money['Amount']!r}: not a number.") from None
+                amount = money_amount(money["Amount"])
+                if amount is None:
+                    raise RuleViolation(f"Invalid {name}.Amount {money['Amount']!r}: {AMOUNT_RULE}.")
                 total += -amount if name in DISCOUNT_FIELDS else amount
     return total
+
+
+# Amounts are rounded to the currency's cents and added up in Decimal's default 28 digits: a
+# trillion leaves room for any order's sum (and a larger one is no price).
+MAX_AMOUNT = Decimal(10) ** 12
+AMOUNT_RULE = "a decimal number of less than a trillion"
+
+
+def money_amount(value: object) -> Decimal | None:
+    """A Money.Amount as a number, or None if it is none the rules can add up."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() and abs(amount) < MAX_AMOUNT else None
 
 
 def _amount(value: Decimal, currency: str) -> str:
@@ -475,14 +489,9 @@ def _spelt(path: tuple) -> str:
 def _money_problems(field: str, money: Any, where: str) -> list[str]:
     """Money.Amount is a string in Amazon's model, but always a decimal number: the Finances
     rules add them up."""
-    if not isinstance(money, dict) or not isinstance(money.get("Amount"), str):
+    if not isinstance(money, dict) or not isinstance(money.get("Amount"), str) or money_amount(money["Amount"]) is not None:
         return []
-    try:
-        if Decimal(money["Amount"]).is_finite():
-            return []
-    except ArithmeticError:
-        pass
-    return [f"{where}: field {field}.Amount: {money['Amount']!r} is not a decimal number"]
+    return [f"{where}: field {field}.Amount: {money['Amount']!r} is not {AMOUNT_RULE}"]
 
 
 def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = True) -> list[str]:
