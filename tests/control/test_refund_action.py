@@ -129,6 +129,8 @@ def test_a_single_shipped_item_needs_no_name_and_a_refund_is_a_scenario_step(app
         ({"item": "KETTLE-1", "quantity": 3}, "Invalid quantity: item {kettle} shipped 2, so at most 2 can be refunded."),
         ({"item": "KETTLE-1", "amounts": {"Principal": "-5.00"}}, "must credit the buyer"),
         ({"item": "KETTLE-1", "amounts": {"Principal": "ten"}}, "amounts.Principal"),
+        # A number Decimal cannot round to cents was a 500.
+        ({"item": "KETTLE-1", "amounts": {"Principal": 1e28}}, "Invalid amounts.Principal: 1e+28 is not a decimal number"),
         (
             {"item": "KETTLE-1", "amounts": {"GiftWrap": "1.00"}},
             "Unknown field 'GiftWrap' (known: Principal, Shipping, Tax, ShippingTax)",

@@ -19,6 +19,7 @@ from jsonschema import Draft4Validator
 from spapi_mock.domain import lifecycle
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
+from spapi_mock.domain.order_factory import AMOUNT_RULE, money_amount
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
@@ -123,7 +124,11 @@ def _refund(doc: dict, now: datetime, policy: Policy, args: dict) -> dict:
             component: amount * quantity / ordered for component, amount in charged.items() if amount or component == "Principal"
         }
     else:
-        share = {component: Decimal(str(amount)) for component, amount in given.items()}
+        share = {}
+        for component, amount in given.items():
+            share[component] = money_amount(amount)
+            if share[component] is None:
+                raise RuleViolation(f"Invalid amounts.{component}: {amount!r} is not {AMOUNT_RULE}.")
     if shipped and sum(share.values()) <= 0:
         raise RuleViolation(
             f"Invalid amounts: a refund of item {item_id} must credit the buyer (Amazon: the net amount of an adjustment "
