@@ -470,6 +470,9 @@ async def _sandbox_case(
     params: dict[str, Any] = dict(scope.get("path_params") or {})
     for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
         params[name] = value
+    deciding = cases.deciding(operation_id, base_path)
+    if deciding is not None and params.get(deciding[0]) not in deciding[1]:
+        return None, receive  # matches no case: its body is not read here
     if scope["method"] not in ("GET", "HEAD"):
         raw_body, receive = await _buffer_body(receive)
         try:

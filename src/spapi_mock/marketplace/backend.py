@@ -19,7 +19,7 @@ import string
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -68,6 +68,8 @@ DUE_TERMS_META = "due-terms"
 # The last id numbered per (table, seller), kept once reports expire: a seller whose reports all
 # expired numbers on from there, never giving an expired report's id again.
 LAST_IDS_META = "last-ids"
+# What a store with nothing due is quiet until (a write brings it back).
+LATEST_DUE = datetime.max.replace(tzinfo=UTC)
 # A lifecycle rule applied to one order: (document, now, policy) → the changed document.
 # Hands a runner the (seller id, id) keys of the jobs whose processing began.
 JobSubmitter = Callable[[list[tuple[str, str]]], None]
@@ -110,6 +112,9 @@ class Backend:
         # How long the reports a schedule creates queue and take.
         self.report_timing = report_timing or jobs.ProcessingTiming()
         self._started_clock: dict | None = None
+        # Nothing is due before this instant (None: not known since the last write). Every
+        # write of a kind the clock moves holds ``_lock`` and calls ``_due_changed``.
+        self._quiet_until: datetime | None = None
 
     @property
     def fixtures_dir(self) -> Path:
@@ -184,13 +189,23 @@ class Backend:
 
     def settle(self) -> None:
         """Apply what became due up to now."""
-        # Every read calls this: one look at the earliest deadline, not a list of them.
-        now = to_wire(self.clock.now())
-        indexes = [self.store.index(table) for table in DUE_KINDS]
-        due = min(filter(None, (index.next_due() for index in indexes)), default=None)
-        if due is not None and due[0] <= now:
-            with self.transaction(None) as tx:
-                tx.settle()
+        # Every read calls this: while nothing is due, one comparison with the earliest deadline
+        # known since the last write.
+        quiet_until = self._quiet_until
+        if quiet_until is not None and self.clock.now() < quiet_until:
+            return
+        with self._lock:  # no write between the look and what it concludes
+            now = to_wire(self.clock.now())
+            due = min(filter(None, (self.store.index(table).next_due() for table in DUE_KINDS)), default=None)
+            if due is None or due[0] > now:
+                self._quiet_until = _instant(due[0]) if due is not None else LATEST_DUE
+                return
+        with self.transaction(None) as tx:
+            tx.settle()
+
+    def _due_changed(self) -> None:
+        """A write may have brought a deadline earlier: the next read looks at the store again."""
+        self._quiet_until = None
 
     # -- orders --------------------------------------------------------------------------------
 
@@ -253,6 +268,7 @@ class Backend:
             if seller_id is not None:
                 docs = self._seed_docs(seller_id, self._registry().get(seller_id, {}).get("seed"))
                 self.store.replace_seller(seller_id, docs, others=self._money_history(docs, self.clock.now()))
+                self._due_changed()
                 self.settle()
                 return len(docs)
             clock = Clock(self.clock.source)
@@ -261,6 +277,7 @@ class Backend:
             if self.store.path:
                 meta[FIXTURES_META] = {"dir": str(self.fixtures_dir.resolve())}
             self._load_fixtures(clock.now(), meta)
+            self._due_changed()
             self.clock.restore(self._started_clock)
             self.settle()
             return self.store.orders.count()
@@ -302,6 +319,7 @@ class Backend:
             docs = self._seed_docs(seller_id, seed)
             meta = {SELLERS_META: {**registry, seller_id: entry}}
             self.store.replace_seller(seller_id, docs, meta, others=self._money_history(docs, self.clock.now()))
+            self._due_changed()
             self.settle()
             return self._seller_summary(seller_id, entry)
 
@@ -341,6 +359,7 @@ class Backend:
                     for record in events.of_order(doc["seller_id"], doc["order"]["AmazonOrderId"])
                 ]
                 self.store.commit(put=[(ORDERS, doc) for doc in docs] + money, drop=stale)
+            self._due_changed()
             self.settle()
             return len(docs)
 
@@ -454,6 +473,17 @@ class Backend:
         stale = [doc for doc in docs if doc.get("due_at") != lifecycle.due_at(doc, self.policy)]
         if stale:
             self.store.put_many([lifecycle.refresh_due(doc, self.policy) for doc in stale])
+            self._due_changed()
+
+
+def _instant(due: str) -> datetime | None:
+    """The instant a stored due time (wire form, compared as text with the wire form of now)
+    falls due; None for a text of another form, compared as text on every read."""
+    try:
+        at = parse_iso(due)
+    except ValueError:
+        return None
+    return at if to_wire(at) == due else None
 
 
 class Transaction:
@@ -676,6 +706,7 @@ class Transaction:
         drop = [(table, (seller, doc_id)) for table, seller, doc_id in self.dropped]
         if put or drop or meta:
             backend.store.commit(put=put, drop=drop, meta=meta or None)
+            backend._due_changed()
         if self._clock_moved:
             backend.clock.restore(meta[CLOCK_META])
 

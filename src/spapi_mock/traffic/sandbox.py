@@ -35,6 +35,7 @@ class SandboxCases:
             self._by_operation.setdefault((base_path, case["operationId"]), []).append(case)
         for cases_of_op in self._by_operation.values():
             cases_of_op.sort(key=lambda c: -len(c["parameters"]))
+        self._deciding = {key: _deciding(cases_of_op) for key, cases_of_op in self._by_operation.items()}
 
     @classmethod
     def from_file(cls, path: str | Path) -> SandboxCases:
@@ -51,6 +52,12 @@ class SandboxCases:
     def has_cases(self, operation_id: str | None, base_path: str = "") -> bool:
         return (base_path, operation_id) in self._by_operation
 
+    def deciding(self, operation_id: str | None, base_path: str = "") -> tuple[str, frozenset] | None:
+        """A parameter every case of the operation names with one plain value, and those values,
+        or None: a request without one of them matches no case, whatever else it sends (every
+        request reads this, most of them real ones that match nothing)."""
+        return self._deciding.get((base_path, operation_id))
+
     def answer(self, operation_id: str, params: dict[str, Any], base_path: str = "") -> CannedAnswer | None:
         for case in self._by_operation.get((base_path, operation_id), ()):
             if not case["parameters"]:
@@ -58,6 +65,18 @@ class SandboxCases:
             if all(_same(params.get(name), value) for name, value in case["parameters"].items()):
                 return CannedAnswer(case["status"], case["response"])
         return None
+
+
+def _deciding(cases: list[dict]) -> tuple[str, frozenset] | None:
+    named = [case["parameters"] for case in cases if case["parameters"]]  # as answer() reads them
+    if not named:
+        return None
+    plain = (str, int, float, bool)
+    common = set.intersection(*({k for k, v in parameters.items() if isinstance(v, plain)} for parameters in named))
+    if not common:
+        return None
+    name = min(common)
+    return name, frozenset(parameters[name] for parameters in named)
 
 
 def _same(given: Any, expected: Any) -> bool:
