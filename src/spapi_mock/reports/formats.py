@@ -28,6 +28,7 @@ Any other report type is not produced: its report ends FATAL with a document tha
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -118,8 +119,21 @@ def _flat(kind: ReportType, docs: Iterable[dict], now: datetime) -> bytes:
             continue
         order = v0_views.order(doc, None, wire_now)
         for row in kind.rows(doc, order, v0_views.order_items(doc), now):
-            out.write(("\t".join(_cell(row.get(column)) for column in kind.columns) + "\n").encode("utf-8"))
+            out.write((_row(row, kind.columns) + "\n").encode("utf-8"))
     return out.getvalue()
+
+
+def _row(row: dict, columns: tuple[str, ...] | list[str]) -> str:
+    """The row's cells joined by tabs (_cell's text of each). Most rows hold no tab or line end
+    in a value: the row is checked once, not each of its cells (a report writes millions)."""
+    texts = [
+        "" if value is None else ("true" if value else "false") if value is True or value is False else str(value)
+        for value in map(row.get, columns)
+    ]
+    line = "\t".join(texts)
+    if line.count("\t") == len(columns) - 1 and _BREAKS_LINE.search(line) is None:
+        return line
+    return "\t".join(map(_cell, texts))
 
 
 def is_modelled(report_type: str) -> bool:
@@ -405,13 +419,28 @@ def _channel(order: dict) -> str:
 
 def _date(value: str | None) -> str:
     """Amazon's report dates: ``2025-09-24T12:02:50+00:00``."""
-    return to_wire(parse_iso(value)).replace("Z", "+00:00") if value else ""
+    if not value:
+        return ""
+    # A stored date is in the wire form already (parsing each again was a tenth of a report).
+    if _WIRE_DATE.fullmatch(value):
+        return value[:-1] + "+00:00"
+    return to_wire(parse_iso(value)).replace("Z", "+00:00")
+
+
+_WIRE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# Anything str.splitlines breaks a line at; with a tab, what breaks a row.
+_BREAKS_LINE = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAKS_ROW = re.compile("[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _cell(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "true" if value else "false"
-    # A tab or line end inside a value would break the row.
-    return " ".join(str(value).replace("\t", " ").splitlines())
+    text = value if type(value) is str else str(value)
+    # A tab or line end inside a value would break the row (most values have none: a report
+    # writes millions of cells).
+    if _BREAKS_ROW.search(text) is None:
+        return text
+    return " ".join(text.replace("\t", " ").splitlines())

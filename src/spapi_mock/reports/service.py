@@ -255,4 +255,6 @@ def _orders(store: Store, report: dict):
     if by is None:
         return (doc for doc in store.orders.each(seller_id) if doc["order"]["MarketplaceId"] in report["marketplaceIds"])
     field = PURCHASE_DATE if by == "PurchaseDate" else LAST_UPDATE_DATE
-    return store.orders.scan(seller_id, field, report["dataStartTime"], report["dataEndTime"], sorted(report["marketplaceIds"]))
+    return store.orders.scan(
+        seller_id, field, report["dataStartTime"], report["dataEndTime"], sorted(report["marketplaceIds"]), recent=False
+    )
