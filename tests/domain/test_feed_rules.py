@@ -147,6 +147,9 @@ def test_flat_adjustment_amounts_need_a_currency_and_two_decimals():
     assert bad[0].invalid == "item-price-adj is given without a currency"
     bad = feed_formats.parse("POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA", (header + "1\t2\tOther\tUSD\t-1.005\n").encode()).messages
     assert "at most two decimals" in bad[0].invalid
+    huge = "1" + "0" * 30
+    bad = feed_formats.parse("POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA", (header + f"1\t2\tOther\tUSD\t{huge}\n").encode()).messages
+    assert "less than a trillion" in bad[0].invalid
 
 
 # -- processing reports -----------------------------------------------------------------------------

@@ -614,6 +614,11 @@ def test_a_record_without_refunds_has_none_and_the_currency_may_come_from_the_it
         ([{"item": "1", "amounts": {}}], "field refunds[0].amounts must map price components (Principal, Tax...) to amounts"),
         ([{"item": "1", "amounts": ["1.00"]}], "field refunds[0].amounts must map price components"),
         ([{"item": "1", "amounts": {"Principal": "ten"}}], "field refunds[0].amounts.Principal: 'ten' is not an amount"),
+        ([{"item": "1", "amounts": {"Principal": "NaN"}}], "field refunds[0].amounts.Principal: 'NaN' is not an amount"),
+        (
+            [{"item": "1", "amounts": {"Principal": "1e30 USD"}}],
+            "field refunds[0].amounts.Principal: '1e30 USD' is not an amount",
+        ),
         (
             [{"item": "1", "amounts": {"Principal": "1"}, "quantity": 2}],
             "field refunds[0].quantity must be a whole number from 1 to the 1 shipped",

@@ -379,10 +379,8 @@ def _refunds(given: Any, order: dict, items: list, now: datetime, where: str) ->
         written = {}
         for component, amount in amounts.items():
             number, _, given_currency = str(amount).strip().partition(" ")
-            try:
-                Decimal(number)
-            except ArithmeticError:
-                raise FixtureError(f"{where}: field {field}.amounts.{component}: {amount!r} is not an amount") from None
+            if money_amount(number) is None:
+                raise FixtureError(f"{where}: field {field}.amounts.{component}: {amount!r} is not an amount ({AMOUNT_RULE})")
             written[component] = f"{number} {given_currency.strip() or currency}"
         try:
             at = _given_date(entry["at"], now) if entry.get("at") else order.get("LastUpdateDate")

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from spapi_mock.domain import lifecycle
+from spapi_mock.domain.order_factory import AMOUNT_RULE, money_amount
 from spapi_mock.kernel import resources
 
 # Feed types the mock applies to orders: the XML message type each one holds, or its flat
@@ -410,4 +411,7 @@ def _amount(column: str, value: str) -> str:
         raise _BadValue(f"{column} {value!r} is not an amount") from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:
         raise _BadValue(f"{column} {value!r} is not an amount with at most two decimals")
+    if money_amount(amount) is None:
+        # As the XML feed's schema bounds it (BaseCurrencyAmount: 20 digits): the Finances rules add these up.
+        raise _BadValue(f"{column} {value!r} is not {AMOUNT_RULE}")
     return value
