@@ -19,7 +19,7 @@ from jsonschema import Draft4Validator
 from spapi_mock.domain import lifecycle
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
-from spapi_mock.domain.order_factory import AMOUNT_RULE, money_amount
+from spapi_mock.domain.orders import AMOUNT_RULE, money_amount
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.dates import parse_iso, to_wire
 

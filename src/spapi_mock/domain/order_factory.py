@@ -22,7 +22,14 @@ from typing import Any, TypeVar, get_args
 from spapi_mock.domain.exceptions import FixtureError, RuleViolation
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
 from spapi_mock.domain.model import Cancellation, CancelledBy, OrderDocument, OrderStatus
-from spapi_mock.domain.orders import DISCOUNT_FIELDS, ITEM_MONEY_FIELDS, buyer_requested_cancel, item_counts
+from spapi_mock.domain.orders import (
+    AMOUNT_RULE,
+    DISCOUNT_FIELDS,
+    ITEM_MONEY_FIELDS,
+    buyer_requested_cancel,
+    item_counts,
+    money_amount,
+)
 from spapi_mock.kernel.dates import is_relative, parse_fixture_date, to_wire
 
 US = "ATVPDKIKX0DER"
@@ -188,21 +195,6 @@ def _items_total(items: list[dict]) -> Decimal:
                     raise RuleViolation(f"Invalid {name}.Amount {money['Amount']!r}: {AMOUNT_RULE}.")
                 total += -amount if name in DISCOUNT_FIELDS else amount
     return total
-
-
-# Amounts are rounded to the currency's cents and added up in Decimal's default 28 digits: a
-# trillion leaves room for any order's sum (and a larger one is no price).
-MAX_AMOUNT = Decimal(10) ** 12
-AMOUNT_RULE = "a decimal number of less than a trillion"
-
-
-def money_amount(value: object) -> Decimal | None:
-    """A Money.Amount as a number, or None if it is none the rules can add up."""
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return amount if amount.is_finite() and abs(amount) < MAX_AMOUNT else None
 
 
 def _amount(value: Decimal, currency: str) -> str:

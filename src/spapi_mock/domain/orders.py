@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from spapi_mock.domain.model import PAYMENT_PENDING_STATUSES, BuyerRequestedCancel, Order, OrderDocument, OrderItem, OrderStatus
 
 # The two dates getOrders and searchOrders select orders by.
@@ -75,3 +77,18 @@ def buyer_requested_cancel(item: dict) -> BuyerRequestedCancel:
             result["BuyerCancelReason"] = flag["BuyerCancelReason"]
         return result
     return {"IsBuyerRequestedCancel": "false"}
+
+
+# Amounts are rounded to the currency's cents and added up in Decimal's default 28 digits: a
+# trillion leaves room for any order's sum (and a larger one is no price).
+MAX_AMOUNT = Decimal(10) ** 12
+AMOUNT_RULE = "a decimal number of less than a trillion"
+
+
+def money_amount(value: object) -> Decimal | None:
+    """A Money.Amount as a number, or None if it is none the rules can add up."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() and abs(amount) < MAX_AMOUNT else None

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from spapi_mock.domain import lifecycle
-from spapi_mock.domain.order_factory import AMOUNT_RULE, money_amount
+from spapi_mock.domain.orders import AMOUNT_RULE, money_amount
 from spapi_mock.kernel import resources
 
 # Feed types the mock applies to orders: the XML message type each one holds, or its flat
