@@ -606,3 +606,31 @@ def test_advancing_to_an_instant_that_changes_nothing_keeps_the_record():
     assert finances.advance(event, SHIPPED) is event
     moved = finances.advance(event, SHIPPED + timedelta(days=3))
     assert moved is not event and event["status"] == "PENDING" and moved["status"] == "RELEASED"
+
+
+def test_an_order_shipping_its_second_item_first_is_charged_for_that_item():
+    doc = make_doc([{"ItemPrice": usd("20.00")}, {"ItemPrice": usd("5.00")}])
+    later, first = (item["OrderItemId"] for item in doc["items"])
+    [event] = events_of(doc, ship(doc, items={first: 1}))
+    assert [item["orderItemId"] for item in event["items"]] == [first]
+    assert amounts(event, "charges") == {"Principal": Decimal("5.00")}
+
+
+def test_a_currency_without_a_fee_table_entry_pays_the_us_fees():
+    doc = make_doc([{"ItemPrice": money("XYZ", "10.00")}])
+    doc["order"]["OrderTotal"] = money("XYZ", "10.00")
+    [event] = events_of(doc, ship(doc))
+    assert event["currency"] == "XYZ" and amounts(event, "fees") == {"Commission": Decimal("-1.50")}
+
+
+def test_a_yen_refund_is_in_whole_yen():
+    jp = "A1VC38T7YXB528"
+    doc = make_doc([{"ItemPrice": money("JPY", "3333"), "ItemTax": money("JPY", "303")}], marketplace=jp)
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    item_id = doc["items"][0]["OrderItemId"]
+    back = lifecycle.refund(shipped, SHIPPED, POLICY, item_id, "CustomerReturn", {"Principal": "1111 JPY"})
+    [refund] = events_of(shipped, back, previous=[sale])
+    # 10% of 3333 is 333 yen; a third of the sale refunded credits 111 of it, less 20% (22).
+    assert amounts(refund, "fees") == {"Commission": Decimal(111), "RefundCommission": Decimal(-22)}
+    assert all("." not in part["amount"] for item in refund["items"] for s in finances.SECTIONS for part in item[s])
