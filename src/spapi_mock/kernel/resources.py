@@ -89,11 +89,13 @@ def cache_dir() -> Path | None:
 
 
 @cache
-def code_fingerprint(*layers: str) -> str:
-    """A digest of the code of these layers (folders of the package) and of our specs: what is
-    kept from a run of other code (a fixture set's documents, built by its rules) is not used."""
+def code_fingerprint(layers: tuple[str, ...], specs: tuple[str, ...]) -> str:
+    """A digest of the code of these layers (folders of the package) and of these specs of ours:
+    what is kept from a run of other code (a fixture set's documents, built by its rules) is
+    not used."""
     digest = hashlib.sha256()
-    for path in sorted([*(p for layer in layers for p in (_PACKAGE / layer).rglob("*.py")), *openapi_dir().glob("*.yaml")]):
+    code = [path for layer in layers for path in (_PACKAGE / layer).rglob("*.py")]
+    for path in sorted(code) + [openapi_dir() / name for name in specs]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

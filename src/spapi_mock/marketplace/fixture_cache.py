@@ -92,8 +92,9 @@ class FixtureCache:
         files = fixture_files(directory)
         if sum(path.stat().st_size for path in files) < MIN_BYTES:
             return None
-        # A load runs the code of these layers only (tests/test_layers.py), and orjson writes the texts.
-        code = resources.code_fingerprint("marketplace", "store", "domain", "kernel")
+        # A load runs the code of these layers only (tests/test_layers.py) and checks records
+        # against the Orders spec's schemas; orjson writes the texts.
+        code = resources.code_fingerprint(("marketplace", "store", "domain", "kernel"), ("orders-v0.yaml",))
         digest = hashlib.sha256(f"{FORMAT}|{code}|orjson {orjson.__version__}|{policy!r}".encode())
         for path in files:
             with path.open("rb") as file:
@@ -112,17 +113,15 @@ class FixtureCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             packer = zstandard.ZstdCompressor(level=1, write_checksum=True)
-            seconds = _Seconds()
+            seconds, earliest, latest = _Seconds(), [_LATEST_S], [_EARLIEST_S]
             with tmp.open("wb") as out:
                 out.write(_MAGIC)
                 for table, rows in _taking_turns(orders, events):
-                    frame = _kept_frame(table, rows, seconds)
+                    frame = _kept_frame(table, rows, seconds, earliest, latest)
                     if frame is None:
                         return  # not a document as this module knows them: nothing kept
                     _write_frame(out, packer, frame)
-                _write_frame(
-                    out, packer, orjson.dumps({"now": to_wire(now), "earliest": seconds.earliest, "latest": seconds.latest})
-                )
+                _write_frame(out, packer, orjson.dumps({"now": to_wire(now), "earliest": earliest[0], "latest": latest[0]}))
             os.replace(tmp, self.path)
         except OSError as exc:
             log.debug("fixture set not kept in %s: %s", self.path, exc)
@@ -141,7 +140,7 @@ class FixtureCache:
             return None
         if not data.startswith(_MAGIC):
             raise Stale("not a kept fixture set of this format")
-        frames = list(_frames(data, len(_MAGIC)))
+        frames = list(_frames(memoryview(data), len(_MAGIC)))  # views, not copies of 40 MB
         try:
             footer = orjson.loads(zstandard.ZstdDecompressor().decompress(frames.pop()))
             kept_at = int((parse_iso(footer["now"]).replace(tzinfo=None) - _EPOCH).total_seconds())
@@ -155,7 +154,7 @@ class FixtureCache:
             raise Stale("a date moves off the calendar")
         return self._rows(frames, store, delta, to_wire(now))
 
-    def _rows(self, frames: list[bytes], store: Store, delta: int, stamp: str) -> Iterator[tuple[str, bytes, tuple]]:
+    def _rows(self, frames: list[memoryview], store: Store, delta: int, stamp: str) -> Iterator[tuple[str, bytes, tuple]]:
         reader = zstandard.ZstdDecompressor()
         wire = _Wire()
         orders, events = store.index(ORDERS), store.index(FINANCES)
@@ -213,20 +212,18 @@ _MAGIC = f"spapi-mock fixture set {FORMAT} {sys.byteorder}\n".encode()
 
 
 class _Seconds:
-    """Wire dates as seconds since 1970, with the earliest and latest seen."""
+    """Wire dates as seconds since 1970 (a day's number kept per day: a set's dates fall on a few
+    hundred days, and a dict of every date took 30 MB that stayed with the process)."""
 
     def __init__(self) -> None:
-        self._seconds: dict[bytes, int] = {}
-        self.earliest = _LATEST_S
-        self.latest = _EARLIEST_S
+        self._days: dict[bytes | str, int] = {}
 
     def of(self, date: bytes | str) -> int:
-        key = date if isinstance(date, bytes) else date.encode()
-        seconds = self._seconds.get(key)
-        if seconds is None:
-            seconds = self._seconds[key] = int((datetime.fromisoformat(key[:-1].decode()) - _EPOCH).total_seconds())
-            self.earliest, self.latest = min(self.earliest, seconds), max(self.latest, seconds)
-        return seconds
+        day = self._days.get(date[:10])
+        if day is None:
+            text = date[:10] if isinstance(date, str) else date[:10].decode()
+            day = self._days[date[:10]] = (datetime.fromisoformat(text) - _EPOCH).days * _DAY
+        return day + int(date[11:13]) * 3600 + int(date[14:16]) * 60 + int(date[17:19])
 
 
 class _Wire:
@@ -251,7 +248,7 @@ class _Days(dict):
         return text
 
 
-def _kept_frame(table: str, rows: list[tuple[bytes, tuple]], seconds: _Seconds) -> bytes | None:
+def _kept_frame(table: str, rows: list, seconds: _Seconds, earliest: list[int], latest: list[int]) -> bytes | None:
     """One frame of kept documents: each date under a field the clock placed taken out as its
     seconds (an event's status and group as a mark), the entries' dates as seconds."""
     texts, entries, dates = [], [], array("q")
@@ -287,6 +284,8 @@ def _kept_frame(table: str, rows: list[tuple[bytes, tuple]], seconds: _Seconds) 
         pieces.append(text[at:])
         texts.append(b"".join(pieces))
         entries.append(entry)
+    if dates:
+        earliest[0], latest[0] = min(earliest[0], min(dates)), max(latest[0], max(dates))
     return orjson.dumps({"table": table, "entries": entries, "dates": len(dates)}) + b"\n" + dates.tobytes() + b"\n".join(texts)
 
 
@@ -307,7 +306,7 @@ def _write_frame(out, packer: zstandard.ZstdCompressor, payload: bytes) -> None:
     out.write(struct.pack("<Q", len(compressed)) + compressed)
 
 
-def _frames(data: bytes, at: int) -> Iterator[bytes]:
+def _frames(data: memoryview, at: int) -> Iterator[memoryview]:
     while at < len(data):
         if at + 8 > len(data):
             raise Stale("a frame is cut short")
