@@ -350,9 +350,8 @@ def fixtures_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from spapi_mock.http.app import create_app
+    from spapi_mock.http.server import ACCESS_LOG, HttpServer
     from spapi_mock.marketplace.fixtures import fixture_files
     from spapi_mock.store.file import StoreFileError
 
@@ -426,11 +425,11 @@ def serve_command(args: argparse.Namespace) -> int:
     gc.enable()
     _return_free_memory()
     print(banner(config, app.services, args.log_level), flush=True)
-    # uvicorn's access log (on at debug) prints query strings, where a token request may carry
+    # The access log (on at debug) prints query strings, where a token request may carry
     # credentials: it masks them as the journal does.
-    logging.getLogger("uvicorn.access").addFilter(_MaskedAccessLog())
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug"))
-    server.run(sockets=[listener])
+    ACCESS_LOG.addFilter(_MaskedAccessLog())
+    HttpServer(app, listener, access_log=args.log_level == "debug").run(handle_signals=True)
+    app.services.stop()
     return 0
 
 
@@ -449,10 +448,11 @@ class _MaskedAccessLog(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from spapi_mock.traffic.journal import masked_path
 
-        # uvicorn's access record: (client, method, path with query, HTTP version, status).
-        if isinstance(record.args, tuple) and len(record.args) == 5:
-            client, method, path, version, status = record.args
-            record.args = (client, method, masked_path(str(path)), version, status)
+        # granian's access record: a dict, the path and the query string apart.
+        if isinstance(record.args, dict) and "path" in record.args:
+            query = record.args.get("query_string")
+            path = f"{record.args['path']}?{query}" if query else str(record.args["path"])
+            record.args = {**record.args, "path": masked_path(path), "query_string": ""}
         return True
 
 

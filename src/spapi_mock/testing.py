@@ -64,24 +64,25 @@ def background_server(config: Config | None = None) -> Iterator[MockServer]:
 
 @contextmanager
 def serving(app) -> Iterator[str]:
-    """An app made by ``create_app`` served by uvicorn on a free loopback port from a thread of
-    this process: its base URL. The app's services are stopped afterwards."""
-    import uvicorn
+    """An app made by ``create_app`` served on a free loopback port from a thread of this
+    process, by the server ``spapi-mock serve`` runs (``http/server``): its base URL. The app's
+    services are stopped afterwards."""
+    from spapi_mock.http.server import HttpServer
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="spapi-mock", daemon=True)
+    server = HttpServer(app, sock)
+    thread = threading.Thread(target=server.run, name="spapi-mock", daemon=True)
     thread.start()
     try:
-        while not server.started:
+        while not server.started.wait(0.01):
             if not thread.is_alive():
                 raise RuntimeError("spapi-mock's server thread stopped before it started serving")
-            thread.join(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(10)
         sock.close()
         app.services.stop()

@@ -45,6 +45,9 @@ class MockApp(connexion.AsyncApp):
     services: Services
 
     async def __call__(self, scope, receive, send) -> None:
+        # Each request's own: what routing and the token check find is kept there, and granian
+        # hands every request the same dict.
+        scope["extensions"] = dict(scope.get("extensions") or ())
         if scope["type"] == "http" and scope["path"] in _SLASH_REDIRECTS:
             # The control plane's index is /_mock/; its address without the slash, as the banner
             # and people type it, is redirected (permanently, method kept) rather than refused.

@@ -32,6 +32,7 @@ from spapi_mock.http.request_scope import (
     routed_operation_id,
     share_routing_results,
 )
+from spapi_mock.http.server import drop_connection
 from spapi_mock.kernel import untrusted_json
 from spapi_mock.kernel.dates import to_wire
 from spapi_mock.traffic import journal, request_guard, sandbox, specs
@@ -438,9 +439,10 @@ async def _drop_connection(scope: Scope) -> None:
     """Close the connection without an answer, as a network failure would."""
     server_send = raw_send(scope)
     transport = getattr(getattr(server_send, "__self__", None), "transport", None)
-    if transport is None:
+    if transport is not None:  # uvicorn's, for an app served by it
+        transport.close()
+    elif not drop_connection(scope.get("client")):
         raise ConnectionAbortedError("spapi-mock dropped the connection (an injected fault)")
-    transport.close()
     # Let the server see the connection gone before this request ends, so it answers nothing.
     await asyncio.sleep(0)
 
