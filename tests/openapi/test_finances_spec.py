@@ -1,5 +1,5 @@
 """Our Finances API documents (v0 and 2024-06-19) are valid OpenAPI and say what Amazon's models
-say, field by field: the checks Feeds and Reports are held to (test_job_api_specs), run for
+say, field by field: the checks Feeds and Reports are held to (spec_checks), run for
 each Finances version over the operations the mock serves and every schema their answers use."""
 
 from __future__ import annotations
@@ -10,28 +10,10 @@ import re
 
 import pytest
 import yaml
-from test_job_api_specs import (  # the same checks, collected here with this module's fixtures
-    test_every_path_method_and_operation_id_is_amazons,
-    test_every_response_amazon_lists_is_ours_with_its_schema_and_headers,
-    test_every_schema_has_amazons_fields_types_limits_and_enums,
-    test_parameters_match_amazons_names_locations_types_limits_and_enums,
-    test_spec_is_valid_openapi,
-    test_the_description_says_how_the_mock_runs_the_api,
-    test_usage_plans_match_the_rates_amazon_documents,
-)
+from spec_checks import *  # noqa: F403  (the shared checks, collected with this module's fixtures)
 
 from support import PROJECT_ROOT
 from support.reference import FINANCES_2024, FINANCES_V0, reference_model
-
-__all__ = [
-    "test_every_path_method_and_operation_id_is_amazons",
-    "test_every_response_amazon_lists_is_ours_with_its_schema_and_headers",
-    "test_every_schema_has_amazons_fields_types_limits_and_enums",
-    "test_parameters_match_amazons_names_locations_types_limits_and_enums",
-    "test_spec_is_valid_openapi",
-    "test_the_description_says_how_the_mock_runs_the_api",
-    "test_usage_plans_match_the_rates_amazon_documents",
-]
 
 # Each version: our document, Amazon's model, the operations we serve with the usage plans the
 # model documents, and what our description must say about how the mock runs it.

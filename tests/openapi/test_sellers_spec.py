@@ -1,32 +1,14 @@
 """Our Sellers API v1 document is valid OpenAPI and says what Amazon's model says, field by field:
-the checks Feeds, Reports and Notifications are held to (test_job_api_specs), run for Sellers."""
+the checks Feeds, Reports and Notifications are held to (spec_checks), run for Sellers."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
-from test_job_api_specs import (  # the same checks, collected here with this module's fixtures
-    test_every_path_method_and_operation_id_is_amazons,
-    test_every_response_amazon_lists_is_ours_with_its_schema_and_headers,
-    test_every_schema_has_amazons_fields_types_limits_and_enums,
-    test_parameters_match_amazons_names_locations_types_limits_and_enums,
-    test_spec_is_valid_openapi,
-    test_the_description_says_how_the_mock_runs_the_api,
-    test_usage_plans_match_the_rates_amazon_documents,
-)
+from spec_checks import *  # noqa: F403  (the shared checks, collected with this module's fixtures)
 
 from support import PROJECT_ROOT
 from support.reference import SELLERS, reference_model
-
-__all__ = [
-    "test_every_path_method_and_operation_id_is_amazons",
-    "test_every_response_amazon_lists_is_ours_with_its_schema_and_headers",
-    "test_every_schema_has_amazons_fields_types_limits_and_enums",
-    "test_parameters_match_amazons_names_locations_types_limits_and_enums",
-    "test_spec_is_valid_openapi",
-    "test_the_description_says_how_the_mock_runs_the_api",
-    "test_usage_plans_match_the_rates_amazon_documents",
-]
 
 # Amazon's model: "| 0.016 | 15 |" for both operations.
 PLANS = {"getMarketplaceParticipations": ("0.016", 15), "getAccount": ("0.016", 15)}
