@@ -282,7 +282,12 @@ class Compiled:
             await _error(scope, receive, send, exc)
             return
         request_scope.set_security_context(scope, {"user": info.get("sub", info.get("uid")), "token_info": info})
-        await self.answer(scope, receive, send)
+        try:
+            # The traffic gate and the operation, mapped as Connexion's exception middleware maps
+            # all it wraps: the gate too may raise (a body over the limit, read for a sandbox case).
+            await self.answer(scope, receive, send)
+        except Exception as exc:
+            await _error(scope, receive, send, exc)
 
     def _claims(self, scope: Scope) -> tuple[_Operation, dict, str] | None:
         if scope["type"] != "http":
@@ -310,10 +315,7 @@ class Compiled:
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = self.operations[(request_scope.routed_api_base_path(scope), request_scope.routed_operation_id(scope))]
-        try:
-            await operation.answer(scope, receive, send)
-        except Exception as exc:
-            await _error(scope, receive, send, exc)
+        await operation.answer(scope, receive, send)
 
 
 async def _error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
