@@ -156,11 +156,11 @@ class Server:
 # -- load --------------------------------------------------------------------------------------
 
 WRK_SCRIPT = """\
--- written by bench/run.py
+-- written by spapi-mock's bench/
 local paths = {%(paths)s}
-wrk.method = "GET"
+wrk.method = %(method)s
 wrk.headers["x-amz-access-token"] = %(token)s
-
+%(body)s
 local threads = 0
 function setup(thread)
   threads = threads + 1
@@ -187,9 +187,19 @@ end
 """
 
 
-def write_wrk_script(path: Path, paths: list[str]) -> Path:
-    # JSON string literals of plain ASCII paths are valid Lua string literals.
-    path.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "token": json.dumps(TOKEN)}, encoding="utf-8")
+def write_wrk_script(path: Path, paths: list[str], method: str = "GET", body: object = None) -> Path:
+    """A wrk script requesting ``paths`` at random, with ``body`` as JSON when given."""
+    # JSON string literals of plain ASCII text are valid Lua string literals.
+    lua_body = ""
+    if body is not None:
+        lua_body = f'wrk.body = {json.dumps(json.dumps(body))}\nwrk.headers["content-type"] = "application/json"\n'
+    values = {
+        "paths": ", ".join(json.dumps(p) for p in paths),
+        "method": json.dumps(method),
+        "token": json.dumps(TOKEN),
+        "body": lua_body,
+    }
+    path.write_text(WRK_SCRIPT % values, encoding="utf-8")
     return path
 
 

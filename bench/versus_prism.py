@@ -105,37 +105,6 @@ OPERATIONS = (
     ),
 )
 
-WRK_SCRIPT = """\
--- written by bench/versus_prism.py
-local paths = {%(paths)s}
-wrk.method = %(method)s
-wrk.headers["x-amz-access-token"] = %(token)s
-%(body)s
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("seed", threads)
-end
-
-function init(args)
-  math.randomseed(7919 * (seed or 1))
-end
-
-function request()
-  return wrk.format(nil, paths[math.random(#paths)])
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests":%%.0f,"duration_us":%%.0f,"bytes":%%.0f,"p50_us":%%.0f,"p90_us":%%.0f,' ..
-    '"p99_us":%%.0f,"mean_us":%%.1f,"max_us":%%.0f,"connect":%%.0f,"read":%%.0f,"write":%%.0f,' ..
-    '"status":%%.0f,"timeout":%%.0f}\\n',
-    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.mean, latency.max, e.connect, e.read, e.write, e.status, e.timeout))
-end
-"""
-
 TARGETS = {
     "getOrders_100k_vs_1k": 0.8,
     "startup_100k_s": 5.0,
@@ -201,20 +170,7 @@ def served_copy(size: int, workdir: Path) -> tuple[Path, dict]:
 
 
 def write_script(path: Path, operation: Operation, paths: list[str]) -> Path:
-    body = ""
-    if operation.body is not None:
-        body = f'wrk.body = {json.dumps(json.dumps(operation.body))}\nwrk.headers["content-type"] = "application/json"\n'
-    path.write_text(
-        WRK_SCRIPT
-        % {
-            "paths": ", ".join(json.dumps(p) for p in paths),
-            "method": json.dumps(operation.method),
-            "token": json.dumps(bench.TOKEN),
-            "body": body,
-        },
-        encoding="utf-8",
-    )
-    return path
+    return bench.write_wrk_script(path, paths, operation.method, operation.body)
 
 
 def call(port: int, method: str, path: str, body: bytes | None = None, content_type: str = "application/json") -> dict:
