@@ -165,6 +165,15 @@ def refunded(doc: dict, item_id: str, amounts_: dict[str, str], at: datetime = S
     return lifecycle.refund(doc, at, POLICY, item_id, "CustomerReturn", {k: f"{v} USD" for k, v in amounts_.items()})
 
 
+def sale_and_refund(doc: dict, amounts_: dict[str, str], at: datetime = SHIPPED + timedelta(days=3)) -> tuple[dict, dict]:
+    """The events of shipping the order's one item, then refunding ``amounts_`` of it."""
+    shipped = ship(doc)
+    [sale] = events_of(doc, shipped)
+    back = refunded(shipped, doc["items"][0]["OrderItemId"], amounts_, at)
+    [refund] = events_of(shipped, back, previous=[sale])
+    return sale, refund
+
+
 def test_a_refund_gives_the_money_back_and_credits_the_referral_fee_less_the_capped_admin_fee():
     # Seller Central's example: item 300.00, shipping 40.00, tax 25.00, 15% referral. Refunding
     # the item with its shipping credits the referral fee (51.00) less min(5.00, 20% of it).
@@ -201,10 +210,7 @@ def test_a_small_refund_keeps_twenty_percent_of_the_credited_referral_fee():
 
 def test_a_partial_refund_credits_the_referral_fee_in_proportion():
     doc = make_doc([{"ItemPrice": usd("100.00")}])
-    shipped = ship(doc)
-    [sale] = events_of(doc, shipped)
-    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "25.00"})
-    [refund] = events_of(shipped, back, previous=[sale])
+    sale, refund = sale_and_refund(doc, {"Principal": "25.00"})
     assert amounts(refund, "fees") == {"Commission": Decimal("3.75"), "RefundCommission": Decimal("-0.75")}
 
 
@@ -238,10 +244,7 @@ def test_a_deferral_holds_posted_funds_until_released():
 
 def test_a_refund_in_the_same_second_as_its_shipment_sorts_after_it():
     doc = make_doc([{}])
-    shipped = ship(doc)
-    [sale] = events_of(doc, shipped)
-    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "19.99"}, at=SHIPPED)
-    [refund] = events_of(shipped, back, previous=[sale])
+    sale, refund = sale_and_refund(doc, {"Principal": "19.99"}, at=SHIPPED)
     assert refund["occurredAt"] == sale["occurredAt"] and sale["eventId"] < refund["eventId"]
     assert len(refund["eventId"]) == 32 and int(refund["eventId"], 16) >= 0
 
@@ -437,10 +440,7 @@ def test_the_currency_comes_from_the_total_else_the_prices_else_the_marketplace(
 
 def test_a_refund_keeps_its_reason_and_a_restocking_fee_is_the_sellers():
     doc = make_doc([{"ItemPrice": usd("50.00")}])
-    shipped = ship(doc)
-    [sale] = events_of(doc, shipped)
-    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "50.00", "RestockingFee": "10.00", "Custom": "1.00"})
-    [refund] = events_of(shipped, back, previous=[sale])
+    sale, refund = sale_and_refund(doc, {"Principal": "50.00", "RestockingFee": "10.00", "Custom": "1.00"})
     assert refund["reason"] == "CustomerReturn"
     charges = amounts(refund, "charges")
     assert charges["RestockingFee"] == Decimal("10.00") and charges["Principal"] == Decimal("-50.00")
@@ -451,10 +451,7 @@ def test_a_refund_keeps_its_reason_and_a_restocking_fee_is_the_sellers():
 
 def test_a_refund_of_more_than_was_charged_credits_the_whole_referral_fee_only():
     doc = make_doc([{"ItemPrice": usd("10.00")}])
-    shipped = ship(doc)
-    [sale] = events_of(doc, shipped)
-    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Principal": "25.00"})
-    [refund] = events_of(shipped, back, previous=[sale])
+    sale, refund = sale_and_refund(doc, {"Principal": "25.00"})
     assert amounts(refund, "fees") == {"Commission": Decimal("1.50"), "RefundCommission": Decimal("-0.30")}
 
 
@@ -571,10 +568,7 @@ def test_a_refunds_quantity_is_what_it_names_else_what_shipped():
 
 def test_a_refund_of_tax_alone_credits_no_referral_fee():
     doc = make_doc([{"ItemPrice": usd("10.00"), "ItemTax": usd("0.80")}])
-    shipped = ship(doc)
-    [sale] = events_of(doc, shipped)
-    back = refunded(shipped, doc["items"][0]["OrderItemId"], {"Tax": "0.80"})
-    [refund] = events_of(shipped, back, previous=[sale])
+    sale, refund = sale_and_refund(doc, {"Tax": "0.80"})
     assert amounts(refund, "fees") == {}
     assert amounts(refund, "charges") == {"Tax": Decimal("-0.80")}
     assert Decimal(refund["total"]) == Decimal("0.00")
