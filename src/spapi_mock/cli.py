@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signal.SIGPIPE
 
 
-def _main(argv: list[str] | None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: every command and option (the docs site's reference page is made from it)."""
     parser = argparse.ArgumentParser(prog="spapi-mock", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"spapi-mock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,7 +177,11 @@ def _main(argv: list[str] | None) -> int:
     _defaults_from_environment(serve)
     control_cli.add_commands(commands)
     _add_fixtures_command(commands)
+    return parser
 
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         # From the sub-command's own parser, so that its usage is the one shown.
