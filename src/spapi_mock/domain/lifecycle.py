@@ -488,8 +488,14 @@ def _changed(doc: OrderDocument, now: datetime, policy: Policy, event: str, **de
     return doc
 
 
-def _copy(doc: OrderDocument) -> OrderDocument:
-    return copy.deepcopy(doc)
+def _copy(value):
+    """A copy of a document as the store holds it: JSON, so only its dicts and lists need
+    copying (a third of ``copy.deepcopy``'s cost, which was a third of a feed's processing)."""
+    if type(value) is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item) for item in value]
+    return value
 
 
 def _refused(doc: OrderDocument, why: str) -> RuleViolation:
