@@ -4,8 +4,8 @@ import SellingPartner from "amazon-sp-api";
 
 // amazon-sp-api sends every request, its token requests too, to an Amazon host over https on port 443,
 // through the agent given as https_proxy_agent: this one connects to the mock instead, in plain http,
-// so https://api.amazon.com/auth/o2/token becomes http://127.0.0.1:8080/auth/o2/token.
-const mock = new URL("http://127.0.0.1:8080");
+// so https://api.amazon.com/auth/o2/token becomes the mock's /auth/o2/token.
+const mock = new URL(process.env.SPAPI_MOCK_URL ?? "http://127.0.0.1:8080");
 class MockAgent extends http.Agent {
   protocol = "https:"; // what https.request expects of its agent
   createConnection(options, callback) {

@@ -1,12 +1,14 @@
 import { OrdersSpApi } from "@amazon-sp-api-release/amazon-sp-api-sdk-js";
 
+const base = process.env.SPAPI_MOCK_URL ?? "http://127.0.0.1:8080";
+
 // The SDK's own LWA client only posts to https://api.amazon.com/auth/o2/token: ask the mock instead.
-const lwa = await fetch("http://127.0.0.1:8080/auth/o2/token", {
+const lwa = await fetch(`${base}/auth/o2/token`, {
   method: "POST",
   body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "Atzr|any",
                               client_id: "amzn1.application-oa2-client.demo", client_secret: "any" }),
 });
-const apiClient = new OrdersSpApi.ApiClient("http://127.0.0.1:8080");
+const apiClient = new OrdersSpApi.ApiClient(base);
 apiClient.applyXAmzAccessTokenToRequest((await lwa.json()).access_token);
 const ordersApi = new OrdersSpApi.OrdersV0Api(apiClient);
 

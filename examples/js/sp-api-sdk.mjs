@@ -2,11 +2,13 @@ import { SellingPartnerApiAuth } from "@sp-api-sdk/auth";
 import { createAxiosInstance } from "@sp-api-sdk/common";
 import { OrdersApi, clientRateLimits } from "@sp-api-sdk/orders-api-v0";
 
+const base = process.env.SPAPI_MOCK_URL ?? "http://127.0.0.1:8080";
+
 // SellingPartnerApiAuth only posts to https://api.amazon.com/auth/o2/token: ask the mock instead.
 class MockAuth extends SellingPartnerApiAuth {
   #token;
   getAccessToken() {
-    this.#token ??= fetch("http://127.0.0.1:8080/auth/o2/token", {
+    this.#token ??= fetch(`${base}/auth/o2/token`, {
       method: "POST",
       body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: this.refreshToken,
                                   client_id: this.clientId, client_secret: this.clientSecret }),
@@ -19,7 +21,7 @@ class MockAuth extends SellingPartnerApiAuth {
 const auth = new MockAuth({ clientId: "amzn1.application-oa2-client.demo", clientSecret: "any",
                             refreshToken: "Atzr|any" });
 const { axios } = createAxiosInstance({ auth, region: "na" }, clientRateLimits);
-const ordersApi = new OrdersApi(undefined, "http://127.0.0.1:8080", axios);
+const ordersApi = new OrdersApi(undefined, base, axios);
 
 const since = new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString();
 const listed = [];

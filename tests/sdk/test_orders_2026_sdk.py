@@ -10,8 +10,6 @@ on the built-in fixtures, clock frozen) and the same orders.
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -19,14 +17,13 @@ import pytest
 from spapi_mock.kernel import resources
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
-from support import PROJECT_ROOT
 from support.orders import MISTAKE, paid_then_requested
 from support.sdk import amzn_orders_2026_apis, amzn_orders_api, amzn_sp_api_client, mock_lwa_client_class, refresh_token
+from support.snippets import by_id, run
 
 FIXTURES = resources.default_fixtures_dir()
 SERVE = ("--fixtures", str(FIXTURES))
 FROZEN_CLOCK = True
-README = PROJECT_ROOT / "README.md"
 US = "ATVPDKIKX0DER"
 STATUS = {
     "Pending": "PENDING",
@@ -246,14 +243,11 @@ def test_both_clients_get_the_error_envelope_they_parse(v0, v2026):
     assert json.loads(caught.value.body)["errors"][0]["message"] == "Either CreatedAfter or LastUpdatedAfter must be specified."
 
 
-# -- the README's migration guide -----------------------------------------------------------------
+# -- the migration guide (docs/guides/migrating.md) -------------------------------------------------
 
 
-def test_the_readmes_migration_commands_run_as_written(server):
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    (block,) = [b for b in blocks if b.startswith("# migration")]
-    script = block.replace("127.0.0.1:8080", f"127.0.0.1:{server.port}")
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
+def test_the_migration_guides_commands_run_as_written(server, tmp_path):
+    result = run(by_id("migration"), server.base_url, tmp_path, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     v0_page, v2026_page, next_page, v0_items, order = (json.loads(line) for line in result.stdout.splitlines() if line)
     # The same orders, in the same order, through both versions.

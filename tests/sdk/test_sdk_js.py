@@ -1,7 +1,7 @@
-"""The README's Node.js quick starts run, as written, against ``spapi-mock serve``.
+"""The Node.js quick starts (docs/getting-started/node.md) run, as written, against ``spapi-mock serve``.
 
-Each snippet is a file in ``examples/js/`` and the README shows it verbatim (checked here), so
-neither can drift. The packages are the exact versions of ``examples/js/package-lock.json``,
+Each snippet is a file in ``examples/js/`` and the docs show it verbatim in a ``node`` block
+(checked here), so neither can drift. The packages are the exact versions of ``examples/js/package-lock.json``,
 installed here with ``npm ci`` when ``node_modules`` is missing or older than the lock file.
 
 The server runs with ``--strict-auth``: an SP-API call only succeeds with a token the mock's
@@ -19,10 +19,10 @@ import subprocess
 import pytest
 import requests
 
-from support import PROJECT_ROOT as ROOT
 from support.node import EXAMPLES, NODE
+from support.snippets import all_blocks, blocks, environment
 
-README = ROOT / "README.md"
+NODE_PAGE = "docs/getting-started/node.md"
 SNIPPETS = sorted(path.name for path in EXAMPLES.glob("*.mjs"))
 US = "ATVPDKIKX0DER"
 ORDER = "111-4575884-6753368"  # the buyer asked to cancel it (fixtures/default/na.yaml)
@@ -30,25 +30,22 @@ PAGE_SIZE = 10  # the snippets' MaxResultsPerPage
 SERVE = ("--strict-auth",)
 
 
-def readme_js_blocks() -> list[str]:
-    return re.findall(r"```js\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-
-
-def test_the_readme_shows_every_snippet_exactly_as_in_examples_js():
+def test_the_docs_show_every_snippet_exactly_as_in_examples_js():
     files = {name: (EXAMPLES / name).read_text(encoding="utf-8") for name in SNIPPETS}
-    blocks = readme_js_blocks()
+    shown = [block.text for block in all_blocks() if block.language == "js"]
     assert len(files) == 3
-    missing = [name for name, text in files.items() if text not in blocks]
-    unknown = [block.splitlines()[0] for block in blocks if block not in files.values()]
+    missing = [name for name, text in files.items() if text not in shown]
+    unknown = [text.splitlines()[0] for text in shown if text not in files.values()]
     assert not missing and not unknown, (
-        f"README.md's ```js blocks and examples/js/*.mjs differ: not in the README as written: {missing}; "
-        f"in the README only (first lines): {unknown}"
+        f"the docs' ```js blocks and examples/js/*.mjs differ: not in the docs as written: {missing}; "
+        f"in the docs only (first lines): {unknown}"
     )
 
 
-def test_the_readme_installs_the_pinned_versions():
+def test_the_docs_install_the_pinned_versions():
     dependencies = json.loads((EXAMPLES / "package.json").read_text(encoding="utf-8"))["dependencies"]
-    installs = " ".join(re.findall(r"^npm install (.+)$", README.read_text(encoding="utf-8"), re.M)).split()
+    shell = "".join(block.text for block in blocks(file=NODE_PAGE) if block.language == "sh")
+    installs = " ".join(re.findall(r"^npm install (.+)$", shell, re.M)).split()
     assert sorted(installs) == sorted(f"{name}@{version}" for name, version in dependencies.items())
 
 
@@ -79,13 +76,15 @@ def orders_the_server_lists(server, query: dict) -> int:
 @pytest.mark.parametrize("name", SNIPPETS)
 def test_snippet_lists_the_orders_and_reads_the_cancellation_request(name, node_modules, server, control, tmp_path):
     control.clear_journal()
-    # The snippet as written, on the test server's port; node finds the packages next to it.
+    # The snippet as written, the server's address in SPAPI_MOCK_URL; node finds the packages next to it.
     script = tmp_path / name
-    script.write_text((EXAMPLES / name).read_text(encoding="utf-8").replace("127.0.0.1:8080", f"127.0.0.1:{server.port}"))
+    script.write_text((EXAMPLES / name).read_text(encoding="utf-8"))
     (tmp_path / "node_modules").symlink_to(node_modules)
     shutil.copy(EXAMPLES / "package.json", tmp_path)
 
-    result = subprocess.run([NODE, name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [NODE, name], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment(server.base_url)
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     # The flag is the string "true" in Amazon's model; every SDK hands it over unchanged.
