@@ -194,3 +194,34 @@ def test_a_small_set_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("SPAPI_MOCK_CACHE_DIR", str(tmp_path / "cache"))
     started(handmade(tmp_path / "set"), KEPT_AT)
     assert kept_files(tmp_path / "cache") == []
+
+
+@pytest.fixture
+def in_workers(monkeypatch):
+    """A set loaded by worker processes however small (a large one is, on more than one core)."""
+    import os
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("workers are used only on more than one core")
+    monkeypatch.setattr(fixtures, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fixtures, "_forks_safely", lambda: True)
+
+
+def test_a_set_loaded_by_workers_is_what_one_process_makes_and_is_kept(generated, cache_dir, monkeypatch, in_workers):
+    with monkeypatch.context() as patch:
+        patch.setattr(fixtures, "_forks_safely", lambda: False)
+        alone = afresh(generated, LATER, monkeypatch)
+    assert afresh(generated, LATER, monkeypatch) == alone
+    started(generated, KEPT_AT)
+    with monkeypatch.context() as patch:
+        not_built(patch)
+        assert state(started(generated, LATER)) == alone
+
+
+def test_an_absolute_date_a_worker_resolved_keeps_the_set_from_being_kept(
+    generated, tmp_path, cache_dir, monkeypatch, in_workers
+):
+    directory = handmade(tmp_path / "set", purchase="2026-02-01T00:00:00Z")
+    (directory / "more.json").write_bytes(sorted(generated.glob("*.json"))[0].read_bytes())
+    started(directory, KEPT_AT)
+    assert kept_files(cache_dir) == []

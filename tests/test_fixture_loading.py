@@ -261,3 +261,59 @@ def test_a_file_that_does_not_parse_is_one_problem_on_one_line(tmp_path):
         load_fixture_dir(tmp_path, NOW)
     (problem,) = str(raised.value).split("\n")
     assert "broken.yaml: cannot be parsed: line 3, column" in problem, problem
+
+
+@pytest.fixture
+def in_workers(monkeypatch):
+    """Every set loaded by worker processes, however small (a large set is, on more than one core)."""
+    import os
+
+    from spapi_mock.marketplace import fixtures
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("workers are used only on more than one core")
+    monkeypatch.setattr(fixtures, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fixtures, "_forks_safely", lambda: True)
+
+
+def problems_of(directory: Path) -> list[str]:
+    with pytest.raises(FixtureError) as raised:
+        load_fixture_dir(directory, NOW)
+    return str(raised.value).split("\n")
+
+
+def broken_set(directory: Path) -> Path:
+    write(directory, order(), order(order__AmazonOrderId="111-0000000-0000002"), name="a.yaml")
+    second = order(order__AmazonOrderId="111-0000000-0000004", order__OrderStatus="Sent")
+    write(directory, order(order__AmazonOrderId="111-0000000-0000002"), second, name="b.yaml")
+    write(directory, order(order__AmazonOrderId="111-0000000-0000003", order__MarketplaceId="XX"), name="c.yaml")
+    (directory / "d.yaml").write_text("orders: [\n")
+    return directory
+
+
+def test_a_set_loaded_by_workers_is_the_same_documents_in_the_same_order(tmp_path, monkeypatch, in_workers):
+    import os
+
+    from spapi_mock.marketplace import fixtures
+    from spapi_mock.tools.fixture_generator import generate_fixture_set
+
+    generate_fixture_set(tmp_path, 300, seed=3, sellers=2, progress=False, orders_per_file=70)
+    docs = list(fixtures.iter_fixture_rows(tmp_path, NOW, lambda doc: [(os.getpid(), doc)]))
+    assert {pid for pid, _ in docs} - {os.getpid()}, "no document was made by a worker"
+    assert os.getpid() not in {pid for pid, _ in docs}
+    made_by = [doc for _, doc in docs]
+    monkeypatch.setattr(fixtures, "_forks_safely", lambda: False)
+    assert made_by == load_fixture_dir(tmp_path, NOW)
+
+
+def test_workers_report_every_problem_of_every_file_as_one_process_does(tmp_path, monkeypatch, in_workers):
+    from spapi_mock.marketplace import fixtures
+
+    broken_set(tmp_path)
+    by_workers = problems_of(tmp_path)
+    monkeypatch.setattr(fixtures, "_forks_safely", lambda: False)
+    alone = problems_of(tmp_path)
+    assert by_workers == alone
+    assert any("b.yaml: order 111-0000000-0000002: AmazonOrderId is already used in" in line for line in alone), alone
+    assert any("d.yaml: cannot be parsed" in line for line in alone), alone
+    assert len(alone) == 4, alone

@@ -444,6 +444,11 @@ def forget_resolved_dates() -> None:
     _wire_date.cache_clear()
 
 
+def count_absolute_dates(count: int) -> None:
+    """Count absolute dates another process resolved for this one (fixtures loaded by workers)."""
+    _absolute_dates[0] += count
+
+
 def absolute_dates_resolved() -> int:
     return _absolute_dates[0]
 

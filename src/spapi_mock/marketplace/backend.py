@@ -11,6 +11,7 @@ in due order, each at its own due time, before anything reads or changes the sto
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
@@ -37,7 +38,7 @@ from spapi_mock.marketplace.fixture_cache import FixtureCache, Stale
 from spapi_mock.marketplace.fixtures import (
     FixtureError,
     build_document,
-    iter_fixture_dir,
+    iter_fixture_rows,
     load_fixture_data,
     load_fixture_dir,
 )
@@ -450,20 +451,18 @@ class Backend:
         try:
             # One document at a time into the store, each order with its money: a large set is
             # never held whole as documents.
-            self.store.load(self._with_money(iter_fixture_dir(self.fixtures_dir, now), now), meta)
+            self.store.load_rows(iter_fixture_rows(self.fixtures_dir, now, functools.partial(self._rows_with_money, now)), meta)
         finally:
             order_factory.forget_resolved_dates()
         if cache is not None and order_factory.absolute_dates_resolved() == absolute:
             cache.keep(self.store, now)
 
-    def _with_money(self, docs: Iterable[dict], now: datetime) -> Iterator[tuple[str, dict]]:
-        """(table, document) of each order loaded as it stands, due dates set, then its
-        financial events as they are at ``now``."""
-        for doc in docs:
-            doc = lifecycle.refresh_due(doc, self.policy)
-            yield ORDERS, doc
-            for record in finances.history(doc, now, self.policy):
-                yield FINANCES, record
+    def _rows_with_money(self, now: datetime, doc: dict) -> list[tuple]:
+        """The store's rows of an order loaded as it stands, due dates set, then of its
+        financial events as they are at ``now`` (in a worker process for a large set)."""
+        doc = lifecycle.refresh_due(doc, self.policy)
+        events = finances.history(doc, now, self.policy)
+        return [self.store.row(ORDERS, doc), *(self.store.row(FINANCES, record) for record in events)]
 
     def _money_history(self, docs: Iterable[dict], now: datetime) -> list[tuple[str, dict]]:
         """The financial events of orders loaded as they stand (fixtures), as they are at ``now``."""

@@ -306,6 +306,16 @@ class Store:
         a document."""
         self._load(((table, self._packer.pack_text(text, False), entry) for table, text, entry in put), meta)
 
+    def row(self, table: str, doc: dict) -> tuple[str, bytes, bool, tuple]:
+        """What ``load_rows`` takes for one document: (table, its JSON text, whether only the
+        standard library reads that back, its index entry). Touches no state, so that other
+        processes can make rows for this store (a large fixture set's workers)."""
+        return (table, *Packer.text_of(doc), self._kinds[table].entry(doc))
+
+    def load_rows(self, put: Iterable[tuple[str, bytes, bool, tuple]], meta: Mapping[str, dict] | None = None) -> None:
+        """``load`` from ``row``s: the same store as ``load`` of the documents."""
+        self._load(((table, self._packer.pack_text(text, stdlib), entry) for table, text, stdlib, entry in put), meta)
+
     def texts(self, table: str) -> Iterator[tuple[bytes, tuple]] | None:
         """(JSON text, index entry) of every document of a kind in the order stored, or None if
         one holds a number only the standard library reads back (``load_texts`` takes orjson's)."""

@@ -49,6 +49,12 @@ class Packer:
     def pack(self, doc: dict) -> bytes:
         return self._pack(*_json_text(doc))
 
+    @staticmethod
+    def text_of(doc: dict) -> tuple[bytes, bool]:
+        """(the document's JSON text, whether only the standard library reads it back exactly):
+        ``pack_text`` of it is ``pack(doc)``, so the text can be made where packing is not."""
+        return _json_text(doc)
+
     def pack_text(self, text: bytes, long_digits: bool) -> bytes:
         """Pack a document given as its JSON text (as a store file holds it), saying whether
         it holds a run of digits only the standard library reads back exactly."""
