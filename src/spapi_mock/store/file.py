@@ -107,6 +107,17 @@ def apply(tables: Tables, record: dict, form: StoredForm = AS_READ, long_digits:
         tables.setdefault(table, {}).update(form.stored(table, docs, index.get(table), long_digits))
 
 
+def _encode_change(record: dict) -> bytes:
+    """An appended change's line. Its documents are whole, never JSON texts (as a snapshot's
+    are), so orjson reads back exactly what orjson writes (it refuses to write an integer it
+    could not read): no search for long numbers. A quarter of a feed's processing was the
+    standard library writing these lines."""
+    try:
+        return orjson.dumps(record) + b"\n"
+    except TypeError:  # an integer beyond 64 bits, or a key that is not a string
+        return _encode(record)
+
+
 def _encode(record: dict) -> bytes:
     line = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     # orjson reads a line twice as fast, but turns an integer beyond 64 bits into a float: a
@@ -199,7 +210,7 @@ class StoreFile:
     def append(self, record: dict) -> None:
         """Make one change durable: one line, one fsync. If it cannot be written the file is
         left as it was and StoreFileError says why."""
-        line = _encode(record)
+        line = _encode_change(record)
         with self._append_lock:
             if self._fd is None:
                 raise StoreFileError(f"{self.path}: the store is closed")
