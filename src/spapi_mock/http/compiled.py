@@ -80,7 +80,15 @@ class _Operation:
         self.function = operation.function
         self.arguments, self.has_kwargs = connexion_utils.inspect_function_arguments(unwrap_decorators(self.function))
         self.uri_parser = _UriParser(operation.parameters, operation.body_definition())
-        self.parameters = [(p["in"], p) for where in _PARAMETER_ORDER for p in operation.parameters if p["in"] == where]
+        # Each parameter in the order Connexion validates them, with what is fixed per parameter:
+        # the answer to its absence, and a check that accepts the usual valid values without a
+        # jsonschema validator (anything else goes to the validator, for its verdict and message).
+        self.parameters = [
+            (p["in"], p, NamedParameterValidator.validate_parameter(p["in"], None, p), _accepts(p))
+            for where in _PARAMETER_ORDER
+            for p in operation.parameters
+            if p["in"] == where
+        ]
         self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
         self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
         self.query_defaults = get_query_defaults(self.query_definitions)
@@ -124,7 +132,7 @@ class _Operation:
         """Validate the request as Connexion's request validation does, then answer it."""
         query = self.uri_parser.resolve_query(_query_lists(scope))
         path = self.uri_parser.resolve_path(scope["path_params"])
-        for where, param in self.parameters:
+        for where, param, missing, accepts in self.parameters:
             if where == "query":
                 value = query.get(param["name"])
             elif where == "path":
@@ -132,7 +140,12 @@ class _Operation:
             else:
                 request = ConnexionRequest(scope, receive)
                 value = (request.headers if where == "header" else request.cookies).get(param["name"])
-            error = NamedParameterValidator.validate_parameter(where, value, param)
+            if value is None:
+                error = missing
+            elif accepts is not None and accepts(value):
+                continue
+            else:
+                error = NamedParameterValidator.validate_parameter(where, value, param)
             if error:
                 raise BadRequestProblem(detail=error)
         if self.body_validator is not None:
@@ -333,6 +346,62 @@ def _query_lists(scope: Scope) -> dict[str, list[str]]:
         for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
             lists.setdefault(name, []).append(value)
     return lists
+
+
+# Schema keywords jsonschema does not check (Draft 4): a schema of the shapes below with only
+# these besides is met by exactly the values the checks below accept.
+_ANNOTATIONS = frozenset({"description", "example", "examples", "title", "x-example", "default"})
+
+
+def _accepts(param: dict):
+    """A check that is true only of values the parameter's schema accepts, for the shapes most
+    SP-API parameters have (a string, maybe of an enum or a length; an integer between bounds; a
+    boolean; an array of such strings, maybe of a length); None for any other schema, or a
+    nullable parameter (its "null" is Connexion's to read). False means "ask the validator",
+    never "invalid"."""
+    schema = param.get("schema")
+    if type(schema) is not dict or connexion_utils.is_nullable(param):
+        return None
+    if schema.get("type") == "array":
+        if not set(schema) <= _ANNOTATIONS | {"type", "items", "minItems", "maxItems"}:
+            return None
+        item = _string_check(schema.get("items"))
+        low, high = schema.get("minItems", 0), schema.get("maxItems")
+        if item is None or type(low) is not int or (high is not None and type(high) is not int):
+            return None
+        return lambda value: (
+            type(value) is list and low <= len(value) and (high is None or len(value) <= high) and all(map(item, value))
+        )
+    if schema.get("type") == "integer":
+        if not set(schema) <= _ANNOTATIONS | {"type", "minimum", "maximum"}:
+            return None
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if not all(bound is None or type(bound) is int for bound in (low, high)):
+            return None
+        return lambda value: type(value) is int and (low is None or value >= low) and (high is None or value <= high)
+    if schema.get("type") == "boolean":
+        return (lambda value: type(value) is bool) if set(schema) <= _ANNOTATIONS | {"type"} else None
+    return _string_check(schema)
+
+
+def _string_check(schema):
+    if type(schema) is not dict or schema.get("type") != "string":
+        return None
+    if not set(schema) <= _ANNOTATIONS | {"type", "enum", "minLength", "maxLength"}:
+        return None
+    enum = schema.get("enum")
+    if enum is not None and not (type(enum) is list and all(type(member) is str for member in enum)):
+        return None
+    members = frozenset(enum) if enum is not None else None
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    if type(low) is not int or (high is not None and type(high) is not int):
+        return None
+    return lambda value: (
+        type(value) is str
+        and (members is None or value in members)
+        and low <= len(value)
+        and (high is None or len(value) <= high)
+    )
 
 
 def _bucket(path: str) -> tuple[int, str]:
