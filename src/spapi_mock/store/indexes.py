@@ -28,6 +28,9 @@ from spapi_mock.store.packing import Packer
 PURCHASE_DATE = "PurchaseDate"
 LAST_UPDATE_DATE = "LastUpdateDate"
 _HIGHEST = "\uffff"
+# Keys read under the lock at a time by a scan: a few first (a page of one order, a searchOrders
+# over every marketplace, needs two), then more.
+_SCAN_FIRST_CHUNK = 8
 _SCAN_CHUNK = 64
 
 Key = tuple[str, str]
@@ -288,29 +291,31 @@ class OrderIndex(KindIndex):
         orders are never read.
         """
         cursor = after if after is not None and after >= (since, "") else None
+        size = _SCAN_FIRST_CHUNK
         while True:
             with self._lock:
-                chunk: list[Key] = []
+                ranges = []
                 for marketplace_id in marketplace_ids:
                     index = self._by_date[by].get((seller_id, marketplace_id))
                     if not index:
                         continue
                     if cursor is None:
-                        keys = index.irange(minimum=(since, ""), maximum=(until, _HIGHEST))
+                        ranges.append(index.irange(minimum=(since, ""), maximum=(until, _HIGHEST)))
                     else:
-                        keys = index.irange(minimum=cursor, maximum=(until, _HIGHEST), inclusive=(False, True))
-                    chunk.extend(islice(keys, _SCAN_CHUNK))
-                # The first CHUNK keys of the union are among each index's first CHUNK.
-                chunk.sort()
-                del chunk[_SCAN_CHUNK:]
+                        ranges.append(index.irange(minimum=cursor, maximum=(until, _HIGHEST), inclusive=(False, True)))
+                # An order is in one marketplace: the union's keys are distinct, and merging the
+                # sorted ranges yields its first keys without sorting every range's chunk (a
+                # search over 23 marketplaces sorted 1,400 keys to keep 64).
+                chunk: list[Key] = list(islice(ranges[0] if len(ranges) == 1 else heapq.merge(*ranges), size))
             read = self.get if recent else self._unpacked
             for _, order_id in chunk:
                 doc = read(seller_id, order_id)
                 if doc is not None:  # dropped since the chunk was read
                     yield doc
-            if len(chunk) < _SCAN_CHUNK:
+            if len(chunk) < size:
                 return
             cursor = chunk[-1]
+            size = _SCAN_CHUNK
 
     def latest(self, seller_id: str, limit: int) -> list[dict]:
         """The seller's ``limit`` most recently updated orders, latest first (ties by order id,
