@@ -1,12 +1,14 @@
 """CPU time per request of each SP-API operation, through the whole ASGI app in-process.
 
     python bench/request_cpu.py [--requests 300]
+    python bench/request_cpu.py --db 1000 --operations getOrders,searchOrders   # versus_prism's 1k store
     PYTHONPATH=/path/to/other/tree/src python bench/request_cpu.py      # the same on another tree
 
 No socket and no server: each request is one call of the application (the request envelope, the
 compiled path or Connexion's, the traffic gate, the handler), timed with ``time.process_time``,
-so other processes on a busy machine count far less than in a wrk run. The built-in fixtures; a
-feed document and a report are created first. An operation the tree does not serve is skipped.
+so other processes on a busy machine count far less than in a wrk run. The built-in fixtures, or
+with ``--db N`` a copy of bench/generate.py's N-order store (what versus_prism.py serves); a feed
+document and a report are created first. An operation the tree does not serve is skipped.
 Prints one line per operation (µs of CPU a request) and the figures as JSON last.
 """
 
@@ -15,7 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import spapi_mock
 from spapi_mock.config import Config
@@ -67,8 +73,8 @@ async def call(app, method: str, path: str, query: bytes = b"", body: bytes = b"
     return answer["status"], answer["body"]
 
 
-async def measure(requests: int) -> dict[str, float]:
-    app = create_app(Config())
+async def measure(requests: int, config: Config, only: set[str] | None = None) -> dict[str, float]:
+    app = create_app(config)
     page = f"CreatedAfter=2020-01-01T00:00:00Z&MarketplaceIds={US}&MaxResultsPerPage=1".encode()
     _, body = await call(app, "GET", "/orders/v0/orders", page)
     order = json.loads(body)["payload"]["Orders"][0]["AmazonOrderId"]
@@ -94,6 +100,8 @@ async def measure(requests: int) -> dict[str, float]:
     ]
     figures = {}
     for name, method, path, query, body in operations:
+        if only is not None and name not in only:
+            continue
         status, _ = await call(app, method, path, query, body)
         if status >= 300:
             continue  # not served by this tree
@@ -110,8 +118,21 @@ async def measure(requests: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--db", type=int, metavar="N", help="serve a copy of the N-order benchmark store")
+    parser.add_argument("--operations", help="comma-separated names (default: all)")
     args = parser.parse_args(argv)
-    figures = asyncio.run(measure(args.requests))
+    only = set(args.operations.split(",")) if args.operations else None
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config()
+        if args.db:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            import generate
+
+            source, _ = generate.cached_db(args.db)
+            served = Path(tmp) / "store.json"
+            shutil.copyfile(source, served)
+            config = Config(db_path=served)
+        figures = asyncio.run(measure(args.requests, config, only))
     print(json.dumps({"tree": spapi_mock.__file__, "us_cpu_per_request": figures}))
     return 0
 
