@@ -76,6 +76,10 @@ class StoredForm:
         """The snapshot line holding these documents of the table."""
         return {"snapshot": True, "put": {table: dict(items)}}
 
+    def snapshot_line(self, table: str, items: list[tuple[str, object]]) -> bytes:
+        """``snapshot`` as the bytes of its line."""
+        return _encode(self.snapshot(table, items))
+
 
 AS_READ = StoredForm()
 
@@ -107,7 +111,7 @@ def apply(tables: Tables, record: dict, form: StoredForm = AS_READ, long_digits:
         tables.setdefault(table, {}).update(form.stored(table, docs, index.get(table), long_digits))
 
 
-def _encode_change(record: dict) -> bytes:
+def encode_change(record: dict) -> bytes:
     """An appended change's line. Its documents are whole, never JSON texts (as a snapshot's
     are), so orjson reads back exactly what orjson writes (it refuses to write an integer it
     could not read): no search for long numbers. A quarter of a feed's processing was the
@@ -210,7 +214,7 @@ class StoreFile:
     def append(self, record: dict) -> None:
         """Make one change durable: one line, one fsync. If it cannot be written the file is
         left as it was and StoreFileError says why."""
-        line = _encode_change(record)
+        line = encode_change(record)
         with self._append_lock:
             if self._fd is None:
                 raise StoreFileError(f"{self.path}: the store is closed")
@@ -447,7 +451,7 @@ def _snapshot_lines(tables: Tables, form: StoredForm) -> Iterator[bytes]:
     for table, docs in tables.items():
         items = list(docs.items())
         for first in range(0, max(len(items), 1), SNAPSHOT_CHUNK):
-            yield _encode(form.snapshot(table, items[first : first + SNAPSHOT_CHUNK]))
+            yield form.snapshot_line(table, items[first : first + SNAPSHOT_CHUNK])
 
 
 def _fsync_directory(directory: str) -> None:
