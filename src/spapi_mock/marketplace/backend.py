@@ -205,8 +205,11 @@ class Backend:
             tx.settle()
 
     def _due_changed(self) -> None:
-        """A write may have brought a deadline earlier: the next read looks at the store again."""
-        self._quiet_until = None
+        """A write may have brought a deadline earlier: the earliest is looked up now, under the
+        write's lock, rather than by the next read, which would wait for the lock (while a feed
+        ran, the first read after each chunk waited for the whole next chunk)."""
+        due = min(filter(None, (self.store.index(table).next_due() for table in DUE_KINDS)), default=None)
+        self._quiet_until = _instant(due[0]) if due is not None else LATEST_DUE
 
     # -- orders --------------------------------------------------------------------------------
 
