@@ -8,7 +8,8 @@ settles, as it hands the job runners theirs. At every commit the backend asks ``
 for the notification records the transaction's changes make (``notifications/events.py``
 derives the events; each subscription of the seller to that type that selects it gets one
 record, its ``NotificationId`` fixed there) and writes them in the same ``Store.commit`` as the
-changes: a crash leaves both or neither. After the commit, ``committed()`` wakes the worker.
+changes: a crash leaves both or neither. After the commit, ``committed()`` wakes the worker
+if anything is pending.
 
 A record (table ``notifications``)::
 
@@ -162,8 +163,11 @@ class Outbox:
         return doc
 
     def committed(self) -> None:
-        """A transaction committed: the worker looks for pending records."""
-        self._wake.set()
+        """A transaction committed: the worker looks for pending records, if there are any (held
+        ones included). A look with none finds nothing to do, and waking a thread for it cost
+        every write about 200 us of CPU."""
+        if self.store.notifications.has_pending():
+            self._wake.set()
         self._ensure_worker()
 
     # -- delivering ----------------------------------------------------------------------------

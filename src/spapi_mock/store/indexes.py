@@ -864,6 +864,9 @@ class NotificationIndex(KindIndex):
             keys = [(seller_id, doc_id) for _, seller_id, doc_id in self._pending.islice(start, start + limit)]
         return [doc for doc in (self.get(*key) for key in keys) if doc is not None]
 
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
     def pending_count(self, seller_id: str | None = None) -> int:
         with self._lock:
             return sum(1 for _, seller, _ in self._pending if seller_id is None or seller == seller_id)
