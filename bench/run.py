@@ -135,6 +135,12 @@ class Server:
         out["peak_rss_mib"] = fields.get("VmHWM")
         return out
 
+    def cpu_seconds(self) -> float:
+        """The server's CPU time so far (user and system, all its threads), from /proc."""
+        with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
