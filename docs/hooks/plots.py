@@ -28,31 +28,33 @@ INK, MUTED, ACCENT, ALARM = "#1f2933", "#616e7c", "#3949ab", "#c62828"
 
 # -- the lifecycle --------------------------------------------------------------------------
 
-# Where each status sits (centre x, row). A status added to OrderStatus without a place here
-# stops the drawing, so the diagram is never silently incomplete.
+# Where each status sits: (column, row). Drawn to fit the docs' text column (about 700 pixels)
+# at nearly its own size. A status added to OrderStatus without a place here stops the drawing,
+# so the diagram is never silently incomplete.
 PLACES = {
-    "PendingAvailability": (106, 0),
-    "Pending": (340, 0),
-    "Unshipped": (574, 0),
-    "PartiallyShipped": (808, 0),
-    "Shipped": (1042, 0),
-    "Canceled": (340, 1),
-    "Unfulfillable": (808, 1),
-    "InvoiceUnconfirmed": (1042, 1),
+    "PendingAvailability": (1, 0),
+    "Pending": (1, 1),
+    "Unshipped": (1, 2),
+    "PartiallyShipped": (1, 3),
+    "Shipped": (1, 4),
+    "Canceled": (0, 0),
+    "Unfulfillable": (0, 3),
+    "InvoiceUnconfirmed": (0, 4),
 }
-# Canceled is wide: every status that can be cancelled has a straight arrow down into it.
-WIDE = {"Canceled": (20, 660)}
-NODE_W, NODE_H = 172, 48
-ROW_Y = (240, 445)
-WIDTH = 1150
+# Canceled is tall: every status that can be cancelled has a straight arrow across into it.
+TALL = {"Canceled": (0, 2)}
+COLUMNS = ((15, 205), (335, 525))  # left, right of each column's boxes
+ROW_TOP, ROW_STEP, NODE_H = 84, 118, 50
+WIDTH = 840
+LABEL = 13  # font size of a rule's name
 
 
 def box(status: str) -> tuple[float, float, float, float]:
     """left, top, right, bottom."""
-    x, row = PLACES[status]
-    left, right = WIDE.get(status, (x - NODE_W / 2, x + NODE_W / 2))
-    y = ROW_Y[row]
-    return left, y - NODE_H / 2, right, y + NODE_H / 2
+    column, row = PLACES[status]
+    first, last = TALL.get(status, (row, row))
+    left, right = COLUMNS[column]
+    return left, ROW_TOP + first * ROW_STEP, right, ROW_TOP + last * ROW_STEP + NODE_H
 
 
 def text(x, y, words, size=13, anchor="middle", family=FONT, fill=INK, weight="normal") -> str:
@@ -80,37 +82,40 @@ def lifecycle_svg() -> str:
                     moves[(source.value, target.value)].append(rule)
     entered = {target for _, target in moves} | {status.value for status in PLACED_STATUSES}
 
-    parts = []
+    parts = [text(15, 30, "Order lifecycle: the rules that move an order between statuses", 18, "start", weight="bold")]
+    parts.append(
+        text(15, 52, "spapi_mock.domain.model.TRANSITIONS; dashed: a status only a fixture file gives", 12.5, "start", fill=MUTED)
+    )
     for (source, target), rules in moves.items():
         parts.append(edge(source, target, rules))
     for status in OrderStatus:
         parts.append(node(status.value, placed=status in PLACED_STATUSES, fixtures_only=status.value not in entered))
 
-    y = ROW_Y[1] + NODE_H / 2 + 48
-    legend = [text(20, y, "Rules that act on an order and leave its status as it was:", 13, "start", weight="bold")]
+    y = max(box(status)[3] for status in PLACES) + 44
+    parts.append(text(15, y, "Rules that act on an order and leave its status as it was", 14, "start", weight="bold"))
     for status in OrderStatus:
-        if stays.get(status.value):
-            y += 20
-            legend.append(
-                f'<text x="20" y="{y:g}" font-size="12.5" fill="{INK}" font-family="{FONT}">'
-                f'<tspan font-weight="bold">{escape(status.value)}</tspan>: '
-                f'<tspan font-family="{MONO}" fill="{ACCENT}">{escape(", ".join(stays[status.value]))}</tspan></text>'
-            )
-    y += 30
-    legend.append(
-        text(
-            20,
-            y,
-            "Arrows: the rules of spapi_mock.domain.model.TRANSITIONS that move an order from one status to another. "
-            "Dashed: a status only a fixture file gives.",
-            12,
-            "start",
-            fill=MUTED,
-        )
-    )
-    height = y + 20
-    title = text(20, 32, "Order lifecycle: which rule moves an order from which OrderStatus to which", 17, "start", weight="bold")
-    return svg(WIDTH, height, "Order lifecycle state diagram", [title, *parts, *legend])
+        if not stays.get(status.value):
+            continue
+        lines = wrapped(stays[status.value], 58)
+        y += 22
+        parts.append(text(15, y, status.value, 13, "start", weight="bold"))
+        for number, line in enumerate(lines):
+            parts.append(text(190, y + 18 * number, line, LABEL, "start", family=MONO, fill=ACCENT))
+        y += 18 * (len(lines) - 1)
+    return svg(WIDTH, y + 22, "Order lifecycle state diagram", parts)
+
+
+def wrapped(rules: list[str], width: int) -> list[str]:
+    """The rules as comma-separated lines of at most ``width`` characters."""
+    lines = [""]
+    for rule in rules:
+        candidate = f"{lines[-1]}, {rule}" if lines[-1] else rule
+        if len(candidate) > width and lines[-1]:
+            lines[-1] += ","
+            lines.append(rule)
+        else:
+            lines[-1] = candidate
+    return lines
 
 
 def node(status: str, placed: bool, fixtures_only: bool) -> str:
@@ -120,48 +125,49 @@ def node(status: str, placed: bool, fixtures_only: bool) -> str:
         f'<rect x="{left:g}" y="{top:g}" width="{right - left:g}" height="{bottom - top:g}" rx="10" '
         f'fill="#eef1fb" stroke="{ACCENT}" stroke-width="{2 if not fixtures_only else 1.5}"{dash}/>'
     )
-    centre = (left + right) / 2
+    centre, middle = (left + right) / 2, (top + bottom) / 2
     if placed or fixtures_only:
         caption = "start: place_order" if placed else "fixtures only"
         return "\n".join(
             [
                 shape,
-                text(centre, top + 21, status, 13.5, weight="bold"),
-                text(centre, top + 38, caption, 10.5, family=MONO if placed else FONT, fill=MUTED),
+                text(centre, middle - 2, status, 15, weight="bold"),
+                text(centre, middle + 15, caption, 11.5, family=MONO if placed else FONT, fill=MUTED),
             ]
         )
-    return "\n".join([shape, text(centre, (top + bottom) / 2 + 5, status, 13.5, weight="bold")])
+    return "\n".join([shape, text(centre, middle + 5, status, 15, weight="bold")])
 
 
 def edge(source: str, target: str, rules: list[str]) -> str:
     s_left, s_top, s_right, s_bottom = box(source)
     t_left, t_top, t_right, t_bottom = box(target)
-    s_x, s_row = PLACES[source]
-    t_x, t_row = PLACES[target]
+    s_column, s_row = PLACES[source]
+    t_column, t_row = PLACES[target]
     labels = []
-    if s_row == t_row and abs(PLACES[source][0] - PLACES[target][0]) < 300:
-        # Neighbours: a straight arrow, its rules stacked above it.
-        y = ROW_Y[s_row]
-        start, end = (s_right, t_left) if t_x > s_x else (s_left, t_right)
+    if s_column == t_column and t_row == s_row + 1:
+        # The next status down: a straight arrow, its rules beside it.
+        x = (s_left + s_right) / 2
+        path = f"M {x:g} {s_bottom:g} L {x:g} {t_top:g}"
+        first = (s_bottom + t_top) / 2 - 8 * (len(rules) - 1) + 4
+        for number, rule in enumerate(rules):
+            labels.append(text(x + 9, first + 16 * number, rule, LABEL, "start", family=MONO, fill=ACCENT))
+    elif s_column == t_column:
+        # Farther down the same column: an arc out to the right, its rules beside the arc.
+        y_from, y_to = (s_top + s_bottom) / 2, (t_top + t_bottom) / 2
+        bulge = s_right + 160
+        path = f"M {s_right:g} {y_from:g} C {bulge:g} {y_from:g} {bulge:g} {y_to:g} {t_right:g} {y_to:g}"
+        x, middle = s_right + 0.75 * 160 + 10, (y_from + y_to) / 2 - 8 * (len(rules) - 1) + 4
+        for number, rule in enumerate(rules):
+            labels.append(text(x, middle + 16 * number, rule, LABEL, "start", family=MONO, fill=ACCENT))
+    else:
+        # Across to a tall box beside the source: straight across, its rules above the arrow.
+        y = (s_top + s_bottom) / 2
+        if not t_top <= y <= t_bottom:
+            raise SystemExit(f"docs/hooks/plots.py: no route from {source} to {target}; make {target} taller in TALL")
+        start, end = (s_left, t_right) if t_column < s_column else (s_right, t_left)
         path = f"M {start:g} {y:g} L {end:g} {y:g}"
         for number, rule in enumerate(reversed(rules)):
-            labels.append(text((start + end) / 2, s_top - 10 - 16 * number, rule, 12, family=MONO, fill=ACCENT))
-    elif s_row == t_row:
-        # Farther on the same row: an arc over the boxes between, its rules above the arc.
-        peak = s_top - 120
-        middle = (s_x + t_x) / 2
-        path = f"M {s_x:g} {s_top:g} Q {middle:g} {2 * peak - s_top:g} {t_x:g} {t_top:g}"
-        for number, rule in enumerate(reversed(rules)):
-            labels.append(text(middle, peak - 8 - 16 * number, rule, 12, family=MONO, fill=ACCENT))
-    else:
-        # Down to a wide box under the source: straight down, its rules beside the arrow.
-        x = s_x if t_left <= s_x <= t_right else None
-        if x is None:
-            raise SystemExit(f"docs/hooks/plots.py: no route from {source} to {target}; widen {target} in WIDE")
-        path = f"M {x:g} {s_bottom:g} L {x:g} {t_top:g}"
-        middle = (s_bottom + t_top) / 2 - 8 * (len(rules) - 1)
-        for number, rule in enumerate(rules):
-            labels.append(text(x + 9, middle + 16 * number + 4, rule, 12, "start", family=MONO, fill=ACCENT))
+            labels.append(text((start + end) / 2, y - 7 - 16 * number, rule, LABEL, family=MONO, fill=ACCENT))
     line = f'<path d="{path}" fill="none" stroke="{INK}" stroke-width="1.6" marker-end="url(#arrow)"/>'
     return "\n".join([line, *labels])
 
@@ -241,8 +247,8 @@ def rate_svg() -> str:
     from spapi_mock.domain.marketplaces import BY_ID
 
     marketplace, points, threshold = rate_points()
-    width = 980
-    left, right, top, bottom = 80, width - 80, 90, 380
+    width = 780
+    left, right, top, bottom = 70, width - 60, 100, 360
     top_rate = max(max(point[3] for point in points), threshold) * 1.3
 
     def x_of(index: int) -> float:
@@ -253,16 +259,9 @@ def rate_svg() -> str:
 
     name = getattr(BY_ID[marketplace], "name", None) or marketplace
     parts = [
-        text(20, 32, f"Cancellation rate in {name} ({marketplace}), step by step", 17, "start", weight="bold"),
-        text(
-            20,
-            54,
-            f"The built-in scenario {SCENARIO}: seller-cancelled MFN orders ÷ MFN orders placed in the rolling "
-            "7-day window, after each step",
-            12.5,
-            "start",
-            fill=MUTED,
-        ),
+        text(20, 32, f"Cancellation rate in {name} ({marketplace}), step by step", 18, "start", weight="bold"),
+        text(20, 54, f"after each step of the built-in scenario {SCENARIO}:", 13, "start", fill=MUTED),
+        text(20, 72, "seller-cancelled MFN orders ÷ MFN orders placed in the rolling 7-day window", 13, "start", fill=MUTED),
     ]
     # Grid and axes, every half percent.
     tick = 0.0
@@ -296,14 +295,14 @@ def rate_svg() -> str:
         parts.append(text(where[0], y - 12, value, 12, where[1], fill=colour, weight="bold" if rate >= threshold else "normal"))
         parts.append(text(x, bottom + 20, "start" if index == 0 else str(index), 12, fill=INK, weight="bold"))
         if index:
-            column, row = divmod(index - 1, (len(points)) // 2)
+            row = index - 1
             parts.append(
-                f'<text x="{left + 430 * column:g}" y="{legend_top + 19 * row:g}" font-size="12.5" font-family="{FONT}" '
+                f'<text x="{left:g}" y="{legend_top + 20 * row:g}" font-size="13.5" font-family="{FONT}" '
                 f'fill="{INK}"><tspan font-weight="bold">{index}</tspan>  '
                 f'<tspan font-family="{MONO}">{escape(label)}</tspan></text>'
             )
-    parts.append(text(left, legend_top - 22, "Steps", 12.5, "start", fill=MUTED, weight="bold"))
-    height = legend_top + 19 * ((len(points)) // 2) + 10
+    parts.append(text(left, legend_top - 22, "Steps", 13.5, "start", fill=MUTED, weight="bold"))
+    height = legend_top + 20 * (len(points) - 1) + 6
     return svg(width, height, f"Cancellation rate over the scenario {SCENARIO}", parts)
 
 
