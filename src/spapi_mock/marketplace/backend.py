@@ -382,6 +382,22 @@ class Backend:
             if started and table in self.job_runners:
                 self.job_runners[table](started)
 
+    def keep(self, table: str, make: Callable[[datetime], dict]) -> dict:
+        """Store one new document of a kind the clock never changes and no change notifies (a
+        feed document's record), made by ``make`` at the clock's time: what became due is
+        applied first, as a transaction would, then the document lands in a store write of its
+        own, durable before this returns. A transaction's settling, notification records and job
+        hand-over would have nothing to do for it (they were most of a createFeedDocument)."""
+        if table in DUE_KINDS:
+            raise ValueError(f"{table} documents change with the clock: write them in a transaction")
+        self.settle()
+        with self._lock:
+            doc = make(self.clock.now())
+            self.store.commit(put=[(table, doc)])
+        if self.outbox is not None:
+            self.outbox.committed()
+        return doc
+
     # -- internals -----------------------------------------------------------------------------
 
     def _registry(self) -> dict[str, dict]:
