@@ -26,7 +26,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, quote, quote_plus
 from xml.sax.saxutils import escape
 
 from spapi_mock.kernel.clock import Clock
@@ -37,6 +37,13 @@ PREFIX = "/_s3/"
 _ENCODING = "response-content-encoding"
 LIFETIME = timedelta(minutes=5)
 _DATE = "%Y%m%dT%H%M%SZ"
+# A presigned URL's query as urlencode writes it: the date, then the rest for a PUT (signed with
+# its content type) or a GET.
+_QUERY_START = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date="
+_PUT_QUERY_REST, _GET_QUERY_REST = (
+    f"&X-Amz-Expires={int(LIFETIME.total_seconds())}&X-Amz-SignedHeaders={quote_plus(headers)}"
+    for headers in ("content-type;host", "host")
+)
 _SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your key and signing method."
 )
@@ -58,15 +65,14 @@ class DocumentUrls:
         until five minutes from now; answered with ``Content-Encoding: {encoding}`` if given."""
         path = f"{PREFIX}{self.bucket}/{seller_id}/{document_id}"
         date = self._clock.now().strftime(_DATE)
-        query = {
-            "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-            "X-Amz-Date": date,
-            "X-Amz-Expires": str(int(LIFETIME.total_seconds())),
-            "X-Amz-SignedHeaders": "content-type;host" if content_type else "host",
-            **({_ENCODING: encoding} if encoding else {}),
-            "X-Amz-Signature": self._signature(method, path, date, content_type, encoding),
-        }
-        return f"{base_url}{quote(path)}?{urlencode(query)}"
+        signature = self._signature(method, path, date, content_type, encoding)
+        # urlencode's query, written out: every value but the encoding is URL-safe as it stands
+        # (digits, letters, "-"; the signature is hexadecimal), and urlencode cost a third of a
+        # createFeedDocument's own work.
+        query = f"{_QUERY_START}{date}{_PUT_QUERY_REST if content_type else _GET_QUERY_REST}"
+        if encoding:
+            query += f"&{_ENCODING}={quote_plus(encoding)}"
+        return f"{base_url}{quote(path)}?{query}&X-Amz-Signature={signature}"
 
     def check(self, method: str, path: str, query_string: str, content_type: str) -> tuple[str, str, str]:
         """(seller id, document id, the Content-Encoding to answer with or "") of a request to a
