@@ -23,6 +23,7 @@ operation, on requests generated from the specs.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -36,6 +37,7 @@ from connexion.decorators.parameter import sanitized, unwrap_decorators
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.exceptions import BadRequestProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.response_validation import ResponseValidationOperation
 from connexion.resolver import Resolver
@@ -55,6 +57,7 @@ _CONTENT_TYPE = b"content-type"
 _PARAMETER_ORDER = ("query", "path", "header", "cookie")
 # Where the parameters read once are kept for the handler's arguments.
 _PARSED = "spapi_mock.compiled_parameters"
+_BODY = "spapi_mock.compiled_body"
 
 
 class _UriParser(OpenAPIURIParser):
@@ -98,13 +101,16 @@ class _Operation:
         if operation.request_body:
             # Only JSON bodies are claimed (see takes_body_of), so one validator serves.
             (mime_type,) = self.consumes
-            self.body_validator = VALIDATORS["body"][mime_type](
+            self.body_validator = _keeping_body(VALIDATORS["body"][mime_type])(
                 schema=operation.body_schema(mime_type),
                 required=operation.request_body.get("required", False),
                 nullable=connexion_utils.is_nullable(operation.body_definition(mime_type)),
                 encoding="utf-8",
                 strict_validation=False,
             )
+        # By request content type: what Connexion's request and body argument work out from it.
+        self._mimetypes: dict[bytes | None, str] = {}
+        self._body_facts: dict[str, tuple[str, bool, Any]] = {}
         self.response = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=COMPACT_JSON)
         # The content type Connexion's response building gives a JSON answer (the one the
         # operation produces), else None and every answer is built by Connexion's code.
@@ -159,23 +165,18 @@ class _Operation:
     async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The handler's answer, with the arguments Connexion's parameter decorator passes."""
         query, path = scope[_PARSED]
-        body, mime_type = None, "application/octet-stream"
-        if self.body_validator is not None:
-            request = BodyRequest(scope, receive)
-            request.takes_json = True
-            body, mime_type = await request.get_body(), request.mimetype
         kwargs = self._arguments(path, query)
         if self.body_validator is not None:
-            kwargs.update(
-                get_body_argument(
-                    body,
-                    operation=self.spec,
-                    arguments=self.arguments,
-                    has_kwargs=self.has_kwargs,
-                    sanitize=sanitized,
-                    content_type=mime_type,
-                )
-            )
+            # The body as the validator parsed it: what Connexion's request parses again (the
+            # same bytes, JSON the validator accepted, which it does not change).
+            body = scope.get(_BODY)
+            if body is not None:
+                mime_type = self._mimetype(scope, receive)
+            else:
+                request = BodyRequest(scope, receive)
+                request.takes_json = True
+                body, mime_type = await request.get_body(), request.mimetype
+            kwargs.update(self._body_argument(body, mime_type))
         context = scope["extensions"][SECURITY_KEY]
         for key, value in context.items():
             if self.has_kwargs or key in self.arguments:
@@ -211,6 +212,45 @@ class _Operation:
             if definition is not None and (self.has_kwargs or key in self.arguments):
                 kwargs[key] = get_val_from_param(value, definition)
         return kwargs
+
+    def _mimetype(self, scope: Scope, receive: Receive) -> str:
+        """Connexion's request's ``mimetype`` (from the first Content-Type header)."""
+        declared = next((value for name, value in scope["headers"] if name == _CONTENT_TYPE), None)
+        found = self._mimetypes.get(declared)
+        if found is None:
+            found = BodyRequest(scope, receive).mimetype
+            if len(self._mimetypes) < 16:  # content types a client sends need not be kept
+                self._mimetypes[declared] = found
+        return found
+
+    def _body_argument(self, body: Any, mime_type: str) -> dict[str, Any]:
+        """What Connexion's ``_get_body_argument`` gives for a JSON body, with what it reads of
+        the spec per call (the body's name, schema and default) read once per content type."""
+        if mime_type in FORM_CONTENT_TYPES:
+            return get_body_argument(
+                body,
+                operation=self.spec,
+                arguments=self.arguments,
+                has_kwargs=self.has_kwargs,
+                sanitize=sanitized,
+                content_type=mime_type,
+            )
+        if not self.arguments and not self.has_kwargs:
+            return {}
+        facts = self._body_facts.get(mime_type)
+        if facts is None:
+            schema = self.spec.body_schema(mime_type)
+            facts = (sanitized(self.spec.body_name(mime_type)), connexion_utils.is_nullable(schema), schema.get("default", {}))
+            if len(self._body_facts) < 16:
+                self._body_facts[mime_type] = facts
+        name, nullable, default = facts
+        if nullable and connexion_utils.is_null(body):
+            value = None
+        elif body is None:
+            value = copy.deepcopy(default)
+        else:
+            value = body
+        return {name: value} if name in self.arguments or self.has_kwargs else {}
 
     def _sanitized(self, name: str) -> str:
         found = self.sanitized_names.get(name)
@@ -337,6 +377,19 @@ async def _error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> 
     answer = http_errors.to_response(ConnexionRequest(scope, receive), exc)
     response = StarletteResponse(answer.body, answer.status_code, answer.headers, answer.mimetype)
     await response(scope, receive, send)
+
+
+@functools.cache
+def _keeping_body(validator_class: type) -> type:
+    """The body validator class, keeping the body it parsed in the request's scope."""
+
+    class Keeping(validator_class):
+        async def _parse(self, stream, scope):
+            body = await super()._parse(stream, scope=scope)
+            scope[_BODY] = body
+            return body
+
+    return Keeping
 
 
 def _query_lists(scope: Scope) -> dict[str, list[str]]:
