@@ -317,3 +317,63 @@ def test_workers_report_every_problem_of_every_file_as_one_process_does(tmp_path
     assert any("b.yaml: order 111-0000000-0000002: AmazonOrderId is already used in" in line for line in alone), alone
     assert any("d.yaml: cannot be parsed" in line for line in alone), alone
     assert len(alone) == 4, alone
+
+
+def json_set(directory: Path, *records, text: str | None = None) -> Path:
+    import json
+
+    (directory / "orders.json").write_text(text if text is not None else json.dumps({"orders": list(records)}))
+    return directory / "orders.json"
+
+
+def walked(path: Path) -> list:
+    """What the records make with every date found by walking them (as a YAML file's are)."""
+    import json
+
+    return load_fixture_data(json.loads(path.read_text()), NOW, str(path))
+
+
+def test_dates_found_in_a_json_files_text_are_those_walking_its_records_finds(tmp_path):
+    from spapi_mock.marketplace.fixtures import load_fixture_file
+    from spapi_mock.tools.fixture_generator import generate_fixture_set
+
+    generate_fixture_set(tmp_path / "set", 60, seed=5, progress=False, orders_per_file=60)
+    (generated,) = (tmp_path / "set").glob("*.json")
+    dated_item = {"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "ScheduledDeliveryStartDate": "now - 1d 2h"}
+    handmade = json_set(
+        tmp_path,
+        order(order__LatestShipDate="2025-06-20T10:00:00+02:00", items=[dated_item]),
+        order(order__AmazonOrderId="111-0000000-0000002", order__EarliestShipDate="NOW+3h"),
+    )
+    for path in (generated, handmade):
+        docs = load_fixture_file(path, NOW)
+        assert docs == walked(path)
+    assert docs[0]["items"][0]["ScheduledDeliveryStartDate"] == "2025-06-14T10:00:00Z"
+    assert docs[0]["order"]["LatestShipDate"] == "2025-06-20T08:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "spelt",
+    ['"Purchase\\u0044ate": "now-2d"', '"PurchaseDate": "now\\u002d2d"', '"PurchaseDate" :\n "now-2d"'],
+    ids=["escaped key", "escaped value", "spaced"],
+)
+def test_a_date_spelt_with_an_escape_in_a_json_file_is_resolved_all_the_same(tmp_path, spelt):
+    import json
+
+    from spapi_mock.marketplace.fixtures import load_fixture_file
+
+    text = json.dumps({"orders": [order(order__PurchaseDate="DATE")]}).replace('"PurchaseDate": "DATE"', spelt)
+    path = json_set(tmp_path, text=text)
+    (doc,) = load_fixture_file(path, NOW)
+    assert doc == walked(path)[0] and doc["order"]["PurchaseDate"] == "2025-06-13T12:00:00Z"
+
+
+@pytest.mark.parametrize("value", ["next week", 20250601, None, "now-99999999999d"])
+def test_a_bad_date_in_a_json_file_is_refused_as_in_a_yaml_one(tmp_path, value):
+    (tmp_path / "json").mkdir()
+    (tmp_path / "yaml").mkdir()
+    json_set(tmp_path / "json", order(order__EarliestShipDate=value))
+    write(tmp_path / "yaml", order(order__EarliestShipDate=value))
+    from_json, from_yaml = problems_of(tmp_path / "json"), problems_of(tmp_path / "yaml")
+    assert [line.split(": ", 1)[1] for line in from_json] == [line.split(": ", 1)[1] for line in from_yaml]
+    assert all("EarliestShipDate" in line for line in from_json), from_json

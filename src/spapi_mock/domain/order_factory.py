@@ -204,10 +204,14 @@ def _amount(value: Decimal, currency: str) -> str:
 # -- building the stored document ----------------------------------------------------------
 
 
-def build_document(record: Any, seller_id: str, now: datetime, where: str, check_schema: SchemaCheck) -> OrderDocument:
+def build_document(
+    record: Any, seller_id: str, now: datetime, where: str, check_schema: SchemaCheck, dates_resolved: bool = False
+) -> OrderDocument:
     """Check one record (``{order, items, address, regulated, cancellations}``, dates absolute or
     relative to ``now``) and turn it into a store document; errors name ``where`` and the field.
-    Every problem of the record is reported at once, so that fixing a file takes one run."""
+    Every problem of the record is reported at once, so that fixing a file takes one run.
+    ``dates_resolved``: its date fields hold what ``resolve_date`` made of them, and the record
+    is the caller's to give up (it is changed, not copied)."""
     if not isinstance(record, dict):
         raise FixtureError(f"{where}: expected a mapping with 'order' and 'items'")
     if isinstance(record.get("order"), dict) and record["order"].get("AmazonOrderId"):
@@ -218,7 +222,7 @@ def build_document(record: Any, seller_id: str, now: datetime, where: str, check
         problems.add(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
     # A copy with the dates resolved: the caller's parsed file stays as it was. A date that does
     # not parse is reported and left as given, and the checks that compare dates are skipped.
-    record, bad_dates = _resolved_copy(record, now, where)
+    record, bad_dates = (record, []) if dates_resolved else _resolved_copy(record, now, where)
     problems.messages += bad_dates
     order = record.get("order")
     items = record.get("items")
@@ -423,6 +427,12 @@ def _wire_date(text: str, now: datetime) -> str:
     if not is_relative(text):
         _absolute_dates[0] += 1
     return at
+
+
+def resolve_date(text: str, now: datetime) -> str:
+    """A date field's value as a document holds it (ValueError or OverflowError if it does not
+    parse), counted as ``build_document`` counts the dates it resolves."""
+    return _wire_date(text, now)
 
 
 def _given_date(value: Any, now: datetime) -> str:
