@@ -4,6 +4,7 @@
     python bench/versus_prism.py --rounds 2 --duration 3 --warmup 1    # a quick look
     python bench/versus_prism.py --operations-only      # the operations table alone
     python bench/versus_prism.py --operations-only --without-prism     # ours alone (no npm needed)
+    python bench/versus_prism.py --operations getOrders,createFeedDocument     # some operations (implies --operations-only)
 
 Prism 5 (``@stoplight/prism-cli`` from the npm registry, installed by this script under
 ``bench/results/prism/``) serves Amazon's own model of each API (``../shared/reference/``, or
@@ -209,7 +210,12 @@ def created_documents(port: int) -> dict:
     return {"feed": feed["feedId"], "report": report["reportId"]}
 
 
+def chosen(args) -> tuple[Operation, ...]:
+    return tuple(op for op in OPERATIONS if args.operations is None or op.name in args.operations)
+
+
 def versus_prism(args, workdir: Path, prism: Path | None) -> dict:
+    operations = chosen(args)
     db, meta = served_copy(1000, workdir)
     ids = meta["sample_order_ids"]
     probe = bench.items_path(ids[0])
@@ -219,15 +225,16 @@ def versus_prism(args, workdir: Path, prism: Path | None) -> dict:
             "spapi-mock-1k", bench.serve_argv(["--db", str(db)]), workdir, probe, args.startup_timeout
         )
         made = created_documents(servers["spapi-mock"].port)
-        for model in sorted({op.model for op in OPERATIONS}) if prism is not None else ():
+        for model in sorted({op.model for op in operations}) if prism is not None else ():
             name = f"prism-{Path(model).stem}"
             argv = [str(prism), "mock", "-p", "{port}", str(args.reference_dir / model)]
+            # Ready when it answers a read of its model (any operation of the model, for the probe).
             first = next(op for op in OPERATIONS if op.model == model and op.method == "GET")
             servers[model], _ = start(name, argv, workdir, first.paths[0].format(order=ids[0], feed="1", report="1"), 120)
         results: dict = {"spapi-mock": {}, "prism": {}}
         who = "spapi-mock (1k store)" + (" and Prism (one process per model)" if prism is not None else "")
         print(f"\n{who} on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}, {args.rounds} rounds:", flush=True)
-        for op in OPERATIONS:
+        for op in operations:
             paths = [path.format(order=i, **made) for path in op.paths for i in (ids if "{order}" in path else ids[:1])]
             script = write_script(workdir / f"{op.name}.lua", op, paths)
             pair = [("spapi-mock", servers["spapi-mock"])] + ([("prism", servers[op.model])] if prism is not None else [])
@@ -323,6 +330,8 @@ def operations_table(versus: dict) -> None:
     print("\n" + "=" * 112)
     print(f"{'operation':<22}{'spapi-mock':>12}{'Prism':>10}{'ratio':>8}{'p99 ours':>11}{'p99 Prism':>11}   target")
     for op in OPERATIONS:
+        if op.name not in ours:
+            continue
         o, p = ours[op.name], prism.get(op.name)
         errors = "  ERRORS" if o["errors"] or (p and p["errors"]) else ""
         if p is None:
@@ -372,11 +381,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--without-prism", action="store_true", help="measure ours alone (no npm, no ratios)")
     parser.add_argument("--out", type=Path, help="where the figures go (default bench/results/versus-prism-*.json)")
     parser.add_argument("--workdir", type=Path, help="logs and scripts (default bench/results/versus-prism-work-PID)")
+    parser.add_argument(
+        "--operations", help="comma-separated names, e.g. getOrders,searchOrders (default: all; implies --operations-only)"
+    )
     args = parser.parse_args(argv)
+    if args.operations is not None:
+        args.operations = set(args.operations.split(","))
+        unknown = args.operations - {op.name for op in OPERATIONS}
+        if unknown:
+            parser.error(f"unknown operations {sorted(unknown)}; known: {', '.join(op.name for op in OPERATIONS)}")
+        args.operations_only = True
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    missing = [op.model for op in OPERATIONS if not (args.reference_dir / op.model).exists()]
+    missing = [op.model for op in chosen(args) if not (args.reference_dir / op.model).exists()]
     if missing and not args.without_prism:
         print(
             f"{args.reference_dir}: Amazon's {sorted(set(missing))} are needed for Prism (--reference-dir DIR)", file=sys.stderr
