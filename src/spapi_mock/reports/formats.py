@@ -97,6 +97,9 @@ class ReportType:
     xml: bool = False
     # Amazon produces it only on a schedule, never on request.
     scheduled_only: bool = False
+    # The rows as their values in the columns' order, when the report is large enough for a
+    # dict a row to count (``rows`` then reads them).
+    cells: Callable[[dict, dict, list[dict], datetime], Iterator[tuple]] | None = None
 
 
 def produce(report_type: str, docs: Iterable[dict], now: datetime) -> bytes:
@@ -110,30 +113,37 @@ def content_type(report_type: str) -> str:
 
 
 def _flat(kind: ReportType, docs: Iterable[dict], now: datetime) -> bytes:
-    # Written row by row: a 100k-order report is 40 MB, and a list of its lines cost 100 MB more.
+    # Written order by order: a 100k-order report is 40 MB, and a list of its lines cost 100 MB more.
     out = io.BytesIO()
     out.write(("\t".join(kind.columns) + "\n").encode("utf-8"))
     wire_now = to_wire(now)
+    columns = kind.columns
     for doc in docs:
         if not kind.keeps(doc):
             continue
-        order = v0_views.order(doc, None, wire_now)
-        for row in kind.rows(doc, order, v0_views.order_items(doc), now):
-            out.write((_row(row, kind.columns) + "\n").encode("utf-8"))
+        order, items = v0_views.order(doc, None, wire_now), v0_views.order_items(doc)
+        if kind.cells is not None:
+            lines = [_row(values) for values in kind.cells(doc, order, items, now)]
+        else:
+            lines = [_row(map(row.get, columns)) for row in kind.rows(doc, order, items, now)]
+        if lines:
+            lines.append("")
+            out.write("\n".join(lines).encode("utf-8"))
     return out.getvalue()
 
 
-def _row(row: dict, columns: tuple[str, ...] | list[str]) -> str:
+def _row(values: Iterable) -> str:
     """The row's cells joined by tabs (_cell's text of each). Most rows hold no tab or line end
     in a value: the row is checked once, not each of its cells (a report writes millions)."""
-    texts = [
-        "" if value is None else ("true" if value else "false") if value is True or value is False else str(value)
-        for value in map(row.get, columns)
-    ]
+    texts = [value if type(value) is str else _text(value) for value in values]
     line = "\t".join(texts)
-    if line.count("\t") == len(columns) - 1 and _BREAKS_LINE.search(line) is None:
+    if line.count("\t") == len(texts) - 1 and _BREAKS_LINE.search(line) is None:
         return line
     return "\t".join(map(_cell, texts))
+
+
+def _text(value) -> str:
+    return "" if value is None else ("true" if value else "false") if value is True or value is False else str(value)
 
 
 def is_modelled(report_type: str) -> bool:
@@ -195,44 +205,55 @@ def _unshipped_rows(doc: dict, order: dict, items: list[dict], now: datetime) ->
         }
 
 
-def _all_orders_rows(doc: dict, order: dict, items: list[dict], now: datetime) -> Iterator[dict]:
+def _all_orders_cells(doc: dict, order: dict, items: list[dict], now: datetime) -> Iterator[tuple]:
+    """The all-orders reports' rows, their values in ALL_ORDERS_COLUMNS' order: what is the
+    order's is read once, not for each of its items."""
     address = order.get("ShippingAddress") or {}
-    status = _status(order)
+    ordered_by = (
+        order["AmazonOrderId"],
+        order.get("SellerOrderId"),
+        _date(order["PurchaseDate"]),
+        _date(order["LastUpdateDate"]),
+        _status(order),
+        _channel(order),
+        order.get("SalesChannel"),
+        None,  # order-channel
+        None,  # url
+        order.get("ShipmentServiceLevelCategory"),
+    )
+    shipped_to = (address.get("City"), address.get("StateOrRegion"), address.get("PostalCode"), address.get("CountryCode"))
+    business = order.get("IsBusinessOrder", False)
+    purchase_order = (order.get("BuyerInfo") or {}).get("PurchaseOrderNumber")
     for item in items:
         ordered, shipped = int(item.get("QuantityOrdered") or 0), int(item.get("QuantityShipped") or 0)
         price = item.get("ItemPrice") or {}
-        yield {
-            "amazon-order-id": order["AmazonOrderId"],
-            "merchant-order-id": order.get("SellerOrderId"),
-            "purchase-date": _date(order["PurchaseDate"]),
-            "last-updated-date": _date(order["LastUpdateDate"]),
-            "order-status": status,
-            "fulfillment-channel": _channel(order),
-            "sales-channel": order.get("SalesChannel"),
-            "ship-service-level": order.get("ShipmentServiceLevelCategory"),
-            "product-name": item.get("Title"),
-            "sku": item.get("SellerSKU"),
-            "asin": item.get("ASIN"),
-            "item-status": "Cancelled" if not ordered else ("Shipped" if shipped >= ordered else "Unshipped"),
-            "quantity": ordered,
-            "currency": price.get("CurrencyCode"),
-            "item-price": price.get("Amount"),
-            "item-tax": (item.get("ItemTax") or {}).get("Amount"),
-            "shipping-price": (item.get("ShippingPrice") or {}).get("Amount"),
-            "shipping-tax": (item.get("ShippingTax") or {}).get("Amount"),
-            "gift-wrap-price": (item.get("GiftWrapPrice") or {}).get("Amount"),
-            "gift-wrap-tax": (item.get("GiftWrapTax") or {}).get("Amount"),
-            "item-promotion-discount": (item.get("PromotionDiscount") or {}).get("Amount"),
-            "ship-promotion-discount": (item.get("ShippingDiscount") or {}).get("Amount"),
-            "ship-city": address.get("City"),
-            "ship-state": address.get("StateOrRegion"),
-            "ship-postal-code": address.get("PostalCode"),
-            "ship-country": address.get("CountryCode"),
-            "promotion-ids": ",".join(item.get("PromotionIds") or ()),
-            "is-business-order": order.get("IsBusinessOrder", False),
-            "purchase-order-number": (order.get("BuyerInfo") or {}).get("PurchaseOrderNumber"),
-            "price-designation": item.get("PriceDesignation"),
-        }
+        yield (
+            *ordered_by,
+            item.get("Title"),  # product-name
+            item.get("SellerSKU"),
+            item.get("ASIN"),
+            "Cancelled" if not ordered else ("Shipped" if shipped >= ordered else "Unshipped"),  # item-status
+            ordered,  # quantity
+            price.get("CurrencyCode"),
+            price.get("Amount"),  # item-price
+            (item.get("ItemTax") or {}).get("Amount"),
+            (item.get("ShippingPrice") or {}).get("Amount"),
+            (item.get("ShippingTax") or {}).get("Amount"),
+            (item.get("GiftWrapPrice") or {}).get("Amount"),
+            (item.get("GiftWrapTax") or {}).get("Amount"),
+            (item.get("PromotionDiscount") or {}).get("Amount"),  # item-promotion-discount
+            (item.get("ShippingDiscount") or {}).get("Amount"),  # ship-promotion-discount
+            *shipped_to,
+            ",".join(item.get("PromotionIds") or ()),
+            business,
+            purchase_order,
+            item.get("PriceDesignation"),
+        )
+
+
+def _all_orders_rows(doc: dict, order: dict, items: list[dict], now: datetime) -> Iterator[dict]:
+    for values in _all_orders_cells(doc, order, items, now):
+        yield dict(zip(ALL_ORDERS_COLUMNS, values, strict=True))
 
 
 def _xml(kind: ReportType, docs: Iterable[dict], now: datetime) -> bytes:
@@ -374,8 +395,12 @@ REPORT_TYPES: dict[str, ReportType] = {
         _unshipped_rows,
         lambda doc: doc["order"]["OrderStatus"] in _PAID_TO_SHIP and doc["order"].get("FulfillmentChannel") == "MFN",
     ),
-    ALL_BY_ORDER_DATE: ReportType(ALL_ORDERS_COLUMNS, "PurchaseDate", _all_orders_rows, lambda doc: True),
-    ALL_BY_LAST_UPDATE: ReportType(ALL_ORDERS_COLUMNS, "LastUpdateDate", _all_orders_rows, lambda doc: True),
+    ALL_BY_ORDER_DATE: ReportType(
+        ALL_ORDERS_COLUMNS, "PurchaseDate", _all_orders_rows, lambda doc: True, cells=_all_orders_cells
+    ),
+    ALL_BY_LAST_UPDATE: ReportType(
+        ALL_ORDERS_COLUMNS, "LastUpdateDate", _all_orders_rows, lambda doc: True, cells=_all_orders_cells
+    ),
     PENDING: ReportType(PENDING_COLUMNS, None, _pending_rows, lambda doc: doc["order"]["OrderStatus"] in _PENDING),
     ORDER_REPORT: ReportType(
         ORDER_REPORT_COLUMNS,
