@@ -11,7 +11,8 @@ time it and its workers used until then and its RSS and peak RSS (VmHWM) then:
 - ``fixtures, first time``: ``serve --fixtures DIR`` with an empty cache directory
   (``SPAPI_MOCK_CACHE_DIR``), so nothing of the set was seen before;
 - ``fixtures, again``: the same, with the cache the first start left (the set's documents kept by
-  ``marketplace/fixture_cache``);
+  ``marketplace/fixture_cache``, for a large set by a child process after the load: the wait
+  for it is printed);
 - ``--db, first time``: ``serve --fixtures DIR --db FILE`` on a new store file;
 - ``--db, again``: ``serve --db FILE`` on the file that start wrote.
 
@@ -72,6 +73,17 @@ def start(name: str, extra: list[str], workdir: Path, env: dict[str, str], probe
     log = server.log_path.read_text(errors="replace").splitlines()
     progress = [line for line in log if "spapi_mock.fixtures" in line and "loading" in line]
     return server, {"startup_s": startup, "cpu_s": cpu, **memory, "progress_lines": len(progress)}
+
+
+def kept(directory: Path, timeout: float = 300.0) -> float:
+    """Seconds until the set the first start keeps in the background is kept (its file in place,
+    no temporary file left), so that the next start finds it."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if list(directory.glob("*.zst")) and not list(directory.glob(".*.tmp")):
+            break
+        time.sleep(0.1)
+    return time.monotonic() - started
 
 
 def cpu_seconds(pid: int) -> float:
@@ -156,6 +168,9 @@ def main() -> int:
                 server.stop()
             results["paths"][label] = figures
             print(line(label, figures, TARGETS_S[label]), flush=True)
+            if label == "fixtures, first time":
+                figures["kept_after_s"] = kept(work / "cache" / "fixture-sets")
+                print(f"  {'':<22} set kept {figures['kept_after_s']:.1f} s after the server stopped", flush=True)
         builtin, figures = start("built-in", [], work, env, probe)
         try:
             results["paths"]["built-in fixtures"] = figures

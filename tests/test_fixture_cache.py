@@ -204,12 +204,12 @@ def in_workers(monkeypatch):
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("workers are used only on more than one core")
     monkeypatch.setattr(fixtures, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fixtures, "_forks_safely", lambda: True)
+    monkeypatch.setattr(fixtures, "forks_safely", lambda: True)
 
 
 def test_a_set_loaded_by_workers_is_what_one_process_makes_and_is_kept(generated, cache_dir, monkeypatch, in_workers):
     with monkeypatch.context() as patch:
-        patch.setattr(fixtures, "_forks_safely", lambda: False)
+        patch.setattr(fixtures, "forks_safely", lambda: False)
         alone = afresh(generated, LATER, monkeypatch)
     assert afresh(generated, LATER, monkeypatch) == alone
     started(generated, KEPT_AT)
@@ -225,3 +225,27 @@ def test_an_absolute_date_a_worker_resolved_keeps_the_set_from_being_kept(
     (directory / "more.json").write_bytes(sorted(generated.glob("*.json"))[0].read_bytes())
     started(directory, KEPT_AT)
     assert kept_files(cache_dir) == []
+
+
+def test_a_large_set_is_kept_by_a_child_process_while_the_server_starts(generated, cache_dir, monkeypatch):
+    import os
+
+    monkeypatch.setattr(fixture_cache, "BACKGROUND_MIN_BYTES", 0)
+    monkeypatch.setattr(fixture_cache, "forks_safely", lambda: True)
+    forked = []
+    real_fork = os.fork
+
+    def fork():
+        forked.append(real_fork())
+        return forked[-1]
+
+    monkeypatch.setattr(os, "fork", fork)
+    fresh = afresh(generated, LATER, monkeypatch)
+    started(generated, KEPT_AT)
+    fixture_cache.wait_for_keepers()
+    assert len(forked) == 1 and forked[0] != 0
+    (kept,) = kept_files(cache_dir)
+    assert not list(kept.parent.glob(".*.tmp"))
+    with monkeypatch.context() as patch:
+        not_built(patch)
+        assert state(started(generated, LATER)) == fresh

@@ -273,7 +273,7 @@ def in_workers(monkeypatch):
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("workers are used only on more than one core")
     monkeypatch.setattr(fixtures, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fixtures, "_forks_safely", lambda: True)
+    monkeypatch.setattr(fixtures, "forks_safely", lambda: True)
 
 
 def problems_of(directory: Path) -> list[str]:
@@ -302,7 +302,7 @@ def test_a_set_loaded_by_workers_is_the_same_documents_in_the_same_order(tmp_pat
     assert {pid for pid, _ in docs} - {os.getpid()}, "no document was made by a worker"
     assert os.getpid() not in {pid for pid, _ in docs}
     made_by = [doc for _, doc in docs]
-    monkeypatch.setattr(fixtures, "_forks_safely", lambda: False)
+    monkeypatch.setattr(fixtures, "forks_safely", lambda: False)
     assert made_by == load_fixture_dir(tmp_path, NOW)
 
 
@@ -311,7 +311,7 @@ def test_workers_report_every_problem_of_every_file_as_one_process_does(tmp_path
 
     broken_set(tmp_path)
     by_workers = problems_of(tmp_path)
-    monkeypatch.setattr(fixtures, "_forks_safely", lambda: False)
+    monkeypatch.setattr(fixtures, "forks_safely", lambda: False)
     alone = problems_of(tmp_path)
     assert by_workers == alone
     assert any("b.yaml: order 111-0000000-0000002: AmazonOrderId is already used in" in line for line in alone), alone

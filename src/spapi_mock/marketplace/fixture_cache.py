@@ -27,6 +27,7 @@ import os
 import re
 import struct
 import sys
+import threading
 from array import array
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -39,7 +40,7 @@ from spapi_mock.domain import finances, order_factory
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel import resources
 from spapi_mock.kernel.dates import EARLIEST_DATE, LATEST_DATE, parse_iso, to_wire
-from spapi_mock.marketplace.fixtures import fixture_files
+from spapi_mock.marketplace.fixtures import fixture_files, forks_safely
 from spapi_mock.store.database import Store
 from spapi_mock.store.indexes import FinancialEventIndex, OrderIndex
 
@@ -47,6 +48,10 @@ log = logging.getLogger("spapi_mock.fixtures")
 
 FORMAT = 1
 MIN_BYTES = 1 << 20
+# A set this large is kept by a child process, after the load, while the server starts.
+BACKGROUND_MIN_BYTES = 16 << 20
+# The threads that wait for those children (``wait_for_keepers``).
+_keepers: list[threading.Thread] = []
 # Documents per frame of the file: a load holds one frame at a time, and orders and events take
 # turns, so the packer's dictionary (trained on the first thousand documents) learns both.
 CHUNK = 500
@@ -72,6 +77,12 @@ _LATEST_S = int((LATEST_DATE.replace(tzinfo=None) - _EPOCH).total_seconds())
 _ANCHOR_S = int((finances.SETTLEMENT_ANCHOR.replace(tzinfo=None) - _EPOCH).total_seconds())
 
 
+def wait_for_keepers() -> None:
+    """Wait until every set this process began to keep in the background is kept (or not)."""
+    while _keepers:
+        _keepers.pop().join()
+
+
 class Stale(Exception):
     """The kept documents cannot be used (unreadable, or a date moved off the calendar)."""
 
@@ -79,9 +90,10 @@ class Stale(Exception):
 class FixtureCache:
     """The kept documents of one fixture set under one policy and one version of the code."""
 
-    def __init__(self, path: Path, policy: Policy) -> None:
+    def __init__(self, path: Path, policy: Policy, size: int = 0) -> None:
         self.path = path
         self.policy = policy
+        self.size = size  # of the set's files, in bytes
 
     @classmethod
     def of(cls, directory: Path, policy: Policy) -> FixtureCache | None:
@@ -90,7 +102,8 @@ class FixtureCache:
         if base is None or not directory.is_dir():
             return None
         files = fixture_files(directory)
-        if sum(path.stat().st_size for path in files) < MIN_BYTES:
+        size = sum(path.stat().st_size for path in files)
+        if size < MIN_BYTES:
             return None
         # A load runs the code of these layers only (tests/test_layers.py) and checks records
         # against the Orders spec's schemas; orjson writes the texts.
@@ -99,16 +112,35 @@ class FixtureCache:
         for path in files:
             with path.open("rb") as file:
                 digest.update(f"|{path.name}|".encode() + hashlib.file_digest(file, "sha256").digest())
-        return cls(base / "fixture-sets" / f"{digest.hexdigest()}.zst", policy)
+        return cls(base / "fixture-sets" / f"{digest.hexdigest()}.zst", policy, size)
 
     # -- keeping ---------------------------------------------------------------------------------
 
     def keep(self, store: Store, now: datetime) -> None:
         """Keep the store's orders and events, loaded at ``now`` from this set (a failure to
-        write is passed by: the next load builds them again)."""
+        write is passed by: the next load builds them again). A large set is kept by a child
+        process while this one goes on (keeping 100k orders took 6 s of one core): it sees the
+        store as the load left it, and writes a file that is renamed into place only whole."""
         orders, events = store.texts(ORDERS), store.texts(FINANCES)
         if orders is None or events is None:
             return
+        if self.size < BACKGROUND_MIN_BYTES or not forks_safely():
+            self._write(orders, events, now)
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                # Nothing of the parent's is the child's to hold: not the server's socket, not
+                # the store file's lock (a server restarted meanwhile would find them taken).
+                os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+                self._write(orders, events, now)
+            finally:
+                os._exit(0)
+        keeper = threading.Thread(target=os.waitpid, args=(pid, 0), name="fixture-set keeper", daemon=True)
+        keeper.start()
+        _keepers.append(keeper)
+
+    def _write(self, orders: Iterator, events: Iterator, now: datetime) -> None:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

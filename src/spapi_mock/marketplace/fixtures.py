@@ -73,7 +73,7 @@ def iter_fixture_rows(directory: str | Path, now: datetime, rows: Callable[[Orde
         raise FixtureError(f"{directory}: fixture directory not found")
     files = fixture_files(directory)
     workers = min(len(files), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-    parallel = workers > 1 and _forks_safely() and sum(path.stat().st_size for path in files) >= PARALLEL_MIN_BYTES
+    parallel = workers > 1 and forks_safely() and sum(path.stat().st_size for path in files) >= PARALLEL_MIN_BYTES
     seen: dict[str, str] = {}
     problems = order_factory.Problems()
     started = said = time.monotonic()
@@ -97,8 +97,9 @@ def iter_fixture_rows(directory: str | Path, now: datetime, rows: Callable[[Orde
     problems.raise_any()
 
 
-def _forks_safely() -> bool:
-    # Another thread might hold a lock (logging's, OpenSSL's) that a forked worker then waits on.
+def forks_safely() -> bool:
+    """Whether this process may fork a child that runs our code: not while another thread runs,
+    which might hold a lock (logging's, OpenSSL's) the child would then wait on for ever."""
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
