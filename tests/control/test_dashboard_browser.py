@@ -14,12 +14,9 @@ that is a failure.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -29,56 +26,25 @@ from spapi_mock.control import HttpControl
 from spapi_mock.domain.sellers import refresh_token_for
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
+from support.browser import chromium
 from support.live_server import live_server
 from support.sdk import CLIENT_ID
-from support.tools import tool_missing
 
 UK = "A1F83G8C2ARO7P"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # How long an expectation may wait: a click's refresh takes milliseconds, a poll up to 2 s.
 WAIT_MS = 8_000
 
 
-def find_chromium() -> str | None:
-    given = os.environ.get("SPAPI_MOCK_CHROMIUM")
-    if given:
-        return shutil.which(given)
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 try:
-    from playwright.sync_api import Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - Playwright is a test dependency
-    sync_playwright = None
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - Playwright is a test dependency; chromium() says so
+    Page = expect = None
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if sync_playwright is None:
-        tool_missing("Playwright is not installed (pip install -e '.[test]')")
-    executable = find_chromium()
-    if executable is None:
-        where = (
-            os.environ.get("SPAPI_MOCK_CHROMIUM") or "/usr/bin/chromium, nor chromium, chromium-browser or google-chrome on PATH"
-        )
-        tool_missing(f"no Chromium at {where}: set SPAPI_MOCK_CHROMIUM to one, or install Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

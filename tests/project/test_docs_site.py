@@ -17,7 +17,6 @@ import functools
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -29,18 +28,11 @@ import pytest
 import yaml
 
 from support import PROJECT_ROOT as ROOT
-from support.tools import tool_missing
+from support.browser import chromium
 
 pytestmark = pytest.mark.slow
 
 CONTROL = yaml.safe_load((ROOT / "openapi" / "control.yaml").read_text(encoding="utf-8"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -229,15 +221,6 @@ def test_the_lifecycle_plot_shows_every_status_and_rule():
 # -- in the browser -----------------------------------------------------------------------------
 
 
-def find_chromium() -> str | None:
-    given = os.environ.get("SPAPI_MOCK_CHROMIUM")
-    if given:
-        return shutil.which(given)
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-
-
 @pytest.fixture(scope="module")
 def served_site(site):
     """The built site over HTTP, as a reader's browser gets it."""
@@ -259,17 +242,8 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        tool_missing("Playwright is not installed (pip install -e '.[test]')")
-    executable = find_chromium()
-    if executable is None:
-        tool_missing("no Chromium: set SPAPI_MOCK_CHROMIUM to one, or install Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_every_page_renders_without_console_errors_or_failed_requests(site, served_site, browser, tmp_path):
