@@ -31,7 +31,7 @@ MODELS = (ORDERS_V0, ORDERS_2026, FEEDS, REPORTS)
 # Tests that take half a minute or more (pytest --durations): scheduled first.
 LONGEST = frozenset(
     {
-        "tests/project/test_readme.py::test_the_100k_generated_set_is_written_and_served",
+        "tests/project/test_package.py::test_the_wheel_installs_into_a_fresh_venv_and_serves_the_built_in_fixtures",
         "tests/test_pytest_plugin.py::test_the_example_projects_install_command_works_as_written",
         "tests/project/test_readme.py::test_the_install_and_serve_command_starts_the_built_in_marketplace",
     }
