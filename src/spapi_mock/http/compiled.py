@@ -381,13 +381,24 @@ async def _error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> 
 
 @functools.cache
 def _keeping_body(validator_class: type) -> type:
-    """The body validator class, keeping the body it parsed in the request's scope."""
+    """The body validator class, keeping the body it parsed in the request's scope, and
+    accepting a body of the usual shapes without asking jsonschema."""
 
     class Keeping(validator_class):
+        def __init__(self, *, schema: dict, **kwargs) -> None:
+            super().__init__(schema=schema, **kwargs)
+            # A body of the usual shape met without a jsonschema validator (see _accepts).
+            self._accepts = _object_check(schema)
+
         async def _parse(self, stream, scope):
             body = await super()._parse(stream, scope=scope)
             scope[_BODY] = body
             return body
+
+        def _validate(self, body):
+            if body is not None and self._accepts is not None and self._accepts(body):
+                return None
+            return super()._validate(body)
 
     return Keeping
 
@@ -415,6 +426,12 @@ def _accepts(param: dict):
     schema = param.get("schema")
     if type(schema) is not dict or connexion_utils.is_nullable(param):
         return None
+    return _value_check(schema)
+
+
+def _value_check(schema):
+    if type(schema) is not dict:
+        return None
     if schema.get("type") == "array":
         if not set(schema) <= _ANNOTATIONS | {"type", "items", "minItems", "maxItems"}:
             return None
@@ -435,6 +452,36 @@ def _accepts(param: dict):
     if schema.get("type") == "boolean":
         return (lambda value: type(value) is bool) if set(schema) <= _ANNOTATIONS | {"type"} else None
     return _string_check(schema)
+
+
+def _object_check(schema):
+    """The same for a request body: an object whose properties are of those shapes, with its
+    required ones present (and no others if additionalProperties is false)."""
+    if type(schema) is not dict or schema.get("type") != "object":
+        return None
+    # Connexion hands the body's schema with the spec's components beside it (for references).
+    if not set(schema) <= _ANNOTATIONS | {"type", "required", "properties", "additionalProperties", "components"}:
+        return None
+    required, properties = schema.get("required", []), schema.get("properties", {})
+    others = schema.get("additionalProperties", True)
+    if type(required) is not list or not all(type(name) is str for name in required) or type(others) is not bool:
+        return None
+    if type(properties) is not dict:
+        return None
+    checks = {name: _value_check(subschema) for name, subschema in properties.items()}
+    if None in checks.values():
+        return None
+
+    def accepts(body) -> bool:
+        if type(body) is not dict or not all(name in body for name in required):
+            return False
+        for name, value in body.items():
+            check = checks.get(name)
+            if not (others if check is None else check(value)):
+                return False
+        return True
+
+    return accepts
 
 
 def _string_check(schema):
