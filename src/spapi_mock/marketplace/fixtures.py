@@ -9,6 +9,7 @@ not silently drop data; the error names the file, the record and the field.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import multiprocessing
@@ -16,6 +17,7 @@ import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cache, lru_cache
@@ -124,7 +126,20 @@ class _file_results:
                 self._pool = multiprocessing.get_context("fork").Pool(self._workers)
             finally:
                 _job = None
-        return self._pool.imap(_pooled_file_rows, self._files)
+        return self._results()
+
+    def _results(self) -> Iterator:
+        # Each file is sent once the workers' results before it are taken, so that at most one
+        # per worker waits in this process (a file's rows are tens of MB; imap kept them all).
+        pending = deque()
+        files = iter(self._files)
+        for path in itertools.islice(files, self._workers):
+            pending.append(self._pool.apply_async(_pooled_file_rows, (path,)))
+        while pending:
+            result = pending.popleft().get()
+            for path in itertools.islice(files, 1):
+                pending.append(self._pool.apply_async(_pooled_file_rows, (path,)))
+            yield result
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
