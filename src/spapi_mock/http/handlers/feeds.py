@@ -6,6 +6,7 @@ the feeds themselves live in ``spapi_mock.feeds``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from connexion import NoContent
@@ -15,8 +16,11 @@ from spapi_mock.http.handlers.context import base_url, seller_id, services
 from spapi_mock.http.handlers.job_lists import list_page
 
 
-def create_feed_document(body: dict) -> tuple:
-    return services().feeds.create_document(seller_id(), body["contentType"], base_url()), 201
+async def create_feed_document(body: dict) -> tuple:
+    # Its record is durable before the answer (with --db, an fsync): waited for in a thread, so
+    # the server answers other requests meanwhile instead of waiting for the disk.
+    feeds, seller, url = services().feeds, seller_id(), base_url()
+    return await asyncio.to_thread(feeds.create_document, seller, body["contentType"], url), 201
 
 
 def get_feed_document(feedDocumentId: str, enableContentEncodingUrlHeader: bool | None = None) -> dict:
