@@ -52,6 +52,7 @@ COMPACT_RATIO = 1.0
 COMPACT_MIN_BYTES = 4 * 1024 * 1024
 # Documents per snapshot line: a 100k-order state in lines of about 1.5 MB, not one of 300 MB.
 SNAPSHOT_CHUNK = 500
+READ_BUFFER_BYTES = 8 * 1024 * 1024
 
 Tables = dict[str, dict[str, dict]]
 log = logging.getLogger("spapi_mock.store")
@@ -397,7 +398,9 @@ def _load(path: str, writable: bool = True, form: StoredForm = AS_READ) -> tuple
 
 def _lines(path: str) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, the line with its newline, whether it is a torn last line)."""
-    with open(path, "rb") as handle:
+    # Snapshot lines are a megabyte or more: read through a small buffer, each was put together
+    # from hundreds of pieces (a 100k-order store's lines took 0.56 s, 0.18 s with this one).
+    with open(path, "rb", buffering=READ_BUFFER_BYTES) as handle:
         number = 0
         for line in handle:
             number += 1
