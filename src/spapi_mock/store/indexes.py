@@ -60,6 +60,9 @@ class KindIndex:
         self._by_seller: dict[str, dict[str, bytes]] = {}
         self._entries: dict[Key, tuple[str, tuple]] = {}
         self._recent: OrderedDict[Key, tuple[bytes, dict]] = OrderedDict()
+        # Guards ``_recent`` alone: a read must not wait for the store's lock, which a commit
+        # holds while it packs, writes and syncs its change (a getOrder waited for a feed's chunks).
+        self._recent_lock = threading.Lock()
         # (due time, seller id, document id) of documents the clock will next change by itself
         # (kinds with such documents keep it).
         self._by_due = SortedList()
@@ -85,13 +88,13 @@ class KindIndex:
         if packed is None:
             return None
         key = (seller_id, doc_id)
-        with self._lock:
+        with self._recent_lock:
             recent = self._recent.get(key)
             if recent is not None and recent[0] is packed:
                 self._recent.move_to_end(key)
                 return recent[1]
         doc = self._packer.unpack(packed)
-        with self._lock:
+        with self._recent_lock:
             self._recent[key] = (packed, doc)
             if len(self._recent) > self.RECENT:
                 self._recent.popitem(last=False)
