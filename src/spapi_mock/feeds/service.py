@@ -34,10 +34,10 @@ from spapi_mock.store.contents import ContentWriter
 from spapi_mock.store.indexes import FeedDocumentIndex, FeedIndex
 
 DOCUMENTS = FeedDocumentIndex.table
-# Messages applied per transaction: few enough that a read waits little for a chunk's store write
-# (which holds the store's lock: about 6 ms for 100 acknowledgements, 1.5 ms for 25), enough that the
-# feed is not one durable write per message.
-CHUNK = 25
+# Messages applied per transaction: few enough that the write of a chunk (which holds the GIL: about
+# 6 ms for 100 acknowledgements) keeps the server's threads waiting little, enough that the feed is
+# not one durable write (an fsync) per message.
+CHUNK = 50
 # Releases the GIL and lets a thread waiting for it run (sub-microsecond when none does);
 # time.sleep(0) does too but sleeps ~80 µs each time on Linux, nearly a second over 10,000 messages.
 _offer_gil = getattr(os, "sched_yield", lambda: time.sleep(0))  # Windows has no sched_yield
