@@ -755,3 +755,83 @@ def test_temporary_files_of_killed_writes_do_not_pile_up(servers, kill_switch):
         strays.append(stray_temp_files(servers.db))
     if any(strays):
         raise StrayTempFiles(f"temporary files beside the store after each of 2 kills, restarts and writes: {strays}")
+
+
+def _orders(count: int) -> list[dict]:
+    return [
+        {
+            "seller_id": "S1",
+            "order": {
+                "AmazonOrderId": f"111-0000000-{n:07d}",
+                "MarketplaceId": "ATVPDKIKX0DER",
+                "PurchaseDate": f"2025-01-{n % 28 + 1:02d}T00:00:00Z",
+                "LastUpdateDate": f"2025-02-{n % 28 + 1:02d}T00:00:00Z",
+                "OrderTotal": {"CurrencyCode": "USD", "Amount": f"{n % 97}.99"},
+                "Huge": 2**70 if n % 500 == 0 else n,
+            },
+        }
+        for n in range(count)
+    ]
+
+
+def test_a_snapshot_of_packed_documents_reads_back_exactly_with_its_dictionary(tmp_path):
+    """A format-4 snapshot holds documents as the store packs them (with the dictionary trained on
+    the first thousand), so that neither writing nor reading it compresses each again."""
+    import json
+
+    from spapi_mock.store.database import Store
+
+    path = tmp_path / "state.json"
+    orders = _orders(2500)
+    store = Store(str(path))
+    store.replace_all(orders)
+    store.close()
+    lines = [json.loads(line) for line in path.read_bytes().splitlines()]
+    assert lines[0] == {"spapi-mock-store": 4} and "dictionary" in lines[1]["packer"]
+    again = Store(str(path))
+    assert [again.orders.get("S1", order["order"]["AmazonOrderId"]) for order in orders] == orders
+    again.put(orders[0] | {"order": {**orders[0]["order"], "Changed": True}})  # packed with the file's dictionary
+    again.close()
+    third = Store(str(path))
+    assert third.orders.get("S1", orders[0]["order"]["AmazonOrderId"])["order"]["Changed"] is True
+    assert third.orders.get("S1", orders[1999]["order"]["AmazonOrderId"]) == orders[1999]
+    third.close()
+    assert read_tables(str(path))["orders"]["2000"] == orders[1999]
+
+
+def test_a_format_3_store_of_document_texts_still_opens(tmp_path):
+    import json
+
+    from spapi_mock.store.database import Store
+
+    path = tmp_path / "state.json"
+    orders = _orders(3)
+    snapshot = {"snapshot": True, "put": {"orders": {str(n + 1): json.dumps(order) for n, order in enumerate(orders)}}}
+    path.write_text('{"spapi-mock-store": 3}\n' + json.dumps(snapshot) + "\n")
+    store = Store(str(path))
+    assert [store.orders.get("S1", order["order"]["AmazonOrderId"]) for order in orders] == orders
+    store.close()
+
+
+@pytest.mark.parametrize("damage", ["no dictionary", "not base64", "not packed"])
+def test_a_damaged_packed_snapshot_is_refused_naming_its_line(tmp_path, damage):
+    import json
+
+    from spapi_mock.store.database import Store
+    from spapi_mock.store.file import StoreFileError
+
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    store.replace_all(_orders(1200))
+    store.close()
+    lines = path.read_bytes().splitlines()
+    if damage == "no dictionary":
+        del lines[1]
+    else:
+        record = json.loads(lines[2])
+        first = next(iter(record["packed"]["orders"]))
+        record["packed"]["orders"][first] = "***" if damage == "not base64" else "eHl6"  # "xyz"
+        lines[2] = json.dumps(record).encode()
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(StoreFileError, match=r"line \d+ of the store is damaged"):
+        Store(str(path))

@@ -101,12 +101,12 @@ def test_file_store_keeps_state_across_restarts_as_a_log_of_json_lines(tmp_path)
     store.put(doc("2", "2025-01-02T00:00:00Z", seller="S2"))
     store.close()
     lines = path.read_bytes().splitlines()
-    assert json.loads(lines[0]) == {"spapi-mock-store": 3}
-    # Replacing everything writes a snapshot (each document as its JSON text); a change, a line.
+    assert json.loads(lines[0]) == {"spapi-mock-store": 4}
+    # Replacing everything writes a snapshot (each document as the store packs it); a change, a line.
     records = [json.loads(line) for line in lines[1:]]
-    (snapshot,) = [record for record in records if record.get("snapshot") and "orders" in record["put"]]
-    snapshot_orders = {doc_id: json.loads(text) for doc_id, text in snapshot["put"]["orders"].items()}
-    assert snapshot_orders == {"1": doc("1", "2025-01-01T00:00:00Z")}
+    (snapshot,) = [record for record in records if record.get("snapshot") and "orders" in record.get("packed", {})]
+    assert set(snapshot["packed"]["orders"]) == {"1"}
+    assert read_tables(str(path))["orders"]["1"] == doc("1", "2025-01-01T00:00:00Z")
     assert records[-1]["put"]["orders"] == {"2": doc("2", "2025-01-02T00:00:00Z", seller="S2")}
     assert len(read_tables(str(path))["orders"]) == 2
     again = Store(str(path))
@@ -343,14 +343,14 @@ def test_a_store_file_of_the_earlier_whole_json_format_is_converted_when_opened(
     assert store.orders.get("S2", "7") is not None and store.get_meta("clock") == {"frozen_at": "2025-01-08T00:00:00+00:00"}
     store.put(doc("8", "2025-01-08T00:00:00Z"))  # a new order takes the next free document id
     store.close()
-    assert json.loads(path.read_bytes().splitlines()[0]) == {"spapi-mock-store": 3}
+    assert json.loads(path.read_bytes().splitlines()[0]) == {"spapi-mock-store": 4}
     assert sorted(read_tables(str(path))["orders"]) == ["1", "7", "8"]
 
 
 def test_a_newer_format_is_refused_rather_than_misread(tmp_path):
     path = tmp_path / "state.json"
-    path.write_text('{"spapi-mock-store": 4}\n')
-    with pytest.raises(StoreFileError, match="format 4; this version reads up to format 3"):
+    path.write_text('{"spapi-mock-store": 5}\n')
+    with pytest.raises(StoreFileError, match="format 5; this version reads up to format 4"):
         Store(str(path))
 
 
@@ -481,7 +481,7 @@ def _snapshot_lines(path) -> list[dict]:
     return [json.loads(line) for line in path.read_bytes().splitlines()[1:] if json.loads(line).get("snapshot")]
 
 
-def test_a_snapshot_holds_each_document_as_its_text_beside_its_index_entry_and_reads_back_exactly(tmp_path, monkeypatch):
+def test_a_snapshot_holds_each_document_as_packed_beside_its_index_entry_and_reads_back_exactly(tmp_path, monkeypatch):
     monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 0)
     path = tmp_path / "state.json"
     store = Store(str(path))
@@ -494,9 +494,9 @@ def test_a_snapshot_holds_each_document_as_its_text_beside_its_index_entry_and_r
     store.close()
     Store(str(path)).close()  # the log outgrew the (empty) snapshot: this start compacts it
     (line,) = _snapshot_lines(path)[:1]
-    text = line["put"]["orders"]
-    assert all(isinstance(value, str) for value in text.values()) and len(text) == 31
-    assert line["index"]["orders"]["version"] == 1 and set(line["index"]["orders"]["entries"]) == set(text)
+    packed = line["packed"]["orders"]
+    assert all(isinstance(value, str) for value in packed.values()) and len(packed) == 31
+    assert line["index"]["orders"]["version"] == 1 and set(line["index"]["orders"]["entries"]) == set(packed)
     again = Store(str(path))
     assert again.orders.get("S2", "999") == orders[-1] and isinstance(again.orders.get("S2", "999")["order"]["Huge"], int)
     assert again.orders.ids_for_buyer_email("S1", "b7@X") == {"007"}

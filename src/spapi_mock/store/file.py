@@ -27,6 +27,7 @@ when it is opened.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import glob
 import json
@@ -39,11 +40,15 @@ from collections.abc import Iterator
 
 import orjson
 
-FORMAT = 3
+from spapi_mock.store.packing import Packer
+
+FORMAT = 4
 # Format 2 held snapshot documents as JSON objects; a format-3 snapshot holds each as its JSON
-# text with its index entry beside it, which start-up reads eight times faster. Changes are
-# the same in both, so a format-2 file is read and appended to as it is.
-READABLE_FORMATS = (2, 3)
+# text with its index entry beside it, which start-up reads eight times faster; a format-4 one
+# holds each as the store packs it (base64, the packing dictionary on a line before them), so
+# that neither writing nor reading it compresses every document again. Changes are the same in
+# all, so an older file is read and appended to as it is.
+READABLE_FORMATS = (2, 3, 4)
 HEADER = {"spapi-mock-store": FORMAT}
 # Compact once the changes appended since the snapshot are this many times its size (and at
 # least COMPACT_MIN_BYTES): the file stays within a small multiple of the state, and a start
@@ -81,8 +86,34 @@ class StoredForm:
         """``snapshot`` as the bytes of its line."""
         return _encode(self.snapshot(table, items))
 
+    def snapshot_head(self) -> list[dict]:
+        """The snapshot lines before the documents' (what reading them needs)."""
+        return []
+
+    def adopt_packer(self, packer: dict) -> None:
+        """Read the packed documents that follow with this line's packing dictionary."""
+        self._reader().adopt(base64.b64decode(packer["dictionary"], validate=True))
+
+    def stored_packed(self, table: str, docs: dict[str, str], index: dict | None) -> dict[str, object]:
+        """``stored`` for documents as the store packs them (base64)."""
+        reader = self._reader()
+        return {doc_id: reader.unpack(unpacked(reader, value)) for doc_id, value in docs.items()}
+
+    def _reader(self) -> Packer:
+        if not hasattr(self, "_packer_for_reading"):
+            self._packer_for_reading = Packer()
+        return self._packer_for_reading
+
 
 AS_READ = StoredForm()
+
+
+def unpacked(packer: Packer, value: object) -> bytes:
+    """A packed document of a snapshot line, checked readable (ValueError if not)."""
+    packed = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
+    if not packer.readable(packed):
+        raise ValueError("a packed document that cannot be read (no dictionary, or not packed)")
+    return packed
 
 
 def _as_document(value):
@@ -108,6 +139,10 @@ def apply(tables: Tables, record: dict, form: StoredForm = AS_READ, long_digits:
             if docs is not None:
                 docs.pop(doc_id, None)
     index = record.get("index") or {}
+    if "packer" in record:
+        form.adopt_packer(record["packer"])
+    for table, docs in (record.get("packed") or {}).items():
+        tables.setdefault(table, {}).update(form.stored_packed(table, docs, index.get(table)))
     for table, docs in (record.get("put") or {}).items():
         tables.setdefault(table, {}).update(form.stored(table, docs, index.get(table), long_digits))
 
@@ -349,7 +384,7 @@ def read_tables(path: str) -> Tables:
     A torn last line is dropped as a start would drop it; anything else wrong raises
     StoreFileError.
     """
-    return _load(path, writable=False)[0]
+    return _load(path, writable=False, form=StoredForm())[0]
 
 
 def copy_of(tables: Tables) -> Tables:
@@ -387,7 +422,10 @@ def _load(path: str, writable: bool = True, form: StoredForm = AS_READ) -> tuple
                 raise StoreFileError(f"{path}: line {number} of the store is damaged ({exc})") from None
             if not isinstance(record, dict):
                 raise StoreFileError(f"{path}: line {number} of the store is not a change")
-            apply(tables, record, form, long_digits=line[:1] == b" ")
+            try:
+                apply(tables, record, form, long_digits=line[:1] == b" ")
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StoreFileError(f"{path}: line {number} of the store is damaged ({exc})") from None
         # An older format's snapshot counts as log, so that a large one is compacted into
         # this format (and starts faster from then on).
         if number == 1 or (record.get("snapshot") and file_format == FORMAT):
@@ -451,6 +489,8 @@ def _read_whole_object(path: str) -> Tables:
 
 def _snapshot_lines(tables: Tables, form: StoredForm) -> Iterator[bytes]:
     yield _encode(HEADER)
+    for line in form.snapshot_head():
+        yield encode_change(line)
     for table, docs in tables.items():
         items = list(docs.items())
         for first in range(0, max(len(items), 1), SNAPSHOT_CHUNK):

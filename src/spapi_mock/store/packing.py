@@ -32,6 +32,7 @@ LEVEL = 1
 _PLAIN, _PLAIN_STDLIB, _TRAINED, _TRAINED_STDLIB = b"p", b"P", b"t", b"T"
 _STDLIB = (_PLAIN_STDLIB[0], _TRAINED_STDLIB[0])
 _WITH_TRAINED = (_TRAINED[0], _TRAINED_STDLIB[0])
+_PLAIN_FORMS = (_PLAIN[0], _PLAIN_STDLIB[0])
 
 
 class Packer:
@@ -45,6 +46,7 @@ class Packer:
         self._trained: zstandard.ZstdCompressor | None = None
         self._trained_reader: zstandard.ZstdDecompressor | None = None
         self._samples: list[bytes] | None = []
+        self._dictionary: bytes | None = None
 
     def pack(self, doc: dict) -> bytes:
         return self._pack(*_json_text(doc))
@@ -99,8 +101,36 @@ class Packer:
             dictionary = zstandard.train_dictionary(DICTIONARY_BYTES, samples)
         except zstandard.ZstdError:
             return  # documents too few or too alike to learn from: they stay packed without one
+        self._use(dictionary)
+
+    def dictionary(self) -> bytes | None:
+        """The trained dictionary (what reading the documents packed with it needs), or None."""
+        with self._lock:
+            return self._dictionary
+
+    def adopt(self, dictionary: bytes) -> None:
+        """Pack and read with this dictionary (a store file's, whose documents were packed with
+        it) rather than one trained here. ValueError if it is not one, or another is in use."""
+        with self._lock:
+            if self._dictionary is not None:
+                if self._dictionary != dictionary:
+                    raise ValueError("a second packing dictionary")
+                return
+            try:
+                self._use(zstandard.ZstdCompressionDict(dictionary))
+            except zstandard.ZstdError as exc:
+                raise ValueError(f"not a packing dictionary: {exc}") from None
+            self._samples = None
+
+    def _use(self, dictionary: zstandard.ZstdCompressionDict) -> None:
         self._trained = zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary, write_checksum=False, write_dict_id=False)
         self._trained_reader = zstandard.ZstdDecompressor(dict_data=dictionary)
+        self._dictionary = dictionary.as_bytes()
+
+    def readable(self, packed: bytes) -> bool:
+        """Whether ``packed`` is a document this packer can read back (a known form, with the
+        dictionary it needs)."""
+        return bool(packed) and (packed[0] in _PLAIN_FORMS or (packed[0] in _WITH_TRAINED and self._trained_reader is not None))
 
 
 def _json_text(doc: dict) -> tuple[bytes, bool]:
