@@ -13,7 +13,9 @@ rules that will apply it (``feed_processing``). Nothing here touches the store.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -115,6 +117,13 @@ class ParsedFeed:
     fatal_code: int = 0
 
 
+# Releases the GIL and lets a thread waiting for it run (sub-microsecond when none does): called
+# between messages as a feed is read and applied, so the server's threads wait for a message, not
+# the interpreter's 5 ms switch interval. time.sleep(0) would too, but sleeps ~80 µs each time on
+# Linux, nearly a second over 10,000 messages.
+offer_gil = getattr(os, "sched_yield", lambda: time.sleep(0))  # Windows has no sched_yield
+
+
 class FeedDocumentError(ValueError):
     def __init__(self, code: int, why: str) -> None:
         super().__init__(why)
@@ -173,6 +182,7 @@ def _parse_xml(message_type: str, feed_type: str, content: bytes) -> ParsedFeed:
     messages = []
     seen: set[str] = set()
     for element in root.iterfind("Message"):
+        offer_gil()
         message_id = element.findtext("MessageID")
         body = element.find(message_type)
         if body is None:
@@ -295,6 +305,7 @@ def _parse_flat(layout: FlatLayout, feed_type: str, content: bytes) -> ParsedFee
     reader = _FLAT_READERS[feed_type]
     messages = []
     for line_number, line in enumerate(lines[number + 1 :], start=number + 2):
+        offer_gil()
         if not line.strip():
             continue
         values = line.split("\t")

@@ -16,7 +16,6 @@ contents (``document_urls`` says why), so getFeedDocument always shows what the 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,9 +37,6 @@ DOCUMENTS = FeedDocumentIndex.table
 # 6 ms for 100 acknowledgements) keeps the server's threads waiting little, enough that the feed is
 # not one durable write (an fsync) per message.
 CHUNK = 50
-# Releases the GIL and lets a thread waiting for it run (sub-microsecond when none does);
-# time.sleep(0) does too but sleeps ~80 µs each time on Linux, nearly a second over 10,000 messages.
-_offer_gil = getattr(os, "sched_yield", lambda: time.sleep(0))  # Windows has no sched_yield
 
 
 class UnknownFeed(Unknown):
@@ -240,7 +236,7 @@ def apply_messages(tx, feed: dict, messages: list, limit: int | None = None) -> 
     for message in chunk:
         # The server's threads may want the GIL: let them have it now rather than after the
         # interpreter's switch interval (5 ms, a getOrder's p50 while a feed ran).
-        _offer_gil()
+        formats.offer_gil()
         outcome = processing.apply(tx, message, feed)
         results += outcome
         failed += any(result["code"] == "Error" for result in outcome)
