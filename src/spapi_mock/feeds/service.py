@@ -16,10 +16,10 @@ contents (``document_urls`` says why), so getFeedDocument always shows what the 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from spapi_mock.domain import feeds, jobs, marketplaces
 from spapi_mock.domain.exceptions import RuleViolation, Unknown
@@ -37,6 +37,15 @@ DOCUMENTS = FeedDocumentIndex.table
 # 6 ms for 100 acknowledgements) keeps the server's threads waiting little, enough that the feed is
 # not one durable write (an fsync) per message.
 CHUNK = 50
+
+
+class DocumentRequest(NamedTuple):
+    """One createFeedDocument, checked and given its id (``Feeds.document_request``)."""
+
+    seller_id: str
+    document_id: str
+    content_type: str
+    base_url: str
 
 
 class UnknownFeed(Unknown):
@@ -65,11 +74,30 @@ class Feeds:
 
     def create_document(self, seller_id: str, content_type: str, base_url: str) -> dict:
         """createFeedDocument: a document to upload to, and its presigned PUT URL."""
+        return self.create_documents([self.document_request(seller_id, content_type, base_url)])[0]
+
+    def document_request(self, seller_id: str, content_type: str, base_url: str) -> DocumentRequest:
+        """A createFeedDocument checked (RuleViolation if it cannot be made) and given its id,
+        not yet written."""
         if not content_type.strip():
             raise RuleViolation("Invalid contentType: give the content type of the feed, e.g. text/xml; charset=UTF-8.")
-        document_id = _document_id()
-        self.backend.keep(DOCUMENTS, lambda now: _document_record(seller_id, document_id, content_type, now, "input"))
-        return {"feedDocumentId": document_id, "url": self.urls.presign(base_url, seller_id, document_id, "PUT", content_type)}
+        return DocumentRequest(seller_id, _document_id(), content_type, base_url)
+
+    def create_documents(self, requests: Sequence[DocumentRequest]) -> list[dict]:
+        """The records of several createFeedDocuments in one durable store write (with --db,
+        one fsync for all: requests that arrive together wait for one disk write, not for a
+        queue of them), and their answers in the same order."""
+        self.backend.keep_all(
+            DOCUMENTS,
+            [lambda now, r=r: _document_record(r.seller_id, r.document_id, r.content_type, now, "input") for r in requests],
+        )
+        return [
+            {
+                "feedDocumentId": r.document_id,
+                "url": self.urls.presign(r.base_url, r.seller_id, r.document_id, "PUT", r.content_type),
+            }
+            for r in requests
+        ]
 
     def document(self, seller_id: str, document_id: str, base_url: str, content_encoding_header: bool = False) -> dict:
         """getFeedDocument: where to download a document (an upload, or a processing report).

@@ -18,7 +18,7 @@ import logging
 import secrets
 import string
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -388,15 +388,21 @@ class Backend:
         applied first, as a transaction would, then the document lands in a store write of its
         own, durable before this returns. A transaction's settling, notification records and job
         hand-over would have nothing to do for it (they were most of a createFeedDocument)."""
+        return self.keep_all(table, [make])[0]
+
+    def keep_all(self, table: str, makes: Sequence[Callable[[datetime], dict]]) -> list[dict]:
+        """``keep`` for several documents at once, in one store write (with ``--db``, one fsync
+        for all of them): what several requests waiting together cost one."""
         if table in DUE_KINDS:
             raise ValueError(f"{table} documents change with the clock: write them in a transaction")
         self.settle()
         with self._lock:
-            doc = make(self.clock.now())
-            self.store.commit(put=[(table, doc)])
+            now = self.clock.now()
+            docs = [make(now) for make in makes]
+            self.store.commit(put=[(table, doc) for doc in docs])
         if self.outbox is not None:
             self.outbox.committed()
-        return doc
+        return docs
 
     # -- internals -----------------------------------------------------------------------------
 
