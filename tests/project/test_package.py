@@ -78,6 +78,10 @@ def test_the_metadata_has_what_an_index_page_shows(dist):
     # The README is the long description, rendered as Markdown.
     assert meta["Description-Content-Type"] == "text/markdown"
     assert meta.get_payload().lstrip().startswith("# spapi-mock")
+    # An index page has no docs/ folder beside it: every link of the long description is absolute.
+    targets = re.findall(r"\]\(([^)\s]+)\)", meta.get_payload())
+    assert targets and all(target.startswith(("https://", "#")) for target in targets), targets
+    assert "https://github.com/spapi-mock/spapi-mock/blob/main/docs/how-to.md" in targets
     assert meta["Requires-Python"] == ">=3.11"
     assert meta["License-Expression"] == "Apache-2.0" and meta["License-File"] == "LICENSE"
     classifiers = meta.get_all("Classifier")
