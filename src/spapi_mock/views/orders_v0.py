@@ -47,6 +47,11 @@ def order(doc: dict, personal_data: frozenset[str] | None = None, now: str | Non
     return body
 
 
+def shows_address(stored: dict) -> bool:
+    """Whether ``order`` shows the stored order's ShippingAddress (its Phone aside)."""
+    return not is_payment_pending(stored) and stored.get("OrderStatus") in _STATUSES_WITH_ADDRESS
+
+
 def _disclosed_address(order: dict, now: str | None) -> dict:
     """The shipping address as Amazon discloses it. Amazon's model (Address.Phone): "Phone is
     suppressed for all AFN (fulfilled by Amazon) orders", and "for the shipped MFN (fulfilled
