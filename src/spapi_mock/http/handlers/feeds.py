@@ -83,11 +83,14 @@ _DOCUMENT_WRITER = _GroupWriter()
 
 
 async def create_feed_document(body: dict) -> tuple:
+    svc = services()
+    asked = svc.feeds.document_request(seller_id(), body["contentType"], base_url())
+    if svc.store.path is None:
+        # Nothing to wait for (no --db): handing the write to a thread would cost more than it.
+        return svc.feeds.create_documents([asked])[0], 201
     # Its record is durable before the answer (with --db, an fsync): waited for in the writer's
     # thread, so the server answers other requests meanwhile instead of waiting for the disk.
-    feeds = services().feeds
-    asked = feeds.document_request(seller_id(), body["contentType"], base_url())
-    return await _DOCUMENT_WRITER.write(feeds.create_documents, asked), 201
+    return await _DOCUMENT_WRITER.write(svc.feeds.create_documents, asked), 201
 
 
 def get_feed_document(feedDocumentId: str, enableContentEncodingUrlHeader: bool | None = None) -> dict:
