@@ -291,12 +291,14 @@ def broken_set(directory: Path) -> Path:
     return directory
 
 
-def test_a_set_loaded_by_workers_is_the_same_documents_in_the_same_order(tmp_path, monkeypatch, in_workers):
+@pytest.mark.parametrize("chunk", [7, 1000], ids=["files sent in chunks", "a file in one chunk"])
+def test_a_set_loaded_by_workers_is_the_same_documents_in_the_same_order(tmp_path, monkeypatch, in_workers, chunk):
     import os
 
     from spapi_mock.marketplace import fixtures
     from spapi_mock.tools.fixture_generator import generate_fixture_set
 
+    monkeypatch.setattr(fixtures, "CHUNK_DOCUMENTS", chunk)  # 70 a file: the last chunk is short
     generate_fixture_set(tmp_path, 300, seed=3, sellers=2, progress=False, orders_per_file=70)
     docs = list(fixtures.iter_fixture_rows(tmp_path, NOW, lambda doc: [(os.getpid(), doc)]))
     assert {pid for pid, _ in docs} - {os.getpid()}, "no document was made by a worker"

@@ -14,6 +14,7 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
 import re
 import threading
 import time
@@ -27,6 +28,7 @@ from typing import Any
 import fastjsonschema
 import orjson
 import yaml
+import zstandard
 from jsonschema import Draft4Validator
 
 from spapi_mock.domain import order_factory
@@ -139,7 +141,7 @@ class _file_results:
             result = pending.popleft().get()
             for path in itertools.islice(files, 1):
                 pending.append(self._pool.apply_async(_pooled_file_rows, (path,)))
-            yield result
+            yield _unpacked(result)
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
@@ -147,9 +149,28 @@ class _file_results:
             self._pool.join()
 
 
-def _pooled_file_rows(path: Path) -> list:
+# A worker sends a file's results as compressed chunks of this many documents, unpacked in this
+# process one chunk at a time: sent as they were, the results of the file being packed and of
+# the next one waiting (tens of MB of small objects each) took the first 100k load's peak from
+# about 390 to 540 MiB; compressed, a file waits in a tenth of the memory.
+CHUNK_DOCUMENTS = 500
+
+
+def _pooled_file_rows(path: Path) -> list[bytes]:
     now, rows = _job
-    return list(_file_rows(path, now, rows))
+    packer = zstandard.ZstdCompressor(level=1)
+    items = _file_rows(path, now, rows)
+    return [
+        packer.compress(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+        for chunk in iter(lambda: list(itertools.islice(items, CHUNK_DOCUMENTS)), [])
+    ]
+
+
+def _unpacked(chunks: list[bytes]) -> Iterator[tuple]:
+    reader = zstandard.ZstdDecompressor()
+    chunks.reverse()
+    while chunks:  # each chunk let go of once unpacked
+        yield from pickle.loads(reader.decompress(chunks.pop()))
 
 
 def _file_rows(path: Path, now: datetime, rows: Callable) -> Iterator[tuple]:
