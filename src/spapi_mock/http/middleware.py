@@ -343,10 +343,14 @@ class _LogLine:
             return
         self.written = True
         scope, status = self.scope, self.status
+        operation = operation_name(scope, self.services)
+        level = logging.DEBUG if self._routine(operation) else logging.INFO
+        if not REQUEST_LOG.isEnabledFor(level):
+            return
         REQUEST_LOG.log(
-            logging.DEBUG if self._routine() else logging.INFO,
+            level,
             "%s -> %s (%.1f ms%s)%s",
-            self._what(),
+            self._what(operation),
             status if status is not None else "dropped",
             (time.perf_counter() - self.started) * 1000,
             f", seller {seller}" if (seller := authorised_seller(scope)) else "",
@@ -363,14 +367,13 @@ class _LogLine:
         except (untrusted_json.UntrustedJsonError, UnicodeDecodeError, KeyError, TypeError, ValueError):
             return None
 
-    def _routine(self) -> bool:
+    def _routine(self, operation: str | None) -> bool:
         scope, status = self.scope, self.status
-        is_operation = is_sp_api(scope) and operation_name(scope, self.services) is not None
+        is_operation = is_sp_api(scope) and operation is not None
         return scope["method"] == "GET" and status is not None and status < 400 and not is_operation
 
-    def _what(self) -> str:
+    def _what(self, operation: str | None) -> str:
         scope = self.scope
-        operation = operation_name(scope, self.services)
         if operation is None:
             return f"{scope['method']} {scope['path']}"
         if not is_sp_api(scope):
@@ -469,10 +472,13 @@ async def _sandbox_case(
     base_path = routed_api_base_path(scope)
     if not cases.has_cases(operation_id, base_path):
         return None, receive
-    params: dict[str, Any] = dict(scope.get("path_params") or {})
-    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-        params[name] = value
     deciding = cases.deciding(operation_id, base_path)
+    query = scope.get("query_string", b"")
+    if deciding is not None and not query and (scope.get("path_params") or {}).get(deciding[0]) not in deciding[1]:
+        return None, receive  # matches no case (a read by path alone, the usual one: nothing to parse)
+    params: dict[str, Any] = dict(scope.get("path_params") or {})
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        params[name] = value
     if deciding is not None and params.get(deciding[0]) not in deciding[1]:
         return None, receive  # matches no case: its body is not read here
     if scope["method"] not in ("GET", "HEAD"):
