@@ -56,8 +56,11 @@ class _GroupWriter:
                 by_writer.setdefault(write_all, []).append((item, loop, future))
             for write_all, waiting in by_writer.items():
                 try:
-                    outcomes = [(result, None) for result in write_all([item for item, _, _ in waiting])]
-                except Exception as exc:  # each waiter raises it
+                    results = write_all([item for item, _, _ in waiting])
+                    if len(results) != len(waiting):
+                        raise RuntimeError(f"{write_all} answered {len(results)} of {len(waiting)} requests")
+                    outcomes = [(result, None) for result in results]
+                except Exception as exc:  # each waiter raises it (this thread must live on for the next)
                     outcomes = [(None, exc)] * len(waiting)
                 by_loop: dict[asyncio.AbstractEventLoop, list] = {}
                 for (_, loop, future), outcome in zip(waiting, outcomes, strict=True):
