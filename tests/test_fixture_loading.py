@@ -370,6 +370,33 @@ def test_a_date_spelt_with_an_escape_in_a_json_file_is_resolved_all_the_same(tmp
     assert doc == walked(path)[0] and doc["order"]["PurchaseDate"] == "2025-06-13T12:00:00Z"
 
 
+def test_date_field_names_inside_strings_and_near_misses_are_left_as_walking_leaves_them(tmp_path):
+    import json
+
+    from spapi_mock.marketplace.fixtures import load_fixture_file
+
+    item = {
+        "ASIN": "B1",
+        "OrderItemId": "1",
+        "QuantityOrdered": 1,
+        # A date field's name and a date inside a string value, and a key that ends like one.
+        "Title": 'x,"PurchaseDate": "now-1d", {"ReviewDate":"now"} Date": "now"',
+        "SellerSKU": "PurchaseDate",
+        "ScheduledDeliveryEndDate": "now+2h",
+    }
+    record = order(order__LatestShipDate="now-3h", items=[item])
+    # A field whose name ends like a date field's but is a plain string in Amazon's model.
+    exception = {"ExceptionDate": "now-1d", "IsOpen": False}
+    record["address"] = {"DeliveryPreferences": {"PreferredDeliveryTime": {"ExceptionDates": [exception]}}}
+    text = json.dumps({"orders": [record]}, indent=2).replace('"LatestShipDate": ', '"LatestShipDate"\n :\t')
+    path = json_set(tmp_path, text=text)
+    (doc,) = load_fixture_file(path, NOW)
+    assert doc == walked(path)[0]
+    assert doc["items"][0]["Title"] == item["Title"] and doc["items"][0]["ScheduledDeliveryEndDate"] == "2025-06-15T14:00:00Z"
+    assert doc["order"]["LatestShipDate"] == "2025-06-15T09:00:00Z"
+    assert doc["address"]["DeliveryPreferences"]["PreferredDeliveryTime"]["ExceptionDates"] == [exception]
+
+
 @pytest.mark.parametrize("value", ["next week", 20250601, None, "now-99999999999d"])
 def test_a_bad_date_in_a_json_file_is_refused_as_in_a_yaml_one(tmp_path, value):
     (tmp_path / "json").mkdir()

@@ -222,13 +222,16 @@ def _parsed_json(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8"))
 
 
-_DATE_KEY = b"(?:" + b"|".join(sorted(re.escape(key.encode()) for key in order_factory.DATE_FIELDS)) + b")"
-# A date field's string value in a JSON text: the key after "{" or "," (so its opening quote is
-# not an escaped one inside a string), the value without escapes.
-_DATE_VALUE = re.compile(rb'([{,]\s*"' + _DATE_KEY + rb'"\s*:\s*")([^"\\]*)"')
-_DATE_KEYS = re.compile(rb'"' + _DATE_KEY + rb'"\s*:')
+_DATE_NAMES = frozenset(key.encode() for key in order_factory.DATE_FIELDS)
+assert all(name.endswith(b"Date") for name in _DATE_NAMES), "a date field the search below would miss"
+# Where a key ending in "Date" ends: a literal to search for, many times faster than the names'
+# alternation tried at every comma and brace of the text (a fifth of a file's build).
+_DATE_KEY_END = re.compile(rb'Date"\s*:')
+# A date field's value: a string without escapes.
+_PLAIN_STRING = re.compile(rb'\s*"([^"\\]*)"')
 # A key with a \u escape, which may spell a date field's name.
 _ESCAPED_KEY = re.compile(rb'"(?:[^"\\]|\\.)*\\u(?:[^"\\]|\\.)*"\s*:')
+_SPACE = b" \t\n\r\x0b\x0c"
 
 
 def _dates_resolved(raw: bytes, now: datetime) -> Any | None:
@@ -240,22 +243,30 @@ def _dates_resolved(raw: bytes, now: datetime) -> Any | None:
     if b"\\u" in raw and _ESCAPED_KEY.search(raw):
         return None
     known: dict[bytes, bytes] = {}
-    found = 0
-
-    def resolved(match: re.Match) -> bytes:
-        nonlocal found
-        found += 1
-        text = match.group(2)
-        wire = known.get(text)
-        if wire is None:
-            wire = known[text] = order_factory.resolve_date(text.decode("utf-8"), now).encode()
-        return match.group(1) + wire + b'"'
-
+    pieces: list[bytes] = []
+    done = 0
     try:
-        text = _DATE_VALUE.sub(resolved, raw)
-        if found != len(_DATE_KEYS.findall(raw)):
-            return None
-        return orjson.loads(text)
+        for key_end in _DATE_KEY_END.finditer(raw):
+            ends = key_end.start() + 4
+            opening = raw.rfind(b'"', 0, ends)
+            if raw[opening + 1 : ends] not in _DATE_NAMES:
+                continue
+            # A date field's name: a key only after "{" or "," (else its quote may be one inside a
+            # string), and its value a plain string, or the file is read the usual way.
+            before = opening - 1
+            while before >= 0 and raw[before] in _SPACE:
+                before -= 1
+            value = _PLAIN_STRING.match(raw, key_end.end())
+            if before < 0 or raw[before] not in b"{," or value is None:
+                return None
+            text = value.group(1)
+            wire = known.get(text)
+            if wire is None:
+                wire = known[text] = order_factory.resolve_date(text.decode("utf-8"), now).encode()
+            pieces += (raw[done : value.start(1)], wire)
+            done = value.end(1)
+        pieces.append(raw[done:])
+        return orjson.loads(b"".join(pieces))
     except (ValueError, OverflowError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None
 
