@@ -1,5 +1,5 @@
 # spapi-mock as a service container: the package `pip install .` gives you, serving the
-# built-in fixtures. Configure it with SPAPI_MOCK_* variables (README, "Docker and CI").
+# built-in fixtures. Configure it with SPAPI_MOCK_* variables (docs/testing/ci.md).
 FROM python:3.11-slim
 
 # Unbuffered, so `docker logs` shows each request's line as it is answered.
@@ -8,7 +8,7 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
 COPY openapi ./openapi
 COPY fixtures ./fixtures

@@ -60,7 +60,9 @@ def test_hadolint_finds_nothing():
 def test_the_image_copies_everything_pip_install_reads():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
-    needed = {"pyproject.toml", project["project"]["readme"], *wheel["packages"], *wheel["force-include"]}
+    # The long description is put together from fragments by a build hook; the license files are metadata too.
+    readme = [fragment["path"] for fragment in project["tool"]["hatch"]["metadata"]["hooks"]["fancy-pypi-readme"]["fragments"]]
+    needed = {"pyproject.toml", *readme, *project["project"]["license-files"], *wheel["packages"], *wheel["force-include"]}
     copied = set()
     for name, args in instructions():
         if name == "COPY":
