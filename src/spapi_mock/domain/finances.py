@@ -447,7 +447,8 @@ def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[d
 
 def _keep(record: dict) -> list[dict]:
     """An event that moves no money (a zero-priced replacement shipped) is not made."""
-    moves = any(parse_amount(part["amount"]) for item in record["items"] for section in SECTIONS for part in item[section])
+    # Its amounts are _text's (plain decimal strings): no parse_amount needed to read them.
+    moves = any(Decimal(part["amount"]) for item in record["items"] for section in SECTIONS for part in item[section])
     return [record] if moves else []
 
 
@@ -503,11 +504,21 @@ def _currency(doc: Mapping) -> str:
     """The currency the order was charged in: its total's, else its first price's, else its
     marketplace's (an order loaded without money fields)."""
     order = doc["order"]
-    for money in (order.get("OrderTotal"), *(item.get("ItemPrice") for item in doc["items"])):
-        if isinstance(money, Mapping) and money.get("CurrencyCode"):
-            return money["CurrencyCode"]
+    # Asked two or three times an event: no tuple of every price, and a dict known before the
+    # abstract Mapping check (a tenth of a loaded order's history).
+    code = _currency_code(order.get("OrderTotal"))
+    if code:
+        return code
+    for item in doc["items"]:
+        code = _currency_code(item.get("ItemPrice"))
+        if code:
+            return code
     marketplace = BY_ID.get(order.get("MarketplaceId"))
     return marketplace.currency if marketplace else "USD"
+
+
+def _currency_code(money: object) -> object:
+    return money.get("CurrencyCode") if type(money) is dict or isinstance(money, Mapping) else None
 
 
 def _field(item: Mapping, name: str) -> Decimal:
@@ -518,11 +529,15 @@ def _money_amount(money: object) -> Decimal:
     # A dict first: the abstract Mapping check cost a tenth of loading an order's money.
     if (type(money) is dict or isinstance(money, Mapping)) and money.get("Amount") not in (None, ""):
         return Decimal(str(money["Amount"]))
-    return Decimal(0)
+    return _ZERO
+
+
+# Decimals are immutable: made once, not for every absent field and every amount rounded.
+_ZERO, _ONE, _CENT = Decimal(0), Decimal(1), Decimal("0.01")
 
 
 def _exponent(currency: str) -> Decimal:
-    return Decimal(1) if currency in ("JPY",) else Decimal("0.01")
+    return _ONE if currency in ("JPY",) else _CENT
 
 
 def _round(amount: Decimal, exponent: Decimal) -> Decimal:
