@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import BinaryIO
@@ -73,6 +74,10 @@ __all__ = ["LAST_UPDATE_DATE", "PURCHASE_DATE", "Store", "read_tables"]
 META_TABLE = "meta"
 # Kinds whose documents have contents: each record names its file in ``contents`` (``file``).
 DOCUMENT_TABLES = (FeedDocumentIndex.table, ReportDocumentIndex.table)
+
+
+# Documents a commit packs before it offers the GIL to other threads (see commit).
+_PACKED_BETWEEN_YIELDS = 10
 
 
 class PackedForm(StoredForm):
@@ -249,7 +254,11 @@ class Store:
                 next_ids[table] = next_ids.get(table, 1) + 1
                 return str(next_ids[table] - 1)
 
-            for table, doc in put:
+            for number, (table, doc) in enumerate(put, start=1):
+                if number % _PACKED_BETWEEN_YIELDS == 0:
+                    # Nothing is changed yet: the server's threads may have the GIL, which
+                    # packing a feed chunk's orders held for a millisecond or more at a time.
+                    os.sched_yield()
                 index = self._kinds[table]
                 key = index.key(doc)
                 stored = placed.setdefault(table, {})
