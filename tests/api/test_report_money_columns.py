@@ -151,12 +151,6 @@ def test_every_row_of_the_all_orders_report_carries_its_items_money_as_get_order
     _check_all_orders_report(market, orders, api_items, report_type, ITEM_MONEY)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reports/formats.py reads GiftWrapPrice and GiftWrapTax at the top of the order item, where Amazon's "
-    "OrderItem has none: they are in its BuyerInfo (ItemBuyerInfo), so the gift-wrap columns and the XML GiftWrap "
-    "components are always empty",
-)
 def test_the_all_orders_reports_carry_an_items_gift_wrap_as_get_order_items_buyer_info_shows_it(market, orders, api_items):
     for report_type in (ALL_BY_ORDER_DATE, ALL_BY_LAST_UPDATE):
         _check_all_orders_report(market, orders, api_items, report_type, GIFT_WRAP_MONEY)

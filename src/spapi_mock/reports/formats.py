@@ -253,8 +253,9 @@ def _all_orders_cells(order: dict, address: dict, items: list[dict]) -> Iterator
             (item.get("ItemTax") or {}).get("Amount"),
             (item.get("ShippingPrice") or {}).get("Amount"),
             (item.get("ShippingTax") or {}).get("Amount"),
-            (item.get("GiftWrapPrice") or {}).get("Amount"),
-            (item.get("GiftWrapTax") or {}).get("Amount"),
+            # Amazon's OrderItem keeps gift wrap in its BuyerInfo (ItemBuyerInfo), not beside the price.
+            ((item.get("BuyerInfo") or {}).get("GiftWrapPrice") or {}).get("Amount"),
+            ((item.get("BuyerInfo") or {}).get("GiftWrapTax") or {}).get("Amount"),
             (item.get("PromotionDiscount") or {}).get("Amount"),  # item-promotion-discount
             (item.get("ShippingDiscount") or {}).get("Amount"),  # ship-promotion-discount
             *shipped_to,
@@ -332,8 +333,8 @@ def _xml_order(number: int, order: dict, items: list[dict], now: datetime):
                 ("Tax", item.get("ItemTax")),
                 ("Shipping", item.get("ShippingPrice")),
                 ("ShippingTax", item.get("ShippingTax")),
-                ("GiftWrap", item.get("GiftWrapPrice")),
-                ("GiftWrapTax", item.get("GiftWrapTax")),
+                ("GiftWrap", (item.get("BuyerInfo") or {}).get("GiftWrapPrice")),
+                ("GiftWrapTax", (item.get("BuyerInfo") or {}).get("GiftWrapTax")),
             )
             if money
         ]
