@@ -10,17 +10,9 @@ import pytest
 from spapi_mock.domain.marketplaces import BY_ID
 from spapi_mock.domain.orders import ORDER_STATUSES
 
-MARKETPLACES = [
-    "ATVPDKIKX0DER",
-    "A2EUQ1WTGCTBG2",
-    "A1AM78C64UM0Y8",
-    "A1F83G8C2ARO7P",
-    "A1PA6795UKMFR9",
-    "A13V1IB3VIYZZH",
-    "APJ6JRA9NG5V4",
-    "A1RKKUPIHCS9HS",
-    "A1VC38T7YXB528",
-]
+from support.orders import BUILT_IN_MARKETPLACES
+
+MARKETPLACES = BUILT_IN_MARKETPLACES
 
 
 @pytest.fixture(scope="module")

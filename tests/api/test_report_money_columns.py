@@ -38,6 +38,7 @@ import pytest
 from lxml import etree
 
 from support.http import CheckedClient, make_app, s3_path
+from support.orders import BUILT_IN_MARKETPLACES
 from support.tools import tool_missing
 
 REPORTS = "/reports/2021-06-30"
@@ -47,17 +48,7 @@ ALL_BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 XML_ALL_BY_ORDER_DATE = "GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 ORDER_REPORT = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"
 # The marketplaces of the built-in fixtures (fixtures/default/README.md).
-MARKETPLACES = (
-    "ATVPDKIKX0DER",
-    "A2EUQ1WTGCTBG2",
-    "A1AM78C64UM0Y8",
-    "A1F83G8C2ARO7P",
-    "A1PA6795UKMFR9",
-    "A13V1IB3VIYZZH",
-    "APJ6JRA9NG5V4",
-    "A1RKKUPIHCS9HS",
-    "A1VC38T7YXB528",
-)
+MARKETPLACES = BUILT_IN_MARKETPLACES
 # The built-in orders were all placed within the last 30 days (fixtures/default/README.md).
 DAYS = 30
 

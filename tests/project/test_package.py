@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from support import PROJECT_ROOT as ROOT
-from support.live_server import START_TIMEOUT, LiveServer, free_port, wait_until_up
+from support.live_server import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -164,18 +164,8 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves_the_built_in_fixtures(d
     assert version.stdout.strip() == f"spapi-mock {VERSION}"
 
     port = free_port()
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(bin_dir / "spapi-mock"), "serve", "--port", str(port)],
-            cwd=elsewhere,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(process, port, log)
-    try:
-        wait_until_up(server, START_TIMEOUT)
+    command = [str(bin_dir / "spapi-mock"), "serve", "--port", str(port)]
+    with serving(command, port, tmp_path / "serve.log", env=env, cwd=elsewhere) as server:
         answer = requests.get(
             f"{server.base_url}/orders/v0/orders/{BUILT_IN_ORDER}", headers={"x-amz-access-token": "Atza|x"}, timeout=30
         )
@@ -183,10 +173,3 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves_the_built_in_fixtures(d
         assert answer.json()["payload"]["AmazonOrderId"] == BUILT_IN_ORDER
         health = requests.get(f"{server.base_url}/_mock/health", timeout=30).json()
         assert health["version"] == VERSION and health["orders"] > 0
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

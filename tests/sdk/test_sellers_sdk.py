@@ -18,21 +18,12 @@ import pytest
 
 from spapi_mock.kernel import resources
 
+from support.orders import BUILT_IN_MARKETPLACES
 from support.reference import assert_valid_response
 from support.sdk import amzn_sp_api_client, python_sp_api_client, refresh_token
 
 SERVE = ("--fixtures", str(resources.default_fixtures_dir()), "--strict-auth")
-US, CA, MX, GB, DE, FR, IT, ES, JP = (
-    "ATVPDKIKX0DER",
-    "A2EUQ1WTGCTBG2",
-    "A1AM78C64UM0Y8",
-    "A1F83G8C2ARO7P",
-    "A1PA6795UKMFR9",
-    "A13V1IB3VIYZZH",
-    "APJ6JRA9NG5V4",
-    "A1RKKUPIHCS9HS",
-    "A1VC38T7YXB528",
-)
+US, CA, MX, GB, DE, FR, IT, ES, JP = BUILT_IN_MARKETPLACES
 # Amazon's table order: North America, Europe, Far East.
 DEFAULT_SELLERS = [US, CA, MX, GB, DE, FR, IT, ES, JP]
 

@@ -56,14 +56,20 @@ def live_server(*args: str, tmp_dir: Path, timeout: float = START_TIMEOUT, env: 
     until the block ends. It is waited for until it answers; ``timeout`` only ends a start that
     hangs, however loaded the machine."""
     port = free_port()
-    log = tmp_dir / f"server-{port}.log"
+    command = [sys.executable, "-m", "spapi_mock", "serve", "--port", str(port), *args]
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with serving(command, port, tmp_dir / f"server-{port}.log", env=environment, timeout=timeout) as server:
+        yield server
+
+
+@contextmanager
+def serving(
+    command: list[str], port: int, log: Path, *, env: dict, cwd: Path | None = None, timeout: float = START_TIMEOUT
+) -> Iterator[LiveServer]:
+    """Run a ``serve`` command that listens on ``port`` (with exactly ``env``) until the block
+    ends, its output in ``log``; stopped as a user stops it, killed if it does not stop."""
     with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "spapi_mock", "serve", "--port", str(port), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-        )
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = LiveServer(process, port, log)
     try:
         wait_until_up(server, timeout)

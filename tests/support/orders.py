@@ -6,6 +6,19 @@ places is the order a report test places."""
 from __future__ import annotations
 
 MISTAKE = "Order Created By Mistake"
+# The nine marketplaces of the built-in fixtures (fixtures/default/README.md), in Amazon's table
+# order: North America, Europe, Far East.
+BUILT_IN_MARKETPLACES = (
+    "ATVPDKIKX0DER",
+    "A2EUQ1WTGCTBG2",
+    "A1AM78C64UM0Y8",
+    "A1F83G8C2ARO7P",
+    "A1PA6795UKMFR9",
+    "A13V1IB3VIYZZH",
+    "APJ6JRA9NG5V4",
+    "A1RKKUPIHCS9HS",
+    "A1VC38T7YXB528",
+)
 
 
 def order_spec(*quantities: int, status: str = "Unshipped", channel: str = "MFN", **order) -> dict:
