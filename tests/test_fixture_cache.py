@@ -14,6 +14,7 @@ from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.clock import Clock
 from spapi_mock.marketplace import fixture_cache, fixtures
 from spapi_mock.marketplace.backend import Backend
+from spapi_mock.store import packing
 from spapi_mock.store.database import Store
 from spapi_mock.tools.fixture_generator import generate_fixture_set
 
@@ -249,3 +250,19 @@ def test_a_large_set_is_kept_by_a_child_process_while_the_server_starts(generate
     with monkeypatch.context() as patch:
         not_built(patch)
         assert state(started(generated, LATER)) == fresh
+
+
+def test_a_set_packed_in_batches_once_the_dictionary_is_learnt_is_what_loading_it_afresh_makes(generated, cache_dir, monkeypatch):
+    # Sets here are smaller than the thousand documents a store learns its dictionary from.
+    monkeypatch.setattr(packing, "TRAIN_AFTER", 100)
+    monkeypatch.setattr(packing, "BATCH", 37)  # several batches, the last one short
+    fresh = afresh(generated, LATER, monkeypatch)
+    started(generated, KEPT_AT)
+    with monkeypatch.context() as patch:
+        not_built(patch)
+        store = started(generated, LATER)
+    assert state(store) == fresh
+    packed = [store.index(table).packed(key) for table in ("orders", "financial_events") for key in store.index(table).keys()]
+    assert len(packed) > 300
+    # All but the documents it learnt from packed with the dictionary ("t").
+    assert [form[:1] for form in packed[100:]] == [b"t"] * (len(packed) - 100)

@@ -341,7 +341,7 @@ class Store:
         """``load`` from (table, document's JSON text as orjson writes it, its index entry):
         a state kept elsewhere (``marketplace/fixture_cache``) made the store's without building
         a document."""
-        self._load(((table, self._packer.pack_text(text, False), entry) for table, text, entry in put), meta)
+        self._load(self._packer.pack_texts(put), meta)
 
     def row(self, table: str, doc: dict) -> tuple[str, bytes, bool, tuple]:
         """What ``load_rows`` takes for one document: (table, its JSON text, whether only the

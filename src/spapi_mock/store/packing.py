@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
 
 import orjson
 import zstandard
@@ -25,6 +28,11 @@ import zstandard
 TRAIN_AFTER = 1000
 DICTIONARY_BYTES = 16 * 1024
 LEVEL = 1
+# Documents ``pack_texts`` packs at once, split between zstd's threads (one a core).
+BATCH = 512
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # The first byte: compressed with the trained dictionary or without one, and whether its JSON
 # is read by orjson or, holding an integer orjson cannot write (beyond 64 bits), by the
@@ -61,6 +69,23 @@ class Packer:
         """Pack a document given as its JSON text (as a store file holds it), saying whether
         it holds a run of digits only the standard library reads back exactly."""
         return self._pack(text, long_digits)
+
+    def pack_texts(self, rows: Iterable[tuple[K, bytes, V]]) -> Iterator[tuple[K, bytes, V]]:
+        """``(k, pack_text(text, False), v)`` of each row (texts as orjson writes them), the same
+        bytes: once the dictionary is trained, a batch at a time on every core (zstd's threads
+        work without the GIL; packing a 100k-order set one by one took a second of one core)."""
+        rows = iter(rows)
+        while self._samples is not None:  # still learning: one at a time, as pack_text
+            row = next(rows, None)
+            if row is None:
+                return
+            yield row[0], self._pack(row[1], False), row[2]
+        while batch := list(islice(rows, BATCH)):
+            with self._lock:
+                packer, form = (self._trained, _TRAINED) if self._trained is not None else (self._plain, _PLAIN)
+                packed = packer.multi_compress_to_buffer([text for _, text, _ in batch], threads=-1)
+            for (key, _, value), segment in zip(batch, packed, strict=True):
+                yield key, form + segment.tobytes(), value
 
     def _pack(self, text: bytes, stdlib: bool) -> bytes:
         with self._lock:
