@@ -31,6 +31,7 @@ import threading
 from array import array
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 
 import orjson
@@ -187,11 +188,13 @@ class FixtureCache:
         return self._rows(frames, store, delta, to_wire(now))
 
     def _rows(self, frames: list[memoryview], store: Store, delta: int, stamp: str) -> Iterator[tuple[str, bytes, tuple]]:
+        # A frame at a time, each step over the whole frame (a pass per row was most of a start).
         reader = zstandard.ZstdDecompressor()
         wire = _Wire()
         orders, events = store.index(ORDERS), store.index(FINANCES)
+        groups = _Groups(self.policy)
+        # Settlement periods counted as settlement_period counts them (in microseconds).
         period_us = self.policy.settlement_period // timedelta(microseconds=1)
-        groups: dict[tuple[str, str, int], tuple[bytes, list[str]]] = {}
         while frames:
             try:
                 payload = reader.decompress(frames.pop(0))
@@ -200,44 +203,87 @@ class FixtureCache:
                 table, entries, count = frame["table"], frame["entries"], frame["dates"]
             except (ValueError, KeyError, TypeError, zstandard.ZstdError):
                 raise Stale("a frame is not readable") from None
-            dates = array("q", rest[: 8 * count]).tolist()
-            parts = rest[8 * count :].split(_DATE_MARK)
-            if len(parts) != count + 1:
-                raise Stale("a frame's dates and texts differ")
-            joined = [b""] * (2 * count + 1)
-            joined[0::2] = parts
-            joined[1::2] = wire.many(dates, delta)
-            texts = b"".join(joined).split(b"\n")
-            if len(texts) != len(entries):
-                raise Stale("a frame's texts and entries differ")
-            for text, kept in zip(texts, entries, strict=True):
+            try:
                 if table == ORDERS:
                     # (seller, order id, marketplace, PurchaseDate, LastUpdateDate, due_at, ...)
-                    kept[3], kept[4] = wire.one(kept[3] + delta), wire.one(kept[4] + delta)
-                    if kept[5] is not None:
-                        kept[5] = wire.one(kept[5] + delta)
-                    entry = orders.entry_from_json(kept)
+                    sellers, ids, marketplaces, purchased, updated, due, seller_order_ids, emails = zip(*entries, strict=True)
+                    built = orders.entries_of(
+                        sellers,
+                        ids,
+                        marketplaces,
+                        wire.texts(purchased, delta),
+                        wire.texts(updated, delta),
+                        [None if at is None else wire.one(at + delta) for at in due],
+                        seller_order_ids,
+                        emails,
+                    )
+                    fills = None
                 elif table == FINANCES:
-                    seller_id, event_id, order_id, occurred, posted, released, currency = kept
-                    released += delta
-                    occurred, posted, released_at = wire.one(occurred + delta), wire.one(posted + delta), wire.one(released)
-                    status = finances.status_between(posted, released_at, stamp)
-                    due = finances.due_at({"status": status, "postedAt": posted, "releasedAt": released_at})
-                    # The settlement period, counted as settlement_period counts it (in microseconds).
-                    group_key = (seller_id, currency, ((released - _ANCHOR_S) * 1_000_000) // period_us)
-                    group = groups.get(group_key)
-                    if group is None:
-                        named = finances.settlement_group(seller_id, currency, parse_iso(released_at), self.policy)
-                        group = groups[group_key] = ([part.encode() for part in named], list(named))
-                    text = text.replace(_GROUP_MARK, _FILL % (status.encode(), *group[0]), 1)
-                    entry = events.entry_of(
-                        seller_id, event_id, order_id, occurred, posted, released_at, status, due, *group[1], currency
+                    sellers, ids, order_ids, occurred, posted, released, currencies = zip(*entries, strict=True)
+                    posted, released_at = wire.texts(posted, delta), wire.texts(released, delta)
+                    statuses = [finances.status_between(at, until, stamp) for at, until in zip(posted, released_at, strict=True)]
+                    dues = [
+                        finances.due_at({"status": status, "postedAt": at, "releasedAt": until})
+                        for status, at, until in zip(statuses, posted, released_at, strict=True)
+                    ]
+                    named = [
+                        groups[seller_id, currency, ((kept + delta - _ANCHOR_S) * 1_000_000) // period_us]
+                        for seller_id, currency, kept in zip(sellers, currencies, released, strict=True)
+                    ]
+                    fills = [group[0][status] for status, group in zip(statuses, named, strict=True)]
+                    built = events.entries_of(
+                        sellers,
+                        ids,
+                        order_ids,
+                        wire.texts(occurred, delta),
+                        posted,
+                        released_at,
+                        statuses,
+                        dues,
+                        *zip(*(group[1] for group in named), strict=True),
+                        currencies,
                     )
                 else:
                     raise Stale(f"unknown table {table!r}")
-                if entry is None:
-                    raise Stale("an entry is not readable")
-                yield table, text, entry
+            except (ValueError, TypeError):
+                raise Stale("an entry is not readable") from None
+            dates = array("q", rest[: 8 * count]).tolist()
+            text = _interleave(rest[8 * count :], _DATE_MARK, wire.many(dates, delta))
+            if fills is not None:
+                text = _interleave(text, _GROUP_MARK, fills)
+            texts = text.split(b"\n")
+            if len(texts) != len(built):
+                raise Stale("a frame's texts and entries differ")
+            yield from zip(repeat(table), texts, built)
+
+
+def _interleave(text: bytes, mark: bytes, fills: list[bytes]) -> bytes:
+    """The text with each mark, in turn, replaced by the next of ``fills``."""
+    parts = text.split(mark)
+    if len(parts) != len(fills) + 1:
+        raise Stale("a frame's marks and what fills them differ")
+    joined = [b""] * (2 * len(fills) + 1)
+    joined[0::2] = parts
+    joined[1::2] = fills
+    return b"".join(joined)
+
+
+class _Groups(dict):
+    """(seller, currency, settlement period's number) → ({status: the text filling an event's
+    mark}, (group id, start, end)) of the group of events released in that period."""
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__()
+        self._policy = policy
+
+    def __missing__(self, key: tuple[str, str, int]) -> tuple[dict[str, bytes], tuple[str, str, str]]:
+        seller_id, currency, period = key
+        start = finances.SETTLEMENT_ANCHOR + period * self._policy.settlement_period
+        named = tuple(map(sys.intern, finances.settlement_group(seller_id, currency, start, self._policy)))
+        parts = [part.encode() for part in named]
+        statuses = (finances.PENDING, finances.DEFERRED, finances.RELEASED, finances.DEFERRED_RELEASED)
+        found = self[key] = ({status: _FILL % (status.encode(), *parts) for status in statuses}, named)
+        return found
 
 
 _MAGIC = f"spapi-mock fixture set {FORMAT} {sys.byteorder}\n".encode()
@@ -265,13 +311,29 @@ class _Wire:
     def __init__(self) -> None:
         self._days = _Days()
         self._times = [b"%02d:%02d:%02dZ" % (s // 3600, s // 60 % 60, s % 60) for s in range(_DAY)]
+        self._day_texts = _DayTexts(self._days)
+        self._time_texts = [time.decode() for time in self._times]
 
     def many(self, seconds: list[int], delta: int) -> list[bytes]:
         days, times = self._days, self._times
         return [days[(t := kept + delta) // _DAY] + times[t % _DAY] for kept in seconds]
 
+    def texts(self, seconds: tuple[int, ...], delta: int) -> list[str]:
+        days, times = self._day_texts, self._time_texts
+        return [days[(t := kept + delta) // _DAY] + times[t % _DAY] for kept in seconds]
+
     def one(self, seconds: int) -> str:
         return (self._days[seconds // _DAY] + self._times[seconds % _DAY]).decode()
+
+
+class _DayTexts(dict):
+    def __init__(self, days: _Days) -> None:
+        super().__init__()
+        self._days = days
+
+    def __missing__(self, day: int) -> str:
+        text = self[day] = self._days[day].decode()
+        return text
 
 
 class _Days(dict):
