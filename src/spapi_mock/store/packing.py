@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import TypeVar
 
@@ -28,7 +29,7 @@ import zstandard
 TRAIN_AFTER = 1000
 DICTIONARY_BYTES = 16 * 1024
 LEVEL = 1
-# Documents ``pack_texts`` packs at once, split between zstd's threads (one a core).
+# Documents ``pack_texts`` packs at once.
 BATCH = 512
 
 K = TypeVar("K")
@@ -72,20 +73,30 @@ class Packer:
 
     def pack_texts(self, rows: Iterable[tuple[K, bytes, V]]) -> Iterator[tuple[K, bytes, V]]:
         """``(k, pack_text(text, False), v)`` of each row (texts as orjson writes them), the same
-        bytes: once the dictionary is trained, a batch at a time on every core (zstd's threads
-        work without the GIL; packing a 100k-order set one by one took a second of one core)."""
+        bytes: once the dictionary is trained, a batch at a time on another thread while the
+        caller makes the next batch's rows (zstd works without the GIL; packing a 100k-order set
+        one by one took a second and a half of the one core a start had)."""
         rows = iter(rows)
         while self._samples is not None:  # still learning: one at a time, as pack_text
             row = next(rows, None)
             if row is None:
                 return
             yield row[0], self._pack(row[1], False), row[2]
-        while batch := list(islice(rows, BATCH)):
-            with self._lock:
-                packer, form = (self._trained, _TRAINED) if self._trained is not None else (self._plain, _PLAIN)
-                packed = packer.multi_compress_to_buffer([text for _, text, _ in batch], threads=-1)
-            for (key, _, value), segment in zip(batch, packed, strict=True):
-                yield key, form + segment.tobytes(), value
+        with ThreadPoolExecutor(1, thread_name_prefix="packer") as packing:
+            pending = None
+            while batch := list(islice(rows, BATCH)):
+                packed = packing.submit(self._pack_batch, batch)
+                if pending is not None:
+                    yield from pending.result()
+                pending = packed
+            if pending is not None:
+                yield from pending.result()
+
+    def _pack_batch(self, batch: list[tuple[K, bytes, V]]) -> list[tuple[K, bytes, V]]:
+        with self._lock:
+            packer, form = (self._trained, _TRAINED) if self._trained is not None else (self._plain, _PLAIN)
+            packed = packer.multi_compress_to_buffer([text for _, text, _ in batch], threads=1)
+        return [(key, form + segment.tobytes(), value) for (key, _, value), segment in zip(batch, packed, strict=True)]
 
     def _pack(self, text: bytes, stdlib: bool) -> bytes:
         with self._lock:
