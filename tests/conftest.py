@@ -112,3 +112,16 @@ def _why_skipped(report: pytest.TestReport) -> str:
             "github.com/amzn/selling-partner-api-models, or point SPAPI_MOCK_REFERENCE_DIR at a folder holding them"
         )
     return reason
+
+
+@pytest.fixture
+def in_workers(monkeypatch):
+    """Every fixture set loaded by worker processes, however small (a large set is, on more than one core)."""
+    import os
+
+    from spapi_mock.marketplace import fixtures
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("workers are used only on more than one core")
+    monkeypatch.setattr(fixtures, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fixtures, "forks_safely", lambda: True)

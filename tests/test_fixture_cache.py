@@ -197,17 +197,6 @@ def test_a_small_set_is_not_kept(tmp_path, monkeypatch):
     assert kept_files(tmp_path / "cache") == []
 
 
-@pytest.fixture
-def in_workers(monkeypatch):
-    """A set loaded by worker processes however small (a large one is, on more than one core)."""
-    import os
-
-    if len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("workers are used only on more than one core")
-    monkeypatch.setattr(fixtures, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fixtures, "forks_safely", lambda: True)
-
-
 def test_a_set_loaded_by_workers_is_what_one_process_makes_and_is_kept(generated, cache_dir, monkeypatch, in_workers):
     with monkeypatch.context() as patch:
         patch.setattr(fixtures, "forks_safely", lambda: False)

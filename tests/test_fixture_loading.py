@@ -263,19 +263,6 @@ def test_a_file_that_does_not_parse_is_one_problem_on_one_line(tmp_path):
     assert "broken.yaml: cannot be parsed: line 3, column" in problem, problem
 
 
-@pytest.fixture
-def in_workers(monkeypatch):
-    """Every set loaded by worker processes, however small (a large set is, on more than one core)."""
-    import os
-
-    from spapi_mock.marketplace import fixtures
-
-    if len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("workers are used only on more than one core")
-    monkeypatch.setattr(fixtures, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fixtures, "forks_safely", lambda: True)
-
-
 def problems_of(directory: Path) -> list[str]:
     with pytest.raises(FixtureError) as raised:
         load_fixture_dir(directory, NOW)
