@@ -15,7 +15,7 @@ import sys
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
-from itertools import islice
+from itertools import chain, islice
 from typing import NamedTuple
 
 from sortedcontainers import SortedList
@@ -35,6 +35,8 @@ _SCAN_CHUNK = 64
 # Keys read at a time by a pass over many (a report): each chunk starts a range per marketplace
 # and merges them, which in chunks of 64 was a tenth of a pass; 512 keys hold the lock ~0.3 ms.
 _PASS_CHUNK = 512
+# A scan over this many marketplaces or more reads a seller-wide list when it covers them all.
+_ACROSS_MIN_MARKETPLACES = 4
 
 Key = tuple[str, str]
 
@@ -229,6 +231,11 @@ class OrderIndex(KindIndex):
             PURCHASE_DATE: defaultdict(SortedList),
             LAST_UPDATE_DATE: defaultdict(SortedList),
         }
+        # seller id → (the marketplaces it covers, the seller's keys in all of them), built the
+        # first time a scan needs it and kept up to date from then on: searchOrders without
+        # marketplaceIds looks in every marketplace, and started and merged 23 ranges a page. It
+        # holds the per-marketplace lists' own key tuples (a pointer a key).
+        self._across: dict[str, dict[str, tuple[set[str], SortedList]]] = {PURCHASE_DATE: {}, LAST_UPDATE_DATE: {}}
         # A SellerOrderId or buyer email is nearly always one order's: kept as its id, and as a
         # set only when several orders share it (a set per order cost 200 bytes an order).
         self._by_seller_order_id: dict[Key, str | set[str]] = {}
@@ -319,17 +326,18 @@ class OrderIndex(KindIndex):
         resumes strictly after it, so no order is repeated or skipped. Keys are read in small
         chunks under the lock, so a page costs what it reads, not the size of the store; the
         index is kept per marketplace (getOrders always names them), so other marketplaces'
-        orders are never read.
+        orders are never read; a scan over all of the seller's (four or more) reads one list.
         """
         cursor = after if after is not None and after >= (since, "") else None
         size = _SCAN_FIRST_CHUNK
+        wanted = frozenset(marketplace_ids) if len(marketplace_ids) >= _ACROSS_MIN_MARKETPLACES else None
         while True:
             with self._lock:
                 ranges = []
-                for marketplace_id in marketplace_ids:
-                    index = self._by_date[by].get((seller_id, marketplace_id))
-                    if not index:
-                        continue
+                # Decided under the lock each chunk: an order placed meanwhile in a marketplace
+                # not asked for makes the seller-wide list unusable for this scan.
+                across = self._across_index(seller_id, by, wanted) if wanted is not None else None
+                for index in [across] if across is not None else self._indexes(seller_id, by, marketplace_ids):
                     if cursor is None:
                         ranges.append(index.irange(minimum=(since, ""), maximum=(until, _HIGHEST)))
                     else:
@@ -347,6 +355,35 @@ class OrderIndex(KindIndex):
                 return
             cursor = chunk[-1]
             size = _SCAN_CHUNK if recent else _PASS_CHUNK
+
+    def _indexes(self, seller_id: str, by: str, marketplace_ids: list[str]) -> list[SortedList]:
+        found = (self._by_date[by].get((seller_id, marketplace_id)) for marketplace_id in marketplace_ids)
+        return [index for index in found if index]
+
+    def _across_index(self, seller_id: str, by: str, wanted: frozenset[str]) -> SortedList | None:
+        """The seller's keys in every marketplace as one list, when ``wanted`` names every
+        marketplace the seller has orders in (else None); built here the first time."""
+        found = self._across[by].get(seller_id)
+        if found is None:
+            lists = [(mp, keys) for (seller, mp), keys in self._by_date[by].items() if seller == seller_id]
+            filled = [mp for mp, keys in lists if keys]
+            if len(filled) < _ACROSS_MIN_MARKETPLACES or not wanted.issuperset(filled):
+                return None
+            found = {mp for mp, _ in lists}, SortedList(chain.from_iterable(keys for _, keys in lists))
+            self._across[by][seller_id] = found
+        marketplaces, keys = found
+        return keys if wanted.issuperset(marketplaces) else None
+
+    def _add_across(self, by: str, seller_id: str, marketplace_id: str, key: Key) -> None:
+        found = self._across[by].get(seller_id)
+        if found is not None:
+            found[0].add(marketplace_id)
+            found[1].add(key)
+
+    def _discard_across(self, by: str, seller_id: str, key: Key) -> None:
+        found = self._across[by].get(seller_id)
+        if found is not None:
+            found[1].discard(key)
 
     def latest(self, seller_id: str, limit: int) -> list[dict]:
         """The seller's ``limit`` most recently updated orders, latest first (ties by order id,
@@ -388,8 +425,9 @@ class OrderIndex(KindIndex):
     def _add_to_indexes(self, entry: tuple) -> None:
         seller_id, order_id, marketplace_id, purchased, last_updated, due_at = entry[:6]
         partition = (seller_id, marketplace_id)
-        self._by_date[PURCHASE_DATE][partition].add((purchased, order_id))
-        self._by_date[LAST_UPDATE_DATE][partition].add((last_updated, order_id))
+        for by, key in ((PURCHASE_DATE, (purchased, order_id)), (LAST_UPDATE_DATE, (last_updated, order_id))):
+            self._by_date[by][partition].add(key)
+            self._add_across(by, seller_id, marketplace_id, key)
         if due_at:
             self._by_due.add((due_at, seller_id, order_id))
         self._add_to_lookups(entry)
@@ -397,8 +435,9 @@ class OrderIndex(KindIndex):
     def _remove_from_indexes(self, entry: tuple) -> None:
         seller_id, order_id, marketplace_id, purchased, last_updated, due_at = entry[:6]
         partition = (seller_id, marketplace_id)
-        self._by_date[PURCHASE_DATE][partition].discard((purchased, order_id))
-        self._by_date[LAST_UPDATE_DATE][partition].discard((last_updated, order_id))
+        for by, key in ((PURCHASE_DATE, (purchased, order_id)), (LAST_UPDATE_DATE, (last_updated, order_id))):
+            self._by_date[by][partition].discard(key)
+            self._discard_across(by, seller_id, key)
         if due_at:
             self._by_due.discard((due_at, seller_id, order_id))
         self._remove_from_lookups(entry)
@@ -414,8 +453,11 @@ class OrderIndex(KindIndex):
         partition = (seller_id, marketplace_id)
         for position, by in ((3, PURCHASE_DATE), (4, LAST_UPDATE_DATE)):
             if old[position] != new[position]:
+                key = (new[position], order_id)
                 self._by_date[by][partition].discard((old[position], order_id))
-                self._by_date[by][partition].add((new[position], order_id))
+                self._by_date[by][partition].add(key)
+                self._discard_across(by, seller_id, (old[position], order_id))
+                self._add_across(by, seller_id, marketplace_id, key)
         if old[5] != new[5]:
             if old[5]:
                 self._by_due.discard((old[5], seller_id, order_id))
