@@ -27,7 +27,6 @@ import functools
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from connexion import utils as connexion_utils
 from connexion.decorators.parameter import _get_body_argument as get_body_argument
@@ -406,9 +405,8 @@ def _keeping_body(validator_class: type) -> type:
 def _query_lists(scope: Scope) -> dict[str, list[str]]:
     """The query string as Connexion's request reads it (Starlette's parse, each name's values)."""
     lists: dict[str, list[str]] = {}
-    if scope["query_string"]:
-        for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
-            lists.setdefault(name, []).append(value)
+    for name, value in request_scope.query_pairs(scope):
+        lists.setdefault(name, []).append(value)
     return lists
 
 

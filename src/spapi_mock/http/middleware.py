@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +26,7 @@ from spapi_mock.errors import RequestTooLarge, Unauthorized, lwa_error_for_statu
 from spapi_mock.http.request_scope import (
     attach,
     authorised_seller,
+    query_pairs,
     raw_send,
     request_id,
     routed_api_base_path,
@@ -477,7 +478,7 @@ async def _sandbox_case(
     if deciding is not None and not query and (scope.get("path_params") or {}).get(deciding[0]) not in deciding[1]:
         return None, receive  # matches no case (a read by path alone, the usual one: nothing to parse)
     params: dict[str, Any] = dict(scope.get("path_params") or {})
-    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+    for name, value in query_pairs(scope):
         params[name] = value
     if deciding is not None and params.get(deciding[0]) not in deciding[1]:
         return None, receive  # matches no case: its body is not read here

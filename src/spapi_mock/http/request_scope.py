@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
@@ -27,6 +28,7 @@ _SERVICES = "spapi_mock.services"
 _REQUEST_ID = "spapi_mock.request_id"
 # The server's own ``send``, before any middleware wraps it: the way to the connection.
 _RAW_SEND = "spapi_mock.raw_send"
+_QUERY_PAIRS = "spapi_mock.query_pairs"
 
 
 def routed_operation_id(scope: Scope) -> str | None:
@@ -42,6 +44,16 @@ def routed_api_base_path(scope: Scope) -> str:
 def authorised_seller(scope: Scope) -> str | None:
     """The seller the access-token check accepted the request for, once it has run."""
     return scope.get("extensions", {}).get(_SECURITY, {}).get("user")
+
+
+def query_pairs(scope: Scope) -> list[tuple[str, str]]:
+    """The query string's (name, value) pairs as Starlette parses them, parsed once a request
+    (the sandbox check and the compiled path's validation both read them)."""
+    query = scope.get("query_string", b"")
+    kept = scope.get(_QUERY_PAIRS)
+    if kept is None or kept[0] is not query:
+        kept = scope[_QUERY_PAIRS] = (query, parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else [])
+    return kept[1]
 
 
 def share_routing_results(scope: Scope) -> dict:
