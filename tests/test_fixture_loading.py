@@ -393,3 +393,87 @@ def test_a_bad_date_in_a_json_file_is_refused_as_in_a_yaml_one(tmp_path, value):
     from_json, from_yaml = problems_of(tmp_path / "json"), problems_of(tmp_path / "yaml")
     assert [line.split(": ", 1)[1] for line in from_json] == [line.split(": ", 1)[1] for line in from_yaml]
     assert all("EarliestShipDate" in line for line in from_json), from_json
+
+
+def test_a_generated_json_file_has_its_dates_resolved_where_records_keep_them(tmp_path, monkeypatch):
+    # The quick way (parse, then resolve the orders' and items' date fields) is the one a
+    # generated set takes, and makes what walking the records makes.
+    from spapi_mock.marketplace import fixtures
+    from spapi_mock.tools.fixture_generator import generate_fixture_set
+
+    generate_fixture_set(tmp_path / "set", 80, seed=7, progress=False, orders_per_file=80)
+    (generated,) = (tmp_path / "set").glob("*.json")
+
+    def not_expected(raw, now):
+        raise AssertionError("a generated file's dates were looked for in its text")
+
+    monkeypatch.setattr(fixtures, "_dates_resolved_in_text", not_expected)
+    assert fixtures.load_fixture_file(generated, NOW) == walked(generated)
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["regulated", "address", "duplicate key", "value", "null"],
+)
+def test_dates_outside_orders_and_items_or_a_name_as_a_value_are_resolved_as_walking_does(tmp_path, where):
+    import json
+
+    from spapi_mock.marketplace.fixtures import load_fixture_file
+
+    record = order(order__LatestShipDate="now-3h")
+    record["items"][0]["ScheduledDeliveryStartDate"] = "now+1d"
+    if where == "regulated":  # the one date field of Amazon's model outside an order and its items
+        status = {"Status": "Approved", "RequiresMerchantAction": False, "ValidRejectionReasons": [], "ReviewDate": "now-1h"}
+        record["regulated"] = {"RequiresDosageLabel": False, "RegulatedInformation": {"Fields": []}}
+        record["regulated"]["RegulatedOrderVerificationStatus"] = status
+    if where == "address":  # a date field where no record of Amazon's model keeps one: refused alike
+        record["address"] = {"Name": "x", "PurchaseDate": "now-1d"}
+    if where == "value":
+        record["items"][0]["Title"] = "EarliestShipDate"
+    text = json.dumps({"orders": [record, order(order__AmazonOrderId="111-0000000-0000002")]})
+    if where == "duplicate key":  # the text has two, the parsed record the last
+        text = text.replace('"LatestShipDate": "now-3h"', '"LatestShipDate": "now-9h", "LatestShipDate": "now-3h"')
+    if where == "null":
+        text = text.replace('"LatestShipDate": "now-3h"', '"LatestShipDate": null')
+    path = json_set(tmp_path, text=text)
+    try:
+        expected = walked(path)
+    except FixtureError as exc:
+        with pytest.raises(FixtureError) as raised:
+            load_fixture_file(path, NOW)
+        assert str(raised.value) == str(exc)
+        assert where in ("address", "null")
+        return
+    docs = load_fixture_file(path, NOW)
+    assert docs == expected
+    assert docs[0]["items"][0]["ScheduledDeliveryStartDate"] == "2025-06-16T12:00:00Z"
+    assert docs[0]["order"]["LatestShipDate"] == "2025-06-15T09:00:00Z"
+    if where == "regulated":
+        assert docs[0]["regulated"]["RegulatedOrderVerificationStatus"]["ReviewDate"] == "2025-06-15T11:00:00Z"
+
+
+def test_relative_dates_read_the_quick_way_are_those_the_general_reading_makes():
+    import random
+
+    from spapi_mock.domain import order_factory
+    from spapi_mock.kernel.dates import parse_fixture_date, to_wire
+
+    now = datetime(2026, 6, 1, 12, 0, 0, 654321, tzinfo=UTC)
+    spelt = ["now", "now-", "now+", "now-0s", "NOW-1d", "now - 1d", "now-1d1d", "now-1d ", "now-1d2h3m4s5s", "now-\u0663d"]
+    # Past the calendar, and within it but outside the dates taken (year 1, year 9999).
+    spelt += ["now-9999999d", "now+9999999d", "now-739500d", "now-738900d", "now+2912000d", "now+00001d", "now-999999h"]
+    rng = random.Random(26)
+    for _ in range(2000):
+        parts = "".join(f"{rng.randint(0, 10 ** rng.randint(0, 7))}{unit}" for unit in "dhms" if rng.random() < 0.6)
+        spelt.append("now" + rng.choice("+-") + parts)
+
+    def read(text, reader):
+        try:
+            return reader(text)
+        except (ValueError, OverflowError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    for text in spelt:
+        order_factory.forget_resolved_dates()
+        quick = read(text, lambda t: order_factory.resolve_date(t, now))
+        assert quick == read(text, lambda t: to_wire(parse_fixture_date(t, now))), text
