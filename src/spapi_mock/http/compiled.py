@@ -64,10 +64,22 @@ class _UriParser(OpenAPIURIParser):
     def __init__(self, param_defns, body_defn) -> None:
         super().__init__(param_defns, body_defn)
         self._schemas = {k: v.get("schema", {}) for k, v in self._param_defns.items()}
+        # Connexion's resolution gives back a plain string path parameter as it came (every
+        # path parameter of our specs is one): such paths are taken as they are.
+        self._plain_path = all(
+            self._schemas[name].get("type") == "string"
+            and not connexion_utils.is_nullable(param)
+            and not connexion_utils.is_nullable(self._schemas[name])
+            for name, param in self._param_defns.items()
+            if param.get("in") == "path"
+        )
 
     @property
     def param_schemas(self):
         return self._schemas
+
+    def resolve_path(self, path_data):
+        return dict(path_data) if self._plain_path else super().resolve_path(path_data)
 
 
 class _Operation:
