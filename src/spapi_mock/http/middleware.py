@@ -62,7 +62,8 @@ def routed_operation(scope: Scope) -> OperationName | None:
     operation_id = routed_operation_id(scope)
     if operation_id is None:
         return None
-    return specs.operations().get((routed_api_base_path(scope), operation_id), OperationName(operation_id))
+    found = specs.operations().get((routed_api_base_path(scope), operation_id))
+    return found if found is not None else OperationName(operation_id)
 
 
 # Version 4 and the RFC 4122 variant, as uuid.uuid4() sets them.
