@@ -183,8 +183,9 @@ def _parse_xml(message_type: str, feed_type: str, content: bytes) -> ParsedFeed:
     seen: set[str] = set()
     for element in root.iterfind("Message"):
         offer_gil()
-        message_id = element.findtext("MessageID")
-        body = element.find(message_type)
+        texts = _child_texts(element)
+        message_id = texts.get("MessageID")
+        body = texts.get((message_type,))
         if body is None:
             other = element[len(element) - 1].tag
             raise FeedDocumentError(
@@ -198,17 +199,35 @@ def _parse_xml(message_type: str, feed_type: str, content: bytes) -> ParsedFeed:
     return ParsedFeed(messages, merchant=root.findtext("Header/MerchantIdentifier"))
 
 
+def _child_texts(element) -> dict:
+    """What ``findtext`` and ``find`` answer for each child element's tag, in one pass over the
+    children: the first child of a tag gives its text ("" if it has none), and the element itself
+    under (tag, ). Comments and processing instructions are skipped, as ``findtext`` skips them.
+    Reading a 10,000-message acknowledgement feed's messages with a findtext per field took
+    three quarters of its parsing."""
+    found: dict = {}
+    for child in element:
+        tag = child.tag
+        if type(tag) is str and tag not in found:
+            found[tag] = child.text or ""
+            found[(tag,)] = child
+    return found
+
+
 def _acknowledgement(message_id: str, body) -> Message:
-    items = [
-        {
-            "item": item.findtext("AmazonOrderItemCode"),
-            "merchant_item_id": item.findtext("MerchantOrderItemID"),
-            "reason": item.findtext("CancelReason"),
-        }
-        for item in body.iterfind("Item")
-    ]
-    kind = "acknowledge" if body.findtext("StatusCode") == "Success" else "cancel"
-    return Message(message_id, kind, body.findtext("AmazonOrderID"), body.findtext("MerchantOrderID"), {"items": items})
+    texts = _child_texts(body)
+    items = []
+    if ("Item",) in texts:
+        items = [
+            {
+                "item": item.findtext("AmazonOrderItemCode"),
+                "merchant_item_id": item.findtext("MerchantOrderItemID"),
+                "reason": item.findtext("CancelReason"),
+            }
+            for item in body.iterfind("Item")
+        ]
+    kind = "acknowledge" if texts.get("StatusCode") == "Success" else "cancel"
+    return Message(message_id, kind, texts.get("AmazonOrderID"), texts.get("MerchantOrderID"), {"items": items})
 
 
 def _adjustment(message_id: str, body) -> Message:
