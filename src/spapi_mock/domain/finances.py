@@ -20,7 +20,7 @@ import base64
 import functools
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -201,33 +201,41 @@ def shipment_event(
     if shipped_before is None:
         after = _shipped(doc)
         shipped_before = {item_id: after.get(item_id, 0) - quantity for item_id, quantity in shipped.items()}
+    marketplace_id = order["MarketplaceId"]
+    referral_base = _referral_base(marketplace_id)
     items = []
     for item in doc["items"]:
         item_id = item["OrderItemId"]
         quantity = int(shipped.get(item_id, 0))
         if quantity <= 0:
             continue
-        ordered = max(int(item.get("QuantityOrdered") or 0), shipped_before.get(item_id, 0) + quantity, 1)
-        so_far = Decimal(shipped_before.get(item_id, 0) + quantity) / Decimal(ordered)
-        full = line_amounts(item, order["MarketplaceId"])
-        sections: dict[str, list[dict]] = {section: [] for section in SECTIONS}
-        targets: dict[tuple[str, str], Decimal] = {}
-        for (section, kind), amount in full.items():
-            targets[(section, kind)] = _round(amount * so_far, exponent)
-        base = sum((targets.get(("charges", kind), Decimal(0)) for kind in _referral_base(order["MarketplaceId"])), Decimal(0))
-        base += sum((amount for (section, _), amount in targets.items() if section == "promotions"), Decimal(0))
         units = shipped_before.get(item_id, 0) + quantity
+        ordered = max(int(item.get("QuantityOrdered") or 0), units, 1)
+        # A line shipped whole (most are) charges its amounts as they are, rounded.
+        so_far = None if units == ordered else Decimal(units) / Decimal(ordered)
+        targets: dict[tuple[str, str], Decimal] = {}
+        base = _ZERO
+        for key, amount in line_amounts(item, marketplace_id).items():
+            target = targets[key] = _round(amount if so_far is None else amount * so_far, exponent)
+            if key[0] == "promotions" or (key[0] == "charges" and key[1] in referral_base):
+                base += target
         if base > 0:
             referral = max(base * fees.referral_rate, fees.referral_minimum * units)
-            targets[("fees", "Commission")] = -_round(referral, exponent)
-        if order.get("FulfillmentChannel") == "AFN" and base > 0:
-            targets[("fees", "FBAPerUnitFulfillmentFee")] = -_round(fees.fba_per_unit * units, exponent)
-        for (section, kind), target in targets.items():
-            amount = target - charged.get((item_id, section, kind), Decimal(0))
-            if amount or (section == "charges" and kind == "Principal"):
-                sections[section].append(_component(section, kind, amount, exponent, item))
+            targets[_COMMISSION] = -_round(referral, exponent)
+            if order.get("FulfillmentChannel") == "AFN":
+                targets[_FBA_FEE] = -_round(fees.fba_per_unit * units, exponent)
+        sections: dict[str, list[dict]] = {section: [] for section in SECTIONS}
+        for key, target in targets.items():
+            amount = target - charged[(item_id, *key)] if charged and (item_id, *key) in charged else target
+            if amount or key == _PRINCIPAL:
+                sections[key[0]].append(_component(key[0], key[1], amount, exponent, item))
         items.append(_item(item, quantity, sections))
     return _record(doc, SHIPMENT, at, policy, items, previous)
+
+
+_PRINCIPAL = ("charges", "Principal")
+_COMMISSION = ("fees", "Commission")
+_FBA_FEE = ("fees", "FBAPerUnitFulfillmentFee")
 
 
 def refund_event(doc: Mapping, refund: Mapping, at: datetime, policy: Policy, previous: list[dict]) -> dict:
@@ -284,38 +292,45 @@ def line_amounts(item: Mapping, marketplace_id: str) -> dict[tuple[str, str], De
     Together they add up to the line's share of OrderTotal."""
     marketplace = BY_ID.get(marketplace_id)
     includes_tax = marketplace.prices_include_tax if marketplace else False
-    found: dict[tuple[str, str], Decimal] = {}
-
-    def add(section: str, kind: str, amount: Decimal) -> None:
-        if amount:
-            found[(section, kind)] = found.get((section, kind), Decimal(0)) + amount
-
-    money = {name: _field(item, name) for name in ("ItemPrice", "ItemTax", "ShippingPrice", "ShippingTax")}
+    # Each (section, type) with its amounts in the order they add up (a line's 15 amounts each
+    # added by a call was a fifth of a loaded order's history).
+    get = item.get
+    price, tax = _money_amount(get("ItemPrice")), _money_amount(get("ItemTax"))
+    shipping, shipping_tax = _money_amount(get("ShippingPrice")), _money_amount(get("ShippingTax"))
     gift = item.get("BuyerInfo") or {}
     gift_price, gift_tax = _money_amount(gift.get("GiftWrapPrice")), _money_amount(gift.get("GiftWrapTax"))
     if includes_tax:
-        add("charges", "Principal", money["ItemPrice"] - money["ItemTax"])
-        add("charges", "Tax", money["ItemTax"])
-        add("charges", "ShippingCharge", money["ShippingPrice"] - money["ShippingTax"])
-        add("charges", "ShippingTax", money["ShippingTax"])
-        add("charges", "Giftwrap", gift_price - gift_tax)
-        add("charges", "GiftwrapTax", gift_tax)
+        amounts = [
+            (_PRINCIPAL, price - tax),
+            (_TAX, tax),
+            (_SHIPPING, shipping - shipping_tax),
+            (_SHIPPING_TAX, shipping_tax),
+            (_GIFTWRAP, gift_price - gift_tax),
+            (_GIFTWRAP_TAX, gift_tax),
+        ]
     else:
-        for name, kind in _ITEM_CHARGES:
-            add("charges", kind, money[name])
-        for name, kind in _TAX_DISCOUNTS:
-            add("charges", kind, -_field(item, name))
-        add("charges", "Giftwrap", gift_price)
-        add("charges", "GiftwrapTax", gift_tax)
-    add("charges", "CODOrderCharge", _field(item, "CODFee"))
-    for name, kind in (*_ITEM_DISCOUNTS, ("CODFeeDiscount", "COD")):
-        add("promotions", kind, -_field(item, name))
+        amounts = [(_PRINCIPAL, price), (_TAX, tax), (_SHIPPING, shipping), (_SHIPPING_TAX, shipping_tax)]
+        amounts += [(("charges", kind), -_money_amount(get(name))) for name, kind in _TAX_DISCOUNTS]
+        amounts += [(_GIFTWRAP, gift_price), (_GIFTWRAP_TAX, gift_tax)]
+    amounts.append((_COD_CHARGE, _money_amount(get("CODFee"))))
+    amounts += [(key, -_money_amount(get(name))) for name, key in _LINE_PROMOTIONS]
+    found: dict[tuple[str, str], Decimal] = {}
+    for key, amount in amounts:
+        if amount:
+            found[key] = found.get(key, _ZERO) + amount
     if marketplace_id in FACILITATOR_TAX_MARKETPLACES:
         for kind, withheld in _WITHHELD.items():
-            tax = found.get(("charges", kind), Decimal(0))
-            add("withheld", withheld, -tax)
+            tax = -found.get(("charges", kind), _ZERO)
+            if tax:
+                key = ("withheld", withheld)
+                found[key] = found.get(key, _ZERO) + tax
     # A charge its discount cancelled (free shipping's tax) is no charge at all; Principal always shows.
-    return {("charges", "Principal"): Decimal(0)} | {key: amount for key, amount in found.items() if amount}
+    return {_PRINCIPAL: _ZERO} | {key: amount for key, amount in found.items() if amount}
+
+
+_TAX, _SHIPPING, _SHIPPING_TAX = ("charges", "Tax"), ("charges", "ShippingCharge"), ("charges", "ShippingTax")
+_GIFTWRAP, _GIFTWRAP_TAX, _COD_CHARGE = ("charges", "Giftwrap"), ("charges", "GiftwrapTax"), ("charges", "CODOrderCharge")
+_LINE_PROMOTIONS = tuple((name, ("promotions", kind)) for name, kind in (*_ITEM_DISCOUNTS, ("CODFeeDiscount", "COD")))
 
 
 def _referral_base(marketplace_id: str) -> frozenset[str]:
@@ -388,9 +403,16 @@ def settlement_period(at: datetime, policy: Policy) -> tuple[datetime, datetime]
 
 def settlement_group(seller_id: str, currency: str, released: datetime, policy: Policy) -> tuple[str, str, str]:
     """(group id, start, end) of the financial event group an event released at ``released`` joins."""
-    start, end = settlement_period(released, policy)
+    return _group(seller_id, currency, (released - SETTLEMENT_ANCHOR) // policy.settlement_period, policy.settlement_period)
+
+
+@functools.lru_cache(maxsize=4096)
+def _group(seller_id: str, currency: str, periods: int, period: timedelta) -> tuple[str, str, str]:
+    # settlement_period's arithmetic, worked out once per period: a loaded set's events fall in a
+    # few dozen, and formatting both ends for each event was a tenth of its history.
+    start = SETTLEMENT_ANCHOR + periods * period
     group_start = to_wire(start)
-    return group_id(seller_id, currency, group_start), group_start, to_wire(end)
+    return group_id(seller_id, currency, group_start), group_start, to_wire(start + period)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -441,7 +463,9 @@ def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[d
     }
     if order.get("SellerOrderId"):
         record["sellerOrderId"] = order["SellerOrderId"]
-    record["total"] = _text(total(record), _exponent(currency))
+    # ``total``, read straight from the amounts just made (plain decimal strings, from _text).
+    net = sum([Decimal(part["amount"]) for item in items for section in SECTIONS for part in item.get(section) or ()], _ZERO)
+    record["total"] = _text(net, _exponent(currency))
     return _advanced(record, occurred)
 
 
@@ -521,14 +545,14 @@ def _currency_code(money: object) -> object:
     return money.get("CurrencyCode") if type(money) is dict or isinstance(money, Mapping) else None
 
 
-def _field(item: Mapping, name: str) -> Decimal:
-    return _money_amount(item.get(name))
-
-
 def _money_amount(money: object) -> Decimal:
-    # A dict first: the abstract Mapping check cost a tenth of loading an order's money.
-    if (type(money) is dict or isinstance(money, Mapping)) and money.get("Amount") not in (None, ""):
-        return Decimal(str(money["Amount"]))
+    # Absent and a dict first: the abstract Mapping check cost a tenth of loading an order's money.
+    if money is None:
+        return _ZERO
+    if type(money) is dict or isinstance(money, Mapping):
+        amount = money.get("Amount")
+        if amount is not None and amount != "":
+            return Decimal(amount if amount.__class__ is str else str(amount))
     return _ZERO
 
 
