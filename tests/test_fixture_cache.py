@@ -241,17 +241,29 @@ def test_a_large_set_is_kept_by_a_child_process_while_the_server_starts(generate
         assert state(started(generated, LATER)) == fresh
 
 
-def test_a_set_packed_in_batches_once_the_dictionary_is_learnt_is_what_loading_it_afresh_makes(generated, cache_dir, monkeypatch):
+def test_a_set_loaded_again_is_packed_in_batches_with_the_dictionary_its_first_load_learnt(generated, cache_dir, monkeypatch):
     # Sets here are smaller than the thousand documents a store learns its dictionary from.
     monkeypatch.setattr(packing, "TRAIN_AFTER", 100)
-    monkeypatch.setattr(packing, "BATCH", 37)  # several batches, the last one short
+    monkeypatch.setattr(fixture_cache, "CHUNK", 37)  # several batches, the last one short
     fresh = afresh(generated, LATER, monkeypatch)
-    started(generated, KEPT_AT)
+    first = started(generated, KEPT_AT)
     with monkeypatch.context() as patch:
         not_built(patch)
         store = started(generated, LATER)
     assert state(store) == fresh
     packed = [store.index(table).packed(key) for table in ("orders", "financial_events") for key in store.index(table).keys()]
     assert len(packed) > 300
-    # All but the documents it learnt from packed with the dictionary ("t").
-    assert [form[:1] for form in packed[100:]] == [b"t"] * (len(packed) - 100)
+    # Every document packed with the dictionary the first load learnt ("t"), none learnt again.
+    assert store.packing_dictionary() == first.packing_dictionary() is not None
+    assert {form[:1] for form in packed} == {b"t"}
+
+
+def test_a_set_kept_without_a_dictionary_is_loaded_again_learning_one(generated, cache_dir, monkeypatch):
+    monkeypatch.setattr(packing, "TRAIN_AFTER", 10**6)  # the first load learns none
+    started(generated, KEPT_AT)
+    monkeypatch.setattr(packing, "TRAIN_AFTER", 100)
+    with monkeypatch.context() as patch:
+        not_built(patch)
+        store = started(generated, LATER)
+    assert state(store) == afresh(generated, LATER, monkeypatch)
+    assert store.packing_dictionary() is not None

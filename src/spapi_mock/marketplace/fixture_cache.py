@@ -21,6 +21,7 @@ moved off the calendar) is a miss, and the set is loaded as if never seen.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -28,10 +29,10 @@ import re
 import struct
 import sys
 import threading
-from array import array
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from itertools import repeat
 from pathlib import Path
 
 import orjson
@@ -47,7 +48,8 @@ from spapi_mock.store.indexes import FinancialEventIndex, OrderIndex
 
 log = logging.getLogger("spapi_mock.fixtures")
 
-FORMAT = 1
+# 2: the store's packing dictionary kept beside the documents, a frame's dates in its head.
+FORMAT = 2
 MIN_BYTES = 1 << 20
 # A set this large is kept by a child process, after the load, while the server starts.
 BACKGROUND_MIN_BYTES = 16 << 20
@@ -56,6 +58,8 @@ _keepers: list[threading.Thread] = []
 # Documents per frame of the file: a load holds one frame at a time, and orders and events take
 # turns, so the packer's dictionary (trained on the first thousand documents) learns both.
 CHUNK = 500
+# Frames decompressed ahead of the one being loaded.
+_AHEAD = 2
 
 ORDERS, FINANCES = OrderIndex.table, FinancialEventIndex.table
 # Every field of an order or event whose date the clock at load placed, as orjson writes it.
@@ -125,8 +129,9 @@ class FixtureCache:
         orders, events = store.texts(ORDERS), store.texts(FINANCES)
         if orders is None or events is None:
             return
+        dictionary = store.packing_dictionary()
         if self.size < BACKGROUND_MIN_BYTES or not forks_safely():
-            self._write(orders, events, now)
+            self._write(orders, events, dictionary, now)
             return
         pid = os.fork()
         if pid == 0:
@@ -134,14 +139,14 @@ class FixtureCache:
                 # Nothing of the parent's is the child's to hold: not the server's socket, not
                 # the store file's lock (a server restarted meanwhile would find them taken).
                 os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-                self._write(orders, events, now)
+                self._write(orders, events, dictionary, now)
             finally:
                 os._exit(0)
         keeper = threading.Thread(target=os.waitpid, args=(pid, 0), name="fixture-set keeper", daemon=True)
         keeper.start()
         _keepers.append(keeper)
 
-    def _write(self, orders: Iterator, events: Iterator, now: datetime) -> None:
+    def _write(self, orders: Iterator, events: Iterator, dictionary: bytes | None, now: datetime) -> None:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +159,10 @@ class FixtureCache:
                     if frame is None:
                         return  # not a document as this module knows them: nothing kept
                     _write_frame(out, packer, frame)
-                _write_frame(out, packer, orjson.dumps({"now": to_wire(now), "earliest": earliest[0], "latest": latest[0]}))
+                footer = {"now": to_wire(now), "earliest": earliest[0], "latest": latest[0]}
+                if dictionary is not None:
+                    footer["dictionary"] = base64.b64encode(dictionary).decode("ascii")
+                _write_frame(out, packer, orjson.dumps(footer))
             os.replace(tmp, self.path)
         except OSError as exc:
             log.debug("fixture set not kept in %s: %s", self.path, exc)
@@ -163,10 +171,11 @@ class FixtureCache:
 
     # -- loading ---------------------------------------------------------------------------------
 
-    def rows(self, store: Store, now: datetime) -> Iterator[tuple[str, bytes, tuple]] | None:
-        """(table, JSON text, entry) of each kept document as loaded at ``now``, for
-        ``Store.load_texts``; None if nothing is kept. Raises Stale when what is kept cannot be
-        used (the caller then loads the set)."""
+    def rows(self, store: Store, now: datetime) -> Iterator[tuple[str, list[bytes], list[tuple]]] | None:
+        """Batches of (table, JSON texts, entries) of the kept documents as loaded at ``now``,
+        for ``Store.load_texts`` (the store packs them with the dictionary kept beside them, if
+        it has none yet); None if nothing is kept. Raises Stale when what is kept cannot be used
+        (the caller then loads the set)."""
         try:
             data = self.path.read_bytes()
         except OSError:
@@ -178,6 +187,7 @@ class FixtureCache:
             footer = orjson.loads(zstandard.ZstdDecompressor().decompress(frames.pop()))
             kept_at = int((parse_iso(footer["now"]).replace(tzinfo=None) - _EPOCH).total_seconds())
             earliest, latest = int(footer["earliest"]), int(footer["latest"])
+            dictionary = base64.b64decode(footer["dictionary"], validate=True) if "dictionary" in footer else None
         except (IndexError, ValueError, KeyError, TypeError, zstandard.ZstdError):
             raise Stale("not a kept fixture set of this format") from None
         # Every kept date moves by the whole seconds between the two clocks (to_wire drops the
@@ -185,23 +195,29 @@ class FixtureCache:
         delta = int((parse_iso(to_wire(now)).replace(tzinfo=None) - _EPOCH).total_seconds()) - kept_at
         if earliest + delta < _EARLIEST_S or latest + delta > _LATEST_S:
             raise Stale("a date moves off the calendar")
+        if dictionary is not None:
+            try:
+                store.use_packing_dictionary(dictionary)
+            except ValueError:
+                raise Stale("not a packing dictionary") from None
         return self._rows(frames, store, delta, to_wire(now))
 
-    def _rows(self, frames: list[memoryview], store: Store, delta: int, stamp: str) -> Iterator[tuple[str, bytes, tuple]]:
+    def _rows(self, frames: list[memoryview], store: Store, delta: int, stamp: str) -> Iterator[tuple[str, list, list]]:
         # A frame at a time, each step over the whole frame (a pass per row was most of a start).
-        reader = zstandard.ZstdDecompressor()
         wire = _Wire()
         orders, events = store.index(ORDERS), store.index(FINANCES)
         groups = _Groups(self.policy)
         # Settlement periods counted as settlement_period counts them (in microseconds).
         period_us = self.policy.settlement_period // timedelta(microseconds=1)
-        while frames:
+        for payload in _decompressed(frames):
+            # The head holds no mark (orjson escapes control characters): the first part of the
+            # split is the head, its newline and the text up to the first date.
+            parts = payload.split(_DATE_MARK)
             try:
-                payload = reader.decompress(frames.pop(0))
-                head, _, rest = payload.partition(b"\n")
+                head, _, parts[0] = parts[0].partition(b"\n")
                 frame = orjson.loads(head)
-                table, entries, count = frame["table"], frame["entries"], frame["dates"]
-            except (ValueError, KeyError, TypeError, zstandard.ZstdError):
+                table, entries, dates = frame["table"], frame["entries"], frame["dates"]
+            except (ValueError, KeyError, TypeError):
                 raise Stale("a frame is not readable") from None
             try:
                 if table == ORDERS:
@@ -245,21 +261,40 @@ class FixtureCache:
                     )
                 else:
                     raise Stale(f"unknown table {table!r}")
+                text = _interleave(parts, wire.many(dates, delta))
             except (ValueError, TypeError):
                 raise Stale("an entry is not readable") from None
-            dates = array("q", rest[: 8 * count]).tolist()
-            text = _interleave(rest[8 * count :], _DATE_MARK, wire.many(dates, delta))
             if fills is not None:
-                text = _interleave(text, _GROUP_MARK, fills)
+                text = _interleave(text.split(_GROUP_MARK), fills)
             texts = text.split(b"\n")
             if len(texts) != len(built):
                 raise Stale("a frame's texts and entries differ")
-            yield from zip(repeat(table), texts, built)
+            yield table, texts, built
 
 
-def _interleave(text: bytes, mark: bytes, fills: list[bytes]) -> bytes:
-    """The text with each mark, in turn, replaced by the next of ``fills``."""
-    parts = text.split(mark)
+def _decompressed(frames: list[memoryview]) -> Iterator[bytes]:
+    """Each frame decompressed, the next ones on a thread meanwhile (zstd works without the GIL),
+    a few frames ahead, not the whole set at once."""
+    reader = zstandard.ZstdDecompressor()  # used by the one thread only: not safe to share
+    with ThreadPoolExecutor(1, thread_name_prefix="fixture-set reader") as reading:
+        ahead: deque = deque()
+        try:
+            for frame in frames:
+                ahead.append(reading.submit(reader.decompress, frame))
+                if len(ahead) > _AHEAD:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+        except zstandard.ZstdError:
+            raise Stale("a frame is not readable") from None
+        finally:
+            for pending in ahead:
+                pending.cancel()
+
+
+def _interleave(parts: list[bytes], fills: list) -> bytes:
+    """The parts of a text split at its marks, joined with each mark, in turn, replaced by the
+    next of ``fills``."""
     if len(parts) != len(fills) + 1:
         raise Stale("a frame's marks and what fills them differ")
     joined = [b""] * (2 * len(fills) + 1)
@@ -345,7 +380,7 @@ class _Days(dict):
 def _kept_frame(table: str, rows: list, seconds: _Seconds, earliest: list[int], latest: list[int]) -> bytes | None:
     """One frame of kept documents: each date under a field the clock placed taken out as its
     seconds (an event's status and group as a mark), the entries' dates as seconds."""
-    texts, entries, dates = [], [], array("q")
+    texts, entries, dates = [], [], []
     for text, entry in rows:
         if table == FINANCES:
             text, marks = _GROUP.subn(_GROUP_MARK, text)
@@ -380,7 +415,7 @@ def _kept_frame(table: str, rows: list, seconds: _Seconds, earliest: list[int], 
         entries.append(entry)
     if dates:
         earliest[0], latest[0] = min(earliest[0], min(dates)), max(latest[0], max(dates))
-    return orjson.dumps({"table": table, "entries": entries, "dates": len(dates)}) + b"\n" + dates.tobytes() + b"\n".join(texts)
+    return orjson.dumps({"table": table, "entries": entries, "dates": dates}) + b"\n" + b"\n".join(texts)
 
 
 def _taking_turns(orders: Iterator, events: Iterator) -> Iterator[tuple[str, list]]:

@@ -17,7 +17,6 @@ import json
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from itertools import islice
 from typing import TypeVar
 
 import orjson
@@ -29,8 +28,6 @@ import zstandard
 TRAIN_AFTER = 1000
 DICTIONARY_BYTES = 16 * 1024
 LEVEL = 1
-# Documents ``pack_texts`` packs at once.
-BATCH = 512
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -71,32 +68,35 @@ class Packer:
         it holds a run of digits only the standard library reads back exactly."""
         return self._pack(text, long_digits)
 
-    def pack_texts(self, rows: Iterable[tuple[K, bytes, V]]) -> Iterator[tuple[K, bytes, V]]:
-        """``(k, pack_text(text, False), v)`` of each row (texts as orjson writes them), the same
-        bytes: once the dictionary is trained, a batch at a time on another thread while the
-        caller makes the next batch's rows (zstd works without the GIL; packing a 100k-order set
-        one by one took a second and a half of the one core a start had)."""
-        rows = iter(rows)
+    def pack_batches(self, batches: Iterable[tuple[K, list[bytes], V]]) -> Iterator[tuple[K, list[bytes], V]]:
+        """``(k, [pack_text(text, False) for text in texts], v)`` of each batch (texts as orjson
+        writes them), the same bytes: once the dictionary is trained, a batch at a time on another
+        thread while the caller makes the next batch (zstd works without the GIL; packing a
+        100k-order set one by one took a second and a half of the one core a start had)."""
+        batches = iter(batches)
         while self._samples is not None:  # still learning: one at a time, as pack_text
-            row = next(rows, None)
-            if row is None:
+            batch = next(batches, None)
+            if batch is None:
                 return
-            yield row[0], self._pack(row[1], False), row[2]
+            key, texts, value = batch
+            yield key, [self._pack(text, False) for text in texts], value
         with ThreadPoolExecutor(1, thread_name_prefix="packer") as packing:
             pending = None
-            while batch := list(islice(rows, BATCH)):
-                packed = packing.submit(self._pack_batch, batch)
+            for key, texts, value in batches:
+                packed = packing.submit(self._pack_batch, texts)
                 if pending is not None:
-                    yield from pending.result()
-                pending = packed
+                    yield pending[0], pending[1].result(), pending[2]
+                pending = key, packed, value
             if pending is not None:
-                yield from pending.result()
+                yield pending[0], pending[1].result(), pending[2]
 
-    def _pack_batch(self, batch: list[tuple[K, bytes, V]]) -> list[tuple[K, bytes, V]]:
+    def _pack_batch(self, texts: list[bytes]) -> list[bytes]:
+        if not texts:
+            return []
         with self._lock:
             packer, form = (self._trained, _TRAINED) if self._trained is not None else (self._plain, _PLAIN)
-            packed = packer.multi_compress_to_buffer([text for _, text, _ in batch], threads=1)
-        return [(key, form + segment.tobytes(), value) for (key, _, value), segment in zip(batch, packed, strict=True)]
+            packed = packer.multi_compress_to_buffer(texts, threads=1)
+        return [form + segment.tobytes() for segment in packed]
 
     def _pack(self, text: bytes, stdlib: bool) -> bytes:
         with self._lock:
