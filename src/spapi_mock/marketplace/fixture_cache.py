@@ -114,9 +114,10 @@ class FixtureCache:
         # against the Orders spec's schemas; orjson writes the texts.
         code = resources.code_fingerprint(("marketplace", "store", "domain", "kernel"), ("orders-v0.yaml",))
         digest = hashlib.sha256(f"{FORMAT}|{code}|orjson {orjson.__version__}|{policy!r}".encode())
-        for path in files:
-            with path.open("rb") as file:
-                digest.update(f"|{path.name}|".encode() + hashlib.file_digest(file, "sha256").digest())
+        # The files hashed two at a time (hashing works without the GIL): 0.2 s of one core at 100k.
+        with ThreadPoolExecutor(2, thread_name_prefix="fixture-set hash") as hashing:
+            for path, file_digest in zip(files, hashing.map(_file_digest, files), strict=True):
+                digest.update(f"|{path.name}|".encode() + file_digest)
         return cls(base / "fixture-sets" / f"{digest.hexdigest()}.zst", policy, size)
 
     # -- keeping ---------------------------------------------------------------------------------
@@ -290,6 +291,11 @@ def _decompressed(frames: list[memoryview]) -> Iterator[bytes]:
         finally:
             for pending in ahead:
                 pending.cancel()
+
+
+def _file_digest(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").digest()
 
 
 def _interleave(parts: list[bytes], fills: list) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import sys
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from itertools import chain, islice
 from operator import itemgetter
@@ -521,12 +521,13 @@ def _remember_all(lookup: dict[Key, str | set[str]], pairs: list[tuple[Key, str]
     lookup.update(pairs)
     if len(lookup) == len(pairs):
         return
-    counts = Counter(key for key, _ in pairs)
-    repeated: dict[Key, str | set[str]] = {}
+    # A key that repeats with another id holds, after the update, an id other than one of its pairs'.
+    repeated = {key for key, doc_id in pairs if lookup[key] != doc_id}
+    gathered: dict[Key, str | set[str]] = {}
     for key, doc_id in pairs:
-        if counts[key] > 1:
-            _remember(repeated, key, doc_id)
-    lookup.update(repeated)
+        if key in repeated:
+            _remember(gathered, key, doc_id)
+    lookup.update(gathered)
 
 
 def _forget(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> None:
