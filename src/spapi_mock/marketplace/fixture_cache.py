@@ -12,9 +12,12 @@ period its release falls in (periods are fixed instants), which are worked out a
 
 So after a load that resolved no absolute date (``order_factory.absolute_dates_resolved``), the
 store's orders and events are kept as their JSON text and index entries, under a key of the
-set's content, the policy and the code; the next load of it moves the dates in the text and packs
-each document without building it. Dates are found by their field names (``_DATES``); an event's
-status and group are kept as a mark and filled in. A set smaller than ``MIN_BYTES`` loads in a
+set's content, the policy and the code, with the dictionary the store packed them with; the next
+load of it moves the dates in the text and packs each document with that dictionary without
+building it, a frame of documents at a time (the store and its indexes take whole frames, the
+packer packs one on a thread while the next is made, the next frames are decompressed on another).
+Dates are found by their field names (``_DATE_KEYS``); an event's status and group are kept as a
+mark and filled in. A set smaller than ``MIN_BYTES`` loads in a
 moment and is not kept. Anything unexpected in a kept file (unreadable, another format, a date
 moved off the calendar) is a miss, and the set is loaded as if never seen.
 """
@@ -48,7 +51,8 @@ from spapi_mock.store.indexes import FinancialEventIndex, OrderIndex
 
 log = logging.getLogger("spapi_mock.fixtures")
 
-# 2: the store's packing dictionary kept beside the documents, a frame's dates in its head.
+# 2: the store's packing dictionary kept beside the documents, a frame's dates in its head, an
+# order's SellerOrderId true when it is the order id.
 FORMAT = 2
 MIN_BYTES = 1 << 20
 # A set this large is kept by a child process, after the load, while the server starts.
@@ -224,6 +228,8 @@ class FixtureCache:
                 if table == ORDERS:
                     # (seller, order id, marketplace, PurchaseDate, LastUpdateDate, due_at, ...)
                     sellers, ids, marketplaces, purchased, updated, due, seller_order_ids, emails = zip(*entries, strict=True)
+                    ids = list(map(sys.intern, ids))
+                    seller_order_ids = [own if kept is True else kept for own, kept in zip(ids, seller_order_ids, strict=True)]
                     built = orders.entries_of(
                         sellers,
                         ids,
@@ -237,7 +243,11 @@ class FixtureCache:
                     fills = None
                 elif table == FINANCES:
                     sellers, ids, order_ids, occurred, posted, released, currencies = zip(*entries, strict=True)
-                    posted, released_at = wire.texts(posted, delta), wire.texts(released, delta)
+                    posted_at = wire.texts(posted, delta)
+                    # An event released when posted (no deferral, most of them) holds one string
+                    # for both (6 MB at 100k orders).
+                    released_at = wire.texts_sharing(released, delta, posted, posted_at)
+                    posted = posted_at
                     statuses = [finances.status_between(at, until, stamp) for at, until in zip(posted, released_at, strict=True)]
                     dues = [
                         finances.due_at({"status": status, "postedAt": at, "releasedAt": until})
@@ -363,6 +373,14 @@ class _Wire:
         days, times = self._day_texts, self._time_texts
         return [days[(t := kept + delta) // _DAY] + times[t % _DAY] for kept in seconds]
 
+    def texts_sharing(self, seconds: tuple[int, ...], delta: int, others: tuple[int, ...], texts: list[str]) -> list[str]:
+        """``texts(seconds, delta)``, each the string of ``texts`` where ``others`` holds the same date."""
+        days, times = self._day_texts, self._time_texts
+        return [
+            text if kept == other else days[(t := kept + delta) // _DAY] + times[t % _DAY]
+            for kept, other, text in zip(seconds, others, texts, strict=True)
+        ]
+
     def one(self, seconds: int) -> str:
         return (self._days[seconds // _DAY] + self._times[seconds % _DAY]).decode()
 
@@ -405,7 +423,10 @@ def _kept_frame(table: str, rows: list, seconds: _Seconds, earliest: list[int], 
                 seconds.of(entry[3]),
                 seconds.of(entry[4]),
                 None if entry[5] is None else seconds.of(entry[5]),
-                *entry[6:],
+                # Most orders' SellerOrderId is their order id: kept as true, and loaded as the
+                # order id's own string (not a copy of it, made and held for each order).
+                True if entry[6] == entry[1] else entry[6],
+                *entry[7:],
             ]
         pieces, at = [], 0
         for match in _DATE_VALUE.finditer(text):

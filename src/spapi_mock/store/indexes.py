@@ -425,8 +425,9 @@ class OrderIndex(KindIndex):
             updated[partition].append((last_updated, order_id))
             if due_at:
                 due.append((due_at, seller_id, order_id))
-        _remember_all(self._by_seller_order_id, [((entry[0], entry[6]), entry[1]) for entry in entries if entry[6]])
-        _remember_all(self._by_buyer_email, [((entry[0], entry[7]), entry[1]) for entry in entries if entry[7]])
+        for lookup, part in ((self._by_seller_order_id, 6), (self._by_buyer_email, 7)):
+            having = [entry for entry in entries if entry[part]]
+            _remember_all(lookup, [(entry[0], entry[part]) for entry in having], list(map(_DOC_ID, having)))
         for partition, keys in purchase.items():
             self._by_date[PURCHASE_DATE][partition] = SortedList(keys)
         for partition, keys in updated.items():
@@ -509,22 +510,22 @@ def _remember(lookup: dict[Key, str | set[str]], key: Key, order_id: str) -> Non
         found.add(order_id)
 
 
-def _remember_all(lookup: dict[Key, str | set[str]], pairs: list[tuple[Key, str]]) -> None:
-    """``_remember`` of each (key, id) in turn: into an empty lookup at once when no key repeats
-    (nearly always: a SellerOrderId or buyer email is one order's, an order has an event or two),
-    else the ids of keys that repeat gathered as ``_remember`` does (a call a key took 0.3 s of
-    a 100k-order start)."""
+def _remember_all(lookup: dict[Key, str | set[str]], keys: list[Key], ids: list[str]) -> None:
+    """``_remember`` of each key and id in turn: into an empty lookup at once when no key
+    repeats (nearly always: a SellerOrderId or buyer email is one order's, an order has an event
+    or two), else the ids of keys that repeat gathered as ``_remember`` does (a call a key took
+    0.3 s of a 100k-order start)."""
     if lookup:
-        for key, doc_id in pairs:
+        for key, doc_id in zip(keys, ids, strict=True):
             _remember(lookup, key, doc_id)
         return
-    lookup.update(pairs)
-    if len(lookup) == len(pairs):
+    lookup.update(zip(keys, ids, strict=True))
+    if len(lookup) == len(keys):
         return
     # A key that repeats with another id holds, after the update, an id other than one of its pairs'.
-    repeated = {key for key, doc_id in pairs if lookup[key] != doc_id}
+    repeated = {key for key, doc_id in zip(keys, ids, strict=True) if lookup[key] != doc_id}
     gathered: dict[Key, str | set[str]] = {}
-    for key, doc_id in pairs:
+    for key, doc_id in zip(keys, ids, strict=True):
         if key in repeated:
             _remember(gathered, key, doc_id)
     lookup.update(gathered)
@@ -851,7 +852,7 @@ class FinancialEventIndex(KindIndex):
                 groups[seller_id][group_id] = (currency, start, end)
             if due_at:
                 due.append((due_at, seller_id, event_id))
-        _remember_all(self._by_order, [((entry[0], entry[2]), entry[1]) for entry in entries])
+        _remember_all(self._by_order, [(entry[0], entry[2]) for entry in entries], list(map(_DOC_ID, entries)))
         for seller_id, keys in posted.items():
             self._by_posted[seller_id].update(keys)
         for group, keys in grouped.items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -28,6 +29,8 @@ import zstandard
 TRAIN_AFTER = 1000
 DICTIONARY_BYTES = 16 * 1024
 LEVEL = 1
+# Batches ``pack_batches`` has queued for packing before it waits for the first.
+_PACKED_AHEAD = 2
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -81,14 +84,17 @@ class Packer:
             key, texts, value = batch
             yield key, [self._pack(text, False) for text in texts], value
         with ThreadPoolExecutor(1, thread_name_prefix="packer") as packing:
-            pending = None
+            # A few batches queued, not one: making a batch takes longer for some (an order's
+            # than an event's), and the caller should not wait on the packer for the odd one.
+            pending: deque = deque()
             for key, texts, value in batches:
-                packed = packing.submit(self._pack_batch, texts)
-                if pending is not None:
-                    yield pending[0], pending[1].result(), pending[2]
-                pending = key, packed, value
-            if pending is not None:
-                yield pending[0], pending[1].result(), pending[2]
+                pending.append((key, packing.submit(self._pack_batch, texts), value))
+                if len(pending) > _PACKED_AHEAD:
+                    key, packed, value = pending.popleft()
+                    yield key, packed.result(), value
+            while pending:
+                key, packed, value = pending.popleft()
+                yield key, packed.result(), value
 
     def _pack_batch(self, texts: list[bytes]) -> list[bytes]:
         if not texts:
