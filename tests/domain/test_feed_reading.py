@@ -73,7 +73,7 @@ def test_acknowledgements_read_in_one_pass_are_those_read_field_by_field():
     ).encode()
     parsed = formats.parse("POST_ORDER_ACKNOWLEDGEMENT_DATA", content)
     assert parsed.fatal is None, parsed.fatal
-    read = [(m.id, m.kind, m.order_id, m.merchant_order_id, m.fields["items"]) for m in parsed.messages]
+    read = [(m.id, m.kind, m.order_id, m.merchant_order_id, list(m.fields["items"])) for m in parsed.messages]
     expected = _read_by_findtext(content)
     assert len(read) == 400
     assert read == expected
