@@ -205,11 +205,10 @@ class FixtureCache:
                 store.use_packing_dictionary(dictionary)
             except ValueError:
                 raise Stale("not a packing dictionary") from None
-        return self._rows(frames, store, delta, to_wire(now))
+        return self._rows(frames, store, delta, to_wire(now), _Wire((earliest + delta) // _DAY, (latest + delta) // _DAY))
 
-    def _rows(self, frames: list[memoryview], store: Store, delta: int, stamp: str) -> Iterator[tuple[str, list, list]]:
+    def _rows(self, frames: list[memoryview], store: Store, delta: int, stamp: str, wire: _Wire) -> Iterator[tuple]:
         # A frame at a time, each step over the whole frame (a pass per row was most of a start).
-        wire = _Wire()
         orders, events = store.index(ORDERS), store.index(FINANCES)
         groups = _Groups(self.policy)
         # Settlement periods counted as settlement_period counts them (in microseconds).
@@ -273,7 +272,7 @@ class FixtureCache:
                 else:
                     raise Stale(f"unknown table {table!r}")
                 text = _interleave(parts, wire.many(dates, delta))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, KeyError):  # KeyError: a date outside the kept range
                 raise Stale("an entry is not readable") from None
             if fills is not None:
                 text = _interleave(text.split(_GROUP_MARK), fills)
@@ -357,12 +356,13 @@ class _Seconds:
 
 class _Wire:
     """Seconds since 1970 as wire dates, from a day's text and a time of day's (a load moves a
-    million dates: two lookups each rather than a datetime)."""
+    million dates: two lookups each rather than a datetime). The days are those from ``first``
+    to ``last`` (days since 1970), in plain dicts: a lookup of a dict subclass's is slower."""
 
-    def __init__(self) -> None:
-        self._days = _Days()
+    def __init__(self, first: int, last: int) -> None:
+        self._days = {day: (_EPOCH + timedelta(days=day)).date().isoformat().encode() + b"T" for day in range(first, last + 1)}
         self._times = [b"%02d:%02d:%02dZ" % (s // 3600, s // 60 % 60, s % 60) for s in range(_DAY)]
-        self._day_texts = _DayTexts(self._days)
+        self._day_texts = {day: text.decode() for day, text in self._days.items()}
         self._time_texts = [time.decode() for time in self._times]
 
     def many(self, seconds: list[int], delta: int) -> list[bytes]:
@@ -385,26 +385,10 @@ class _Wire:
         return (self._days[seconds // _DAY] + self._times[seconds % _DAY]).decode()
 
 
-class _DayTexts(dict):
-    def __init__(self, days: _Days) -> None:
-        super().__init__()
-        self._days = days
-
-    def __missing__(self, day: int) -> str:
-        text = self[day] = self._days[day].decode()
-        return text
-
-
-class _Days(dict):
-    def __missing__(self, day: int) -> bytes:
-        text = self[day] = (_EPOCH + timedelta(days=day)).date().isoformat().encode() + b"T"
-        return text
-
-
 def _kept_frame(table: str, rows: list, seconds: _Seconds, earliest: list[int], latest: list[int]) -> bytes | None:
     """One frame of kept documents: each date under a field the clock placed taken out as its
     seconds (an event's status and group as a mark), the entries' dates as seconds."""
-    texts, entries, dates = [], [], []
+    texts, entries, dates, entry_dates = [], [], [], []
     for text, entry in rows:
         if table == FINANCES:
             text, marks = _GROUP.subn(_GROUP_MARK, text)
@@ -428,6 +412,7 @@ def _kept_frame(table: str, rows: list, seconds: _Seconds, earliest: list[int], 
                 True if entry[6] == entry[1] else entry[6],
                 *entry[7:],
             ]
+        entry_dates += (at for at in entry[3:6] if type(at) is int)
         pieces, at = [], 0
         for match in _DATE_VALUE.finditer(text):
             start = match.start(1)
@@ -440,8 +425,10 @@ def _kept_frame(table: str, rows: list, seconds: _Seconds, earliest: list[int], 
         pieces.append(text[at:])
         texts.append(b"".join(pieces))
         entries.append(entry)
-    if dates:
-        earliest[0], latest[0] = min(earliest[0], min(dates)), max(latest[0], max(dates))
+    # The range of every date kept, the entries' with the documents': a load moves each day of it.
+    every = dates + entry_dates
+    if every:
+        earliest[0], latest[0] = min(earliest[0], min(every)), max(latest[0], max(every))
     return orjson.dumps({"table": table, "entries": entries, "dates": dates}) + b"\n" + b"\n".join(texts)
 
 
