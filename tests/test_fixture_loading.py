@@ -477,3 +477,15 @@ def test_relative_dates_read_the_quick_way_are_those_the_general_reading_makes()
         order_factory.forget_resolved_dates()
         quick = read(text, lambda t: order_factory.resolve_date(t, now))
         assert quick == read(text, lambda t: to_wire(parse_fixture_date(t, now))), text
+
+
+def test_every_amount_that_is_no_number_is_refused_however_often_good_ones_repeat(tmp_path):
+    # Amounts found good are remembered (a large set repeats its prices): a bad one never is.
+    def priced(n: int, amount: str) -> dict:
+        item = {"ASIN": "B1", "OrderItemId": "1", "QuantityOrdered": 1, "ItemPrice": {"CurrencyCode": "USD", "Amount": amount}}
+        return order(order__AmazonOrderId=f"111-0000000-000000{n}", items=[item])
+
+    write(tmp_path, priced(1, "9.99"), priced(2, "9.99"), priced(3, "1e999999"), priced(4, "9.99"), priced(5, "1e999999"))
+    problems = problems_of(tmp_path)
+    refused = "field items[0].ItemPrice.Amount: '1e999999' is not a decimal number of less than a trillion"
+    assert [line.split(": ", 1)[1] for line in problems] == [f"order #{n} (111-0000000-000000{n}): {refused}" for n in (3, 5)]
