@@ -5,6 +5,7 @@ time (issue 26: a set served before starts without being checked and parsed agai
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -183,6 +184,25 @@ def test_a_changed_file_or_policy_is_loaded_afresh(tmp_path, cache_dir, monkeypa
     assert len(kept_files(cache_dir)) == 3
 
 
+def test_a_file_changed_where_its_size_and_times_do_not_show_it_is_loaded_afresh(tmp_path, cache_dir, monkeypatch):
+    # A start loads what was kept under the key the files had when they last looked the same,
+    # while the content is hashed: the hash decides, not the look.
+    directory = handmade(tmp_path / "set")
+    started(directory, KEPT_AT)
+    (path,) = directory.glob("*.json")
+    before = path.stat()
+    handmade(directory, purchase="now-21d")  # one character other, in place
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    fresh = afresh(directory, LATER, monkeypatch)
+    assert state(started(directory, LATER)) == fresh
+    assert len(kept_files(cache_dir)) == 2
+    with monkeypatch.context() as patch:
+        not_built(patch)  # kept again under its new key, and found by it
+        assert state(started(directory, LATER)) == fresh
+
+
 def test_a_damaged_kept_file_is_passed_by(tmp_path, cache_dir, monkeypatch):
     directory = handmade(tmp_path / "set")
     started(directory, KEPT_AT)
@@ -218,8 +238,6 @@ def test_an_absolute_date_a_worker_resolved_keeps_the_set_from_being_kept(
 
 
 def test_a_large_set_is_kept_by_a_child_process_while_the_server_starts(generated, cache_dir, monkeypatch):
-    import os
-
     monkeypatch.setattr(fixture_cache, "BACKGROUND_MIN_BYTES", 0)
     monkeypatch.setattr(fixture_cache, "forks_safely", lambda: True)
     forked = []

@@ -99,10 +99,17 @@ class Stale(Exception):
 class FixtureCache:
     """The kept documents of one fixture set under one policy and one version of the code."""
 
-    def __init__(self, path: Path, policy: Policy, size: int = 0) -> None:
-        self.path = path
+    def __init__(self, directory: Path, policy: Policy, size: int, key: _Key, guess: str) -> None:
+        self.directory = directory  # where kept sets are
         self.policy = policy
         self.size = size  # of the set's files, in bytes
+        self._key = key  # the hash of the set's content, the policy and the code, being worked out
+        self._guess = guess  # of the set's files' names, sizes and times: not a key, a guess at it
+
+    @property
+    def path(self) -> Path:
+        """Where the set is kept: named by its key (waits until the key is worked out)."""
+        return self.directory / f"{self._key.result()}.zst"
 
     @classmethod
     def of(cls, directory: Path, policy: Policy) -> FixtureCache | None:
@@ -111,18 +118,22 @@ class FixtureCache:
         if base is None or not directory.is_dir():
             return None
         files = fixture_files(directory)
-        size = sum(path.stat().st_size for path in files)
+        stats = [path.stat() for path in files]
+        size = sum(stat.st_size for stat in stats)
         if size < MIN_BYTES:
             return None
         # A load runs the code of these layers only (tests/test_layers.py) and checks records
         # against the Orders spec's schemas; orjson writes the texts.
         code = resources.code_fingerprint(("marketplace", "store", "domain", "kernel"), ("orders-v0.yaml",))
-        digest = hashlib.sha256(f"{FORMAT}|{code}|orjson {orjson.__version__}|{policy!r}".encode())
-        # The files hashed two at a time (hashing works without the GIL): 0.2 s of one core at 100k.
-        with ThreadPoolExecutor(2, thread_name_prefix="fixture-set hash") as hashing:
-            for path, file_digest in zip(files, hashing.map(_file_digest, files), strict=True):
-                digest.update(f"|{path.name}|".encode() + file_digest)
-        return cls(base / "fixture-sets" / f"{digest.hexdigest()}.zst", policy, size)
+        head = f"{FORMAT}|{code}|orjson {orjson.__version__}|{policy!r}"
+        # Hashing a 100k-order set takes 0.2 s of a core: done on threads (it works without the
+        # GIL), two files at a time, while a load of the set kept under the key it had when its
+        # files last looked the same goes on; that load is used only if the key is the same.
+        outside = [
+            f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}" for path, stat in zip(files, stats, strict=True)
+        ]
+        guess = hashlib.sha256("|".join([head, str(directory.resolve()), *outside]).encode()).hexdigest()
+        return cls(base / "fixture-sets", policy, size, _Key(head, files), guess)
 
     # -- keeping ---------------------------------------------------------------------------------
 
@@ -135,6 +146,7 @@ class FixtureCache:
         if orders is None or events is None:
             return
         dictionary = store.packing_dictionary()
+        self._key.result()  # worked out here: a child has none of this process's threads
         if self.size < BACKGROUND_MIN_BYTES or not forks_safely():
             self._write(orders, events, dictionary, now)
             return
@@ -169,6 +181,7 @@ class FixtureCache:
                     footer["dictionary"] = base64.b64encode(dictionary).decode("ascii")
                 _write_frame(out, packer, orjson.dumps(footer))
             os.replace(tmp, self.path)
+            self._remember_key()
         except OSError as exc:
             log.debug("fixture set not kept in %s: %s", self.path, exc)
         finally:
@@ -181,10 +194,44 @@ class FixtureCache:
         for ``Store.load_texts`` (the store packs them with the dictionary kept beside them, if
         it has none yet); None if nothing is kept. Raises Stale when what is kept cannot be used
         (the caller then loads the set)."""
+        guessed = self._guessed()
+        if guessed is not None and not (self.directory / f"{guessed}.zst").exists():
+            guessed = None
         try:
-            data = self.path.read_bytes()
+            data = (self.directory / f"{guessed}.zst" if guessed else self.path).read_bytes()
+            return self._checked(self._rows_of(data, store, now), guessed)
+        except (OSError, Stale) as exc:
+            self._key.result()  # the hash's threads are done before a load that may fork
+            if isinstance(exc, Stale):
+                raise
+            return None
+
+    def _guessed(self) -> str | None:
+        """The key the set had when its files last looked as they do now, if it was kept."""
+        try:
+            return (self.directory / f"{self._guess}.key").read_text().strip() or None
         except OSError:
             return None
+
+    def _checked(self, batches: Iterator[tuple], guessed: str | None) -> Iterator[tuple]:
+        """``batches``, and then Stale if they were loaded under a guess that the set's key is not."""
+        try:
+            yield from batches
+        finally:
+            key = self._key.result()  # whatever happens, the hash's threads are done after
+        if guessed is not None and guessed != key:
+            raise Stale("the set changed since it was kept")
+        if guessed is None:
+            self._remember_key()
+
+    def _remember_key(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            (self.directory / f"{self._guess}.key").write_text(self._key.result())
+        except OSError as exc:
+            log.debug("fixture set key not kept in %s: %s", self.directory, exc)
+
+    def _rows_of(self, data: bytes, store: Store, now: datetime) -> Iterator[tuple]:
         if not data.startswith(_MAGIC):
             raise Stale("not a kept fixture set of this format")
         frames = list(_frames(memoryview(data), len(_MAGIC)))  # views, not copies of 40 MB
@@ -300,6 +347,30 @@ def _decompressed(frames: list[memoryview]) -> Iterator[bytes]:
         finally:
             for pending in ahead:
                 pending.cancel()
+
+
+class _Key:
+    """The hash of a head (the format, the code, the policy) and a set's files' names and
+    contents, the files hashed on two threads (hashing works without the GIL)."""
+
+    def __init__(self, head: str, files: list[Path]) -> None:
+        self._head, self._files = head, files
+        self._hashing = ThreadPoolExecutor(2, thread_name_prefix="fixture-set hash")
+        self._digests = [self._hashing.submit(_file_digest, path) for path in files]
+        self._value: str | None = None
+
+    def result(self) -> str:
+        """The key, once worked out; the hashing threads have ended then (a load that forks
+        wants no other thread)."""
+        if self._value is None:
+            try:
+                digest = hashlib.sha256(self._head.encode())
+                for path, file_digest in zip(self._files, self._digests, strict=True):
+                    digest.update(f"|{path.name}|".encode() + file_digest.result())
+            finally:
+                self._hashing.shutdown(wait=True)
+            self._value = digest.hexdigest()
+        return self._value
 
 
 def _file_digest(path: Path) -> bytes:
