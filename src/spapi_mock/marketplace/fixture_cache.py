@@ -432,9 +432,14 @@ class _Wire:
 
     def __init__(self, first: int, last: int) -> None:
         self._days = {day: (_EPOCH + timedelta(days=day)).date().isoformat().encode() + b"T" for day in range(first, last + 1)}
-        self._times = [b"%02d:%02d:%02dZ" % (s // 3600, s // 60 % 60, s % 60) for s in range(_DAY)]
+        # Every time of day, second by second, put together from its parts (formatting each of
+        # the 86,400 took 50 ms of every start).
+        two = [b"%02d" % number for number in range(60)]
+        hours_minutes = [hour + b":" + minute + b":" for hour in two[:24] for minute in two]
+        seconds = [second + b"Z" for second in two]
+        self._times = [hour_minute + second for hour_minute in hours_minutes for second in seconds]
         self._day_texts = {day: text.decode() for day, text in self._days.items()}
-        self._time_texts = [time.decode() for time in self._times]
+        self._time_texts = list(map(bytes.decode, self._times))
 
     def many(self, seconds: list[int], delta: int) -> list[bytes]:
         days, times = self._days, self._times
