@@ -628,3 +628,28 @@ def test_a_yen_refund_is_in_whole_yen():
     # 10% of 3333 is 333 yen; a third of the sale refunded credits 111 of it, less 20% (22).
     assert amounts(refund, "fees") == {"Commission": Decimal(111), "RefundCommission": Decimal(-22)}
     assert all("." not in part["amount"] for item in refund["items"] for s in finances.SECTIONS for part in item[s])
+
+
+def test_only_a_new_order_more_units_shipped_or_another_refund_can_make_money():
+    # The store reads an order's earlier events only for a change that may make one: every
+    # change that makes an event must be seen as one that may.
+    doc = make_doc([{"QuantityOrdered": 2, "ItemPrice": usd("20.00")}, {"ItemPrice": usd("5.00")}])
+    first, second = (item["OrderItemId"] for item in doc["items"])
+    acknowledged = lifecycle.acknowledge(doc, SHIPPED, POLICY, "ERP-1")
+    part = ship(acknowledged, items={first: 1})
+    rest = ship(part, SHIPPED + timedelta(hours=1))
+    back = refunded(rest, second, {"Principal": "5.00"})
+    again = refunded(back, first, {"Principal": "20.00"})
+    changes = [
+        (doc, acknowledged, False),
+        (acknowledged, lifecycle.request_cancellation(acknowledged, SHIPPED, POLICY, "BuyerCanceled"), False),
+        (acknowledged, part, True),
+        (part, rest, True),
+        (rest, back, True),
+        (back, again, True),
+        (back, back, False),
+    ]
+    for before, after, makes in changes:
+        assert finances.may_make_money(before, after) is makes
+        assert bool(events_of(before, after)) is makes
+    assert finances.may_make_money(None, doc)

@@ -153,6 +153,16 @@ def money_events(before: Mapping | None, after: Mapping, now: datetime, policy: 
     return made
 
 
+def may_make_money(before: Mapping | None, after: Mapping) -> bool:
+    """Whether ``money_events`` can make anything of this change: a new order, more units
+    shipped of an item, or another refund. Most changes (an acknowledgement, a cancellation
+    request) make none, and the order's events so far need not be read for them."""
+    if before is None or len(after.get("refunds") or ()) > len(before.get("refunds") or ()):
+        return True
+    shipped = _shipped(before)
+    return any(quantity > shipped.get(item_id, 0) for item_id, quantity in _shipped(after).items())
+
+
 def history(doc: Mapping, now: datetime, policy: Policy, previous: list[dict] | None = None) -> list[dict]:
     """The events of an order loaded as it stands: each confirmed package at its ship date, units
     shipped without a package (FBA, a fixture) at the order's last update, each refund at its

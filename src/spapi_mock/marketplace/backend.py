@@ -751,10 +751,11 @@ class Transaction:
         before = self._current(*key)
         self.order_puts.append((key, self.changed.get(key), doc))
         self.changed[key] = doc
-        previous = self.money_of(key[1], key[0])
-        for record in finances.money_events(before, doc, self.now, self.backend.policy, previous):
-            self.put_job(FINANCES, record)
-            self._money.setdefault(key, {})[record["eventId"]] = None
+        if finances.may_make_money(before, doc):  # the order's events are read only then
+            previous = self.money_of(key[1], key[0])
+            for record in finances.money_events(before, doc, self.now, self.backend.policy, previous):
+                self.put_job(FINANCES, record)
+                self._money.setdefault(key, {})[record["eventId"]] = None
         if doc.get("due_at"):
             heapq.heappush(self._due, (doc["due_at"], *key, ORDERS))
         return doc
