@@ -6,6 +6,7 @@ dictionary."""
 from __future__ import annotations
 
 import random
+from array import array
 
 import orjson
 import zstandard
@@ -52,3 +53,9 @@ def test_documents_are_packed_to_the_bytes_zstd_makes_with_the_learnt_dictionary
     assert [other.pack(doc) for doc in docs[200:]] == learnt_after
     batches = [("t", [orjson.dumps(doc) for doc in docs[200 + first : 200 + first + 70]], first) for first in range(0, 400, 70)]
     assert [one for _, batch, _ in other.pack_batches(batches) for one in batch] == learnt_after
+    # A batch given as documents one a line in one buffer, by their offsets and lengths.
+    texts = [orjson.dumps(doc) for doc in docs[200:]]
+    offsets = [sum(len(text) + 1 for text in texts[:n]) for n in range(len(texts))]
+    segments = array("Q", [part for offset, text in zip(offsets, texts, strict=True) for part in (offset, len(text))])
+    buffer = zstandard.BufferWithSegments(b"\n".join(texts), segments.tobytes())
+    assert [one for _, batch, _ in other.pack_batches([("t", buffer, 0)]) for one in batch] == learnt_after

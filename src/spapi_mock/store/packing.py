@@ -73,16 +73,17 @@ class Packer:
 
     def pack_batches(self, batches: Iterable[tuple[K, list[bytes], V]]) -> Iterator[tuple[K, list[bytes], V]]:
         """``(k, [pack_text(text, False) for text in texts], v)`` of each batch (texts as orjson
-        writes them), the same bytes: once the dictionary is trained, a batch at a time on another
-        thread while the caller makes the next batch (zstd works without the GIL; packing a
-        100k-order set one by one took a second and a half of the one core a start had)."""
+        writes them, a list or a zstandard.BufferWithSegments over one buffer), the same bytes:
+        once the dictionary is trained, a batch at a time on another thread while the caller
+        makes the next batch (zstd works without the GIL; packing a 100k-order set one by one
+        took a second and a half of the one core a start had)."""
         batches = iter(batches)
         while self._samples is not None:  # still learning: one at a time, as pack_text
             batch = next(batches, None)
             if batch is None:
                 return
             key, texts, value = batch
-            yield key, [self._pack(text, False) for text in texts], value
+            yield key, [self._pack(text, False) for text in _listed(texts)], value
         with ThreadPoolExecutor(1, thread_name_prefix="packer") as packing:
             # A few batches queued, not one: making a batch takes longer for some (an order's
             # than an event's), and the caller should not wait on the packer for the odd one.
@@ -96,8 +97,8 @@ class Packer:
                 key, packed, value = pending.popleft()
                 yield key, packed.result(), value
 
-    def _pack_batch(self, texts: list[bytes]) -> list[bytes]:
-        if not texts:
+    def _pack_batch(self, texts: list[bytes] | zstandard.BufferWithSegments) -> list[bytes]:
+        if not len(texts):
             return []
         with self._lock:
             packer, form = (self._trained, _TRAINED) if self._trained is not None else (self._plain, _PLAIN)
@@ -173,6 +174,10 @@ class Packer:
         """Whether ``packed`` is a document this packer can read back (a known form, with the
         dictionary it needs)."""
         return bool(packed) and (packed[0] in _PLAIN_FORMS or (packed[0] in _WITH_TRAINED and self._trained_reader is not None))
+
+
+def _listed(texts: list[bytes] | zstandard.BufferWithSegments) -> list[bytes]:
+    return texts if isinstance(texts, list) else [texts[n].tobytes() for n in range(len(texts))]
 
 
 def _json_text(doc: dict) -> tuple[bytes, bool]:
