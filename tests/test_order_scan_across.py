@@ -35,6 +35,10 @@ def order(number: int, rnd: random.Random, marketplaces: list[str], seller: str 
     }
 
 
+def by_id(docs) -> dict[str, dict]:
+    return {doc["order"]["AmazonOrderId"]: doc for doc in docs}
+
+
 def expected(docs: dict[str, dict], by: str, marketplaces: list[str], after: tuple | None = None) -> list[str]:
     keys = sorted(
         (doc["order"][by], order_id)
@@ -62,10 +66,7 @@ def check(store: Store, docs: dict[str, dict], rnd: random.Random) -> None:
 
 def test_a_scan_over_every_marketplace_follows_the_orders_as_they_change():
     rnd = random.Random(4)
-    docs = {}
-    for n in range(300):
-        doc = order(n, rnd, MARKETPLACES)
-        docs[doc["order"]["AmazonOrderId"]] = doc
+    docs = by_id(order(n, rnd, MARKETPLACES) for n in range(300))
     # Another seller's orders, in the same marketplaces and with the same dates, are never found.
     others = [order(n, random.Random(4), MARKETPLACES, seller=OTHER) for n in range(50)]
     store = Store()
@@ -93,10 +94,7 @@ def test_a_scan_over_every_marketplace_follows_the_orders_as_they_change():
 
 def test_an_order_in_a_marketplace_the_search_does_not_name_is_not_found():
     rnd = random.Random(9)
-    docs = {}
-    for n in range(40):
-        doc = order(n, rnd, MARKETPLACES)
-        docs[doc["order"]["AmazonOrderId"]] = doc
+    docs = by_id(order(n, rnd, MARKETPLACES) for n in range(40))
     store = Store()
     store.put_many(docs.values())
     assert scanned(store, PURCHASE_DATE, MARKETPLACES) == expected(docs, PURCHASE_DATE, MARKETPLACES)
