@@ -578,3 +578,24 @@ def test_feeds_and_their_documents_survive_a_restart_and_a_compaction(tmp_path, 
     assert again.feeds.get("S1", "2") == feeds[1] and again.feed_documents.get("S1", "amzn1.tortuga.x") == document
     snapshot = [json.loads(line) for line in path.read_bytes().splitlines()[1:]]
     assert {table for line in snapshot for table in line.get("index", {})} == {"feeds", "feed_documents"}
+
+
+def test_a_snapshot_in_many_lines_holds_every_document_once(tmp_path, monkeypatch):
+    # Ten orders in lines of three: the last line holds the one left over, and no order is
+    # written twice or lost; another table's records come through too.
+    monkeypatch.setattr(store_file, "SNAPSHOT_CHUNK", 3)
+    path = tmp_path / "state.json"
+    store = Store(str(path))
+    for n in range(10):
+        store.put(doc(f"{n:03d}", f"2025-01-{n + 1:02d}T00:00:00Z"))
+    store.close()
+    monkeypatch.setattr(store_file, "COMPACT_MIN_BYTES", 1)
+    Store(str(path)).close()  # a start compacts a log past the threshold; closing waits for it
+    lines = path.read_bytes().splitlines()
+    snapshot_orders = [json.loads(line)["packed"]["orders"] for line in lines if b'"packed"' in line]
+    assert [len(chunk) for chunk in snapshot_orders] == [3, 3, 3, 1]
+    assert sorted(key for chunk in snapshot_orders for key in chunk) == sorted(str(n) for n in range(1, 11))
+    again = Store(str(path))
+    assert ids(again.orders.scan("S1", PURCHASE_DATE, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z", [US])) == [
+        f"{n:03d}" for n in range(10)
+    ]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import glob
+import itertools
 import json
 import logging
 import os
@@ -492,9 +493,18 @@ def _snapshot_lines(tables: Tables, form: StoredForm) -> Iterator[bytes]:
     for line in form.snapshot_head():
         yield encode_change(line)
     for table, docs in tables.items():
-        items = list(docs.items())
-        for first in range(0, max(len(items), 1), SNAPSHOT_CHUNK):
-            yield form.snapshot_line(table, items[first : first + SNAPSHOT_CHUNK])
+        # A chunk's items at a time: a list of every item was tens of thousands of young
+        # tuples, which each collection of the youngest objects walked while the compaction ran.
+        items = iter(docs.items())
+        chunk = list(itertools.islice(items, SNAPSHOT_CHUNK))
+        while True:
+            yield form.snapshot_line(table, chunk)
+            # A compaction runs beside the server on a thread of its own, which would keep the
+            # GIL for whole switch intervals (5 ms): the request threads get it between lines.
+            os.sched_yield()
+            chunk = list(itertools.islice(items, SNAPSHOT_CHUNK))
+            if not chunk:
+                break
 
 
 def _fsync_directory(directory: str) -> None:
