@@ -296,7 +296,13 @@ class Store:
             for table, key in dropped:
                 self._kinds[table].drop(key)
             for table, stored in placed.items():
-                for stored_id, packed, entry, _ in stored.values():
+                for number, (stored_id, packed, entry, _) in enumerate(stored.values(), start=1):
+                    if number % _PACKED_BETWEEN_YIELDS == 0:
+                        # A feed chunk's index updates held the GIL a millisecond or more. A
+                        # reader by key never waited for this lock and could always see some of
+                        # a change before the rest (the interpreter switches threads anywhere);
+                        # a scan holds the lock and sees the change whole.
+                        os.sched_yield()
                     self._kinds[table].put(stored_id, packed, entry)
             self._meta_ids = meta_ids
             self._next_ids = next_ids
