@@ -15,6 +15,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import random
 import time
 from typing import Any
@@ -69,8 +70,9 @@ def routed_operation(scope: Scope) -> OperationName | None:
 # Version 4 and the RFC 4122 variant, as uuid.uuid4() sets them.
 _UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
-# Its own generator, seeded by the system: nobody's random.seed() makes ids repeat.
+# Its own generator, seeded by the system: nobody's random.seed() makes ids repeat, nor does a fork.
 _IDS = random.Random()
+os.register_at_fork(after_in_child=_IDS.seed)
 
 
 def new_request_id() -> str:
