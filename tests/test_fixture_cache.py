@@ -211,6 +211,15 @@ def test_a_damaged_kept_file_is_passed_by(tmp_path, cache_dir, monkeypatch):
     assert state(started(directory, LATER)) == afresh(directory, LATER, monkeypatch)
 
 
+@pytest.mark.parametrize("content", [b"\xff\xfe not text", b"../../elsewhere", b"", b"0" * 63])
+def test_a_damaged_key_file_is_passed_by(tmp_path, cache_dir, monkeypatch, content):
+    directory = handmade(tmp_path / "set")
+    started(directory, KEPT_AT)
+    (key_file,) = (cache_dir / "fixture-sets").glob("*.key")
+    key_file.write_bytes(content)
+    assert state(started(directory, LATER)) == afresh(directory, LATER, monkeypatch)
+
+
 def test_a_small_set_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("SPAPI_MOCK_CACHE_DIR", str(tmp_path / "cache"))
     started(handmade(tmp_path / "set"), KEPT_AT)

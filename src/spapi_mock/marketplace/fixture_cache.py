@@ -81,6 +81,8 @@ _GROUP = re.compile(rb'"status":"[A-Z_]+","groupId":"[A-Za-z0-9_-]*","groupStart
 # Never in orjson's text, which escapes control characters: where a date was, where a group was.
 _DATE_MARK, _GROUP_MARK = b"\x02", b"\x01"
 _NEWLINE = ord("\n")
+# What a ``.key`` file holds: the key of a kept set, a SHA-256 in hex.
+_KEY = re.compile(rb"[0-9a-f]{64}")
 _FILL = b'"status":"%s","groupId":"%s","groupStart":"%s","groupEnd":"%s"'
 _EPOCH = datetime(1970, 1, 1)
 _DAY = 86400
@@ -210,11 +212,13 @@ class FixtureCache:
             return None
 
     def _guessed(self) -> str | None:
-        """The key the set had when its files last looked as they do now, if it was kept."""
+        """The key the set had when its files last looked as they do now, if it was kept (a
+        damaged or foreign ``.key`` file is no key: only a SHA-256 in hex names a kept set)."""
         try:
-            return (self.directory / f"{self._guess}.key").read_text().strip() or None
+            text = (self.directory / f"{self._guess}.key").read_bytes().strip()
         except OSError:
             return None
+        return text.decode("ascii") if _KEY.fullmatch(text) else None
 
     def _checked(self, batches: Iterator[tuple], guessed: str | None) -> Iterator[tuple]:
         """``batches``, and then Stale if they were loaded under a guess that the set's key is not."""
