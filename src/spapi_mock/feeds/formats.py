@@ -13,9 +13,7 @@ rules that will apply it (``feed_processing``). Nothing here touches the store.
 from __future__ import annotations
 
 import functools
-import os
 import re
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -24,6 +22,7 @@ from lxml import etree
 from spapi_mock.domain import lifecycle
 from spapi_mock.domain.orders import AMOUNT_RULE, money_amount
 from spapi_mock.kernel import resources
+from spapi_mock.kernel.turns import taking_turns
 
 # Feed types the mock applies to orders: the XML message type each one holds, or its flat
 # file's columns.
@@ -118,13 +117,6 @@ class ParsedFeed:
     fatal_code: int = 0
 
 
-# Releases the GIL and lets a thread waiting for it run (sub-microsecond when none does): called
-# between messages as a feed is read and applied, so the server's threads wait for a message, not
-# the interpreter's 5 ms switch interval. time.sleep(0) would too, but sleeps ~80 µs each time on
-# Linux, nearly a second over 10,000 messages.
-offer_gil = getattr(os, "sched_yield", lambda: time.sleep(0))  # Windows has no sched_yield
-
-
 class FeedDocumentError(ValueError):
     def __init__(self, code: int, why: str) -> None:
         super().__init__(why)
@@ -182,9 +174,8 @@ def _parse_xml(message_type: str, feed_type: str, content: bytes) -> ParsedFeed:
         )
     messages = []
     seen: set[str] = set()
-    for element in root.iterfind("Message"):
-        if len(messages) % 16 == 0:  # a message reads in a few microseconds: a yield every 16 is enough
-            offer_gil()
+    # A message reads in a few microseconds: the server's threads get a turn every 16.
+    for element in taking_turns(root.iterfind("Message"), 16):
         texts = _child_texts(element)
         message_id = texts.get("MessageID")
         body = texts.get((message_type,))
@@ -326,8 +317,7 @@ def _parse_flat(layout: FlatLayout, feed_type: str, content: bytes) -> ParsedFee
         )
     reader = _FLAT_READERS[feed_type]
     messages = []
-    for line_number, line in enumerate(lines[number + 1 :], start=number + 2):
-        offer_gil()
+    for line_number, line in taking_turns(enumerate(lines[number + 1 :], start=number + 2)):
         if not line.strip():
             continue
         values = line.split("\t")

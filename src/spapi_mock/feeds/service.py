@@ -27,6 +27,7 @@ from spapi_mock.domain.exceptions import RuleViolation, Unknown
 from spapi_mock.domain.jobs import ProcessingTiming, is_running
 from spapi_mock.feeds import formats, processing, results
 from spapi_mock.kernel.dates import parse_iso, to_wire
+from spapi_mock.kernel.turns import taking_turns
 from spapi_mock.marketplace.backend import Backend
 from spapi_mock.marketplace.document_urls import DocumentUrls
 from spapi_mock.marketplace.job_runner import JobRunner, resume_unfinished, run_now
@@ -267,10 +268,9 @@ def apply_messages(tx, feed: dict, messages: list, limit: int | None = None) -> 
     chunk = messages[start : start + limit] if limit else messages[start:]
     results: list[dict] = []
     failed = 0
-    for message in chunk:
-        # The server's threads may want the GIL: let them have it now rather than after the
-        # interpreter's switch interval (5 ms, a getOrder's p50 while a feed ran).
-        formats.offer_gil()
+    # The server's threads get a turn before each message rather than after the interpreter's
+    # switch interval (5 ms, a getOrder's p50 while a feed ran).
+    for message in taking_turns(chunk):
         outcome = processing.apply(tx, message, feed)
         results += outcome
         failed += any(result["code"] == "Error" for result in outcome)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import BinaryIO
@@ -37,6 +36,7 @@ from typing import BinaryIO
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from spapi_mock.kernel.turns import taking_turns
 from spapi_mock.store.contents import Contents
 from spapi_mock.store.file import (
     AS_READ,
@@ -76,8 +76,8 @@ META_TABLE = "meta"
 DOCUMENT_TABLES = (FeedDocumentIndex.table, ReportDocumentIndex.table)
 
 
-# Documents a commit packs before it offers the GIL to other threads (see commit).
-_PACKED_BETWEEN_YIELDS = 10
+# Documents a commit packs, or indexes, before it offers the GIL to other threads (see commit).
+_BETWEEN_TURNS = 10
 
 
 class PackedForm(StoredForm):
@@ -254,11 +254,9 @@ class Store:
                 next_ids[table] = next_ids.get(table, 1) + 1
                 return str(next_ids[table] - 1)
 
-            for number, (table, doc) in enumerate(put, start=1):
-                if number % _PACKED_BETWEEN_YIELDS == 0:
-                    # Nothing is changed yet: the server's threads may have the GIL, which
-                    # packing a feed chunk's orders held for a millisecond or more at a time.
-                    os.sched_yield()
+            # Nothing is changed yet: the server's threads may have the GIL, which packing a feed
+            # chunk's orders held for a millisecond or more at a time.
+            for table, doc in taking_turns(put, _BETWEEN_TURNS):
                 index = self._kinds[table]
                 key = index.key(doc)
                 stored = placed.setdefault(table, {})
@@ -296,13 +294,10 @@ class Store:
             for table, key in dropped:
                 self._kinds[table].drop(key)
             for table, stored in placed.items():
-                for number, (stored_id, packed, entry, _) in enumerate(stored.values(), start=1):
-                    if number % _PACKED_BETWEEN_YIELDS == 0:
-                        # A feed chunk's index updates held the GIL a millisecond or more. A
-                        # reader by key never waited for this lock and could always see some of
-                        # a change before the rest (the interpreter switches threads anywhere);
-                        # a scan holds the lock and sees the change whole.
-                        os.sched_yield()
+                # A feed chunk's index updates held the GIL a millisecond or more. A reader by key
+                # never waited for this lock and could always see some of a change before the rest
+                # (the interpreter switches threads anywhere); a scan holds the lock and sees it whole.
+                for stored_id, packed, entry, _ in taking_turns(stored.values(), _BETWEEN_TURNS):
                     self._kinds[table].put(stored_id, packed, entry)
             self._meta_ids = meta_ids
             self._next_ids = next_ids

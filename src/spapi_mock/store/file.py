@@ -41,6 +41,7 @@ from collections.abc import Iterator
 
 import orjson
 
+from spapi_mock.kernel.turns import taking_turns
 from spapi_mock.store.packing import Packer
 
 FORMAT = 4
@@ -493,18 +494,21 @@ def _snapshot_lines(tables: Tables, form: StoredForm) -> Iterator[bytes]:
     for line in form.snapshot_head():
         yield encode_change(line)
     for table, docs in tables.items():
-        # A chunk's items at a time: a list of every item was tens of thousands of young
-        # tuples, which each collection of the youngest objects walked while the compaction ran.
-        items = iter(docs.items())
-        chunk = list(itertools.islice(items, SNAPSHOT_CHUNK))
-        while True:
+        # A compaction runs beside the server on a thread of its own, which would keep the GIL
+        # for whole switch intervals (5 ms): the request threads get a turn between lines.
+        for chunk in taking_turns(_in_chunks(docs)):
             yield form.snapshot_line(table, chunk)
-            # A compaction runs beside the server on a thread of its own, which would keep the
-            # GIL for whole switch intervals (5 ms): the request threads get it between lines.
-            os.sched_yield()
-            chunk = list(itertools.islice(items, SNAPSHOT_CHUNK))
-            if not chunk:
-                break
+
+
+def _in_chunks(docs: dict) -> Iterator[list]:
+    """The table's items, SNAPSHOT_CHUNK at a time (one empty chunk for an empty table): a list of
+    every item was tens of thousands of young tuples, which each collection of the youngest
+    objects walked while the compaction ran."""
+    items = iter(docs.items())
+    chunk = list(itertools.islice(items, SNAPSHOT_CHUNK))
+    yield chunk
+    while chunk := list(itertools.islice(items, SNAPSHOT_CHUNK)):
+        yield chunk
 
 
 def _fsync_directory(directory: str) -> None:
