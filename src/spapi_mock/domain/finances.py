@@ -350,10 +350,13 @@ def _referral_base(marketplace_id: str) -> frozenset[str]:
 
 def total(record: Mapping) -> Decimal:
     """What the event nets the seller: every amount of every item."""
-    return sum(
-        (parse_amount(part["amount"]) for item in record["items"] for section in SECTIONS for part in item.get(section) or ()),
-        Decimal(0),
-    )
+    return sum(_amounts(record["items"]), _ZERO)
+
+
+def _amounts(items: list[dict]) -> list[Decimal]:
+    # An event's amounts are _text's (plain decimal strings): read as Decimals, not through
+    # parse_amount (read for every event of a loaded set).
+    return [Decimal(part["amount"]) for item in items for section in SECTIONS for part in item.get(section) or ()]
 
 
 # -- the clock -------------------------------------------------------------------------------
@@ -473,17 +476,13 @@ def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[d
     }
     if order.get("SellerOrderId"):
         record["sellerOrderId"] = order["SellerOrderId"]
-    # ``total``, read straight from the amounts just made (plain decimal strings, from _text).
-    net = sum([Decimal(part["amount"]) for item in items for section in SECTIONS for part in item.get(section) or ()], _ZERO)
-    record["total"] = _text(net, _exponent(currency))
+    record["total"] = _text(total(record), _exponent(currency))
     return _advanced(record, occurred)
 
 
 def _keep(record: dict) -> list[dict]:
     """An event that moves no money (a zero-priced replacement shipped) is not made."""
-    # Its amounts are _text's (plain decimal strings): no parse_amount needed to read them.
-    moves = any(Decimal(part["amount"]) for item in record["items"] for section in SECTIONS for part in item[section])
-    return [record] if moves else []
+    return [record] if any(_amounts(record["items"])) else []
 
 
 def _item(item: Mapping, quantity: int, sections: dict[str, list[dict]]) -> dict:
