@@ -7,6 +7,7 @@ must be what the plain way makes."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,6 +61,28 @@ def test_a_set_loaded_by_workers_is_what_the_plain_way_makes(generated, monkeypa
     assert len(orders) == 2500 and len(events) > 1000
     same(orders, expected_orders, _order_key)
     same(events, expected_events, _event_key)
+
+
+def test_workers_hand_back_their_rows_packed_once_the_store_knows_its_dictionary(generated, monkeypatch, in_workers, tmp_path):
+    # The store learns its dictionary from its first thousand documents (in the first file of
+    # 600 orders); the files sent after that come back packed by the workers, and read back as
+    # the plain way makes them (the test above).
+    monkeypatch.setenv("SPAPI_MOCK_CACHE_DIR", "off")
+    packed_by = tmp_path / "packed_by"
+    pack_rows = Store.pack_rows
+
+    def noted(self, rows, dictionary):
+        with packed_by.open("a") as out:
+            out.write(f"{os.getpid()} {sum(table == 'orders' for table, *_ in rows)}\n")
+        return pack_rows(self, rows, dictionary)
+
+    monkeypatch.setattr(Store, "pack_rows", noted)
+    orders, _ = loaded(generated, Policy())
+    noted_lines = [line.split() for line in packed_by.read_text().splitlines()]
+    assert str(os.getpid()) not in {pid for pid, _ in noted_lines}
+    # Files 3 to 5 at least (the second was sent before the dictionary was known).
+    assert sum(int(count) for _, count in noted_lines) >= 2500 - 2 * 600
+    assert len(orders) == 2500
 
 
 def test_a_set_loaded_in_one_process_is_what_the_plain_way_makes(generated, monkeypatch):

@@ -476,7 +476,8 @@ class Backend:
         try:
             # One document at a time into the store, each order with its money: a large set is
             # never held whole as documents.
-            self.store.load_rows(iter_fixture_rows(self.fixtures_dir, now, functools.partial(self._rows_with_money, now)), meta)
+            rows = iter_fixture_rows(self.fixtures_dir, now, functools.partial(self._rows_with_money, now), self.store)
+            self.store.load_rows(rows, meta)
         finally:
             order_factory.forget_resolved_dates()
         if cache is not None and order_factory.absolute_dates_resolved() == absolute:

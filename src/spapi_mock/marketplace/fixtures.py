@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import fastjsonschema
 import orjson
@@ -63,15 +63,28 @@ def _itself(doc: OrderDocument) -> list[OrderDocument]:
 # set took 30 s of one core); a smaller one loads in the time it takes to start them.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 # What the workers are to do, set before they are forked (a closure cannot be sent to them).
-_job: tuple[datetime, Callable[[OrderDocument], list]] | None = None
+_job: tuple[datetime, Callable[[OrderDocument], list], RowPacking | None] | None = None
 _forking = threading.Lock()
 
 
-def iter_fixture_rows(directory: str | Path, now: datetime, rows: Callable[[OrderDocument], list]) -> Iterator:
+class RowPacking(Protocol):
+    """How the rows a store loads are packed (``store.database.Store``'s): by worker processes,
+    once this process knows the dictionary they are packed with."""
+
+    def packing_dictionary(self) -> bytes | None: ...
+
+    def pack_rows(self, rows: list[tuple], dictionary: bytes) -> list[tuple]: ...
+
+
+def iter_fixture_rows(
+    directory: str | Path, now: datetime, rows: Callable[[OrderDocument], list], packing: RowPacking | None = None
+) -> Iterator:
     """``rows(doc)`` of each document ``iter_fixture_dir`` makes, in the same order, with the same
     problems raised after the last. A large set is checked, built and turned into rows by worker
     processes, one file each, when this process can fork safely (no other thread, which might
-    hold a lock the workers need) and may run on more than one core."""
+    hold a lock the workers need) and may run on more than one core; with ``packing``, a worker
+    hands back its rows as ``packing.pack_rows`` makes them once ``packing_dictionary()`` is
+    known."""
     directory = Path(directory)
     if not directory.is_dir():
         raise FixtureError(f"{directory}: fixture directory not found")
@@ -81,7 +94,7 @@ def iter_fixture_rows(directory: str | Path, now: datetime, rows: Callable[[Orde
     seen: dict[str, str] = {}
     problems = order_factory.Problems()
     started = said = time.monotonic()
-    with _file_results(files, now, rows, workers if parallel else 0) as results:
+    with _file_results(files, now, rows, workers if parallel else 0, packing) as results:
         for n, (path, items) in enumerate(zip(files, results, strict=True), 1):
             where = str(path)  # one name a file, not one an order: a 100k set's ids held 15 MB of them
             for order_id, made in items:
@@ -112,8 +125,8 @@ class _file_results:
     """``_file_rows`` of each file in order: made by ``workers`` processes a file at a time, or
     in this one (0) as they are read."""
 
-    def __init__(self, files: list[Path], now: datetime, rows: Callable, workers: int) -> None:
-        self._files, self._now, self._rows, self._workers = files, now, rows, workers
+    def __init__(self, files: list[Path], now: datetime, rows: Callable, workers: int, packing: RowPacking | None) -> None:
+        self._files, self._now, self._rows, self._workers, self._packing = files, now, rows, workers, packing
         self._pool = None
 
     def __enter__(self) -> Iterator:
@@ -124,7 +137,7 @@ class _file_results:
         for name in ("Order", "OrderItem", "OrderAddress", "OrderRegulatedInfo"):
             _compiled(name)
         with _forking:
-            _job = (self._now, self._rows)
+            _job = (self._now, self._rows, self._packing)
             try:
                 self._pool = multiprocessing.get_context("fork").Pool(self._workers)
             finally:
@@ -137,12 +150,26 @@ class _file_results:
         pending = deque()
         files = iter(self._files)
         for path in itertools.islice(files, self._workers):
-            pending.append(self._pool.apply_async(_pooled_file_rows, (path,)))
+            pending.append(self._send(path))
         while pending:
-            result = pending.popleft().get()
-            for path in itertools.islice(files, 1):
-                pending.append(self._pool.apply_async(_pooled_file_rows, (path,)))
-            yield _unpacked(result)
+            yield self._taken(pending.popleft().get(), files, pending)
+
+    def _send(self, path: Path):
+        dictionary = self._packing.packing_dictionary() if self._packing is not None else None
+        return self._pool.apply_async(_pooled_file_rows, (path, dictionary))
+
+    def _taken(self, chunks: list[tuple[bool, bytes]], files: Iterator[Path], pending: deque) -> Iterator[tuple]:
+        # The next file is sent as soon as the rows taken so far taught the store its packing
+        # dictionary (the first thousand documents), so that the file comes back packed; at
+        # the latest once this file's rows are all taken.
+        sent = False
+        for rows in _unpacked(chunks):
+            if not sent and self._packing is not None and self._packing.packing_dictionary() is not None:
+                pending.extend(map(self._send, itertools.islice(files, 1)))
+                sent = True
+            yield from rows
+        if not sent:
+            pending.extend(map(self._send, itertools.islice(files, 1)))
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
@@ -150,28 +177,38 @@ class _file_results:
             self._pool.join()
 
 
-# A worker sends a file's results as compressed chunks of this many documents, unpacked in this
-# process one chunk at a time: sent as they were, the results of the file being packed and of
+# A worker sends a file's results as chunks of this many documents, unpacked in this process one
+# chunk at a time. Its rows' texts are packed by the worker once the store's dictionary is known,
+# else the chunk is compressed: sent as they were, the results of the file being packed and of
 # the next one waiting (tens of MB of small objects each) took the first 100k load's peak from
-# about 390 to 540 MiB; compressed, a file waits in a tenth of the memory.
+# about 390 to 540 MiB; packed or compressed, a file waits in a tenth of the memory.
 CHUNK_DOCUMENTS = 500
 
 
-def _pooled_file_rows(path: Path) -> list[bytes]:
-    now, rows = _job
-    packer = zstandard.ZstdCompressor(level=1)
+def _pooled_file_rows(path: Path, dictionary: bytes | None) -> list[tuple[bool, bytes]]:
+    """The file's ``_file_rows`` as (compressed, pickled) chunks."""
+    now, rows, packing = _job
     items = _file_rows(path, now, rows)
-    return [
-        packer.compress(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
-        for chunk in iter(lambda: list(itertools.islice(items, CHUNK_DOCUMENTS)), [])
-    ]
+    chunks = iter(lambda: list(itertools.islice(items, CHUNK_DOCUMENTS)), [])
+    if dictionary is not None and packing is not None:
+        return [(False, pickle.dumps(_packed(chunk, packing, dictionary), protocol=pickle.HIGHEST_PROTOCOL)) for chunk in chunks]
+    packer = zstandard.ZstdCompressor(level=1)
+    return [(True, packer.compress(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))) for chunk in chunks]
 
 
-def _unpacked(chunks: list[bytes]) -> Iterator[tuple]:
+def _packed(chunk: list[tuple], packing: RowPacking, dictionary: bytes) -> list[tuple]:
+    """The chunk with its documents' rows packed, all in one batch."""
+    packed = iter(packing.pack_rows([row for order_id, made in chunk if order_id is not None for row in made], dictionary))
+    return [(order_id, made if order_id is None else list(itertools.islice(packed, len(made)))) for order_id, made in chunk]
+
+
+def _unpacked(chunks: list[tuple[bool, bytes]]) -> Iterator[list[tuple]]:
+    """The rows of each chunk, a chunk at a time."""
     reader = zstandard.ZstdDecompressor()
     chunks.reverse()
     while chunks:  # each chunk let go of once unpacked
-        yield from pickle.loads(reader.decompress(chunks.pop()))
+        compressed, chunk = chunks.pop()
+        yield pickle.loads(reader.decompress(chunk) if compressed else chunk)
 
 
 def _file_rows(path: Path, now: datetime, rows: Callable) -> Iterator[tuple]:

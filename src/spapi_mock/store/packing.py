@@ -13,6 +13,7 @@ packed document starts with one byte saying how it was packed and how its JSON i
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import deque
@@ -96,6 +97,21 @@ class Packer:
             while pending:
                 key, packed, value = pending.popleft()
                 yield key, packed.result(), value
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1)
+    def with_dictionary(dictionary: bytes) -> Packer:
+        """A packer that packs with this dictionary (another's, given to a process of its own:
+        its documents are then read back by the packer the dictionary came from)."""
+        packer = Packer()
+        packer.adopt(dictionary)
+        return packer
+
+    def pack_texts(self, texts: list[tuple[bytes, bool]]) -> list[bytes]:
+        """``pack_text`` of each (text, long_digits), the orjson texts in one batch."""
+        plain = [text for text, long_digits in texts if not long_digits]
+        packed = iter(self._pack_batch(plain))
+        return [self._pack(text, True) if long_digits else next(packed) for text, long_digits in texts]
 
     def _pack_batch(self, texts: list[bytes] | zstandard.BufferWithSegments) -> list[bytes]:
         if not len(texts):
