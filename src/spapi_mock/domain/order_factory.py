@@ -509,16 +509,17 @@ def _spelt(path: tuple) -> str:
     return spelt
 
 
-def _money_problems(field: str, money: Any, where: str) -> list[str]:
+def _money_problems(field: str, money: Any, where: str, *more: object) -> list[str]:
     """Money.Amount is a string in Amazon's model, but always a decimal number: the Finances
-    rules add them up."""
+    rules add them up. The field's name is ``field % more``, spelt only for a problem (a large
+    set's lines hold a million amounts, each checked)."""
     if money is None or not isinstance(money, dict):
         return []
     amount = money.get("Amount")
     if not isinstance(amount, str) or amount in _GOOD_AMOUNTS:
         return []
     if money_amount(amount) is None:
-        return [f"{where}: field {field}.Amount: {amount!r} is not {AMOUNT_RULE}"]
+        return [f"{where}: field {field % more if more else field}.Amount: {amount!r} is not {AMOUNT_RULE}"]
     if len(_GOOD_AMOUNTS) >= _GOOD_AMOUNTS_KEPT:
         _GOOD_AMOUNTS.clear()
     _GOOD_AMOUNTS.add(amount)
@@ -553,10 +554,10 @@ def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = T
         if not isinstance(item, dict):
             continue
         for name in (*ITEM_MONEY_FIELDS, "CODFee", "CODFeeDiscount"):
-            problems += _money_problems(f"items[{n}].{name}", item.get(name), where)
+            problems += _money_problems("items[%d].%s", item.get(name), where, n, name)
         gift = item.get("BuyerInfo") if isinstance(item.get("BuyerInfo"), dict) else {}
         for name in ("GiftWrapPrice", "GiftWrapTax"):
-            problems += _money_problems(f"items[{n}].BuyerInfo.{name}", gift.get(name), where)
+            problems += _money_problems("items[%d].BuyerInfo.%s", gift.get(name), where, n, name)
         item_id = item.get("OrderItemId")
         if isinstance(item_id, str) and item_id in seen:
             problems.append(f"{where}: field items[{n}].OrderItemId: '{item_id}' appears twice")

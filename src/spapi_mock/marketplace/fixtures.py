@@ -303,7 +303,6 @@ def _resolved_where_expected(data: Any, raw: bytes, now: datetime) -> bool:
     orders = data.get("orders") if type(data) is dict else None
     if type(orders) is not list:
         return False
-    spelt = sum(raw.count(name) for name in _QUOTED_DATE_NAMES)
     found = 0
     known: dict[str, str] = {}
     try:
@@ -329,7 +328,10 @@ def _resolved_where_expected(data: Any, raw: bytes, now: datetime) -> bool:
                     found += 1
     except (ValueError, OverflowError):
         return False
-    return found == spelt
+    # Every quoted date field name ends in 'Date"': when the text spells that no more often than
+    # dates were found, each spelling was one of them, and the names need not be counted one by
+    # one (a pass over the text each, a twentieth of a file's build).
+    return found == raw.count(b'Date"') or found == sum(raw.count(name) for name in _QUOTED_DATE_NAMES)
 
 
 def _dates_resolved_in_text(raw: bytes, now: datetime) -> Any | None:
