@@ -408,6 +408,7 @@ def serve_command(args: argparse.Namespace) -> int:
     # Loading allocates millions of long-lived objects; the cyclic collector would walk the
     # growing heap again and again meanwhile (a third of a 100k-order start-up).
     gc.disable()
+    _large_blocks_mapped()
     try:
         app = create_app(config)
     except StoreFileError as exc:
@@ -436,6 +437,25 @@ def serve_command(args: argparse.Namespace) -> int:
     HttpServer(app, listener, access_log=args.log_level == "debug").run(handle_signals=True)
     app.services.stop()
     return 0
+
+
+# glibc's M_MMAP_THRESHOLD (malloc.h): blocks this large or larger get pages of their own.
+_M_MMAP_THRESHOLD = -3
+_LARGE_BLOCK = 128 * 1024
+
+
+def _large_blocks_mapped() -> None:
+    """Keep every block of 128 KiB or more in pages of its own, handed back when freed. glibc
+    starts so but raises the threshold to the size of each such block freed, and a large set's
+    load frees hundreds (the workers' results, half a MB a chunk): later ones then came from the
+    heap, whose freed pages stayed among the store's: a first 100k-order load's peak RSS 405 ->
+    388 MiB, 388 -> 380 MiB once loaded."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _return_free_memory() -> None:
