@@ -50,6 +50,7 @@ from spapi_mock.http import http_errors, request_scope
 from spapi_mock.http.connexion_glue import COMPACT_JSON, SECURITY_KEY, BodyRequest, enter_handler_context
 from spapi_mock.http.middleware import CONTROL_PREFIX, TrafficGate
 from spapi_mock.http.validation import VALIDATORS, NamedParameterValidator
+from spapi_mock.kernel import schema_accept
 
 _TOKEN_HEADER = b"x-amz-access-token"
 _CONTENT_TYPE = b"content-type"
@@ -399,7 +400,7 @@ def _keeping_body(validator_class: type) -> type:
         def __init__(self, *, schema: dict, **kwargs) -> None:
             super().__init__(schema=schema, **kwargs)
             # A body of the usual shape met without a jsonschema validator (see _accepts).
-            self._accepts = _object_check(schema)
+            self._accepts = _body_check(schema)
 
         async def _parse(self, stream, scope):
             body = await super()._parse(stream, scope=scope)
@@ -422,96 +423,20 @@ def _query_lists(scope: Scope) -> dict[str, list[str]]:
     return lists
 
 
-# Schema keywords jsonschema does not check (Draft 4): a schema of the shapes below with only
-# these besides is met by exactly the values the checks below accept.
-_ANNOTATIONS = frozenset({"description", "example", "examples", "title", "x-example", "default"})
-
-
 def _accepts(param: dict):
-    """A check that is true only of values the parameter's schema accepts, for the shapes most
-    SP-API parameters have (a string, maybe of an enum or a length; an integer between bounds; a
-    boolean; an array of such strings, maybe of a length); None for any other schema, or a
-    nullable parameter (its "null" is Connexion's to read). False means "ask the validator",
-    never "invalid"."""
+    """A check that is true only of values the parameter's schema accepts (kernel/schema_accept),
+    None for a schema it leaves to the validator, or a nullable parameter (its "null" is
+    Connexion's to read). False means "ask the validator", never "invalid"."""
     schema = param.get("schema")
     if type(schema) is not dict or connexion_utils.is_nullable(param):
         return None
-    return _value_check(schema)
+    return schema_accept.accepting(schema)
 
 
-def _value_check(schema):
-    if type(schema) is not dict:
-        return None
-    if schema.get("type") == "array":
-        if not set(schema) <= _ANNOTATIONS | {"type", "items", "minItems", "maxItems"}:
-            return None
-        item = _string_check(schema.get("items"))
-        low, high = schema.get("minItems", 0), schema.get("maxItems")
-        if item is None or type(low) is not int or (high is not None and type(high) is not int):
-            return None
-        return lambda value: (
-            type(value) is list and low <= len(value) and (high is None or len(value) <= high) and all(map(item, value))
-        )
-    if schema.get("type") == "integer":
-        if not set(schema) <= _ANNOTATIONS | {"type", "minimum", "maximum"}:
-            return None
-        low, high = schema.get("minimum"), schema.get("maximum")
-        if not all(bound is None or type(bound) is int for bound in (low, high)):
-            return None
-        return lambda value: type(value) is int and (low is None or value >= low) and (high is None or value <= high)
-    if schema.get("type") == "boolean":
-        return (lambda value: type(value) is bool) if set(schema) <= _ANNOTATIONS | {"type"} else None
-    return _string_check(schema)
-
-
-def _object_check(schema):
-    """The same for a request body: an object whose properties are of those shapes, with its
-    required ones present (and no others if additionalProperties is false)."""
-    if type(schema) is not dict or schema.get("type") != "object":
-        return None
-    # Connexion hands the body's schema with the spec's components beside it (for references).
-    if not set(schema) <= _ANNOTATIONS | {"type", "required", "properties", "additionalProperties", "components"}:
-        return None
-    required, properties = schema.get("required", []), schema.get("properties", {})
-    others = schema.get("additionalProperties", True)
-    if type(required) is not list or not all(type(name) is str for name in required) or type(others) is not bool:
-        return None
-    if type(properties) is not dict:
-        return None
-    checks = {name: _value_check(subschema) for name, subschema in properties.items()}
-    if None in checks.values():
-        return None
-
-    def accepts(body) -> bool:
-        if type(body) is not dict or not all(name in body for name in required):
-            return False
-        for name, value in body.items():
-            check = checks.get(name)
-            if not (others if check is None else check(value)):
-                return False
-        return True
-
-    return accepts
-
-
-def _string_check(schema):
-    if type(schema) is not dict or schema.get("type") != "string":
-        return None
-    if not set(schema) <= _ANNOTATIONS | {"type", "enum", "minLength", "maxLength"}:
-        return None
-    enum = schema.get("enum")
-    if enum is not None and not (type(enum) is list and all(type(member) is str for member in enum)):
-        return None
-    members = frozenset(enum) if enum is not None else None
-    low, high = schema.get("minLength", 0), schema.get("maxLength")
-    if type(low) is not int or (high is not None and type(high) is not int):
-        return None
-    return lambda value: (
-        type(value) is str
-        and (members is None or value in members)
-        and low <= len(value)
-        and (high is None or len(value) <= high)
-    )
+def _body_check(schema: dict):
+    """The same for a request body, whose schema Connexion hands with the spec's components
+    beside it (for references)."""
+    return schema_accept.accepting(schema, (schema.get("components") or {}).get("schemas"))
 
 
 def _bucket(path: str) -> tuple[int, str]:

@@ -35,7 +35,8 @@ from spapi_mock.domain import order_factory
 from spapi_mock.domain.exceptions import FixtureError
 from spapi_mock.domain.model import OrderDocument
 from spapi_mock.domain.sellers import DEFAULT_SELLER_ID
-from spapi_mock.kernel import resources
+from spapi_mock.kernel import resources, schema_accept
+from spapi_mock.kernel.schema_accept import Check
 
 log = logging.getLogger("spapi_mock.fixtures")
 PROGRESS_EVERY_S = 1.0
@@ -136,6 +137,7 @@ class _file_results:
         # The validators are compiled once, here, for every worker.
         for name in ("Order", "OrderItem", "OrderAddress", "OrderRegulatedInfo"):
             _compiled(name)
+            _accepting(name)
         with _forking:
             _job = (self._now, self._rows, self._packing)
             try:
@@ -435,8 +437,12 @@ UNKNOWN_FIELD = "unknown field (not a field of Amazon's model here; check the sp
 
 
 def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
-    # fastjsonschema compiles the schema to Python and checks a valid record quickly, which
-    # keeps start-up short; jsonschema then explains a failure field by field.
+    # A quick check accepts a record of the usual types (a third of fastjsonschema's time);
+    # fastjsonschema, compiled to Python, decides the rest quickly, which keeps start-up short;
+    # jsonschema then explains a failure field by field.
+    accepts = _accepting(schema_name)
+    if accepts is not None and accepts(value):
+        return
     try:
         _compiled(schema_name)(value)
         return
@@ -465,6 +471,11 @@ def _validate(value: dict, schema_name: str, where: str, prefix: str) -> None:
 @cache
 def _compiled(schema_name: str):
     return fastjsonschema.compile({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _strict_schemas()}})
+
+
+@cache
+def _accepting(schema_name: str) -> Check | None:
+    return schema_accept.accepting({"$ref": f"#/components/schemas/{schema_name}"}, _strict_schemas())
 
 
 @cache
