@@ -355,8 +355,28 @@ def total(record: Mapping) -> Decimal:
 
 def _amounts(items: list[dict]) -> list[Decimal]:
     # An event's amounts are _text's (plain decimal strings): read as Decimals, not through
-    # parse_amount (read for every event of a loaded set).
-    return [Decimal(part["amount"]) for item in items for section in SECTIONS for part in item.get(section) or ()]
+    # parse_amount (read for every event of a loaded set), and each text once (most repeat).
+    known = _READ_AMOUNTS
+    if len(known) > _READ_AMOUNTS_KEPT:
+        known.clear()
+    return [
+        known[text] if text in known else known.setdefault(text, Decimal(text))
+        for item in items
+        for section in SECTIONS
+        for part in item.get(section) or ()
+        for text in (part["amount"],)
+    ]
+
+
+# Amount texts read as Decimals (immutable: one serves every event); emptied when full.
+_READ_AMOUNTS: dict[str, Decimal] = {}
+_READ_AMOUNTS_KEPT = 1 << 16
+
+
+def _moves_money(items: list[dict]) -> bool:
+    # A plain decimal text is zero when it holds no digit but 0 (not read as a Decimal: asked of
+    # every event of a loaded set).
+    return any(part["amount"].strip("-0.") for item in items for section in SECTIONS for part in item.get(section) or ())
 
 
 # -- the clock -------------------------------------------------------------------------------
@@ -482,7 +502,7 @@ def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[d
 
 def _keep(record: dict) -> list[dict]:
     """An event that moves no money (a zero-priced replacement shipped) is not made."""
-    return [record] if any(_amounts(record["items"])) else []
+    return [record] if _moves_money(record["items"]) else []
 
 
 def _item(item: Mapping, quantity: int, sections: dict[str, list[dict]]) -> dict:
