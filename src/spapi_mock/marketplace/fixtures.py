@@ -294,6 +294,8 @@ def _dates_resolved(raw: bytes, now: datetime) -> Any | None:
 # Where a fixture record holds date fields: its order's and its items' own fields.
 _DATE_KEYS = tuple(sorted(order_factory.DATE_FIELDS))
 _QUOTED_DATE_NAMES = tuple(b'"' + name + b'"' for name in sorted(_DATE_NAMES))
+# A quote ending like a date field's name followed by a space: a key spaced from its colon.
+_DATE_QUOTE_SPACED = re.compile(rb'Date"[ \t\n\r]')
 
 
 def _resolved_where_expected(data: Any, raw: bytes, now: datetime) -> bool:
@@ -330,10 +332,13 @@ def _resolved_where_expected(data: Any, raw: bytes, now: datetime) -> bool:
                     found += 1
     except (ValueError, OverflowError):
         return False
-    # Every quoted date field name ends in 'Date"': when the text spells that no more often than
-    # dates were found, each spelling was one of them, and the names need not be counted one by
-    # one (a pass over the text each, a twentieth of a file's build).
-    return found == raw.count(b'Date"') or found == sum(raw.count(name) for name in _QUOTED_DATE_NAMES)
+    # Every date field's key ends in 'Date"' and is followed by its colon: when no such quote
+    # is followed by a space, one count finds every key ending so, and if the dates found are
+    # as many, each was one of them (the names counted one by one, a pass over the text each,
+    # were a twentieth of a file's build; a buyer named Date is no key).
+    if found == raw.count(b'Date":') and _DATE_QUOTE_SPACED.search(raw) is None:
+        return True
+    return found == sum(raw.count(name) for name in _QUOTED_DATE_NAMES)
 
 
 def _dates_resolved_in_text(raw: bytes, now: datetime) -> Any | None:
