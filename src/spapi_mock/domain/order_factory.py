@@ -526,6 +526,9 @@ def _money_problems(field: str, money: Any, where: str, *more: object) -> list[s
     return []
 
 
+_LINE_MONEY_FIELDS = (*ITEM_MONEY_FIELDS, "CODFee", "CODFeeDiscount")
+
+
 # Amounts known to be decimal numbers: a large set's prices repeat (a line holds eight or more
 # amounts, most of them 0.00), and reading each as a Decimal to check it was a tenth of its
 # build. Only a string is kept, so its verdict cannot change; the set is emptied when full.
@@ -553,8 +556,14 @@ def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = T
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        for name in (*ITEM_MONEY_FIELDS, "CODFee", "CODFeeDiscount"):
-            problems += _money_problems("items[%d].%s", item.get(name), where, n, name)
+        for name in _LINE_MONEY_FIELDS:
+            money = item.get(name)
+            # The common case first, without a call: no field, or an amount already known good.
+            if money is None or (
+                money.__class__ is dict and (amount := money.get("Amount")).__class__ is str and amount in _GOOD_AMOUNTS
+            ):
+                continue
+            problems += _money_problems("items[%d].%s", money, where, n, name)
         gift = item.get("BuyerInfo") if isinstance(item.get("BuyerInfo"), dict) else {}
         for name in ("GiftWrapPrice", "GiftWrapTax"):
             problems += _money_problems("items[%d].BuyerInfo.%s", gift.get(name), where, n, name)
