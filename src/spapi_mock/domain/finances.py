@@ -357,10 +357,8 @@ def _amounts(items: list[dict]) -> list[Decimal]:
     # An event's amounts are _text's (plain decimal strings): read as Decimals, not through
     # parse_amount (read for every event of a loaded set), and each text once (most repeat).
     known = _READ_AMOUNTS
-    if len(known) > _READ_AMOUNTS_KEPT:
-        known.clear()
     return [
-        known[text] if text in known else known.setdefault(text, Decimal(text))
+        known[text] if text in known else _read_amount(text)
         for item in items
         for section in SECTIONS
         for part in item.get(section) or ()
@@ -580,9 +578,21 @@ def _money_amount(money: object) -> Decimal:
         return _ZERO
     if type(money) is dict or isinstance(money, Mapping):
         amount = money.get("Amount")
-        if amount is not None and amount != "":
-            return Decimal(amount if amount.__class__ is str else str(amount))
+        if amount.__class__ is str:
+            # Read once a text (a line's fifteen amounts, most of them repeats such as 0.00).
+            known = _READ_AMOUNTS.get(amount)
+            return known if known is not None else _read_amount(amount) if amount else _ZERO
+        if amount is not None:
+            return Decimal(str(amount))
     return _ZERO
+
+
+def _read_amount(text: str) -> Decimal:
+    amount = Decimal(text)
+    if len(_READ_AMOUNTS) > _READ_AMOUNTS_KEPT:
+        _READ_AMOUNTS.clear()
+    _READ_AMOUNTS[text] = amount
+    return amount
 
 
 # Decimals are immutable: made once, not for every absent field and every amount rounded.
