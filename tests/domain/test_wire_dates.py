@@ -14,7 +14,7 @@ from spapi_mock.kernel.dates import EARLIEST_DATE, LATEST_DATE, parse_iso, to_wi
     ("at", "wire"),
     [
         (datetime(2024, 1, 15, 8, 23, 11, 999999, tzinfo=UTC), "2024-01-15T08:23:11Z"),  # seconds cut, not rounded
-        (datetime(2024, 1, 15, 8, 23, 11, tzinfo=timezone.utc), "2024-01-15T08:23:11Z"),
+        (datetime(2024, 1, 15, 8, 23, 11, tzinfo=timezone.utc), "2024-01-15T08:23:11Z"),  # noqa: UP017 (the other spelling)
         (datetime(2024, 1, 15, 1, 0, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))), "2024-01-14T19:30:00Z"),
         (datetime(2024, 12, 31, 23, 0, 0, tzinfo=timezone(timedelta(hours=-2))), "2025-01-01T01:00:00Z"),
         (EARLIEST_DATE, "0002-01-01T00:00:00Z"),  # four digits of year, as ISO 8601 writes them
