@@ -205,14 +205,13 @@ def shipment_event(
     shipment events charged, so an item shipped in parts adds up to its line exactly."""
     order = doc["order"]
     currency = _currency(doc)
-    fees = FEES.get(currency, FEES["USD"])
     exponent = _exponent(currency)
     charged = _charged_so_far(previous)
     if shipped_before is None:
         after = _shipped(doc)
         shipped_before = {item_id: after.get(item_id, 0) - quantity for item_id, quantity in shipped.items()}
     marketplace_id = order["MarketplaceId"]
-    referral_base = _referral_base(marketplace_id)
+    channel = order.get("FulfillmentChannel")
     items = []
     for item in doc["items"]:
         item_id = item["OrderItemId"]
@@ -221,26 +220,92 @@ def shipment_event(
             continue
         units = shipped_before.get(item_id, 0) + quantity
         ordered = max(int(item.get("QuantityOrdered") or 0), units, 1)
-        # A line shipped whole (most are) charges its amounts as they are, rounded.
-        so_far = None if units == ordered else Decimal(units) / Decimal(ordered)
-        targets: dict[tuple[str, str], Decimal] = {}
-        base = _ZERO
-        for key, amount in line_amounts(item, marketplace_id).items():
-            target = targets[key] = _round(amount if so_far is None else amount * so_far, exponent)
-            if key[0] == "promotions" or (key[0] == "charges" and key[1] in referral_base):
-                base += target
-        if base > 0:
-            referral = max(base * fees.referral_rate, fees.referral_minimum * units)
-            targets[_COMMISSION] = -_round(referral, exponent)
-            if order.get("FulfillmentChannel") == "AFN":
-                targets[_FBA_FEE] = -_round(fees.fba_per_unit * units, exponent)
+        if units == ordered:  # shipped whole, as most lines are
+            targets = _whole_line_targets(item, marketplace_id, channel, currency, units)
+        else:
+            targets = _line_targets(item, marketplace_id, channel, currency, units, Decimal(units) / Decimal(ordered))
         sections: dict[str, list[dict]] = {section: [] for section in SECTIONS}
-        for key, target in targets.items():
-            amount = target - charged[(item_id, *key)] if charged and (item_id, *key) in charged else target
+        for key, target, text in targets:
+            if charged and (item_id, *key) in charged:
+                amount = target - charged[(item_id, *key)]
+                text = _text(amount, exponent)
+            else:
+                amount = target
             if amount or key == _PRINCIPAL:
-                sections[key[0]].append(_component(key[0], key[1], amount, exponent, item))
+                sections[key[0]].append(_component(key[0], key[1], text, item))
         items.append(_item(item, quantity, sections))
     return _record(doc, SHIPMENT, at, policy, items, previous)
+
+
+def _line_targets(
+    item: Mapping, marketplace_id: str, channel: str | None, currency: str, units: int, so_far: Decimal | None
+) -> tuple[tuple[tuple[str, str], Decimal, str], ...]:
+    """(key, amount, its text) of what ``units`` of the line shipped so far charge in all: its
+    amounts (a share ``so_far`` of each, or the whole when None), rounded, and the fees on them."""
+    fees = FEES.get(currency, FEES["USD"])
+    exponent = _exponent(currency)
+    referral_base = _referral_base(marketplace_id)
+    targets: dict[tuple[str, str], Decimal] = {}
+    base = _ZERO
+    for key, amount in line_amounts(item, marketplace_id).items():
+        target = targets[key] = _round(amount if so_far is None else amount * so_far, exponent)
+        if key[0] == "promotions" or (key[0] == "charges" and key[1] in referral_base):
+            base += target
+    if base > 0:
+        referral = max(base * fees.referral_rate, fees.referral_minimum * units)
+        targets[_COMMISSION] = -_round(referral, exponent)
+        if channel == "AFN":
+            targets[_FBA_FEE] = -_round(fees.fba_per_unit * units, exponent)
+    return tuple((key, target, _text(target, exponent)) for key, target in targets.items())
+
+
+def _whole_line_targets(
+    item: Mapping, marketplace_id: str, channel: str | None, currency: str, units: int
+) -> tuple[tuple[tuple[str, str], Decimal, str], ...]:
+    """``_line_targets`` of a line shipped whole: the same for every line of the same money in
+    the same marketplace, worked out once (a loaded set's lines repeat their prices; working each
+    out was a third of its history)."""
+    money = _line_money(item)
+    if money is None:
+        return _line_targets(item, marketplace_id, channel, currency, units, None)
+    key = (marketplace_id, channel, currency, units, *money)
+    targets = _WHOLE_LINES.get(key)
+    if targets is None:
+        if len(_WHOLE_LINES) >= _WHOLE_LINES_KEPT:
+            _WHOLE_LINES.clear()
+        targets = _WHOLE_LINES[key] = _line_targets(item, marketplace_id, channel, currency, units, None)
+    return targets
+
+
+# Lines' targets by marketplace, channel, currency, units and money (about 1.5 KB each); emptied
+# when full, and after a load (``forget_worked_out_lines``). A worker loading half of a 100k-order
+# set meets 17,000 distinct lines, three in four of them again.
+_WHOLE_LINES: dict[tuple, tuple] = {}
+_WHOLE_LINES_KEPT = 16384
+
+
+def forget_worked_out_lines() -> None:
+    """Let go of the lines worked out so far (25 MB when full)."""
+    _WHOLE_LINES.clear()
+
+
+def _line_money(item: Mapping) -> tuple | None:
+    """The amounts ``line_amounts`` reads of the line, as given; None when one is not a text
+    (it is then not worked out once for all)."""
+    money: list[str | None] = []
+    for holder, names in ((item, _LINE_MONEY_FIELDS), (item.get("BuyerInfo") or {}, _GIFT_MONEY_FIELDS)):
+        if holder.__class__ is not dict:
+            return None
+        for name in names:
+            field = holder.get(name)
+            if field is None:
+                money.append(None)
+                continue
+            amount = field.get("Amount") if field.__class__ is dict else field
+            if field.__class__ is not dict or (amount is not None and amount.__class__ is not str):
+                return None
+            money.append(amount)
+    return tuple(money)
 
 
 _PRINCIPAL = ("charges", "Principal")
@@ -338,6 +403,18 @@ def line_amounts(item: Mapping, marketplace_id: str) -> dict[tuple[str, str], De
     return {_PRINCIPAL: _ZERO} | {key: amount for key, amount in found.items() if amount}
 
 
+# Every field line_amounts reads: of the line, and of its BuyerInfo.
+_LINE_MONEY_FIELDS = (
+    "ItemPrice",
+    "ItemTax",
+    "ShippingPrice",
+    "ShippingTax",
+    "CODFee",
+    *(name for name, _ in _TAX_DISCOUNTS),
+    *(name for name, _ in _ITEM_DISCOUNTS),
+    "CODFeeDiscount",
+)
+_GIFT_MONEY_FIELDS = ("GiftWrapPrice", "GiftWrapTax")
 _TAX, _SHIPPING, _SHIPPING_TAX = ("charges", "Tax"), ("charges", "ShippingCharge"), ("charges", "ShippingTax")
 _GIFTWRAP, _GIFTWRAP_TAX, _COD_CHARGE = ("charges", "Giftwrap"), ("charges", "GiftwrapTax"), ("charges", "CODOrderCharge")
 _LINE_PROMOTIONS = tuple((name, ("promotions", kind)) for name, kind in (*_ITEM_DISCOUNTS, ("CODFeeDiscount", "COD")))
@@ -513,11 +590,11 @@ def _item(item: Mapping, quantity: int, sections: dict[str, list[dict]]) -> dict
     }
 
 
-def _component(section: str, kind: str, amount: Decimal, exponent: Decimal, item: Mapping) -> dict:
+def _component(section: str, kind: str, amount: str, item: Mapping) -> dict:
     if section == "promotions":
         # Amazon's PromotionType; the id says what the promotion lowered (the price, shipping).
-        return {"type": PROMOTION_TYPE, "id": f"{kind}-{item['OrderItemId']}", "amount": _text(amount, exponent)}
-    return {"type": kind, "amount": _text(amount, exponent)}
+        return {"type": PROMOTION_TYPE, "id": f"{kind}-{item['OrderItemId']}", "amount": amount}
+    return {"type": kind, "amount": amount}
 
 
 def _part_kind(section: str, part: Mapping) -> str:

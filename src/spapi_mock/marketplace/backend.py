@@ -480,6 +480,7 @@ class Backend:
             self.store.load_rows(rows, meta)
         finally:
             order_factory.forget_resolved_dates()
+            finances.forget_worked_out_lines()
         if cache is not None and order_factory.absolute_dates_resolved() == absolute:
             cache.keep(self.store, now)
 
