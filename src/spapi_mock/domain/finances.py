@@ -213,6 +213,7 @@ def shipment_event(
     marketplace_id = order["MarketplaceId"]
     channel = order.get("FulfillmentChannel")
     items = []
+    net = _ZERO  # the amounts as their texts say (each rounded already)
     for item in doc["items"]:
         item_id = item["OrderItemId"]
         quantity = int(shipped.get(item_id, 0))
@@ -233,8 +234,9 @@ def shipment_event(
                 amount = target
             if amount or key == _PRINCIPAL:
                 sections[key[0]].append(_component(key[0], key[1], text, item))
+                net += amount
         items.append(_item(item, quantity, sections))
-    return _record(doc, SHIPMENT, at, policy, items, previous)
+    return _record(doc, SHIPMENT, at, policy, items, previous, net)
 
 
 def _line_targets(
@@ -544,7 +546,10 @@ def parse_amount(value: object) -> Decimal:
     return Decimal(text)
 
 
-def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[dict], previous: list[dict]) -> dict:
+def _record(
+    doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[dict], previous: list[dict], net: Decimal | None = None
+) -> dict:
+    """The event of ``items``; ``net``: what they net the seller, when the caller added it up."""
     order = doc["order"]
     seller_id = doc["seller_id"]
     currency = _currency(doc)
@@ -571,7 +576,7 @@ def _record(doc: Mapping, kind: str, at: datetime, policy: Policy, items: list[d
     }
     if order.get("SellerOrderId"):
         record["sellerOrderId"] = order["SellerOrderId"]
-    record["total"] = _text(total(record), _exponent(currency))
+    record["total"] = _text(total(record) if net is None else net, _exponent(currency))
     return _advanced(record, occurred)
 
 
