@@ -456,12 +456,20 @@ def test_relative_dates_read_the_quick_way_are_those_the_general_reading_makes()
     import random
 
     from spapi_mock.domain import order_factory
-    from spapi_mock.kernel.dates import parse_fixture_date, to_wire
+    from spapi_mock.kernel.dates import EARLIEST_DATE, LATEST_DATE, parse_fixture_date, to_wire
 
     now = datetime(2026, 6, 1, 12, 0, 0, 654321, tzinfo=UTC)
     spelt = ["now", "now-", "now+", "now-0s", "NOW-1d", "now - 1d", "now-1d1d", "now-1d ", "now-1d2h3m4s5s", "now-\u0663d"]
     # Past the calendar, and within it but outside the dates taken (year 1, year 9999).
     spelt += ["now-9999999d", "now+9999999d", "now-739500d", "now-738900d", "now+2912000d", "now+00001d", "now-999999h"]
+    # A second either side of the first and the last dates taken, and across a day's end.
+    first, last = (EARLIEST_DATE - now.replace(microsecond=0)), (LATEST_DATE - now.replace(microsecond=0))
+    for moved in (first, last):
+        seconds = int(moved.total_seconds())
+        for near in (seconds - 1, seconds, seconds + 1):
+            days, rest = divmod(abs(near), 86400)
+            spelt.append(f"now{'-' if near < 0 else '+'}{days}d{rest // 3600}h{rest // 60 % 60}m{rest % 60}s")
+    spelt += ["now-11h59m59s", "now+11h59m59s", "now+12h", "now-12h0m1s", "now+1d11h59m59s"]
     rng = random.Random(26)
     for _ in range(2000):
         parts = "".join(f"{rng.randint(0, 10 ** rng.randint(0, 7))}{unit}" for unit in "dhms" if rng.random() < 0.6)
