@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from spapi_mock.domain.marketplaces import BY_ID
+from spapi_mock.domain.orders import LINE_MONEY_FIELDS
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
@@ -295,7 +296,7 @@ def _line_money(item: Mapping) -> tuple | None:
     """The amounts ``line_amounts`` reads of the line, as given; None when one is not a text
     (it is then not worked out once for all)."""
     money: list[str | None] = []
-    for holder, names in ((item, _LINE_MONEY_FIELDS), (item.get("BuyerInfo") or {}, _GIFT_MONEY_FIELDS)):
+    for holder, names in ((item, LINE_MONEY_FIELDS), (item.get("BuyerInfo") or {}, _GIFT_MONEY_FIELDS)):
         if holder.__class__ is not dict:
             return None
         for name in names:
@@ -405,17 +406,7 @@ def line_amounts(item: Mapping, marketplace_id: str) -> dict[tuple[str, str], De
     return {_PRINCIPAL: _ZERO} | {key: amount for key, amount in found.items() if amount}
 
 
-# Every field line_amounts reads: of the line, and of its BuyerInfo.
-_LINE_MONEY_FIELDS = (
-    "ItemPrice",
-    "ItemTax",
-    "ShippingPrice",
-    "ShippingTax",
-    "CODFee",
-    *(name for name, _ in _TAX_DISCOUNTS),
-    *(name for name, _ in _ITEM_DISCOUNTS),
-    "CODFeeDiscount",
-)
+# Every field line_amounts reads: the line's money fields, and its BuyerInfo's.
 _GIFT_MONEY_FIELDS = ("GiftWrapPrice", "GiftWrapTax")
 _TAX, _SHIPPING, _SHIPPING_TAX = ("charges", "Tax"), ("charges", "ShippingCharge"), ("charges", "ShippingTax")
 _GIFTWRAP, _GIFTWRAP_TAX, _COD_CHARGE = ("charges", "Giftwrap"), ("charges", "GiftwrapTax"), ("charges", "CODOrderCharge")
@@ -435,9 +426,8 @@ def total(record: Mapping) -> Decimal:
 def _amounts(items: list[dict]) -> list[Decimal]:
     # An event's amounts are _text's (plain decimal strings): read as Decimals, not through
     # parse_amount (read for every event of a loaded set), and each text once (most repeat).
-    known = _READ_AMOUNTS
     return [
-        known[text] if text in known else _read_amount(text)
+        _read_amount(text)
         for item in items
         for section in SECTIONS
         for part in item.get(section) or ()
@@ -519,7 +509,8 @@ def settlement_group(seller_id: str, currency: str, released: datetime, policy: 
 @functools.lru_cache(maxsize=4096)
 def _group(seller_id: str, currency: str, periods: int, period: timedelta) -> tuple[str, str, str]:
     # settlement_period's arithmetic, worked out once per period: a loaded set's events fall in a
-    # few dozen, and formatting both ends for each event was a tenth of its history.
+    # few dozen, and formatting both ends for each event was a tenth of its history (keyed by the
+    # period's number, not its ends: hashing two datetimes an event cost 1% of a load).
     start = SETTLEMENT_ANCHOR + periods * period
     group_start = to_wire(start)
     return group_id(seller_id, currency, group_start), group_start, to_wire(start + period)
@@ -661,19 +652,21 @@ def _money_amount(money: object) -> Decimal:
     if type(money) is dict or isinstance(money, Mapping):
         amount = money.get("Amount")
         if amount.__class__ is str:
-            # Read once a text (a line's fifteen amounts, most of them repeats such as 0.00).
-            known = _READ_AMOUNTS.get(amount)
-            return known if known is not None else _read_amount(amount) if amount else _ZERO
+            return _read_amount(amount) if amount else _ZERO
         if amount is not None:
             return Decimal(str(amount))
     return _ZERO
 
 
 def _read_amount(text: str) -> Decimal:
-    amount = Decimal(text)
-    if len(_READ_AMOUNTS) > _READ_AMOUNTS_KEPT:
-        _READ_AMOUNTS.clear()
-    _READ_AMOUNTS[text] = amount
+    """The amount a text says, read once a text (a line's fifteen amounts and an event's are most
+    of them repeats such as 0.00)."""
+    amount = _READ_AMOUNTS.get(text)
+    if amount is None:
+        amount = Decimal(text)
+        if len(_READ_AMOUNTS) > _READ_AMOUNTS_KEPT:
+            _READ_AMOUNTS.clear()
+        _READ_AMOUNTS[text] = amount
     return amount
 
 

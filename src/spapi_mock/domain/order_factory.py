@@ -27,6 +27,7 @@ from spapi_mock.domain.orders import (
     AMOUNT_RULE,
     DISCOUNT_FIELDS,
     ITEM_MONEY_FIELDS,
+    LINE_MONEY_FIELDS,
     buyer_requested_cancel,
     item_counts,
     money_amount,
@@ -557,9 +558,6 @@ def _money_problems(field: str, money: Any, where: str, *more: object) -> list[s
     return []
 
 
-_LINE_MONEY_FIELDS = (*ITEM_MONEY_FIELDS, "CODFee", "CODFeeDiscount")
-
-
 # Amounts known to be decimal numbers: a large set's prices repeat (a line holds eight or more
 # amounts, most of them 0.00), and reading each as a Decimal to check it was a tenth of its
 # build. Only a string is kept, so its verdict cannot change; the set is emptied when full.
@@ -587,7 +585,7 @@ def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = T
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        for name in _LINE_MONEY_FIELDS:
+        for name in LINE_MONEY_FIELDS:
             money = item.get(name)
             # The common case first, without a call: no field, or an amount already known good.
             if money is None or (

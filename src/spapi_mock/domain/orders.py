@@ -22,6 +22,9 @@ ITEM_MONEY_FIELDS = (
     "PromotionDiscountTax",
 )
 
+# Every money field of a line: its charges, and its cash-on-delivery fee and that fee's discount.
+LINE_MONEY_FIELDS = (*ITEM_MONEY_FIELDS, "CODFee", "CODFeeDiscount")
+
 # Discounts lower what the buyer pays; every other charge adds to it.
 DISCOUNT_FIELDS = frozenset({"ShippingDiscount", "ShippingDiscountTax", "PromotionDiscount", "PromotionDiscountTax"})
 
