@@ -33,7 +33,6 @@ import struct
 import sys
 import threading
 from array import array
-from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -46,6 +45,7 @@ import zstandard
 from spapi_mock.domain import finances, order_factory
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel import resources
+from spapi_mock.kernel.ahead import worked_ahead
 from spapi_mock.kernel.dates import EARLIEST_DATE, LATEST_DATE, parse_iso, to_wire
 from spapi_mock.marketplace.fixtures import fixture_files, forks_safely
 from spapi_mock.store.database import Store
@@ -340,20 +340,10 @@ def _decompressed(frames: list[memoryview]) -> Iterator[bytes]:
     """Each frame decompressed, the next ones on a thread meanwhile (zstd works without the GIL),
     a few frames ahead, not the whole set at once."""
     reader = zstandard.ZstdDecompressor()  # used by the one thread only: not safe to share
-    with ThreadPoolExecutor(1, thread_name_prefix="fixture-set reader") as reading:
-        ahead: deque = deque()
-        try:
-            for frame in frames:
-                ahead.append(reading.submit(reader.decompress, frame))
-                if len(ahead) > _AHEAD:
-                    yield ahead.popleft().result()
-            while ahead:
-                yield ahead.popleft().result()
-        except zstandard.ZstdError:
-            raise Stale("a frame is not readable") from None
-        finally:
-            for pending in ahead:
-                pending.cancel()
+    try:
+        yield from worked_ahead(reader.decompress, frames, _AHEAD, "fixture-set reader")
+    except zstandard.ZstdError:
+        raise Stale("a frame is not readable") from None
 
 
 class _Key:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import orjson
 import zstandard
+
+from spapi_mock.kernel.ahead import worked_ahead
 
 # Documents packed before the dictionary is trained (and its samples), and its size: enough
 # to learn an order's field names and common values, few enough that training takes a
@@ -85,18 +85,13 @@ class Packer:
                 return
             key, texts, value = batch
             yield key, [self._pack(text, False) for text in _listed(texts)], value
-        with ThreadPoolExecutor(1, thread_name_prefix="packer") as packing:
-            # A few batches queued, not one: making a batch takes longer for some (an order's
-            # than an event's), and the caller should not wait on the packer for the odd one.
-            pending: deque = deque()
-            for key, texts, value in batches:
-                pending.append((key, packing.submit(self._pack_batch, texts), value))
-                if len(pending) > _PACKED_AHEAD:
-                    key, packed, value = pending.popleft()
-                    yield key, packed.result(), value
-            while pending:
-                key, packed, value = pending.popleft()
-                yield key, packed.result(), value
+        # A few batches queued, not one: making a batch takes longer for some (an order's than
+        # an event's), and the caller should not wait on the packer for the odd one.
+        yield from worked_ahead(self._packed_batch, batches, _PACKED_AHEAD, "packer")
+
+    def _packed_batch(self, batch: tuple[K, list[bytes], V]) -> tuple[K, list[bytes], V]:
+        key, texts, value = batch
+        return key, self._pack_batch(texts), value
 
     @staticmethod
     @functools.lru_cache(maxsize=1)
