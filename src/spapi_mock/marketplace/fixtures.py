@@ -192,7 +192,7 @@ def _pooled_file_rows(path: Path, dictionary: bytes | None) -> list[tuple[bool, 
     now, rows, packing = _job
     items = _file_rows(path, now, rows)
     chunks = iter(lambda: list(itertools.islice(items, CHUNK_DOCUMENTS)), [])
-    if dictionary is not None and packing is not None:
+    if dictionary is not None:  # sent only with a packing
         return [(False, pickle.dumps(_packed(chunk, packing, dictionary), protocol=pickle.HIGHEST_PROTOCOL)) for chunk in chunks]
     packer = zstandard.ZstdCompressor(level=1)
     return [(True, packer.compress(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))) for chunk in chunks]
