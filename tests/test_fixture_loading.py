@@ -295,6 +295,34 @@ def test_a_set_loaded_by_workers_is_the_same_documents_in_the_same_order(tmp_pat
     assert made_by == load_fixture_dir(tmp_path, NOW)
 
 
+def test_a_worker_killed_half_way_ends_the_load_with_a_reason_not_a_wait_for_ever(tmp_path, monkeypatch, in_workers):
+    import os
+    import signal
+
+    from spapi_mock.marketplace import fixtures
+    from spapi_mock.tools.fixture_generator import generate_fixture_set
+
+    generate_fixture_set(tmp_path, 300, seed=3, sellers=2, progress=False, orders_per_file=70)
+    loader = os.getpid()
+    file_rows = fixtures._file_rows
+
+    def killed_on_the_third_file(path, now, rows):
+        if os.getpid() != loader and path.name.endswith("-002.json"):
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return file_rows(path, now, rows)
+
+    monkeypatch.setattr(fixtures, "_file_rows", killed_on_the_third_file)
+    (third,) = [path for path in fixtures.fixture_files(tmp_path) if path.name.endswith("-002.json")]
+    assert third
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the load waited for ever for the killed worker"))
+    signal.alarm(60)
+    try:
+        with pytest.raises(FixtureError, match="worker process .* ended before its file was done"):
+            list(fixtures.iter_fixture_rows(tmp_path, NOW, lambda doc: [doc]))
+    finally:
+        signal.alarm(0)
+
+
 def test_workers_report_every_problem_of_every_file_as_one_process_does(tmp_path, monkeypatch, in_workers):
     from spapi_mock.marketplace import fixtures
 

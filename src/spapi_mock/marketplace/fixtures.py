@@ -20,6 +20,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -63,9 +65,8 @@ def _itself(doc: OrderDocument) -> list[OrderDocument]:
 # A set this large is checked and built in worker processes, a file each at a time (a 100k-order
 # set took 30 s of one core); a smaller one loads in the time it takes to start them.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-# What the workers are to do, set before they are forked (a closure cannot be sent to them).
+# What a worker is to do, set in it as it starts (forked: a closure need not be sent to it).
 _job: tuple[datetime, Callable[[OrderDocument], list], RowPacking | None] | None = None
-_forking = threading.Lock()
 
 
 class RowPacking(Protocol):
@@ -133,17 +134,18 @@ class _file_results:
     def __enter__(self) -> Iterator:
         if not self._workers:
             return (_file_rows(path, self._now, self._rows) for path in self._files)
-        global _job
         # The validators are compiled once, here, for every worker.
         for name in ("Order", "OrderItem", "OrderAddress", "OrderRegulatedInfo"):
             _compiled(name)
             _accepting(name)
-        with _forking:
-            _job = (self._now, self._rows, self._packing)
-            try:
-                self._pool = multiprocessing.get_context("fork").Pool(self._workers)
-            finally:
-                _job = None
+        # An executor, not a multiprocessing.Pool: a worker that dies (killed, out of memory)
+        # breaks it and every result waited for says so, where a Pool waited for ever.
+        self._pool = ProcessPoolExecutor(
+            self._workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_take_job,
+            initargs=(self._now, self._rows, self._packing),
+        )
         return self._results()
 
     def _results(self) -> Iterator:
@@ -154,11 +156,18 @@ class _file_results:
         for path in itertools.islice(files, self._workers):
             pending.append(self._send(path))
         while pending:
-            yield self._taken(pending.popleft().get(), files, pending)
+            try:
+                chunks = pending.popleft().result()
+            except BrokenProcessPool:
+                raise FixtureError(
+                    "a worker process loading the fixture files ended before its file was done (killed, or out of"
+                    " memory?): nothing was loaded"
+                ) from None
+            yield self._taken(chunks, files, pending)
 
     def _send(self, path: Path):
         dictionary = self._packing.packing_dictionary() if self._packing is not None else None
-        return self._pool.apply_async(_pooled_file_rows, (path, dictionary))
+        return self._pool.submit(_pooled_file_rows, path, dictionary)
 
     def _taken(self, chunks: list[tuple[bool, bytes]], files: Iterator[Path], pending: deque) -> Iterator[tuple]:
         # The next file is sent as soon as the rows taken so far taught the store its packing
@@ -175,8 +184,12 @@ class _file_results:
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _take_job(now: datetime, rows: Callable, packing: RowPacking | None) -> None:
+    global _job
+    _job = (now, rows, packing)
 
 
 # A worker sends a file's results as chunks of this many documents, unpacked in this process one
