@@ -212,7 +212,7 @@ def build_document(
     """Check one record (``{order, items, address, regulated, cancellations}``, dates absolute or
     relative to ``now``) and turn it into a store document; errors name ``where`` and the field.
     Every problem of the record is reported at once, so that fixing a file takes one run.
-    ``dates_resolved``: its date fields hold what ``resolve_date`` made of them, and the record
+    ``dates_resolved``: its date fields hold what ``date_resolver`` made of them, and the record
     is the caller's to give up (it is changed, not copied)."""
     if not isinstance(record, dict):
         raise FixtureError(f"{where}: expected a mapping with 'order' and 'items'")
@@ -466,7 +466,14 @@ def _plain_relative_date(plain: re.Match, now: datetime) -> str | None:
         if len(_DAY_TEXTS) >= 1 << 16:
             _DAY_TEXTS.clear()
         date = _DAY_TEXTS[day] = to_wire(start)[: len("2025-06-15T")]
-    return "%s%02d:%02d:%02dZ" % (date, second // 3600, second // 60 % 60, second % 60)  # noqa: UP031 (the fastest)
+    return date + (_TIME_TEXTS.get(second) or _time_text(second))
+
+
+def _time_text(second: int) -> str:
+    """The wire text of a second of the day ("08:23:11Z"), kept: formatting it took as long as
+    the rest of a plain relative date's reckoning."""
+    text = _TIME_TEXTS[second] = "%02d:%02d:%02dZ" % (second // 3600, second // 60 % 60, second % 60)  # noqa: UP031 (the fastest)
+    return text
 
 
 @functools.lru_cache(maxsize=4)
@@ -477,12 +484,35 @@ def _epoch_seconds(now: datetime) -> int:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Day since the epoch → its date's wire text up to the time ("2025-06-15T").
 _DAY_TEXTS: dict[int, str] = {}
+# Second of the day → its wire text from the hour on ("08:23:11Z"); at most 86,400 (6 MB).
+_TIME_TEXTS: dict[int, str] = {}
 
 
-def resolve_date(text: str, now: datetime) -> str:
-    """A date field's value as a document holds it (ValueError or OverflowError if it does not
-    parse), counted as ``build_document`` counts the dates it resolves."""
-    return _wire_date(text, now)
+def date_resolver(now: datetime) -> Callable[[str], str]:
+    """What a date field's value is as a document holds it at ``now`` (ValueError or
+    OverflowError if it does not parse), counted as ``build_document`` counts the dates it
+    resolves. For a file's distinct dates: a plain relative date on a day met before is worked
+    out in one call, without the cache of resolved dates (a 10,000-order file has 49,000
+    distinct dates, which that cache misses; its calls and bookkeeping were half of each one's
+    cost)."""
+    if now.tzinfo is None:
+        return functools.partial(_wire_date, now=now)
+    base = _epoch_seconds(now)
+    plain_relative = _PLAIN_RELATIVE.fullmatch
+    day_texts, time_texts = _DAY_TEXTS, _TIME_TEXTS
+
+    def resolve(text: str) -> str:
+        plain = plain_relative(text) if text.__class__ is str else None
+        if plain is not None and plain.lastindex > 1:
+            sign, days, hours, minutes, seconds = plain.groups()
+            offset = ((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)
+            day, second = divmod(base + offset if sign == "+" else base - offset, 86400)
+            date = day_texts.get(day)
+            if date is not None:
+                return date + (time_texts.get(second) or _time_text(second))
+        return _wire_date(text, now)  # and the day's text kept for the next
+
+    return resolve
 
 
 def _given_date(value: Any, now: datetime) -> str:
@@ -502,6 +532,7 @@ def forget_resolved_dates() -> None:
     """Empty the cache of resolved dates (about 18 MB after a 100k-order set: a load keeps it
     no longer), so that ``absolute_dates_resolved`` counts every date of the next load."""
     _wire_date.cache_clear()
+    _TIME_TEXTS.clear()
 
 
 def count_absolute_dates(count: int) -> None:

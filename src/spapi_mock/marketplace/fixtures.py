@@ -322,6 +322,7 @@ def _resolved_where_expected(data: Any, raw: bytes, now: datetime) -> bool:
         return False
     found = 0
     known: dict[str, str] = {}
+    resolve = order_factory.date_resolver(now)
     try:
         for record in orders:
             if type(record) is not dict:
@@ -340,7 +341,7 @@ def _resolved_where_expected(data: Any, raw: bytes, now: datetime) -> bool:
                     if wire is None:
                         if text.__class__ is not str:
                             return False
-                        wire = known[text] = order_factory.resolve_date(text, now)
+                        wire = known[text] = resolve(text)
                     fields[name] = wire
                     found += 1
     except (ValueError, OverflowError):
@@ -358,6 +359,7 @@ def _dates_resolved_in_text(raw: bytes, now: datetime) -> Any | None:
     """``_dates_resolved`` of a file with dates elsewhere than in orders and items: each found
     in the text and resolved there, then the text parsed."""
     known: dict[bytes, bytes] = {}
+    resolve = order_factory.date_resolver(now)
     pieces: list[bytes] = []
     done = 0
     try:
@@ -377,7 +379,7 @@ def _dates_resolved_in_text(raw: bytes, now: datetime) -> Any | None:
             text = value.group(1)
             wire = known.get(text)
             if wire is None:
-                wire = known[text] = order_factory.resolve_date(text.decode("utf-8"), now).encode()
+                wire = known[text] = resolve(text.decode("utf-8")).encode()
             pieces += (raw[done : value.start(1)], wire)
             done = value.end(1)
         pieces.append(raw[done:])
