@@ -371,8 +371,14 @@ def test_dates_found_in_a_json_files_text_are_those_walking_its_records_finds(tm
 
 @pytest.mark.parametrize(
     "spelt",
-    ['"Purchase\\u0044ate": "now-2d"', '"PurchaseDate": "now\\u002d2d"', '"PurchaseDate" :\n "now-2d"'],
-    ids=["escaped key", "escaped value", "spaced"],
+    [
+        '"Purchase\\u0044ate": "now-2d"',
+        '"PurchaseDate": "now\\u002d2d"',
+        '"PurchaseDate" :\n "now-2d"',
+        # Past the first thousand backslashes, where the escape is looked for another way.
+        '"SellerOrderId": "' + '\\"' * 1500 + '", "Purchase\\u0044ate": "now-2d"',
+    ],
+    ids=["escaped key", "escaped value", "spaced", "escaped key after many escapes"],
 )
 def test_a_date_spelt_with_an_escape_in_a_json_file_is_resolved_all_the_same(tmp_path, spelt):
     import json

@@ -293,7 +293,7 @@ def _dates_resolved(raw: bytes, now: datetime) -> Any | None:
     to be sure each date field was found (a date that is not a string or does not parse, an
     escaped key), or does not parse: the file is then read the usual way, which names each
     problem."""
-    if b"\\u" in raw and _ESCAPED_KEY.search(raw):
+    if _holds_backslash_u(raw) and _ESCAPED_KEY.search(raw):
         return None
     try:
         data = orjson.loads(raw)
@@ -302,6 +302,25 @@ def _dates_resolved(raw: bytes, now: datetime) -> Any | None:
     if _resolved_where_expected(data, raw, now):
         return data
     return _dates_resolved_in_text(raw, now)
+
+
+def _holds_backslash_u(raw: bytes) -> bool:
+    """Whether ``\\u`` is in the text (a \\u escape, or an escaped backslash before a u), looked
+    for from its backslashes (a byte the C library finds ten times as fast as the pair): a
+    generated file has a few hundred, in escaped quotes, and the pair searched for over all of
+    it took 27 ms of each 10,000-order file's build."""
+    at = raw.find(b"\\")
+    for _ in range(_BACKSLASHES_LOOKED_AT):
+        if at < 0:
+            return False
+        if raw[at + 1 : at + 2] == b"u":
+            return True
+        at = raw.find(b"\\", at + 1)
+    return at >= 0 and raw.find(b"\\u", at) >= 0
+
+
+# Backslashes looked at one by one before the pair is searched for in the rest of the text.
+_BACKSLASHES_LOOKED_AT = 1000
 
 
 # Where a fixture record holds date fields: its order's and its items' own fields.
