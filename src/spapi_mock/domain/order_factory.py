@@ -432,72 +432,24 @@ _PLAIN_RELATIVE = re.compile(r"now([+-])(?:([0-9]{1,7})d)?(?:([0-9]{1,7})h)?(?:(
 @functools.lru_cache(maxsize=1 << 16)
 def _wire_date(text: str, now: datetime) -> str:
     # Generated sets repeat their dates (an order's, its items', its history's).
-    plain = _PLAIN_RELATIVE.fullmatch(text) if text.__class__ is str else None
-    if plain is not None and plain.lastindex > 1:
-        wire = _plain_relative_date(plain, now)
-        if wire is not None:
-            return wire
-    at = to_wire(parse_fixture_date(text, now))
-    if not is_relative(text):
-        _absolute_dates[0] += 1
-    return at
-
-
-def _plain_relative_date(plain: re.Match, now: datetime) -> str | None:
-    """The wire form of ``now`` moved as the plain relative date says, reckoned in whole seconds
-    since the epoch and written from a table of days' texts (a datetime moved and formatted for
-    each of a large set's half a million dates was a twentieth of its build); None for a date
-    off the dates taken, or a ``now`` without a zone, read the general way."""
-    sign, days, hours, minutes, seconds = plain.groups()
-    offset = ((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)
-    if now.tzinfo is None:
-        return None
-    day, second = divmod(_epoch_seconds(now) + (offset if sign == "+" else -offset), 86400)
-    date = _DAY_TEXTS.get(day)
-    if date is None:
-        try:
-            start = _EPOCH + timedelta(days=day)
-        except OverflowError:
-            return None
-        # The last day is read the general way: its last second is past LATEST_DATE when now
-        # holds a fraction of one.
-        if not EARLIEST_DATE <= start < LATEST_DATE - timedelta(days=1):
-            return None
-        if len(_DAY_TEXTS) >= 1 << 16:
-            _DAY_TEXTS.clear()
-        date = _DAY_TEXTS[day] = to_wire(start)[: len("2025-06-15T")]
-    return date + (_TIME_TEXTS.get(second) or _time_text(second))
-
-
-def _time_text(second: int) -> str:
-    """The wire text of a second of the day ("08:23:11Z"), kept: formatting it took as long as
-    the rest of a plain relative date's reckoning."""
-    text = _TIME_TEXTS[second] = "%02d:%02d:%02dZ" % (second // 3600, second // 60 % 60, second % 60)  # noqa: UP031 (the fastest)
-    return text
+    return date_resolver(now)(text)
 
 
 @functools.lru_cache(maxsize=4)
-def _epoch_seconds(now: datetime) -> int:
-    return (now - _EPOCH) // timedelta(seconds=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Day since the epoch → its date's wire text up to the time ("2025-06-15T").
-_DAY_TEXTS: dict[int, str] = {}
-# Second of the day → its wire text from the hour on ("08:23:11Z"); at most 86,400 (6 MB).
-_TIME_TEXTS: dict[int, str] = {}
-
-
 def date_resolver(now: datetime) -> Callable[[str], str]:
     """What a date field's value is as a document holds it at ``now`` (ValueError or
     OverflowError if it does not parse), counted as ``build_document`` counts the dates it
-    resolves. For a file's distinct dates: a plain relative date on a day met before is worked
-    out in one call, without the cache of resolved dates (a 10,000-order file has 49,000
-    distinct dates, which that cache misses; its calls and bookkeeping were half of each one's
-    cost)."""
+    resolves. Used as it is for a file's distinct dates, which the cache of resolved dates
+    misses (a 10,000-order file has 49,000: its calls and bookkeeping were half of each one's
+    cost).
+
+    A plain relative date is reckoned in whole seconds since the epoch and written from tables of
+    days' and seconds' texts (a datetime moved and formatted for each of a large set's half a
+    million dates was a twentieth of its build); anything else, a date off the days taken, or a
+    ``now`` without a zone, is read the general way, which also words its problem."""
     if now.tzinfo is None:
-        return functools.partial(_wire_date, now=now)
-    base = _epoch_seconds(now)
+        return functools.partial(_general_date, now=now)
+    base = (now - _EPOCH) // timedelta(seconds=1)
     plain_relative = _PLAIN_RELATIVE.fullmatch
     day_texts, time_texts = _DAY_TEXTS, _TIME_TEXTS
 
@@ -507,12 +459,50 @@ def date_resolver(now: datetime) -> Callable[[str], str]:
             sign, days, hours, minutes, seconds = plain.groups()
             offset = ((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60 + int(seconds or 0)
             day, second = divmod(base + offset if sign == "+" else base - offset, 86400)
-            date = day_texts.get(day)
+            date = day_texts.get(day) or _day_text(day)
             if date is not None:
                 return date + (time_texts.get(second) or _time_text(second))
-        return _wire_date(text, now)  # and the day's text kept for the next
+        return _general_date(text, now)
 
     return resolve
+
+
+def _general_date(text: str, now: datetime) -> str:
+    at = to_wire(parse_fixture_date(text, now))
+    if not is_relative(text):
+        _absolute_dates[0] += 1
+    return at
+
+
+def _day_text(day: int) -> str | None:
+    """The wire text of a day since the epoch up to its time ("2025-06-15T"), kept; None for a
+    day off the dates taken."""
+    try:
+        start = _EPOCH + timedelta(days=day)
+    except OverflowError:
+        return None
+    # The last day is read the general way: its last second is past LATEST_DATE when now holds
+    # a fraction of one.
+    if not EARLIEST_DATE <= start < LATEST_DATE - timedelta(days=1):
+        return None
+    if len(_DAY_TEXTS) >= 1 << 16:
+        _DAY_TEXTS.clear()
+    text = _DAY_TEXTS[day] = to_wire(start)[: len("2025-06-15T")]
+    return text
+
+
+def _time_text(second: int) -> str:
+    """The wire text of a second of the day ("08:23:11Z"), kept: formatting it took as long as
+    the rest of a plain relative date's reckoning."""
+    text = _TIME_TEXTS[second] = "%02d:%02d:%02dZ" % (second // 3600, second // 60 % 60, second % 60)  # noqa: UP031 (the fastest)
+    return text
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Day since the epoch → its date's wire text up to the time ("2025-06-15T").
+_DAY_TEXTS: dict[int, str] = {}
+# Second of the day → its wire text from the hour on ("08:23:11Z"); at most 86,400 (6 MB).
+_TIME_TEXTS: dict[int, str] = {}
 
 
 def _given_date(value: Any, now: datetime) -> str:
