@@ -139,6 +139,36 @@ def test_without_a_path_the_directory_is_temporary_and_made_only_when_needed(tmp
     assert not os.path.exists(directory)
 
 
+def test_a_temporary_directory_goes_with_a_store_let_go_of_without_being_closed(tmp_path, monkeypatch):
+    # An app a program made and never stopped (a test's) left its documents in /tmp for good.
+    import gc
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    store = Store()
+    store.contents.write(b"left")
+    assert len(os.listdir(tmp_path)) == 1
+    del store
+    gc.collect()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_temporary_directory_goes_when_a_process_ends_without_closing_its_store(tmp_path):
+    import subprocess
+    import sys
+
+    program = (
+        "from spapi_mock.http.app import create_app\n"
+        "app = create_app()\n"
+        "app.services.store.contents.write(b'left')\n"
+        "print(app.services.store.contents.directory)\n"
+    )
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    ran = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, env=environment)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip().startswith(str(tmp_path))
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_document_written_after_the_store_closed_is_refused_and_leaves_no_directory(tmp_path, monkeypatch):
     # A job runner can still be writing as the server stops: its write must not make a
     # temporary directory nobody removes.

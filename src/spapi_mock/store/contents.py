@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+import weakref
 from typing import BinaryIO
 
 from spapi_mock.store.file import StoreFileError
@@ -34,6 +35,7 @@ class Contents:
     def __init__(self, directory: str | None = None) -> None:
         self._directory = os.path.abspath(directory) if directory else None
         self._temporary: str | None = None
+        self._removal: weakref.finalize | None = None
         self._lock = threading.Lock()
         self._closed = False
 
@@ -46,6 +48,10 @@ class Contents:
                 raise StoreFileError("the store is closed")
             if self._directory is None:
                 self._temporary = self._directory = tempfile.mkdtemp(prefix="spapi-mock-documents-")
+                # Removed also when the store is let go of without being closed, or when the
+                # process ends, as tempfile.TemporaryDirectory does: an app a program made and
+                # never stopped (our suite's, a user's tests') left its directory behind.
+                self._removal = weakref.finalize(self, shutil.rmtree, self._temporary, ignore_errors=True)
             elif not os.path.isdir(self._directory):
                 try:
                     os.makedirs(self._directory, exist_ok=True)
@@ -100,7 +106,7 @@ class Contents:
             if self._temporary is not None:
                 # ignore_errors: a runner writing its last file meanwhile made the removal
                 # raise 'Directory not empty' out of the server's stop.
-                shutil.rmtree(self._temporary, ignore_errors=True)
+                self._removal()
                 self._temporary = None
 
 
