@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from spapi_mock.domain.marketplaces import BY_ID
-from spapi_mock.domain.orders import LINE_MONEY_FIELDS
+from spapi_mock.domain.orders import GIFT_MONEY_FIELDS, LINE_MONEY_FIELDS
 from spapi_mock.domain.policy import Policy
 from spapi_mock.kernel.dates import parse_iso, to_wire
 
@@ -296,7 +296,7 @@ def _line_money(item: Mapping) -> tuple | None:
     """The amounts ``line_amounts`` reads of the line, as given; None when one is not a text
     (it is then not worked out once for all)."""
     money: list[str | None] = []
-    for holder, names in ((item, LINE_MONEY_FIELDS), (item.get("BuyerInfo") or {}, _GIFT_MONEY_FIELDS)):
+    for holder, names in ((item, LINE_MONEY_FIELDS), (item.get("BuyerInfo") or {}, GIFT_MONEY_FIELDS)):
         if holder.__class__ is not dict:
             return None
         for name in names:
@@ -406,8 +406,6 @@ def line_amounts(item: Mapping, marketplace_id: str) -> dict[tuple[str, str], De
     return {_PRINCIPAL: _ZERO} | {key: amount for key, amount in found.items() if amount}
 
 
-# Every field line_amounts reads: the line's money fields, and its BuyerInfo's.
-_GIFT_MONEY_FIELDS = ("GiftWrapPrice", "GiftWrapTax")
 _TAX, _SHIPPING, _SHIPPING_TAX = ("charges", "Tax"), ("charges", "ShippingCharge"), ("charges", "ShippingTax")
 _GIFTWRAP, _GIFTWRAP_TAX, _COD_CHARGE = ("charges", "Giftwrap"), ("charges", "GiftwrapTax"), ("charges", "CODOrderCharge")
 _LINE_PROMOTIONS = tuple((name, ("promotions", kind)) for name, kind in (*_ITEM_DISCOUNTS, ("CODFeeDiscount", "COD")))

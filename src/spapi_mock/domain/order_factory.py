@@ -26,6 +26,7 @@ from spapi_mock.domain.model import Cancellation, CancelledBy, OrderDocument, Or
 from spapi_mock.domain.orders import (
     AMOUNT_RULE,
     DISCOUNT_FIELDS,
+    GIFT_MONEY_FIELDS,
     ITEM_MONEY_FIELDS,
     LINE_MONEY_FIELDS,
     buyer_requested_cancel,
@@ -615,7 +616,7 @@ def _rule_problems(order: dict, items: list, where: str, compare_dates: bool = T
                 continue
             problems += _money_problems("items[%d].%s", money, where, n, name)
         gift = item.get("BuyerInfo") if isinstance(item.get("BuyerInfo"), dict) else {}
-        for name in ("GiftWrapPrice", "GiftWrapTax"):
+        for name in GIFT_MONEY_FIELDS:
             problems += _money_problems("items[%d].BuyerInfo.%s", gift.get(name), where, n, name)
         item_id = item.get("OrderItemId")
         if isinstance(item_id, str) and item_id in seen:

@@ -24,6 +24,8 @@ ITEM_MONEY_FIELDS = (
 
 # Every money field of a line: its charges, and its cash-on-delivery fee and that fee's discount.
 LINE_MONEY_FIELDS = (*ITEM_MONEY_FIELDS, "CODFee", "CODFeeDiscount")
+# The money a line keeps in its BuyerInfo (Amazon's ItemBuyerInfo): its gift wrap's price and tax.
+GIFT_MONEY_FIELDS = ("GiftWrapPrice", "GiftWrapTax")
 
 # Discounts lower what the buyer pays; every other charge adds to it.
 DISCOUNT_FIELDS = frozenset({"ShippingDiscount", "ShippingDiscountTax", "PromotionDiscount", "PromotionDiscountTax"})

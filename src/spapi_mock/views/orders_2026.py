@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 from decimal import Decimal
 
 from spapi_mock.domain.marketplaces import BY_ID as MARKETPLACES
-from spapi_mock.domain.orders import LINE_MONEY_FIELDS, item_cancellations, unshipped_quantity
+from spapi_mock.domain.orders import GIFT_MONEY_FIELDS, LINE_MONEY_FIELDS, item_cancellations, unshipped_quantity
 from spapi_mock.views import orders_v0 as v0_views
 
 # v0 OrderStatus → v2026 FulfillmentStatus. InvoiceUnconfirmed orders have shipped every item;
@@ -486,7 +486,7 @@ def _item_categories(v0: dict, prices_include_tax: bool) -> tuple[str | None, di
     """The currency, and category → subtype → amount of one item's v0 charges."""
     buyer_info = v0.get("BuyerInfo") or {}
     fields = {name: v0.get(name) for name in LINE_MONEY_FIELDS}
-    fields.update({name: buyer_info.get(name) for name in ("GiftWrapPrice", "GiftWrapTax")})
+    fields.update({name: buyer_info.get(name) for name in GIFT_MONEY_FIELDS})
     currency = next((money["CurrencyCode"] for money in fields.values() if money and "Amount" in money), None)
 
     def amount(name: str) -> Decimal:
